@@ -1,0 +1,54 @@
+/**
+ * The key encoding rule, shared by the SDK and the worker so both build byte-identical keys.
+ *
+ * - A template is split into segments by the separator characters `: / # |`. Each placeholder fills
+ *   exactly one whole segment (validated when the keyspace is defined).
+ * - A value is turned into text (numbers and bigints in decimal, booleans as `true`/`false`, dates as
+ *   ISO-8601), then every separator, `%`, `{`, `}`, whitespace and control character is percent-encoded
+ *   as `%XX` (UTF-8 bytes). All other characters, unicode included, are kept as they are.
+ * - Because `%` itself is encoded, the encoding is injective, and because an encoded value never contains
+ *   a separator, a key splits back into exactly one value per placeholder: two different rows can never
+ *   produce the same key. The number 42 and the string "42" produce the same key on purpose: a database
+ *   driver and a CDC decoder may type the same column differently.
+ */
+export const KEY_SEPARATORS = [':', '/', '#', '|'] as const;
+
+/** The values a key placeholder accepts. */
+export type KeyValue = string | number | bigint | boolean | Date;
+
+const MUST_ESCAPE = /[%{}:/#|\s\p{Cc}]/gu;
+
+function percentEncode(char: string): string {
+  return Array.from(
+    Buffer.from(char, 'utf8'),
+    (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+  ).join('');
+}
+
+/** Turn a placeholder value into its canonical text, or `undefined` when it cannot be part of a key. */
+export function keyValueText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.length > 0 ? value : undefined;
+    case 'number':
+      return Number.isFinite(value) ? String(value === 0 ? 0 : value) : undefined;
+    case 'bigint':
+    case 'boolean':
+      return String(value);
+    default:
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
+  }
+}
+
+/**
+ * Encode one placeholder value for use in a key. Returns `undefined` for null, undefined, the empty
+ * string, objects and non-finite numbers, which can never name a row.
+ *
+ * @example
+ * encodeKeyValue('a:b{c}') // 'a%3Ab%7Bc%7D'
+ * encodeKeyValue(42) // '42'
+ */
+export function encodeKeyValue(value: unknown): string | undefined {
+  const text = keyValueText(value);
+  return text === undefined ? undefined : text.replace(MUST_ESCAPE, percentEncode);
+}

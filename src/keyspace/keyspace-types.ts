@@ -1,0 +1,86 @@
+import type { KeyValue } from './encode-key-value';
+import type { KeyTemplate, PlaceholderNames } from './key-template';
+import type { Duration } from './parse-duration';
+
+/** What the worker does to an entity's keys when a source row changes. */
+export type EntityMode = 'delete' | 'refresh';
+
+/** Where an entity's data comes from: a relational table via Debezium, or a DynamoDB table. */
+export interface SourceDefinition {
+  /** Debezium table as `<schema>.<table>` (PostgreSQL) or `<database>.<table>` (MySQL/MariaDB). */
+  table?: string;
+  /** DynamoDB table name. */
+  dynamodb?: string;
+  /** Placeholder name -> column or attribute name, where they differ. Unlisted placeholders use their own name. */
+  fields?: Record<string, string>;
+}
+
+/** One cached entity, as written in a keyspace file. */
+export interface EntityDefinition<Template extends string = string> {
+  /** Key template, e.g. `user:{id}`. Each placeholder fills a whole segment between separators `: / # |`. */
+  key: Template;
+  /** Time to live of a cached value. */
+  ttl: Duration;
+  /** Random extra TTL, as a fraction of `ttl` (0 to 1), so keys filled together do not expire together. Default 0.1. */
+  ttlJitter?: number;
+  /** TTL of a cached "not found" (a loader that returned null or undefined). Default: the smaller of `ttl` and 30s. */
+  negativeTtl?: Duration;
+  /** How long past its TTL a value may still be served while one caller refreshes it. Default 0 (no grace). */
+  grace?: Duration;
+  /** `delete` (default) drops keys on change; `refresh` writes the new image, version-guarded. */
+  mode?: EntityMode;
+  /** Tag templates filled from the same row, e.g. `tenant:{tenantId}`; the row's change invalidates each tag. */
+  tags?: string[];
+  /** For `refresh` mode: the columns of the after image to cache. Default: the whole image. */
+  fields?: string[];
+  /** The tables whose changes make this entity stale. */
+  sources: SourceDefinition[];
+}
+
+/** Keyspace-wide options. */
+export interface KeyspaceOptions {
+  /** Prepended to every key, e.g. `'shop-prod:'`; a runtime `prefix` option overrides it per deployment or tenant. */
+  prefix?: string;
+}
+
+/** A source binding after validation. */
+export interface SourceSpec {
+  /** `table` for Debezium sources, `dynamodb` for DynamoDB tables. */
+  readonly kind: 'table' | 'dynamodb';
+  /** Table name as the change events name it. */
+  readonly table: string;
+  /** Placeholder name -> column name, for every placeholder of the entity and its tags. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** An entity after validation: durations in milliseconds, templates parsed. */
+export interface EntitySpec {
+  readonly name: string;
+  readonly template: KeyTemplate;
+  readonly ttlMs: number;
+  readonly ttlJitter: number;
+  readonly negativeTtlMs: number;
+  readonly graceMs: number;
+  readonly mode: EntityMode;
+  readonly tags: readonly KeyTemplate[];
+  readonly fields: readonly string[] | null;
+  readonly sources: readonly SourceSpec[];
+}
+
+/** Key parameters of one entity definition, typed from its template. */
+export type KeyParams<Definition> = Definition extends { key: infer Template extends string }
+  ? { [Name in PlaceholderNames<Template>]: KeyValue }
+  : Record<string, KeyValue>;
+
+/** Entity definitions by name. */
+export type EntityDefinitions = Record<string, EntityDefinition>;
+
+/** A validated keyspace, shared by the SDK and the worker. */
+export interface Keyspace<Definitions extends EntityDefinitions = EntityDefinitions> {
+  /** The prefix from the keyspace options ('' if none). */
+  readonly prefix: string;
+  /** Validated entities by name. */
+  readonly entities: ReadonlyMap<string, EntitySpec>;
+  /** The definitions as given, for typing; not used at run time. */
+  readonly definitions: Definitions;
+}

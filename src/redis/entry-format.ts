@@ -1,0 +1,49 @@
+/**
+ * The Redis entry protocol shared by the SDK and the worker (see DESIGN.md). One Redis string per cache
+ * entry; its value starts with a header of `|`-separated fields, the first three common to every kind:
+ *
+ *   <kind>|<generation>|<version>|...
+ *
+ * - value      `v|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|<payload>`
+ * - not found  `n|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|`   (negative cache)
+ * - lease      `l|<gen>||<token>`                                            (a fill in progress; PX = lease ttl)
+ * - tombstone  `t|<gen>|<version>|<writtenAtMs>`                             (row changed at <version>; short PX)
+ *
+ * `gen` is the entity generation (`generationKey`) observed before the data was loaded; a value whose
+ * gen is lower than the current one reads as a miss (that is how a truncate drops a whole entity).
+ * `version` is the source version (`ChangeEvent.version`, byte-wise comparable), `''` when unknown (SDK
+ * fills). `staleAtMs` is the soft expiry: past it a value is served only within grace while one caller
+ * refreshes it, and `refreshToken` ('' when none) is the lease of that refresh. The key's PTTL is the hard
+ * expiry. The payload is the serializer's output and may itself contain `|`.
+ */
+export const ENTRY_KIND = { value: 'v', notFound: 'n', lease: 'l', tombstone: 't' } as const;
+
+/** One of the entry kinds. */
+export type EntryKind = (typeof ENTRY_KIND)[keyof typeof ENTRY_KIND];
+
+/** The header fields every entry kind shares. */
+export interface EntryHeader {
+  readonly kind: EntryKind;
+  readonly generation: number;
+  readonly version: string;
+}
+
+const KINDS: ReadonlySet<string> = new Set(Object.values(ENTRY_KIND));
+
+/**
+ * Read the common header of a raw entry, or `undefined` when the string is not a cdc-cache entry
+ * (a key written by something else is treated as absent and overwritten by the next fill).
+ *
+ * @example
+ * readEntryHeader('t|3|00000000000000000042|1732360000000') // { kind: 't', generation: 3, version: '00000000000000000042' }
+ */
+export function readEntryHeader(raw: string): EntryHeader | undefined {
+  const first = raw.indexOf('|');
+  const second = raw.indexOf('|', first + 1);
+  if (first !== 1 || second < 0 || !KINDS.has(raw[0]!)) return undefined;
+  const third = raw.indexOf('|', second + 1);
+  const generation = Number(raw.slice(first + 1, second));
+  if (!Number.isSafeInteger(generation)) return undefined;
+  const version = raw.slice(second + 1, third < 0 ? undefined : third);
+  return { kind: raw[0] as EntryKind, generation, version };
+}
