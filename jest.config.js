@@ -3,6 +3,9 @@ const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
 };
 
+// Dynamic imports carry a '.js' extension (node16 resolution); map them back to the TypeScript sources.
+const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
@@ -10,12 +13,14 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       transform,
+      moduleNameMapper,
       testEnvironment: 'node',
     },
     {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       transform,
+      moduleNameMapper,
       testEnvironment: 'node',
       testTimeout: 120000,
     },

@@ -6,15 +6,15 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   'worker kafka': {
     summary: 'consume Debezium topics from Kafka and invalidate Redis keys',
-    load: () => import('./commands/worker-kafka'),
+    load: () => import('./commands/worker-kafka.js'),
   },
   'worker dynamodb': {
     summary: 'poll a DynamoDB stream and invalidate Redis keys',
-    load: () => import('./commands/worker-dynamodb'),
+    load: () => import('./commands/worker-dynamodb.js'),
   },
   explain: {
     summary: 'print the actions a change event would cause, without touching Redis',
-    load: () => import('./commands/explain'),
+    load: () => import('./commands/explain.js'),
   },
 };
 
