@@ -10,8 +10,9 @@ local function entry_header(raw)
   if not raw then return nil end
   local kind, gen, version = string.match(raw, '^([vnlt])|(%d+)|([^|]*)')
   if not kind then return nil end
-  local rest_start = 1 + #kind + 1 + #gen + 1 + #version + 1
+  -- 1-based position of the '|' that ends the version field, if any
+  local separator = #kind + 1 + #gen + 1 + #version + 1
   local rest = ''
-  if string.sub(raw, rest_start, rest_start) == '|' then rest = string.sub(raw, rest_start + 1) end
+  if string.sub(raw, separator, separator) == '|' then rest = string.sub(raw, separator + 1) end
   return kind, tonumber(gen), version, rest
 end
