@@ -5,7 +5,12 @@
  *   exactly one whole segment (validated when the keyspace is defined).
  * - A value is turned into text (numbers and bigints in decimal, booleans as `true`/`false`, dates as
  *   ISO-8601), then every separator, `%`, `{`, `}`, whitespace and control character is percent-encoded
- *   as `%XX` (UTF-8 bytes). All other characters, unicode included, are kept as they are.
+ *   as `%XX` (UTF-8 bytes). A lone UTF-16 surrogate (not valid unicode, but a JavaScript string may hold
+ *   one) is encoded as the three bytes of its code unit (`\uD800` -> `%ED%A0%80`): Redis stores keys as
+ *   UTF-8, where every lone surrogate would otherwise become the same replacement character. All other
+ *   characters, unicode included, are kept as they are.
+ * - A value that fills the FIRST segment of a key also has a leading `_` encoded (`%5F`), so no rendered
+ *   key can start with the reserved `_cc:` of cdc-cache's own keys.
  * - Because `%` itself is encoded, the encoding is injective, and because an encoded value never contains
  *   a separator, a key splits back into exactly one value per placeholder: two different rows can never
  *   produce the same key. The number 42 and the string "42" produce the same key on purpose: a database
@@ -16,13 +21,21 @@ export const KEY_SEPARATORS = [':', '/', '#', '|'] as const;
 /** The values a key placeholder accepts. */
 export type KeyValue = string | number | bigint | boolean | Date;
 
-const MUST_ESCAPE = /[%{}:/#|\s\p{Cc}]/gu;
+const MUST_ESCAPE = /[%{}:/#|\s\p{Cc}\p{Cs}]/gu;
+
+function hexByte(byte: number): string {
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+}
 
 function percentEncode(char: string): string {
-  return Array.from(
-    Buffer.from(char, 'utf8'),
-    (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
-  ).join('');
+  const code = char.charCodeAt(0);
+  if (char.length === 1 && code >= 0xd800 && code <= 0xdfff) {
+    // WTF-8 bytes of the lone surrogate: never produced by valid UTF-8, so still injective.
+    return (
+      hexByte(0xe0 | (code >> 12)) + hexByte(0x80 | ((code >> 6) & 0x3f)) + hexByte(0x80 | (code & 0x3f))
+    );
+  }
+  return Array.from(Buffer.from(char, 'utf8'), hexByte).join('');
 }
 
 /** Turn a placeholder value into its canonical text, or `undefined` when it cannot be part of a key. */

@@ -93,7 +93,8 @@ export function renderKeyTemplate(
     }
     const encoded = encodeKeyValue(params[segment.name]);
     if (encoded === undefined) (missing ??= []).push(segment.name);
-    else key += encoded;
+    // See encode-key-value.ts: a first segment never starts with '_', so no key collides with '_cc:' keys.
+    else key += key.length === 0 && encoded.startsWith('_') ? `%5F${encoded.slice(1)}` : encoded;
   }
   return missing ? { missing } : { key };
 }

@@ -69,7 +69,9 @@ export interface EntitySpec {
 
 /** Key parameters of one entity definition, typed from its template. */
 export type KeyParams<Definition> = Definition extends { key: infer Template extends string }
-  ? { [Name in PlaceholderNames<Template>]: KeyValue }
+  ? string extends Template
+    ? Record<string, KeyValue>
+    : { [Name in PlaceholderNames<Template>]: KeyValue }
   : Record<string, KeyValue>;
 
 /** Entity definitions by name. */
