@@ -92,9 +92,13 @@ export function renderKeyTemplate(
       continue;
     }
     const encoded = encodeKeyValue(params[segment.name]);
-    if (encoded === undefined) (missing ??= []).push(segment.name);
-    // See encode-key-value.ts: a first segment never starts with '_', so no key collides with '_cc:' keys.
-    else key += key.length === 0 && encoded.startsWith('_') ? `%5F${encoded.slice(1)}` : encoded;
+    if (encoded === undefined) {
+      missing ??= [];
+      missing.push(segment.name);
+    } else {
+      // See encode-key-value.ts: a first segment never starts with '_', so no key collides with '_cc:' keys.
+      key += key.length === 0 && encoded.startsWith('_') ? `%5F${encoded.slice(1)}` : encoded;
+    }
   }
   return missing ? { missing } : { key };
 }
