@@ -1,0 +1,129 @@
+/** A Kafka Connect schema as the JSON converter writes it (`schemas.enable=true`). */
+export interface ConnectSchema {
+  readonly type: string;
+  readonly optional?: boolean;
+  /** The logical type, e.g. `org.apache.kafka.connect.data.Decimal` or `io.debezium.time.MicroTimestamp`. */
+  readonly name?: string;
+  readonly version?: number;
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** The field name, when this schema is a field of a struct. */
+  readonly field?: string;
+  readonly fields?: readonly ConnectSchema[];
+  readonly items?: ConnectSchema;
+}
+
+type LogicalConverter = (value: unknown, schema: ConnectSchema) => unknown;
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Debezium's encodings of the column types that can feed cache keys, turned back into the values a
+ * database driver returns: decimals as exact decimal strings (`'12.50'`, as node-postgres and mysql2 give
+ * them), timestamps as `Date`, dates as `'YYYY-MM-DD'`, times as `'HH:MM:SS.ffffff'`.
+ */
+const LOGICAL_CONVERTERS: Readonly<Record<string, LogicalConverter>> = {
+  'org.apache.kafka.connect.data.Decimal': (value, schema) =>
+    decimalText(value, Number(schema.parameters?.['scale'] ?? 0)),
+  'io.debezium.data.VariableScaleDecimal': (value) => {
+    if (typeof value !== 'object' || value === null) return value;
+    const { scale, value: unscaled } = value as { scale?: unknown; value?: unknown };
+    return decimalText(unscaled, Number(scale ?? 0));
+  },
+  'org.apache.kafka.connect.data.Timestamp': (value) => dateFromEpoch(value, 1),
+  'io.debezium.time.Timestamp': (value) => dateFromEpoch(value, 1),
+  'io.debezium.time.MicroTimestamp': (value) => dateFromEpoch(value, 1_000),
+  'io.debezium.time.NanoTimestamp': (value) => dateFromEpoch(value, 1_000_000),
+  'io.debezium.time.ZonedTimestamp': (value) => (typeof value === 'string' ? new Date(value) : value),
+  'io.debezium.time.IsoTimestamp': (value) => (typeof value === 'string' ? new Date(value) : value),
+  'org.apache.kafka.connect.data.Date': (value) => isoDate(value),
+  'io.debezium.time.Date': (value) => isoDate(value),
+  'org.apache.kafka.connect.data.Time': (value) => timeOfDay(value, 1_000),
+  'io.debezium.time.Time': (value) => timeOfDay(value, 1_000),
+  'io.debezium.time.MicroTime': (value) => timeOfDay(value, 1_000_000),
+  'io.debezium.time.NanoTime': (value) => timeOfDay(value, 1_000_000_000),
+};
+
+/**
+ * Decode a value with its Kafka Connect schema, in place where it is a struct: logical types are turned
+ * into driver-like values (see above); everything else is returned as the JSON converter wrote it.
+ *
+ * @example
+ * convertWithSchema('BNI=', { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } }) // '12.34'
+ */
+export function convertWithSchema(value: unknown, schema: ConnectSchema | undefined): unknown {
+  if (value === null || value === undefined || schema === undefined) return value;
+  if (schema.name !== undefined) {
+    const converter = LOGICAL_CONVERTERS[schema.name];
+    if (converter) return converter(value, schema);
+  }
+  if (schema.type === 'struct' && schema.fields && typeof value === 'object') {
+    const struct = value as Record<string, unknown>;
+    for (const field of schema.fields) {
+      if (field.field === undefined || !needsConversion(field)) continue;
+      const current = struct[field.field];
+      if (current !== null && current !== undefined) struct[field.field] = convertWithSchema(current, field);
+    }
+    return struct;
+  }
+  if (schema.type === 'array' && schema.items && Array.isArray(value) && needsConversion(schema.items)) {
+    return value.map((item) => convertWithSchema(item, schema.items));
+  }
+  return value;
+}
+
+function needsConversion(schema: ConnectSchema): boolean {
+  return (
+    (schema.name !== undefined && schema.name in LOGICAL_CONVERTERS) ||
+    schema.type === 'struct' ||
+    schema.type === 'array'
+  );
+}
+
+/** Kafka Connect's decimal: the unscaled value as big-endian two's complement bytes (base64 in JSON). */
+function decimalText(unscaled: unknown, scale: number): unknown {
+  if (typeof unscaled === 'number' || typeof unscaled === 'bigint') {
+    // `decimal.format=NUMERIC` on the JSON converter writes the decimal itself as a number.
+    return typeof unscaled === 'number' && scale > 0 && scale <= 20
+      ? unscaled.toFixed(scale)
+      : String(unscaled);
+  }
+  if (typeof unscaled !== 'string') return unscaled;
+  const bytes = Buffer.from(unscaled, 'base64');
+  let integer = 0n;
+  for (const byte of bytes) integer = (integer << 8n) | BigInt(byte);
+  if (bytes.length > 0 && (bytes[0]! & 0x80) !== 0) integer -= 1n << BigInt(bytes.length * 8);
+  return formatScaled(integer, scale);
+}
+
+function formatScaled(integer: bigint, scale: number): string {
+  if (scale <= 0) return (integer * 10n ** BigInt(-scale)).toString();
+  const negative = integer < 0n;
+  const digits = (negative ? -integer : integer).toString().padStart(scale + 1, '0');
+  const point = digits.length - scale;
+  return `${negative ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+function dateFromEpoch(value: unknown, unitsPerMs: number): unknown {
+  if (typeof value === 'bigint') return new Date(Number(value / BigInt(unitsPerMs)));
+  if (typeof value === 'number') return new Date(Math.floor(value / unitsPerMs));
+  return value;
+}
+
+function isoDate(days: unknown): unknown {
+  if (typeof days !== 'number') return days;
+  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+function timeOfDay(value: unknown, unitsPerSecond: number): unknown {
+  if (typeof value !== 'number' && typeof value !== 'bigint') return value;
+  const units = BigInt(value);
+  const perSecond = BigInt(unitsPerSecond);
+  const seconds = Number(units / perSecond);
+  const fraction = units % perSecond;
+  const clock = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
+  if (fraction === 0n) return clock;
+  const width = String(unitsPerSecond).length - 1;
+  return `${clock}.${fraction.toString().padStart(width, '0').replace(/0+$/, '')}`;
+}

@@ -1,0 +1,283 @@
+import type { ChangeEvent, ChangeOp, Row, SourceKind } from '../../core/change-event';
+import { CdcCacheError } from '../../errors';
+import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
+import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
+import { debeziumVersion } from './debezium-version';
+import { parseJson } from './parse-json';
+
+const OPS: Readonly<Record<string, ChangeOp | null>> = {
+  c: 'create',
+  u: 'update',
+  d: 'delete',
+  r: 'read',
+  t: 'truncate',
+  // A PostgreSQL logical decoding message (pg_logical_emit_message): no row changed.
+  m: null,
+};
+
+const CONNECTORS: Readonly<Record<string, SourceKind>> = {
+  postgresql: 'postgres',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+};
+
+const HEARTBEAT_TOPIC_PREFIX = '__debezium-heartbeat';
+const TRANSACTION_FIELDS = new Set(['status', 'id', 'event_count', 'data_collections', 'ts_ms']);
+/** The prefix ExtractNewRecordState gives the fields it adds (`add.fields`, `delete.handling.mode=rewrite`). */
+const FLATTENED_PREFIX = '__';
+
+/** What the decoder knows about where a message value came from. */
+export interface DebeziumValueContext {
+  /** The Kafka topic: names the table of a flattened message that carries no `__table`. */
+  readonly topic?: string;
+  /** The record key, already parsed (with or without its schema): the primary key columns. */
+  readonly key?: unknown;
+  /** Record headers: ExtractNewRecordState may put `__op` and `__deleted` there (`add.headers`). */
+  readonly headers?: Readonly<Record<string, Buffer | string | undefined>>;
+}
+
+/**
+ * Decode one Kafka record written by a Debezium connector through the JSON converter (with or without
+ * schemas; the full envelope or the ExtractNewRecordState flattened form). Returns `[]` for records that
+ * change no row: tombstones, heartbeats, schema changes, transaction metadata, logical decoding messages.
+ * Throws a non-retriable `CDC_DECODE_FAILED` naming what is wrong.
+ *
+ * @example
+ * const events = decodeDebeziumRecord({ topic: 'dbserver1.public.users', partition: 0, offset: '7', key, value })
+ * events[0]?.op // 'update'
+ */
+export function decodeDebeziumRecord(record: DebeziumRecord): ChangeEvent<DebeziumPosition>[] {
+  if (record.value === null || record.value.length === 0) return [];
+  if (record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return [];
+  const position: DebeziumPosition = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+  };
+  const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
+  const value = parseBytes(record.value, 'value', where);
+  const key = record.key === null || record.key.length === 0 ? null : parseBytes(record.key, 'key', where);
+  try {
+    return decodeMessage(value, { topic: record.topic, key, headers: record.headers }, position);
+  } catch (error) {
+    if (error instanceof CdcCacheError) {
+      throw new CdcCacheError(error.code, `${where()}: ${error.message}`, {
+        cause: error.cause,
+        details: { ...error.details, ...position },
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Decode an already-parsed Debezium message value (as `cdc-cache explain` reads it from a file or stdin).
+ *
+ * @example
+ * decodeDebeziumValue({ op: 'd', before: { id: 1 }, after: null, source: { connector: 'postgresql', schema: 'public', table: 'users', lsn: 42 } })
+ */
+export function decodeDebeziumValue(value: unknown, context: DebeziumValueContext = {}): ChangeEvent[] {
+  return decodeMessage(value, context, null);
+}
+
+function decodeMessage<Position>(
+  value: unknown,
+  context: DebeziumValueContext,
+  position: Position,
+): ChangeEvent<Position>[] {
+  if (context.topic?.startsWith(HEARTBEAT_TOPIC_PREFIX)) return [];
+  const payload = unwrapSchema(value, 'value');
+  if (payload === null || payload === undefined) return [];
+  if (!isObject(payload)) {
+    throw decodeError(`the value is ${describe(payload)}, expected a Debezium message object`);
+  }
+  if (isIgnorable(payload)) return [];
+  const keyPayload = context.key === undefined ? null : unwrapSchema(context.key, 'key');
+  const key = isObject(keyPayload) ? (keyPayload as Row) : null;
+  const event =
+    typeof payload['op'] === 'string' && 'source' in payload
+      ? fromEnvelope(payload, key, position)
+      : fromFlattened(payload, key, context, position);
+  return event === null ? [] : [event];
+}
+
+/** The JSON converter with `schemas.enable=true` wraps a message as `{ schema, payload }`. */
+function unwrapSchema(message: unknown, part: 'key' | 'value'): unknown {
+  if (!isObject(message) || !('payload' in message) || !('schema' in message)) return message;
+  const keys = Object.keys(message);
+  if (keys.length !== 2) return message;
+  const schema = message['schema'];
+  if (schema !== null && !isObject(schema)) {
+    throw decodeError(`the ${part} schema is ${describe(schema)}, expected a Kafka Connect schema object`);
+  }
+  return convertWithSchema(message['payload'], (schema ?? undefined) as ConnectSchema | undefined);
+}
+
+function isIgnorable(payload: Record<string, unknown>): boolean {
+  if ('op' in payload || '__op' in payload) return false;
+  // Schema change topic (MySQL/MariaDB): DDL statements and table structures.
+  if ('ddl' in payload || 'tableChanges' in payload) return true;
+  // Transaction metadata topic: BEGIN/END markers.
+  const status = payload['status'];
+  return (
+    (status === 'BEGIN' || status === 'END') && Object.keys(payload).every((k) => TRANSACTION_FIELDS.has(k))
+  );
+}
+
+function fromEnvelope<Position>(
+  payload: Record<string, unknown>,
+  key: Row | null,
+  position: Position,
+): ChangeEvent<Position> | null {
+  const opCode = payload['op'] as string;
+  if (!(opCode in OPS)) throw decodeError(`unknown op '${opCode}' (expected c, u, d, r, t or m)`);
+  const op = OPS[opCode];
+  if (op === null || op === undefined) return null;
+  const source = payload['source'];
+  if (!isObject(source)) throw decodeError(`'source' is ${describe(source)}, expected an object`);
+  const kind = sourceKind(source['connector'], source);
+  const container = kind === 'postgres' ? source['schema'] : source['db'];
+  const table = source['table'];
+  if (typeof table !== 'string' || table === '') {
+    throw decodeError(`'source.table' is ${describe(table)}, expected the table name`);
+  }
+  if (typeof container !== 'string' || container === '') {
+    const field = kind === 'postgres' ? 'source.schema' : 'source.db';
+    throw decodeError(`'${field}' is ${describe(container)}, expected a name`);
+  }
+  const before = rowOrNull(payload['before'], 'before');
+  const after = rowOrNull(payload['after'], 'after');
+  if ((op === 'create' || op === 'read' || op === 'update') && after === null) {
+    throw decodeError(`op '${opCode}' without an 'after' image`);
+  }
+  if (op === 'delete' && before === null && key === null) {
+    throw decodeError(`op 'd' without a 'before' image or a record key`);
+  }
+  return {
+    source: kind,
+    table: `${container}.${table}`,
+    op,
+    before: op === 'truncate' ? null : before,
+    after: op === 'delete' || op === 'truncate' ? null : after,
+    key,
+    version: debeziumVersion(source),
+    committedAt: epochMs(source['ts_ms']),
+    position,
+  };
+}
+
+function fromFlattened<Position>(
+  payload: Record<string, unknown>,
+  key: Row | null,
+  context: DebeziumValueContext,
+  position: Position,
+): ChangeEvent<Position> | null {
+  const meta = (name: string): unknown =>
+    payload[`__${name}`] ?? payload[`__source_${name}`] ?? headerText(context.headers?.[`__${name}`]);
+  const deleted = meta('deleted');
+  const opCode = meta('op');
+  let op: ChangeOp;
+  if (deleted === true || deleted === 'true') op = 'delete';
+  else if (typeof opCode === 'string') {
+    if (!(opCode in OPS)) throw decodeError(`unknown __op '${opCode}' (expected c, u, d, r, t or m)`);
+    const mapped = OPS[opCode];
+    if (mapped === null || mapped === undefined) return null;
+    op = mapped;
+  } else op = 'update';
+
+  const row: Record<string, unknown> = {};
+  for (const [name, column] of Object.entries(payload)) {
+    if (!name.startsWith(FLATTENED_PREFIX)) row[name] = column;
+  }
+  const connector = meta('connector');
+  const kind =
+    connector === undefined
+      ? meta('lsn') !== undefined
+        ? 'postgres'
+        : meta('file') !== undefined || meta('db') !== undefined
+          ? 'mysql'
+          : 'postgres'
+      : sourceKind(connector, {});
+  return {
+    source: kind,
+    table: flattenedTable(meta, context.topic),
+    op,
+    before: op === 'delete' ? row : null,
+    after: op === 'delete' || op === 'truncate' ? null : row,
+    key,
+    version: debeziumVersion({ lsn: meta('lsn'), file: meta('file'), pos: meta('pos'), row: meta('row') }),
+    committedAt: epochMs(meta('ts_ms')),
+    position,
+  };
+}
+
+/** `__schema`/`__db` plus `__table` when added, else the last two segments of `<prefix>.<schema>.<table>`. */
+function flattenedTable(meta: (name: string) => unknown, topic: string | undefined): string {
+  const table = meta('table');
+  const container = meta('schema') ?? meta('db');
+  const segments = topic?.split('.') ?? [];
+  if (typeof table === 'string' && table !== '') {
+    if (typeof container === 'string' && container !== '') return `${container}.${table}`;
+    if (segments.length >= 2) return `${segments[segments.length - 2]}.${table}`;
+  }
+  if (segments.length >= 3) return segments.slice(-2).join('.');
+  throw decodeError(
+    `flattened message without '__table' on topic '${topic ?? '(unknown)'}': cannot tell the table (add.fields=table,schema,db or a '<prefix>.<schema>.<table>' topic)`,
+  );
+}
+
+function sourceKind(connector: unknown, source: Record<string, unknown>): SourceKind {
+  if (typeof connector === 'string') {
+    const kind = CONNECTORS[connector];
+    if (kind) return kind;
+    throw decodeError(
+      `unsupported connector '${connector}' (supported: ${Object.keys(CONNECTORS).join(', ')})`,
+    );
+  }
+  if (source['lsn'] !== undefined) return 'postgres';
+  if (source['file'] !== undefined) return 'mysql';
+  throw decodeError(`'source.connector' is ${describe(connector)}, expected postgresql, mysql or mariadb`);
+}
+
+function rowOrNull(value: unknown, field: string): Row | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw decodeError(`'${field}' is ${describe(value)}, expected a row object or null`);
+  return value as Row;
+}
+
+function epochMs(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return null;
+}
+
+function headerText(value: Buffer | string | undefined): string | undefined {
+  return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
+}
+
+function parseBytes(bytes: Buffer, part: 'key' | 'value', where: () => string): unknown {
+  try {
+    return parseJson(bytes.toString('utf8'));
+  } catch (error) {
+    throw new CdcCacheError(
+      'CDC_DECODE_FAILED',
+      `${where()}: the ${part} is not JSON (${(error as Error).message}); is the connector using the JSON converter?`,
+      { cause: error, details: { part } },
+    );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(String(value))}`;
+}
+
+function decodeError(message: string): CdcCacheError {
+  return new CdcCacheError('CDC_DECODE_FAILED', message);
+}

@@ -1,0 +1,28 @@
+import type { ChangeEvent } from '../../core/change-event';
+import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
+import { decodeDebeziumRecord } from './decode-debezium-record';
+
+/**
+ * The port a Kafka runtime decodes through, so a format can be added without touching the runtime: JSON
+ * today, Avro through a Confluent-compatible schema registry later (which needs to be async to fetch
+ * schemas, hence the optional promise). Throws or rejects with `CDC_DECODE_FAILED` for a poison record.
+ *
+ * @example
+ * const decoder: MessageDecoder = { name: 'json', decode: decodeDebeziumRecord }
+ */
+export interface MessageDecoder {
+  /** A short name for logs and `--help`, e.g. `json`. */
+  readonly name: string;
+  /** Decode one record; zero events for records that change no row. */
+  decode(
+    record: DebeziumRecord,
+  ): readonly ChangeEvent<DebeziumPosition>[] | Promise<readonly ChangeEvent<DebeziumPosition>[]>;
+}
+
+/**
+ * The decoder for Debezium's JSON converter, with or without schemas.
+ *
+ * @example
+ * jsonMessageDecoder.decode(record)
+ */
+export const jsonMessageDecoder: MessageDecoder = { name: 'json', decode: decodeDebeziumRecord };
