@@ -1,0 +1,194 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { ChangeEvent, ChangeOp, Row } from '../../core/change-event';
+import { CdcCacheError } from '../../errors';
+
+/** Options of {@link decodeStreamRecord}. */
+export interface DecodeStreamRecordOptions {
+  /** The table name to report; default: parsed from the record's `eventSourceARN`. */
+  tableName?: string;
+  /** A numeric item attribute (e.g. `version`) to use as the change version instead of the sequence number. */
+  versionAttribute?: string;
+}
+
+/**
+ * Width of a version: DynamoDB sequence numbers are decimal strings of 21 to 40 digits (API reference,
+ * `StreamRecord.SequenceNumber`), so left-padding them to 40 digits makes byte-wise order numeric order.
+ */
+export const VERSION_WIDTH = 40;
+
+const EVENT_OPS: Readonly<Record<string, ChangeOp>> = {
+  INSERT: 'create',
+  MODIFY: 'update',
+  REMOVE: 'delete',
+};
+const DIGITS = /^\d{1,40}$/;
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Decode one DynamoDB stream record (the Lambda event shape) into a {@link ChangeEvent} whose position is
+ * the record's SequenceNumber. Images are unmarshalled with numbers kept exact: a number becomes a JS number
+ * when that loses nothing, a bigint for larger integers, and stays a decimal string otherwise; sets become
+ * arrays and binary values base64 strings. Throws a non-retriable `CDC_DECODE_FAILED` naming what is wrong.
+ *
+ * `before`/`after` always carry at least the key attributes: with KEYS_ONLY, the images are the keys
+ * (enough for delete mode; refresh mode is refused at startup, see `checkStreamViewType`).
+ *
+ * @example
+ * const event = decodeStreamRecord(lambdaEvent.Records[0])
+ * // { source: 'dynamodb', table: 'Products', op: 'update', key: { pk: 'A1' }, version: '000…0123', ... }
+ */
+export function decodeStreamRecord(
+  record: DynamoDBRecord,
+  options: DecodeStreamRecordOptions = {},
+): ChangeEvent<string> {
+  const stream = record?.dynamodb;
+  const sequenceNumber = stream?.SequenceNumber;
+  const fail = (problem: string, cause?: unknown): never => {
+    throw new CdcCacheError(
+      'CDC_DECODE_FAILED',
+      `DynamoDB stream record ${sequenceNumber ?? '?'}: ${problem}`,
+      {
+        cause,
+        details: { sequenceNumber, eventID: record?.eventID, eventSourceARN: record?.eventSourceARN },
+      },
+    );
+  };
+  if (!stream) return fail("has no 'dynamodb' field");
+  if (typeof sequenceNumber !== 'string' || !DIGITS.test(sequenceNumber))
+    return fail('SequenceNumber must be a string of up to 40 digits');
+  const op = EVENT_OPS[record.eventName ?? ''];
+  if (!op) return fail(`eventName '${String(record.eventName)}' is not INSERT, MODIFY or REMOVE`);
+  const table = options.tableName ?? tableFromArn(record.eventSourceARN);
+  if (!table)
+    return fail(`cannot read the table name from eventSourceARN '${String(record.eventSourceARN)}'`);
+
+  let key: Row;
+  let newImage: Row | null;
+  let oldImage: Row | null;
+  try {
+    key = toRow(stream.Keys);
+    newImage = stream.NewImage ? toRow(stream.NewImage) : null;
+    oldImage = stream.OldImage ? toRow(stream.OldImage) : null;
+  } catch (error) {
+    return fail(`cannot unmarshall attributes: ${(error as Error).message}`, error);
+  }
+  if (Object.keys(key).length === 0) return fail("has no 'Keys'");
+
+  // Images absent from the stream view type fall back to the keys, which never change for an item.
+  const before = op === 'create' ? null : (oldImage ?? key);
+  const after = op === 'delete' ? null : (newImage ?? key);
+  const version = options.versionAttribute
+    ? versionFromAttribute(options.versionAttribute, newImage ?? oldImage, fail)
+    : sequenceVersion(sequenceNumber);
+  return {
+    source: 'dynamodb',
+    table,
+    op,
+    before,
+    after,
+    key,
+    version,
+    committedAt: committedAt(stream.ApproximateCreationDateTime),
+    position: sequenceNumber,
+  };
+}
+
+/**
+ * A sequence number as a version.
+ *
+ * Why comparing them orders the changes of one item: DynamoDB writes every change of an item, in the order
+ * the changes happened, to the one shard that currently holds the item's partition key. Within a shard,
+ * sequence numbers increase with time; when a shard closes and splits, its children only receive changes
+ * made after the parent's last record, with greater sequence numbers. So for a single partition key the
+ * sequence number grows monotonically across parent and child shards — which is all a per-key version
+ * guard needs (the numbers of two different keys are never compared). Decimal strings of equal length
+ * compare byte-wise exactly as their numeric values do, hence the fixed-width zero padding.
+ */
+export function sequenceVersion(sequenceNumber: string): string {
+  return sequenceNumber.padStart(VERSION_WIDTH, '0');
+}
+
+function versionFromAttribute(
+  attribute: string,
+  image: Row | null,
+  fail: (problem: string) => never,
+): string {
+  // KEYS_ONLY, or a REMOVE seen through NEW_IMAGE: no image carries the attribute; the version is unknown.
+  if (image === null) return '';
+  const value = image[attribute];
+  const text = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value;
+  if (typeof text !== 'string' || !/^\d{1,40}$/.test(text))
+    return fail(`version attribute '${attribute}' must be a non-negative integer of up to 40 digits`);
+  return text.padStart(VERSION_WIDTH, '0');
+}
+
+/**
+ * True when DynamoDB's Time To Live deleted the item (the record's userIdentity is the DynamoDB service):
+ * handled as a delete like any other, but worth counting apart.
+ *
+ * @example
+ * if (isTtlDeletion(record)) metrics.count('TtlDeletes')
+ */
+export function isTtlDeletion(record: DynamoDBRecord): boolean {
+  const identity = record?.userIdentity as { type?: string; principalId?: string } | undefined;
+  return identity?.type === 'Service' && identity.principalId === 'dynamodb.amazonaws.com';
+}
+
+/**
+ * The table name in a DynamoDB table or stream ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>/...`).
+ *
+ * @example
+ * tableFromArn('arn:aws:dynamodb:us-east-1:123:table/Products/stream/2024-01-01T00:00:00.000') // 'Products'
+ */
+export function tableFromArn(arn: string | undefined): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const match = /:table\/([^/]+)/.exec(arn);
+  return match?.[1];
+}
+
+function committedAt(value: unknown): number | null {
+  // Lambda events carry epoch seconds; the SDK's GetRecords output a Date.
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  return null;
+}
+
+function toRow(image: Record<string, AttributeValue> | undefined): Row {
+  if (!image) return {};
+  // biome-ignore lint/suspicious/noExplicitAny: the Lambda and SDK AttributeValue types differ only nominally.
+  const row = unmarshall(image as any, { wrapNumbers: normaliseNumber }) as Record<string, unknown>;
+  for (const name of Object.keys(row)) row[name] = plain(row[name]);
+  return row;
+}
+
+/**
+ * A DynamoDB number (a decimal string of up to 38 significant digits) as the most natural exact JS value:
+ * a number when it round-trips, a bigint for a larger integer, otherwise the decimal string itself.
+ */
+export function normaliseNumber(text: string): number | bigint | string {
+  const value = Number(text);
+  if (INTEGER.test(text)) return Number.isSafeInteger(value) ? value : BigInt(text);
+  return Number.isFinite(value) && sameDecimal(String(value), text) ? value : text;
+}
+
+function sameDecimal(rendered: string, text: string): boolean {
+  if (rendered === text) return true;
+  // '1.50' and '1.5' are the same number; an exponent form from String() is compared through Number.
+  return Number(rendered) === Number(text) && stripZeros(rendered) === stripZeros(text);
+}
+
+function stripZeros(text: string): string {
+  return text.includes('.') && !/e/i.test(text) ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof Set) return [...value].map(plain);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const name of Object.keys(record)) record[name] = plain(record[name]);
+  }
+  return value;
+}
