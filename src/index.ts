@@ -1,0 +1,41 @@
+// The `cdc-cache` package entry: the read-side SDK and the keyspace. No worker code here.
+export {
+  CdcCacheError,
+  type CdcCacheErrorOptions,
+  ERROR_CODES,
+  type ErrorCode,
+  isRetriableError,
+} from './errors';
+export {
+  type Duration,
+  defineKeyspace,
+  type EntityDefinition,
+  type EntityDefinitions,
+  type EntityMode,
+  type EntitySpec,
+  encodeKeyValue,
+  type KeyParams,
+  type Keyspace,
+  type KeyspaceOptions,
+  type KeyValue,
+  keyspaceFromData,
+  loadKeyspace,
+  type SourceDefinition,
+} from './keyspace';
+export type { RedisClient, RedisInput } from './redis/create-redis-client';
+export { jsonSerializer, type Serializer } from './redis/serializer';
+export {
+  type BypassReason,
+  type CacheEventMap,
+  type CacheEventName,
+  CacheEvents,
+} from './sdk/cache-events';
+export { type CacheOptions, DEFAULT_CACHE_OPTIONS } from './sdk/cache-options';
+export {
+  type BatchLoader,
+  type Cache,
+  createCache,
+  type GetOptions,
+  type Loader,
+  type LoaderContext,
+} from './sdk/create-cache';

@@ -1,0 +1,745 @@
+import { CdcCacheError } from '../errors';
+import {
+  type EntityDefinitions,
+  type EntitySpec,
+  generationKey,
+  getEntity,
+  type KeyParams,
+  type Keyspace,
+  type KeyTemplate,
+  type KeyValue,
+  parseKeyTemplate,
+  renderKeyTemplate,
+  tagKey,
+} from '../keyspace';
+import { type Duration, parseDuration } from '../keyspace/parse-duration';
+import { isCluster, type RedisClient, resolveRedis } from '../redis/create-redis-client';
+import { readEntryHeader } from '../redis/entry-format';
+import { registerScripts, scriptCommand } from '../redis/register-scripts';
+import { type BypassReason, CacheEvents } from './cache-events';
+import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './cache-options';
+import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
+import { type ReadEntry, readEntry, writeEntry } from './entry-codec';
+
+/** What a loader is called with. */
+export interface LoaderContext<Params> {
+  /** The entity name. */
+  readonly entity: string;
+  /** The full Redis key. */
+  readonly key: string;
+  /** The key parameters given to `get`. */
+  readonly params: Params;
+}
+
+/** Loads one value from the source of truth; `null` or `undefined` means not found (negatively cached). */
+export type Loader<Params, Value> = (context: LoaderContext<Params>) => Promise<Value> | Value;
+
+/** Loads a batch: one result per params, in the same order; `null` or `undefined` means not found. */
+export type BatchLoader<Params, Value> = (
+  paramsList: readonly Params[],
+) => Promise<readonly Value[]> | readonly Value[];
+
+/** Per-call options of `get`, `getMany` and `set`. */
+export interface GetOptions {
+  /** TTL of this value instead of the entity's. */
+  ttl?: Duration;
+  /** Values for tag placeholders that are not key parameters (e.g. `tenantId` of a `tenant:{tenantId}` tag). */
+  tagParams?: Readonly<Record<string, KeyValue>>;
+}
+
+type Found<Value> = NonNullable<Value> | null;
+
+/** The read-side cache, typed by its keyspace. */
+export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions> {
+  /** Typed events: hit, miss, stale, lease-wait, load, bypass, error, breaker. */
+  readonly events: CacheEvents;
+  /** The Redis client in use. */
+  readonly redis: RedisClient;
+  /** Get a value, or load it once (across processes), cache it and return it. Not found is `null`. */
+  get<Entity extends keyof Definitions & string, Value>(
+    entity: Entity,
+    params: KeyParams<Definitions[Entity]>,
+    loader: Loader<KeyParams<Definitions[Entity]>, Value>,
+    options?: GetOptions,
+  ): Promise<Found<Value>>;
+  /** Get many values of one entity in one round trip; the misses are loaded in one loader call. */
+  getMany<Entity extends keyof Definitions & string, Value>(
+    entity: Entity,
+    paramsList: readonly KeyParams<Definitions[Entity]>[],
+    loader: BatchLoader<KeyParams<Definitions[Entity]>, Value>,
+    options?: GetOptions,
+  ): Promise<Found<Value>[]>;
+  /** The cached value without loading: `undefined` when nothing is cached, `null` for a cached not-found. */
+  peek<Entity extends keyof Definitions & string, Value = unknown>(
+    entity: Entity,
+    params: KeyParams<Definitions[Entity]>,
+  ): Promise<Value | null | undefined>;
+  /** Write a value you know is current (e.g. right after your own write). Cancels any fill in progress. */
+  set<Entity extends keyof Definitions & string>(
+    entity: Entity,
+    params: KeyParams<Definitions[Entity]>,
+    value: unknown,
+    options?: GetOptions,
+  ): Promise<void>;
+  /** Delete one entry (and cancel any fill in progress). Resolves true when something was deleted. */
+  delete<Entity extends keyof Definitions & string>(
+    entity: Entity,
+    params: KeyParams<Definitions[Entity]>,
+  ): Promise<boolean>;
+  /** Delete every entry listed under a tag: a rendered tag (`'tenant:7'`), or a template with its params. */
+  deleteByTag(tag: string, params?: Readonly<Record<string, KeyValue>>): Promise<number>;
+  /** The Redis key of an entry (prefix included). */
+  keyOf<Entity extends keyof Definitions & string>(
+    entity: Entity,
+    params: KeyParams<Definitions[Entity]>,
+  ): string;
+  /** Close the Redis client if the cache created it; a client you passed in stays open. */
+  close(): Promise<void>;
+}
+
+interface EntityState {
+  readonly spec: EntitySpec;
+  readonly generationKey: string;
+  /** Tag sets must outlive every entry listed in them. */
+  readonly tagTtlMs: number;
+}
+
+type TakeLeaseReply = [outcome: 'lease' | 'fresh' | 'refresh' | 'stale' | 'wait', data: string | number];
+
+interface ScriptCommands {
+  [name: string]: (...args: (string | number)[]) => Promise<unknown>;
+}
+
+const SCRIPTS = {
+  takeLease: 'take-lease-1.lua',
+  fill: 'fill-1.lua',
+  releaseLease: 'release-lease-1.lua',
+  addTagMember: 'add-tag-member-1.lua',
+} as const;
+const TAKE_LEASE = scriptCommand('takeLease');
+const FILL = scriptCommand('fill');
+const RELEASE_LEASE = scriptCommand('releaseLease');
+const ADD_TAG_MEMBER = scriptCommand('addTagMember');
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 50;
+const UNLINK_CHUNK = 500;
+
+const BREAKER_OPEN = new CdcCacheError('CDC_REDIS_UNAVAILABLE', 'Redis circuit breaker is open', {
+  retriable: true,
+});
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function redisError(operation: string, error: unknown): CdcCacheError {
+  if (error instanceof CdcCacheError) return error;
+  return new CdcCacheError(
+    'CDC_REDIS_UNAVAILABLE',
+    `Redis ${operation} failed: ${(error as Error)?.message ?? error}`,
+    {
+      cause: error,
+      retriable: true,
+    },
+  );
+}
+
+/**
+ * Create the read-side cache: cache-aside with cross-process leases, race-safe fills, negative caching,
+ * grace, and fail-open reads. Options are validated once; a bad one throws `CDC_INVALID_OPTION` naming it.
+ *
+ * @example
+ * const cache = createCache({ redis: process.env.CDC_CACHE_REDIS_URL!, keyspace })
+ * const user = await cache.get('user', { id: 42 }, () => db.users.findById(42))
+ */
+export function createCache<Definitions extends EntityDefinitions>(
+  options: CacheOptions<Definitions>,
+): Cache<Definitions> {
+  const settings: ResolvedCacheOptions = resolveCacheOptions(options as CacheOptions);
+  const keyspace = options.keyspace as Keyspace;
+  const { prefix, serializer } = settings;
+  // Clients we create give up on a command quickly; our own timeout and breaker decide what a read does then.
+  const { client, owned } = resolveRedis(options.redis, { maxRetriesPerRequest: 1 });
+  registerScripts(client, SCRIPTS);
+  const scripts = client as unknown as ScriptCommands;
+  const cluster = isCluster(client);
+  const events = new CacheEvents();
+  const breaker: CircuitBreaker | undefined = settings.breaker
+    ? createCircuitBreaker({
+        failureThreshold: settings.breaker.failureThreshold,
+        resetTimeoutMs: settings.breaker.resetTimeoutMs,
+        onStateChange: (state) => events.emit('breaker', { state }),
+      })
+    : undefined;
+  const inflight = new Map<string, Promise<unknown>>();
+  const entities = new Map<string, EntityState>();
+  for (const spec of keyspace.entities.values()) {
+    entities.set(spec.name, {
+      spec,
+      generationKey: generationKey(prefix, spec.name),
+      tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
+    });
+  }
+  const tokenPrefix = Math.random().toString(36).slice(2, 10);
+  let tokenCounter = 0;
+  const newToken = () => `${tokenPrefix}${(tokenCounter++).toString(36)}`;
+
+  function entityState(name: string): EntityState {
+    return entities.get(name) ?? (getEntity(keyspace, name) as never);
+  }
+
+  function keyFor(entity: EntityState, params: Readonly<Record<string, unknown>>): string {
+    const rendered = renderKeyTemplate(entity.spec.template, params);
+    if ('key' in rendered) return prefix + rendered.key;
+    throw new CdcCacheError(
+      'CDC_INVALID_KEY_PARAMS',
+      `${entity.spec.name}: key '${entity.spec.template.source}' needs a non-empty string, number, bigint, boolean or Date for: ${rendered.missing.join(', ')}`,
+      { details: { entity: entity.spec.name, missing: rendered.missing } },
+    );
+  }
+
+  /** Run one Redis call under the per-command timeout and the breaker. */
+  function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (breaker && !breaker.allow()) return Promise.reject(BREAKER_OPEN);
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        breaker?.failure();
+        reject(
+          new CdcCacheError(
+            'CDC_REDIS_UNAVAILABLE',
+            `Redis ${operation} timed out after ${settings.commandTimeoutMs}ms`,
+            {
+              retriable: true,
+            },
+          ),
+        );
+      }, settings.commandTimeoutMs);
+      run().then(
+        (value) => {
+          if (settled) return;
+          clearTimeout(timer);
+          breaker?.success();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          clearTimeout(timer);
+          breaker?.failure();
+          reject(redisError(operation, error));
+        },
+      );
+    });
+  }
+
+  function report(operation: string, error: unknown, entity?: string, key?: string): void {
+    if (error === BREAKER_OPEN || !events.has('error')) return;
+    const wrapped = redisError(operation, error);
+    events.emit(
+      'error',
+      entity === undefined ? { operation, error: wrapped } : { operation, error: wrapped, entity, key },
+    );
+  }
+
+  function read(key: string, genKey: string): Promise<(string | null)[]> {
+    return cluster ? Promise.all([client.get(key), client.get(genKey)]) : client.mget(key, genKey);
+  }
+
+  function decode(entry: Extract<ReadEntry, { found: boolean }>): unknown {
+    return entry.found ? serializer.deserialize(entry.payload) : null;
+  }
+
+  function ttlOf(entity: EntityState, options: GetOptions | undefined): number {
+    if (options?.ttl === undefined) return entity.spec.ttlMs;
+    const parsed = parseDuration(options.ttl);
+    if ('error' in parsed || parsed.ms <= 0) {
+      throw new CdcCacheError(
+        'CDC_INVALID_OPTION',
+        `get: option 'ttl' is invalid: ${JSON.stringify(options.ttl)}`,
+      );
+    }
+    return parsed.ms;
+  }
+
+  function callLoader<Value>(loader: () => Promise<Value> | Value): {
+    readonly underlying: Promise<Value>;
+    readonly bounded: Promise<Value>;
+  } {
+    const underlying = Promise.resolve().then(loader);
+    const hardMs = settings.loaderHardTimeoutMs;
+    if (hardMs <= 0) return { underlying, bounded: underlying };
+    const bounded = new Promise<Value>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CdcCacheError('CDC_LOADER_TIMEOUT', `Loader took longer than ${hardMs}ms`, {
+              retriable: true,
+            }),
+          ),
+        hardMs,
+      );
+      underlying.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+    return { underlying, bounded };
+  }
+
+  function emitLoad(
+    entity: string,
+    key: string,
+    started: number,
+    found: boolean,
+    cached: boolean,
+    failed: boolean,
+  ) {
+    if (events.has('load')) {
+      events.emit('load', { entity, key, durationMs: Date.now() - started, found, cached, failed });
+    }
+  }
+
+  /** Serve from the loader without caching: Redis unavailable, or another reader's fill took too long. */
+  async function loadUncached(
+    entity: EntityState,
+    key: string,
+    loader: () => unknown,
+    bypass: BypassReason | undefined,
+  ): Promise<unknown> {
+    if (bypass && events.has('bypass'))
+      events.emit('bypass', { entity: entity.spec.name, key, reason: bypass });
+    const started = Date.now();
+    try {
+      const value = await callLoader(loader).bounded;
+      emitLoad(entity.spec.name, key, started, value !== null && value !== undefined, false, false);
+      return value ?? null;
+    } catch (error) {
+      emitLoad(entity.spec.name, key, started, false, false, true);
+      throw error;
+    }
+  }
+
+  function renderTags(
+    entity: EntityState,
+    values: Readonly<Record<string, unknown>>,
+  ): { rendered: string[]; unresolved: KeyTemplate[] } {
+    const rendered: string[] = [];
+    const unresolved: KeyTemplate[] = [];
+    for (const template of entity.spec.tags) {
+      const result = renderKeyTemplate(template, values);
+      if ('key' in result) rendered.push(result.key);
+      else unresolved.push(template);
+    }
+    return { rendered, unresolved };
+  }
+
+  async function addTagMembers(entity: EntityState, key: string, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await guarded('tag', () =>
+      Promise.all(tags.map((tag) => scripts[ADD_TAG_MEMBER]!(tagKey(prefix, tag), key, entity.tagTtlMs))),
+    );
+  }
+
+  function release(entity: EntityState, key: string, token: string): void {
+    guarded('release-lease', () => scripts[RELEASE_LEASE]!(key, token)).catch((error) =>
+      report('release-lease', error, entity.spec.name, key),
+    );
+  }
+
+  /** Write a loaded value under our lease (or refresh token). Resolves whether it was written. */
+  async function fill(
+    entity: EntityState,
+    key: string,
+    token: string,
+    generation: number,
+    version: string,
+    value: unknown,
+    late: { params: Readonly<Record<string, unknown>>; unresolved: readonly KeyTemplate[] },
+    options: GetOptions | undefined,
+  ): Promise<boolean> {
+    const found = value !== null && value !== undefined;
+    try {
+      const payload = found ? serializer.serialize(value) : null;
+      if (late.unresolved.length > 0 && found && typeof value === 'object') {
+        // Tag placeholders that only the loaded row knows: listed now, before the fill (see docs/sdk.md).
+        const values = { ...(value as Record<string, unknown>), ...late.params };
+        const tags = late.unresolved.flatMap((template) => {
+          const result = renderKeyTemplate(template, values);
+          return 'key' in result ? [result.key] : [];
+        });
+        await addTagMembers(entity, key, tags);
+      }
+      const now = Date.now();
+      const ttl = found ? ttlOf(entity, options) : entity.spec.negativeTtlMs;
+      const lifetime = found ? ttl + Math.floor(Math.random() * ttl * entity.spec.ttlJitter) : ttl;
+      const text = writeEntry({ generation, version, writtenAtMs: now, staleAtMs: now + lifetime, payload });
+      const hardTtl = found ? lifetime + entity.spec.graceMs : lifetime;
+      return (await guarded('fill', () => scripts[FILL]!(key, token, text, hardTtl))) === 1;
+    } catch (error) {
+      report('fill', error, entity.spec.name, key);
+      release(entity, key, token);
+      return false;
+    }
+  }
+
+  /** We hold the lease (or refresh token): list tags, load, fill. */
+  async function loadAndFill(
+    entity: EntityState,
+    key: string,
+    params: Readonly<Record<string, unknown>>,
+    loader: () => unknown,
+    token: string,
+    generation: number,
+    version: string,
+    options: GetOptions | undefined,
+  ): Promise<unknown> {
+    const tagValues = options?.tagParams ? { ...params, ...options.tagParams } : params;
+    const { rendered, unresolved } = renderTags(entity, tagValues);
+    try {
+      // Tags are listed BEFORE loading: a tag invalidation during the load then deletes our lease.
+      await addTagMembers(entity, key, rendered);
+    } catch (error) {
+      report('tag', error, entity.spec.name, key);
+      release(entity, key, token);
+      return loadUncached(entity, key, loader, 'redis-error');
+    }
+    const started = Date.now();
+    const late = { params: tagValues, unresolved };
+    const { underlying, bounded } = callLoader(loader);
+    let value: unknown;
+    try {
+      value = await bounded;
+    } catch (error) {
+      if (error instanceof CdcCacheError && error.code === 'CDC_LOADER_TIMEOUT') {
+        // The loader keeps running: let it still fill if nothing invalidated the entry meanwhile.
+        underlying.then(
+          (late_value) => fill(entity, key, token, generation, version, late_value, late, options),
+          () => release(entity, key, token),
+        );
+      } else {
+        release(entity, key, token);
+      }
+      emitLoad(entity.spec.name, key, started, false, false, true);
+      throw error;
+    }
+    const cached = await fill(entity, key, token, generation, version, value, late, options);
+    emitLoad(entity.spec.name, key, started, value !== null && value !== undefined, cached, false);
+    return value ?? null;
+  }
+
+  function serveStale(entity: EntityState, key: string, entry: ReadEntry): unknown {
+    if (entry.state !== 'fresh' && entry.state !== 'stale') return null;
+    if (entry.state === 'stale' && events.has('stale')) {
+      events.emit('stale', { entity: entity.spec.name, key, ageMs: Date.now() - entry.staleAtMs });
+    }
+    return decode(entry);
+  }
+
+  /** A miss (or a stale value): take the lease, wait for another's fill, or refresh within grace. */
+  async function resolveMiss(
+    entity: EntityState,
+    key: string,
+    params: Readonly<Record<string, unknown>>,
+    loader: () => unknown,
+    observedGeneration: number,
+    options: GetOptions | undefined,
+  ): Promise<unknown> {
+    let generation = observedGeneration;
+    const waitStarted = Date.now();
+    const deadline = waitStarted + settings.leaseWaitMs;
+    let waited = false;
+    const leaseWait = (outcome: 'hit' | 'lease' | 'timeout') => {
+      if (waited && events.has('lease-wait')) {
+        events.emit('lease-wait', {
+          entity: entity.spec.name,
+          key,
+          waitedMs: Date.now() - waitStarted,
+          outcome,
+        });
+      }
+    };
+    for (;;) {
+      const token = newToken();
+      const refreshToken = entity.spec.graceMs > 0 ? `${token}.${Date.now() + settings.leaseTtlMs}` : '';
+      let reply: TakeLeaseReply;
+      try {
+        reply = (await guarded('take-lease', () =>
+          scripts[TAKE_LEASE]!(key, token, settings.leaseTtlMs, generation, Date.now(), refreshToken),
+        )) as TakeLeaseReply;
+      } catch (error) {
+        report('take-lease', error, entity.spec.name, key);
+        return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
+      }
+      const [outcome, data] = reply;
+      if (outcome === 'lease') {
+        leaseWait('lease');
+        return loadAndFill(entity, key, params, loader, token, generation, String(data), options);
+      }
+      if (outcome === 'fresh' || outcome === 'stale') {
+        leaseWait('hit');
+        const entry = readEntry(String(data), 0, outcome === 'fresh' ? 0 : Number.POSITIVE_INFINITY);
+        return serveStale(entity, key, entry);
+      }
+      if (outcome === 'refresh') {
+        const raw = String(data);
+        const stale = serveStale(entity, key, readEntry(raw, 0, Number.POSITIVE_INFINITY));
+        const version = readEntryHeader(raw)?.version ?? '';
+        const refreshing = loadAndFill(
+          entity,
+          key,
+          params,
+          loader,
+          refreshToken,
+          generation,
+          version,
+          options,
+        );
+        // A failed refresh was reported by the 'load' event; the stale value is still the answer.
+        refreshing.catch(() => undefined);
+        if (settings.loaderSoftTimeoutMs <= 0) return stale;
+        return Promise.race([
+          refreshing.catch(() => stale),
+          sleep(settings.loaderSoftTimeoutMs).then(() => stale),
+        ]);
+      }
+      // Someone else holds the lease: poll for their fill, with a bounded backoff.
+      waited = true;
+      let delay = FIRST_POLL_MS;
+      let retake = false;
+      while (!retake) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+          leaseWait('timeout');
+          return loadUncached(entity, key, loader, undefined);
+        }
+        await sleep(Math.min(delay, remaining));
+        delay = Math.min(delay * 2, MAX_POLL_MS);
+        let values: (string | null)[];
+        try {
+          values = await guarded('get', () => read(key, entity.generationKey));
+        } catch (error) {
+          report('get', error, entity.spec.name, key);
+          return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
+        }
+        generation = values[1] ? Number(values[1]) : 0;
+        const entry = readEntry(values[0], generation, Date.now());
+        if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0)) {
+          leaseWait('hit');
+          return serveStale(entity, key, entry);
+        }
+        retake = entry.state !== 'leased';
+      }
+    }
+  }
+
+  function joinOrStart(key: string, start: () => Promise<unknown>): Promise<unknown> {
+    const pending = inflight.get(key);
+    if (pending) return pending;
+    const flight = start().finally(() => inflight.delete(key));
+    inflight.set(key, flight);
+    return flight;
+  }
+
+  async function getOne(
+    entityName: string,
+    params: Readonly<Record<string, unknown>>,
+    loader: Loader<never, unknown>,
+    options: GetOptions | undefined,
+  ): Promise<unknown> {
+    const entity = entityState(entityName);
+    const key = keyFor(entity, params);
+    const pending = inflight.get(key);
+    if (pending) return pending;
+    const load = () => loader({ entity: entityName, key, params: params as never });
+    let values: (string | null)[];
+    try {
+      values = await guarded('get', () => read(key, entity.generationKey));
+    } catch (error) {
+      report('get', error, entityName, key);
+      const reason = error === BREAKER_OPEN ? 'breaker-open' : 'redis-error';
+      return joinOrStart(key, () => loadUncached(entity, key, load, reason));
+    }
+    const generation = values[1] ? Number(values[1]) : 0;
+    const entry = readEntry(values[0], generation, Date.now());
+    if (entry.state === 'fresh') {
+      try {
+        const value = decode(entry);
+        if (events.has('hit')) events.emit('hit', { entity: entityName, key });
+        return value;
+      } catch (error) {
+        report('deserialize', error, entityName, key);
+      }
+    }
+    if (events.has('miss')) events.emit('miss', { entity: entityName, key });
+    return joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options));
+  }
+
+  async function getMany(
+    entityName: string,
+    paramsList: readonly Readonly<Record<string, unknown>>[],
+    loader: BatchLoader<never, unknown>,
+    options: GetOptions | undefined,
+  ): Promise<unknown[]> {
+    const entity = entityState(entityName);
+    const keys = paramsList.map((params) => keyFor(entity, params));
+    const results: unknown[] = new Array(keys.length).fill(null);
+    if (keys.length === 0) return results;
+    let values: (string | null)[];
+    try {
+      values = await guarded('get-many', () =>
+        cluster
+          ? Promise.all([...keys, entity.generationKey].map((key) => client.get(key)))
+          : client.mget(...keys, entity.generationKey),
+      );
+    } catch (error) {
+      report('get-many', error, entityName);
+      values = [];
+    }
+    const generationText = values[keys.length];
+    const generation = generationText ? Number(generationText) : 0;
+    const now = Date.now();
+    const misses: number[] = [];
+    keys.forEach((key, index) => {
+      const entry = values.length > 0 ? readEntry(values[index], generation, now) : undefined;
+      if (entry?.state === 'fresh') {
+        try {
+          results[index] = decode(entry);
+          if (events.has('hit')) events.emit('hit', { entity: entityName, key });
+          return;
+        } catch (error) {
+          report('deserialize', error, entityName, key);
+        }
+      }
+      misses.push(index);
+    });
+    if (misses.length === 0) return results;
+    // One loader call for every miss; each key then goes through the same lease protocol as `get`, with a
+    // loader that reads its slot of the batch (so leases, waits and fills stay per key).
+    let batch: Promise<readonly unknown[]> | undefined;
+    const missParams = misses.map((index) => paramsList[index]!);
+    const batchLoad = () => {
+      batch ??= Promise.resolve().then(() => loader(missParams as never));
+      return batch;
+    };
+    await Promise.all(
+      misses.map(async (index, position) => {
+        const key = keys[index]!;
+        const params = paramsList[index]!;
+        const load = async () => {
+          const loaded = await batchLoad();
+          if (!Array.isArray(loaded) || loaded.length !== missParams.length) {
+            throw new CdcCacheError(
+              'CDC_LOADER_FAILED',
+              `getMany: the loader must return one result per params (${missParams.length}), got ${Array.isArray(loaded) ? loaded.length : typeof loaded}`,
+            );
+          }
+          return loaded[position];
+        };
+        if (events.has('miss')) events.emit('miss', { entity: entityName, key });
+        results[index] =
+          values.length === 0
+            ? await joinOrStart(key, () => loadUncached(entity, key, load, 'redis-error'))
+            : await joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options));
+      }),
+    );
+    return results;
+  }
+
+  async function write<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await guarded(operation, run);
+    } catch (error) {
+      throw redisError(operation, error);
+    }
+  }
+
+  const cache: Cache<EntityDefinitions> = {
+    events,
+    redis: client,
+    get: (entity, params, loader, options) =>
+      getOne(entity, params, loader as Loader<never, unknown>, options) as Promise<never>,
+    getMany: (entity, paramsList, loader, options) =>
+      getMany(entity, paramsList, loader as BatchLoader<never, unknown>, options) as Promise<never>,
+    async peek(entityName, params) {
+      const entity = entityState(entityName);
+      const key = keyFor(entity, params);
+      const values = await write('peek', () => read(key, entity.generationKey));
+      const entry = readEntry(values[0], values[1] ? Number(values[1]) : 0, Date.now());
+      if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0))
+        return decode(entry) as never;
+      return undefined;
+    },
+    async set(entityName, params, value, options) {
+      const entity = entityState(entityName);
+      const key = keyFor(entity, params);
+      const found = value !== null && value !== undefined;
+      const payload = found ? serializer.serialize(value) : null;
+      const values = {
+        ...(found && typeof value === 'object' ? value : {}),
+        ...params,
+        ...options?.tagParams,
+      };
+      await addTagMembers(entity, key, renderTags(entity, values).rendered).catch((error) => {
+        throw redisError('tag', error);
+      });
+      const generationText = await write('set', () => client.get(entity.generationKey));
+      const now = Date.now();
+      const ttl = found ? ttlOf(entity, options) : entity.spec.negativeTtlMs;
+      const lifetime = found ? ttl + Math.floor(Math.random() * ttl * entity.spec.ttlJitter) : ttl;
+      const text = writeEntry({
+        generation: generationText ? Number(generationText) : 0,
+        version: '',
+        writtenAtMs: now,
+        staleAtMs: now + lifetime,
+        payload,
+      });
+      await write('set', () =>
+        client.set(key, text, 'PX', found ? lifetime + entity.spec.graceMs : lifetime),
+      );
+    },
+    async delete(entityName, params) {
+      const key = keyFor(entityState(entityName), params);
+      return (await write('delete', () => client.unlink(key))) > 0;
+    },
+    async deleteByTag(tag, params) {
+      let rendered = tag;
+      if (params) {
+        const parsed = parseKeyTemplate(tag);
+        if ('error' in parsed)
+          throw new CdcCacheError('CDC_INVALID_KEY_PARAMS', `deleteByTag: tag '${tag}' ${parsed.error}`);
+        const result = renderKeyTemplate(parsed.template, params);
+        if ('missing' in result) {
+          throw new CdcCacheError(
+            'CDC_INVALID_KEY_PARAMS',
+            `deleteByTag: tag '${tag}' needs: ${result.missing.join(', ')}`,
+          );
+        }
+        rendered = result.key;
+      }
+      const setKey = tagKey(prefix, rendered);
+      const members = await write('delete-by-tag', () => client.smembers(setKey));
+      let deleted = 0;
+      for (let start = 0; start < members.length; start += UNLINK_CHUNK) {
+        const chunk = members.slice(start, start + UNLINK_CHUNK);
+        const counts = await write('delete-by-tag', () =>
+          cluster
+            ? Promise.all(chunk.map((member) => client.unlink(member)))
+            : client.unlink(...chunk).then((n) => [n]),
+        );
+        deleted += counts.reduce((sum, count) => sum + count, 0);
+        await write('delete-by-tag', () => client.srem(setKey, ...chunk));
+      }
+      return deleted;
+    },
+    keyOf: (entityName, params) => keyFor(entityState(entityName), params),
+    async close() {
+      if (owned) await client.quit().catch(() => client.disconnect());
+    },
+  };
+  return cache as unknown as Cache<Definitions>;
+}
