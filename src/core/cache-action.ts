@@ -1,0 +1,37 @@
+/**
+ * One Redis action planned from change events. Every action is idempotent in effect, so a batch that is
+ * applied twice (at-least-once delivery) leaves Redis as correct as applying it once.
+ *
+ * - `delete`          UNLINK the entry (a delete-mode entity, or a refresh-mode one whose event version is unknown)
+ * - `refresh`         write the after image, version-guarded (refresh-entry Lua)
+ * - `tombstone`       mark the entry changed at `version`, so a late older refresh cannot bring it back
+ * - `bump-generation` INCR the entity generation: every entry filled before reads as a miss (truncate)
+ * - `invalidate-tag`  delete every entry listed under a tag set, then the members handled
+ *
+ * @example
+ * const action: CacheAction = { kind: 'delete', key: 'user:42', entity: 'user' }
+ */
+export type CacheAction =
+  | { readonly kind: 'delete'; readonly key: string; readonly entity: string }
+  | {
+      readonly kind: 'refresh';
+      readonly key: string;
+      readonly entity: string;
+      readonly version: string;
+      readonly payload: string;
+    }
+  | { readonly kind: 'tombstone'; readonly key: string; readonly entity: string; readonly version: string }
+  | { readonly kind: 'bump-generation'; readonly key: string; readonly entity: string }
+  | { readonly kind: 'invalidate-tag'; readonly key: string; readonly tag: string };
+
+/** The kind of a {@link CacheAction}. */
+export type CacheActionKind = CacheAction['kind'];
+
+/** Every action kind, in the order metrics and explain list them. */
+export const CACHE_ACTION_KINDS: readonly CacheActionKind[] = [
+  'delete',
+  'refresh',
+  'tombstone',
+  'bump-generation',
+  'invalidate-tag',
+];

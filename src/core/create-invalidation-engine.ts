@@ -1,0 +1,229 @@
+import type { RedisOptions } from 'ioredis';
+import { CdcCacheError } from '../errors';
+import { generationKey, type Keyspace } from '../keyspace';
+import type { Instrumentation } from '../observability/instrumentation';
+import { type RedisInput, resolveRedis } from '../redis/create-redis-client';
+import { jsonSerializer, type Serializer } from '../redis/serializer';
+import { applyActions, registerWorkerScripts } from './apply-actions';
+import { CACHE_ACTION_KINDS, type CacheAction, type CacheActionKind } from './cache-action';
+import type { ChangeEvent } from './change-event';
+import { coalesceActions } from './coalesce-actions';
+import { planActions } from './plan-actions';
+import type { EventOutcome, InvalidationEngine } from './ports';
+import { type RetryOptions, resolveRetryOptions } from './retry';
+
+/** Options of {@link createInvalidationEngine}. */
+export interface InvalidationEngineOptions {
+  /** The keyspace shared with the SDK. */
+  readonly keyspace: Keyspace;
+  /** A Redis URL, ioredis options, or an existing client (standalone or Cluster; never closed by the engine). */
+  readonly redis: RedisInput;
+  /** Key prefix (deployment or tenant); defaults to the keyspace's prefix. Must match the SDK's. */
+  readonly prefix?: string;
+  /** How long a tombstone blocks late, older refreshes. Default 5 minutes. */
+  readonly tombstoneTtlMs?: number;
+  /** Retries of retriable Redis errors. */
+  readonly retry?: Partial<RetryOptions>;
+  /** Instrumentation hub for metrics and logs; nothing is emitted without one. */
+  readonly instrumentation?: Instrumentation;
+  /** Serializer of refresh-mode images; must be the SDK's (default: the SDK's JSON serializer). */
+  readonly serializer?: Serializer;
+  /** Most tag members deleted per Redis call. Default 500. */
+  readonly tagBatchSize?: number;
+  /** Most keys per UNLINK command on standalone Redis. Default 500. */
+  readonly unlinkBatchSize?: number;
+  /** Clock, in ms since the epoch (tests). */
+  readonly now?: () => number;
+}
+
+/** Defaults of {@link InvalidationEngineOptions}. */
+export const DEFAULT_ENGINE_OPTIONS = Object.freeze({
+  tombstoneTtlMs: 5 * 60_000,
+  tagBatchSize: 500,
+  unlinkBatchSize: 500,
+});
+
+// A client the engine creates fails a command quickly when Redis is down; the engine's own retry decides.
+const OWNED_CLIENT_DEFAULTS: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 5000 };
+
+/**
+ * Create the engine every runtime drives: plan a batch of change events, coalesce duplicate keys, apply
+ * them in one pipeline (one per node on Redis Cluster), and return one outcome per event in order.
+ * Throws a retriable `CDC_REDIS_UNAVAILABLE` when Redis stays unreachable after the retries.
+ *
+ * @example
+ * const engine = createInvalidationEngine({ keyspace, redis: process.env.CDC_CACHE_REDIS_URL! })
+ * const outcomes = await engine.apply(events) // acknowledge each event whose outcome is not 'failed'
+ */
+export function createInvalidationEngine(options: InvalidationEngineOptions): InvalidationEngine {
+  const { keyspace } = options;
+  if (!keyspace || !(keyspace.entities instanceof Map)) {
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'keyspace: required, the result of defineKeyspace or loadKeyspace',
+    );
+  }
+  const prefix = options.prefix ?? keyspace.prefix;
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'prefix: must be a string without braces');
+  }
+  const tombstoneTtlMs = positiveInteger(
+    'tombstoneTtlMs',
+    options.tombstoneTtlMs,
+    DEFAULT_ENGINE_OPTIONS.tombstoneTtlMs,
+  );
+  const tagBatchSize = positiveInteger(
+    'tagBatchSize',
+    options.tagBatchSize,
+    DEFAULT_ENGINE_OPTIONS.tagBatchSize,
+  );
+  const unlinkBatchSize = positiveInteger(
+    'unlinkBatchSize',
+    options.unlinkBatchSize,
+    DEFAULT_ENGINE_OPTIONS.unlinkBatchSize,
+  );
+  const retry = resolveRetryOptions(options.retry);
+  const serializer = options.serializer ?? jsonSerializer;
+  if (typeof serializer?.serialize !== 'function') {
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'serializer: must have serialize(value) and deserialize(payload)',
+    );
+  }
+  if (options.redis === undefined || options.redis === null) {
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'redis: required, a URL, ioredis options or a client');
+  }
+  const instrumentation = options.instrumentation;
+  const now = options.now ?? Date.now;
+  const { client, owned } = resolveRedis(options.redis, OWNED_CLIENT_DEFAULTS);
+  registerWorkerScripts(client);
+  const generationKeys = new Map(
+    [...keyspace.entities.keys()].map((name) => [name, generationKey(prefix, name)] as const),
+  );
+  const context = {
+    client,
+    entities: keyspace.entities,
+    generationKeys,
+    tombstoneTtlMs,
+    tagBatchSize,
+    unlinkBatchSize,
+    retry,
+    now,
+    random: Math.random,
+    onRetry: instrumentation
+      ? (info: { attempt: number; delayMs: number; error: unknown }) =>
+          instrumentation.emit('redis.retry', info)
+      : undefined,
+  };
+
+  return {
+    async apply(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
+      const startedAt = performance.now();
+      const plans = planActions(events, { keyspace, prefix, serializer });
+      const { actions, owners } = coalesceActions(plans);
+      if (instrumentation?.has('batch.planned')) {
+        instrumentation.emit('batch.planned', {
+          events: events.length,
+          planned: plans.reduce(
+            (sum, plan) => sum + (plan.status === 'planned' ? plan.actions.length : 0),
+            0,
+          ),
+          coalesced: actions.length,
+          actions: countByKind(actions),
+          planMs: performance.now() - startedAt,
+        });
+      }
+
+      let errors: (Error | undefined)[] = [];
+      if (actions.length > 0) {
+        try {
+          errors = await applyActions(actions, context);
+        } catch (error) {
+          instrumentation?.emit('redis.unavailable', { error: error as Error });
+          throw error;
+        }
+      }
+      const eventErrors = new Map<number, Error>();
+      errors.forEach((error, index) => {
+        if (!error) return;
+        for (const owner of owners[index]!) if (!eventErrors.has(owner)) eventErrors.set(owner, error);
+      });
+
+      const outcomes = plans.map((plan, index): EventOutcome => {
+        if (plan.status === 'skipped') return plan;
+        if (plan.status === 'failed') return plan;
+        const error = eventErrors.get(index);
+        if (!error) return { status: 'applied', actions: plan.actions.length };
+        return {
+          status: 'failed',
+          error: new CdcCacheError('CDC_REDIS_SCRIPT_FAILED', `Redis rejected an action: ${error.message}`, {
+            cause: error,
+            details: { table: events[index]!.table },
+          }),
+        };
+      });
+
+      if (instrumentation) emitOutcomes(instrumentation, events, plans, outcomes, actions, startedAt, now);
+      return outcomes;
+    },
+    async close(): Promise<void> {
+      if (owned) await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+function emitOutcomes(
+  instrumentation: Instrumentation,
+  events: readonly ChangeEvent[],
+  plans: ReturnType<typeof planActions>,
+  outcomes: readonly EventOutcome[],
+  actions: readonly CacheAction[],
+  startedAt: number,
+  now: () => number,
+): void {
+  const skipped = instrumentation.has('event.skipped');
+  const failed = instrumentation.has('event.failed');
+  const incomplete = instrumentation.has('event.incomplete-image');
+  if (skipped || failed || incomplete) {
+    outcomes.forEach((outcome, index) => {
+      const event = events[index]!;
+      if (skipped && outcome.status === 'skipped')
+        instrumentation.emit('event.skipped', { event, reason: outcome.reason });
+      if (failed && outcome.status === 'failed')
+        instrumentation.emit('event.failed', { event, error: outcome.error });
+      const plan = plans[index]!;
+      if (incomplete && plan.status === 'planned' && plan.incomplete.length > 0) {
+        instrumentation.emit('event.incomplete-image', { event, entities: plan.incomplete });
+      }
+    });
+  }
+  if (instrumentation.has('batch.applied')) {
+    instrumentation.emit('batch.applied', {
+      events,
+      outcomes,
+      actions: countByKind(actions),
+      durationMs: performance.now() - startedAt,
+      appliedAt: now(),
+    });
+  }
+}
+
+function countByKind(actions: readonly CacheAction[]): Record<CacheActionKind, number> {
+  const counts = Object.fromEntries(CACHE_ACTION_KINDS.map((kind) => [kind, 0])) as Record<
+    CacheActionKind,
+    number
+  >;
+  for (const action of actions) counts[action.kind]++;
+  return counts;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      `${name}: must be a whole number > 0, got ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,214 @@
+import type { Redis } from 'ioredis';
+import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
+import type { InvalidationEngine } from '../../../src/core/ports';
+import { defineKeyspace, generationKey, tagKey } from '../../../src/keyspace';
+import { createInstrumentation } from '../../../src/observability/instrumentation';
+import { jsonSerializer } from '../../../src/redis/serializer';
+import { deletePrefix, sharedRedis, uniquePrefix, userEvent } from './core-test-support';
+
+const keyspace = defineKeyspace({
+  user: {
+    key: 'user:{id}',
+    ttl: '5m',
+    tags: ['team:{team}'],
+    sources: [{ table: 'public.users', fields: { team: 'team_id' } }],
+  },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  profile: {
+    key: 'profile:{id}',
+    ttl: '10m',
+    mode: 'refresh',
+    fields: ['id', 'name'],
+    sources: [{ table: 'public.users' }],
+  },
+});
+
+const V100 = '00000000000000000100';
+const V200 = '00000000000000000200';
+const V300 = '00000000000000000300';
+
+describe('invalidation engine on real Redis', () => {
+  let redis: Redis;
+  let prefix: string;
+  let engine: InvalidationEngine;
+  const now = () => 1_700_000_000_000;
+
+  beforeAll(() => {
+    redis = sharedRedis();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('engine');
+    engine = createInvalidationEngine({ keyspace, redis, prefix, now, tagBatchSize: 100 });
+  });
+  afterEach(async () => {
+    await engine.close();
+    await deletePrefix(redis, prefix);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('deletes the keys of both images in one pipeline per batch and reports one outcome per event', async () => {
+    // Prepare
+    const events = Array.from({ length: 600 }, (_unused, id) =>
+      userEvent({
+        before: { id, email: `old${id}@x` },
+        after: { id, email: `new${id}@x` },
+        version: '',
+      }),
+    );
+    const keys = events.flatMap((_event, id) => [`${prefix}user:${id}`, `${prefix}user-by-email:old${id}@x`]);
+    await redis.mset(...keys.flatMap((key) => [key, 'v|0||1|2||j1']));
+    const pipelines = jest.spyOn(redis, 'pipeline');
+    // Act
+    const outcomes = await engine.apply([...events, userEvent({ table: 'public.orders' })]);
+    // Assess
+    expect(pipelines).toHaveBeenCalledTimes(1);
+    pipelines.mockRestore();
+    expect(await redis.exists(...keys)).toBe(0);
+    expect(outcomes).toHaveLength(601);
+    expect(outcomes[0]).toEqual({ status: 'applied', actions: 4 });
+    expect(outcomes[600]).toEqual({
+      status: 'skipped',
+      reason: "table 'public.orders' is not in the keyspace",
+    });
+  });
+
+  it('refreshes an absent key with the projected image, at the current generation, with the entity TTL', async () => {
+    // Prepare
+    await redis.set(generationKey(prefix, 'profile'), '3');
+    // Act
+    await engine.apply([userEvent({ version: V200 })]);
+    // Assess
+    const raw = await redis.get(`${prefix}profile:42`);
+    const payload = jsonSerializer.serialize({ id: 42, name: 'Ada L.' });
+    expect(raw).toMatch(new RegExp(`^v\\|3\\|${V200}\\|${now()}\\|\\d+\\|\\|`));
+    expect(raw?.endsWith(`||${payload}`)).toBe(true);
+    const staleAt = Number(raw?.split('|')[4]);
+    expect(staleAt - now()).toBeGreaterThanOrEqual(600_000);
+    expect(staleAt - now()).toBeLessThanOrEqual(660_000);
+    expect(await redis.pttl(`${prefix}profile:42`)).toBeGreaterThan(590_000);
+  });
+
+  it('never overwrites a newer or equal version, and replaces an older one', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await engine.apply([userEvent({ version: V200, after: { id: 42, name: 'at 200' } })]);
+    // Act: a duplicate and an older, reordered event
+    await engine.apply([userEvent({ version: V200, after: { id: 42, name: 'dup' } })]);
+    await engine.apply([userEvent({ version: V100, after: { id: 42, name: 'at 100' } })]);
+    const afterLate = await redis.get(key);
+    await engine.apply([userEvent({ version: V300, after: { id: 42, name: 'at 300' } })]);
+    // Assess
+    expect(afterLate).toContain('"at 200"');
+    expect(await redis.get(key)).toContain('"at 300"');
+  });
+
+  it('turns an unversioned SDK fill into a tombstone instead of writing possibly older data', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await redis.set(key, `v|0||${now()}|${now() + 1000}||j{"name":"sdk"}`, 'PX', 60_000);
+    // Act
+    const outcomes = await engine.apply([userEvent({ version: V200 })]);
+    // Assess
+    expect(outcomes).toEqual([{ status: 'applied', actions: 4 }]); // user, two emails, profile
+    expect(await redis.get(key)).toBe(`t|0|${V200}|${now()}`);
+  });
+
+  it('replaces an SDK lease, which cancels that fill', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await redis.set(key, 'l|0||token-1', 'PX', 10_000);
+    // Act
+    await engine.apply([userEvent({ version: V200 })]);
+    // Assess
+    expect(await redis.get(key)).toMatch(/^v\|0\|/);
+  });
+
+  it('leaves a tombstone on delete that a late, older refresh cannot pass; a newer one can', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await engine.apply([userEvent({ version: V100, after: { id: 42, name: 'at 100' } })]);
+    // Act
+    await engine.apply([userEvent({ op: 'delete', after: null, version: V300 })]);
+    const tombstone = await redis.get(key);
+    await engine.apply([userEvent({ version: V200, after: { id: 42, name: 'late 200' } })]);
+    const afterLate = await redis.get(key);
+    await engine.apply([userEvent({ op: 'delete', after: null, version: V200 })]);
+    const afterLateDelete = await redis.get(key);
+    await engine.apply([userEvent({ op: 'create', before: null, version: '00000000000000000400' })]);
+    // Assess
+    expect(tombstone).toBe(`t|0|${V300}|${now()}`);
+    expect(afterLate).toBe(tombstone);
+    expect(afterLateDelete).toBe(tombstone);
+    expect(await redis.get(key)).toMatch(/^v\|0\|00000000000000000400\|/);
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+  });
+
+  it('a tombstone never replaces a newer value', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await engine.apply([userEvent({ version: V300 })]);
+    // Act
+    await engine.apply([userEvent({ op: 'delete', after: null, version: V200 })]);
+    // Assess
+    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|0\\|${V300}\\|`));
+  });
+
+  it('bumps the generation of every bound entity on truncate', async () => {
+    // Prepare
+    await redis.set(generationKey(prefix, 'user'), '5');
+    // Act
+    await engine.apply([userEvent({ op: 'truncate', before: null, after: null, key: null })]);
+    // Assess
+    expect(
+      await redis.mget(...['user', 'userByEmail', 'profile'].map((name) => generationKey(prefix, name))),
+    ).toEqual(['6', '1', '1']);
+  });
+
+  it('invalidates every member of a big tag set in bounded steps and removes exactly those members', async () => {
+    // Prepare
+    const tagSet = tagKey(prefix, 'team:9');
+    const members = Array.from({ length: 250 }, (_unused, index) => `${prefix}user:${1000 + index}`);
+    await redis.mset(...members.flatMap((key) => [key, 'v|0||1|2||j1']));
+    await redis.sadd(tagSet, ...members);
+    // Act
+    const outcomes = await engine.apply([
+      userEvent({ before: { id: 1, team_id: 9 }, after: { id: 1, team_id: 9 }, version: '' }),
+    ]);
+    // Assess
+    expect(outcomes[0]).toMatchObject({ status: 'applied' });
+    expect(await redis.exists(...members)).toBe(0);
+    expect(await redis.scard(tagSet)).toBe(0);
+  });
+
+  it('fails only the events whose action Redis rejects, and applies the others', async () => {
+    // Prepare: a tag set key that someone overwrote with a string
+    await redis.set(tagKey(prefix, 'team:13'), 'not a set', 'PX', 60_000);
+    const instrumentation = createInstrumentation();
+    const failed: string[] = [];
+    instrumentation.on('event.failed', ({ error }) => failed.push(error.message));
+    const observed = createInvalidationEngine({ keyspace, redis, prefix, instrumentation });
+    await redis.set(`${prefix}user:2`, 'v|0||1|2||j1', 'PX', 60_000);
+    // Act
+    const outcomes = await observed.apply([
+      userEvent({ before: { id: 1, team_id: 13 }, after: null, op: 'delete', version: V100 }),
+      userEvent({ before: { id: 2 }, after: null, op: 'delete', version: V100 }),
+    ]);
+    // Assess
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'CDC_REDIS_SCRIPT_FAILED', retriable: false },
+    });
+    expect(outcomes[1]).toMatchObject({ status: 'applied' });
+    expect(await redis.exists(`${prefix}user:2`)).toBe(0);
+    expect(failed).toHaveLength(1);
+  });
+
+  it('fails fast on a bad option, naming it', () => {
+    expect(() => createInvalidationEngine({ keyspace, redis, tombstoneTtlMs: -1 })).toThrow(/tombstoneTtlMs/);
+    expect(() => createInvalidationEngine({ keyspace, redis, retry: { retries: 1.5 } })).toThrow(
+      /retry\.retries/,
+    );
+  });
+});

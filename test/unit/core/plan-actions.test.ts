@@ -1,0 +1,249 @@
+import { coalesceActions } from '../../../src/core/coalesce-actions';
+import { planActions } from '../../../src/core/plan-actions';
+import { defineKeyspace } from '../../../src/keyspace';
+import { jsonSerializer } from '../../../src/redis/serializer';
+import { userChange } from './change-event-factory';
+
+const keyspace = defineKeyspace({
+  user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  profile: {
+    key: 'profile:{id}',
+    ttl: '10m',
+    mode: 'refresh',
+    fields: ['id', 'name'],
+    sources: [{ table: 'public.users' }],
+  },
+  product: {
+    key: 'product:{sku}',
+    ttl: '30m',
+    mode: 'refresh',
+    sources: [{ dynamodb: 'Products', fields: { sku: 'pk' } }],
+  },
+});
+const taggedKeyspace = defineKeyspace({
+  user: {
+    key: 'user:{id}',
+    ttl: '5m',
+    tags: ['tenant:{tenantId}'],
+    sources: [{ table: 'public.users', fields: { tenantId: 'tenant_id' } }],
+  },
+});
+
+describe('planActions', () => {
+  it('drops keys from both images, so an email change drops the old user-by-email key', () => {
+    // Prepare
+    const event = userChange();
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace, prefix: 'p:' });
+    // Assess
+    expect(plan).toEqual({
+      status: 'planned',
+      incomplete: [],
+      actions: expect.arrayContaining([
+        { kind: 'delete', key: 'p:user:42', entity: 'user' },
+        { kind: 'delete', key: 'p:user-by-email:old@example.com', entity: 'userByEmail' },
+        { kind: 'delete', key: 'p:user-by-email:new@example.com', entity: 'userByEmail' },
+      ]),
+    });
+  });
+
+  it('refreshes refresh-mode entities with the projected after image, serialized like the SDK', () => {
+    // Prepare
+    const event = userChange();
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace });
+    // Assess
+    const refresh =
+      plan?.status === 'planned' ? plan.actions.find((action) => action.kind === 'refresh') : undefined;
+    expect(refresh).toEqual({
+      kind: 'refresh',
+      key: 'profile:42',
+      entity: 'profile',
+      version: event.version,
+      payload: jsonSerializer.serialize({ id: 42, name: 'Ada L.' }),
+    });
+  });
+
+  it('tombstones a refresh-mode key the row left, and the key of a deleted row, at the event version', () => {
+    // Prepare
+    const moved = userChange({
+      before: { id: 41, name: 'x' },
+      after: { id: 42, name: 'y' },
+      version: '0200',
+    });
+    const deleted = userChange({ op: 'delete', after: null, version: '0300' });
+    // Act
+    const [movedPlan, deletedPlan] = planActions([moved, deleted], { keyspace: keyspace });
+    // Assess
+    expect(actionsOf(movedPlan)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'refresh', key: 'profile:42', version: '0200' }),
+        { kind: 'tombstone', key: 'profile:41', entity: 'profile', version: '0200' },
+      ]),
+    );
+    expect(actionsOf(deletedPlan)).toContainEqual({
+      kind: 'tombstone',
+      key: 'profile:42',
+      entity: 'profile',
+      version: '0300',
+    });
+    expect(actionsOf(deletedPlan).some((action) => action.kind === 'refresh')).toBe(false);
+  });
+
+  it('deletes instead of refreshing when the version is unknown: never an unguarded write', () => {
+    // Prepare
+    const event = userChange({ version: '' });
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace });
+    // Assess
+    expect(actionsOf(plan)).toContainEqual({ kind: 'delete', key: 'profile:42', entity: 'profile' });
+    expect(actionsOf(plan).some((action) => action.kind === 'refresh' || action.kind === 'tombstone')).toBe(
+      false,
+    );
+  });
+
+  it('uses the key columns of a delete without a before image', () => {
+    // Prepare
+    const event = userChange({ op: 'delete', before: null, after: null, key: { id: 9 } });
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace });
+    // Assess
+    expect(actionsOf(plan)).toEqual(
+      expect.arrayContaining([
+        { kind: 'delete', key: 'user:9', entity: 'user' },
+        { kind: 'tombstone', key: 'profile:9', entity: 'profile', version: event.version },
+      ]),
+    );
+    expect(plan).toMatchObject({ incomplete: ['userByEmail'] });
+  });
+
+  it('invalidates the tags rendered from both images', () => {
+    // Prepare
+    const event = userChange({
+      before: { id: 42, tenant_id: 7 },
+      after: { id: 42, tenant_id: 8 },
+    });
+    // Act
+    const [plan] = planActions([event], { keyspace: taggedKeyspace, prefix: 'p:' });
+    // Assess
+    expect(actionsOf(plan)).toEqual([
+      { kind: 'delete', key: 'p:user:42', entity: 'user' },
+      { kind: 'invalidate-tag', key: 'p:_cc:tag:tenant:7', tag: 'tenant:7' },
+      { kind: 'invalidate-tag', key: 'p:_cc:tag:tenant:8', tag: 'tenant:8' },
+    ]);
+  });
+
+  it('bumps the generation of every entity bound to a truncated table, without listing keys', () => {
+    // Prepare
+    const event = userChange({ op: 'truncate', before: null, after: null, key: null });
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace, prefix: 'p:' });
+    // Assess
+    expect(actionsOf(plan)).toEqual([
+      { kind: 'bump-generation', key: 'p:_cc:gen:user', entity: 'user' },
+      { kind: 'bump-generation', key: 'p:_cc:gen:userByEmail', entity: 'userByEmail' },
+      { kind: 'bump-generation', key: 'p:_cc:gen:profile', entity: 'profile' },
+    ]);
+  });
+
+  it('skips tables outside the keyspace and rows without key values, and keeps planning the others', () => {
+    // Prepare
+    const other = userChange({ table: 'public.orders' });
+    const noKeys = userChange({ before: { name: 'a' }, after: { name: 'b' } });
+    const fine = userChange();
+    // Act
+    const plans = planActions([other, noKeys, fine], { keyspace: keyspace });
+    // Assess
+    expect(plans[0]).toEqual({ status: 'skipped', reason: "table 'public.orders' is not in the keyspace" });
+    expect(plans[1]).toMatchObject({ status: 'skipped' });
+    expect(plans[2]).toMatchObject({ status: 'planned' });
+  });
+
+  it('binds DynamoDB events through the source field mapping, and never to a same-named relational table', () => {
+    // Prepare
+    const dynamo = userChange({
+      source: 'dynamodb',
+      table: 'Products',
+      before: null,
+      after: { pk: 'A:1', price: 3 },
+      version: '0000000000000000000000000000000000000000000001',
+    });
+    const relational = userChange({ source: 'mysql', table: 'Products' });
+    // Act
+    const [dynamoPlan, relationalPlan] = planActions([dynamo, relational], { keyspace });
+    // Assess
+    expect(actionsOf(dynamoPlan)).toEqual([
+      expect.objectContaining({ kind: 'refresh', key: 'product:A%3A1' }),
+    ]);
+    expect(relationalPlan).toMatchObject({ status: 'skipped' });
+  });
+
+  it('fails only the event whose key column holds a value no key can contain', () => {
+    // Prepare
+    const bad = userChange({ after: { id: { nested: true }, email: 'a@b' } });
+    const good = userChange();
+    // Act
+    const [badPlan, goodPlan] = planActions([bad, good], { keyspace: keyspace });
+    // Assess
+    expect(badPlan).toMatchObject({ status: 'failed', error: { code: 'CDC_PLAN_FAILED' } });
+    expect(badPlan?.status === 'failed' && badPlan.error.message).toContain("column 'id'");
+    expect(goodPlan).toMatchObject({ status: 'planned' });
+  });
+});
+
+describe('coalesceActions', () => {
+  it('keeps one action per key: delete beats refresh, the highest version wins, a tombstone wins a tie', () => {
+    // Prepare
+    const plans = planActions(
+      [
+        userChange({ version: '0200' }),
+        userChange({ version: '0100' }), // reordered older duplicate
+        userChange({ version: '0300', op: 'delete', after: null }),
+        userChange({ version: '' }), // unknown version: delete
+        userChange({ before: null, after: { id: 5, name: 'n' }, version: '0400' }),
+        userChange({ before: { id: 5 }, after: null, op: 'delete', version: '0400' }),
+        userChange({ op: 'truncate', before: null, after: null }),
+        userChange({ op: 'truncate', before: null, after: null }),
+      ],
+      { keyspace: keyspace },
+    );
+    // Act
+    const { actions, owners } = coalesceActions(plans);
+    // Assess
+    const byKey = new Map(actions.map((action) => [action.key, action]));
+    expect(byKey.get('profile:42')).toEqual({ kind: 'delete', key: 'profile:42', entity: 'profile' });
+    expect(byKey.get('profile:5')).toEqual({
+      kind: 'tombstone',
+      key: 'profile:5',
+      entity: 'profile',
+      version: '0400',
+    });
+    expect(actions.filter((action) => action.key === '_cc:gen:user')).toHaveLength(1);
+    expect(new Set(actions.map((action) => action.key)).size).toBe(actions.length);
+    expect(owners[actions.findIndex((action) => action.key === 'profile:42')]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps the newest refresh of a key among reordered duplicates', () => {
+    // Prepare
+    const plans = planActions(
+      ['0300', '0100', '0300', '0200'].map((version) =>
+        userChange({ version, after: { id: 42, name: `v${version}` } }),
+      ),
+      { keyspace: keyspace },
+    );
+    // Act
+    const { actions } = coalesceActions(plans);
+    // Assess
+    expect(actions.find((action) => action.key === 'profile:42')).toMatchObject({
+      kind: 'refresh',
+      version: '0300',
+      payload: jsonSerializer.serialize({ id: 42, name: 'v0300' }),
+    });
+  });
+});
+
+function actionsOf(plan: ReturnType<typeof planActions>[number] | undefined) {
+  if (plan?.status !== 'planned') throw new Error(`expected a planned event, got ${JSON.stringify(plan)}`);
+  return plan.actions;
+}
