@@ -1,7 +1,106 @@
-// Placeholder until the DynamoDB Streams issue lands: the real handler replaces this file.
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+/**
+ * `cdc-cache/lambda`: ready Lambda handlers configured from the environment, and the factories behind them.
+ *
+ * - `handler`: DynamoDB Streams (enable ReportBatchItemFailures on the event source mapping).
+ * - `kafkaHandler`: MSK and self-managed Kafka events carrying Debezium messages.
+ */
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, MSKEvent } from 'aws-lambda';
+import { createKafkaHandler, type KafkaHandler } from './create-kafka-handler';
+import { createStreamHandler, type StreamHandler } from './create-stream-handler';
+import { createKafkaDeadLetterProducer } from './kafka-dead-letter-producer';
+import {
+  createLambdaEnvironment,
+  createLambdaLogger,
+  type LambdaEnvironment,
+  readLambdaConfig,
+} from './lambda-environment';
 
-/** The DynamoDB Streams consumer handler. */
-export async function handler(_event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  throw new Error('cdc-cache/lambda: handler not built yet');
+export {
+  createKafkaHandler,
+  type KafkaDeadLetter,
+  type KafkaDeadLetterSink,
+  type KafkaHandler,
+  type KafkaHandlerOptions,
+  logDeadLetters,
+  toDebeziumRecord,
+} from './create-kafka-handler';
+export {
+  createStreamHandler,
+  type StreamHandler,
+  type StreamHandlerDependencies,
+  type StreamHandlerOptions,
+} from './create-stream-handler';
+export { createEmfMetrics, EMF_DEFAULTS, type EmfMetrics, type EmfMetricsOptions } from './emf-metrics';
+export {
+  createKafkaDeadLetterProducer,
+  type KafkaDeadLetterProducerOptions,
+} from './kafka-dead-letter-producer';
+export {
+  createLambdaEnvironment,
+  createLambdaLogger,
+  type LambdaConfig,
+  type LambdaEnvironment,
+  readLambdaConfig,
+} from './lambda-environment';
+export type { LambdaLogger } from './lambda-logger';
+
+// Built on the first invocation and kept for the container's life: one Redis client, reused by every call.
+let environment: Promise<LambdaEnvironment> | undefined;
+let streamHandler: StreamHandler | undefined;
+let kafkaEventHandler: KafkaHandler | undefined;
+
+function sharedEnvironment(): Promise<LambdaEnvironment> {
+  environment ??= createLambdaEnvironment(readLambdaConfig()).catch((error: unknown) => {
+    environment = undefined;
+    throw error;
+  });
+  return environment;
+}
+
+function logger() {
+  return createLambdaLogger(process.env['CDC_CACHE_LOG_LEVEL'] || 'info');
+}
+
+/**
+ * The DynamoDB Streams handler, configured from `CDC_CACHE_*` variables (see docs/dynamodb.md).
+ *
+ * @example
+ * // Lambda handler setting: index.handler; event source mapping with FunctionResponseTypes: [ReportBatchItemFailures]
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  streamHandler ??= createStreamHandler({
+    dependencies: async () => sharedEnvironment(),
+    tableName: process.env['CDC_CACHE_DYNAMODB_TABLE'] || undefined,
+    versionAttribute: process.env['CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE'] || undefined,
+    logger: logger(),
+  });
+  return streamHandler(event);
+}
+
+/**
+ * The MSK / self-managed Kafka handler for Debezium topics, configured from `CDC_CACHE_*` variables.
+ * Poison records go to `CDC_CACHE_DLQ_TOPIC` when `CDC_CACHE_KAFKA_BROKERS` is set, else to the log.
+ *
+ * @example
+ * // Lambda handler setting: index.kafkaHandler; event source: an MSK or self-managed Kafka cluster
+ */
+export async function kafkaHandler(event: MSKEvent): Promise<void> {
+  if (!kafkaEventHandler) {
+    const log = logger();
+    const config = readLambdaConfig();
+    kafkaEventHandler = createKafkaHandler({
+      engine: async () => (await sharedEnvironment()).engine,
+      logger: log,
+      ...(config.dlqTopic && config.kafkaBrokers.length > 0
+        ? {
+            deadLetter: createKafkaDeadLetterProducer({
+              topic: config.dlqTopic,
+              brokers: config.kafkaBrokers,
+              logger: log,
+            }),
+          }
+        : {}),
+    });
+  }
+  return kafkaEventHandler(event);
 }

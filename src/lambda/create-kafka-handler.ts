@@ -1,0 +1,156 @@
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { ChangeEvent } from '../core/change-event';
+import type { InvalidationEngine } from '../core/ports';
+import { CdcCacheError } from '../errors';
+import { type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
+import { memoize } from './create-stream-handler';
+import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
+import { type LambdaLogger, silentLogger } from './lambda-logger';
+
+/** A Kafka record (MSK or self-managed Kafka event shape) that could not be decoded or planned. */
+export interface KafkaDeadLetter {
+  readonly record: MSKRecord;
+  readonly error: CdcCacheError;
+}
+
+/** Where poison Kafka records go; it must resolve only once they are stored (a DLQ topic, a log...). */
+export type KafkaDeadLetterSink = (letters: readonly KafkaDeadLetter[]) => Promise<void>;
+
+/** Options of {@link createKafkaHandler}. */
+export interface KafkaHandlerOptions {
+  /** The engine, or a function resolving it once (retried after a failure). */
+  engine: InvalidationEngine | (() => Promise<InvalidationEngine>);
+  /** Poison records go here. Default: one error log line per record, with its topic, partition, offset, key and value. */
+  deadLetter?: KafkaDeadLetterSink;
+  /** Structured logger (pino-compatible). Default: silent. */
+  logger?: LambdaLogger;
+  /** EMF metrics. Default: EMF lines on stdout with dimension `Source=kafka`. */
+  metrics?: EmfMetrics;
+}
+
+/** A Lambda handler for MSK and self-managed Kafka events (their shapes are the same for our purpose). */
+export type KafkaHandler = (
+  event: MSKEvent | { eventSource: string; records: MSKEvent['records'] },
+) => Promise<void>;
+
+/**
+ * Build a handler for Kafka events carrying Debezium messages (base64 key and value), decoded with the
+ * same decoder as `cdc-cache worker kafka`.
+ *
+ * Kafka event source mappings in their default mode know nothing but success or failure of the whole
+ * batch (a partial batch response exists only in provisioned mode), so: a record that cannot be decoded
+ * or planned goes to the dead-letter sink and the batch succeeds, so the partition never blocks; a Redis
+ * outage (or a sink that cannot store) throws, and Lambda retries the whole batch.
+ *
+ * @example
+ * export const kafkaHandler = createKafkaHandler({ engine, deadLetter: async (letters) => sendToDlq(letters) })
+ */
+export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
+  if (typeof options?.engine !== 'object' && typeof options?.engine !== 'function') {
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'createKafkaHandler: engine must be an engine or a function',
+    );
+  }
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'kafka' } });
+  const deadLetter = options.deadLetter ?? logDeadLetters(logger);
+  const resolve = memoize(options.engine);
+
+  return async (event) => {
+    const started = performance.now();
+    const engine = await resolve();
+    const records = Object.values(event?.records ?? {}).flat();
+    const events: ChangeEvent[] = [];
+    const eventRecord: number[] = [];
+    const failures = new Map<number, CdcCacheError>();
+    records.forEach((record, index) => {
+      try {
+        for (const change of decodeDebeziumRecord(toDebeziumRecord(record))) {
+          events.push(change);
+          eventRecord.push(index);
+        }
+      } catch (error) {
+        failures.set(index, toCdcError(error));
+      }
+    });
+
+    let outcomes: Awaited<ReturnType<InvalidationEngine['apply']>>;
+    try {
+      outcomes = events.length > 0 ? await engine.apply(events) : [];
+    } catch (error) {
+      metrics.count('BatchesFailed');
+      metrics.flush();
+      logger.error(
+        { err: error, records: records.length },
+        'cdc-cache: Redis did not acknowledge the batch; failing the invocation so that Lambda retries it',
+      );
+      throw error;
+    }
+    let actions = 0;
+    outcomes.forEach((outcome, position) => {
+      if (outcome.status === 'applied') actions += outcome.actions;
+      // One record may carry several events (a truncate of several tables); its first failure names it.
+      else if (outcome.status === 'failed' && !failures.has(eventRecord[position]!))
+        failures.set(eventRecord[position]!, outcome.error);
+    });
+    if (failures.size > 0) {
+      const letters = [...failures].map(([index, error]) => ({ record: records[index]!, error }));
+      await deadLetter(letters);
+    }
+    metrics.count('RecordsReceived', records.length);
+    metrics.count('RecordsDeadLettered', failures.size);
+    metrics.count('Actions', actions);
+    metrics.timing('BatchDuration', performance.now() - started);
+    metrics.flush();
+  };
+}
+
+/**
+ * Map one record of a Lambda Kafka event to the source-neutral {@link DebeziumRecord}.
+ *
+ * @example
+ * decodeDebeziumRecord(toDebeziumRecord(event.records['dbserver1.public.users-0'][0]))
+ */
+export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const header of record.headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: String(record.offset),
+    key: record.key ? Buffer.from(record.key, 'base64') : null,
+    value: record.value ? Buffer.from(record.value, 'base64') : null,
+    headers,
+    ...(record.timestamp !== undefined ? { timestamp: String(record.timestamp) } : {}),
+  };
+}
+
+/** The default dead-letter sink: the full record in one structured error line (CloudWatch Logs keeps it). */
+export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
+  return async (letters) => {
+    for (const { record, error } of letters) {
+      logger.error(
+        {
+          err: error,
+          code: error.code,
+          details: error.details,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          key: record.key,
+          value: record.value,
+        },
+        'cdc-cache: poison Kafka record dead-lettered to the log',
+      );
+    }
+  };
+}
+
+function toCdcError(error: unknown): CdcCacheError {
+  return error instanceof CdcCacheError
+    ? error
+    : new CdcCacheError('CDC_DECODE_FAILED', (error as Error)?.message ?? String(error), { cause: error });
+}

@@ -1,0 +1,183 @@
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { ChangeEvent } from '../core/change-event';
+import type { InvalidationEngine } from '../core/ports';
+import { CdcCacheError } from '../errors';
+import type { Keyspace } from '../keyspace';
+import { checkStreamViewType, decodeStreamRecord, isTtlDeletion } from '../sources/dynamodb';
+import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
+import { type LambdaLogger, silentLogger } from './lambda-logger';
+
+/** What a handler needs, ready or resolved lazily on the first invocation (e.g. after a secret is read). */
+export interface StreamHandlerDependencies {
+  /** The engine that plans and applies events. */
+  readonly engine: InvalidationEngine;
+  /** The keyspace, to check each table's stream view type on its first record. */
+  readonly keyspace: Keyspace;
+}
+
+/** Options of {@link createStreamHandler}. */
+export interface StreamHandlerOptions {
+  /** The engine and keyspace, or a function resolving them (called once, retried after a failure). */
+  dependencies: StreamHandlerDependencies | (() => Promise<StreamHandlerDependencies>);
+  /** Table name to use instead of the one in each record's eventSourceARN. */
+  tableName?: string;
+  /** Numeric item attribute to take versions from instead of sequence numbers. */
+  versionAttribute?: string;
+  /** Structured logger (pino-compatible). Default: silent. */
+  logger?: LambdaLogger;
+  /** EMF metrics. Default: EMF lines on stdout with dimension `Source=dynamodb`. */
+  metrics?: EmfMetrics;
+}
+
+/** A DynamoDB Streams Lambda handler with ReportBatchItemFailures. */
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+/**
+ * Build a DynamoDB Streams handler for custom wiring (your own engine, keyspace or logger); `handler` in
+ * `cdc-cache/lambda` is this factory configured from the environment.
+ *
+ * Per batch: decode every record, apply all decodable events in one engine call, then report the FIRST
+ * failing record (decode or plan failure) as `batchItemFailures[0].itemIdentifier`. Lambda checkpoints
+ * just before it and redelivers from it onward, so records are never acknowledged out of order; events
+ * after the failure were already applied once and are applied again on the retry, which every action
+ * tolerates (deletes are idempotent, refreshes are version-guarded). After the event source mapping's
+ * retries, the poison record goes to its on-failure destination. A Redis outage throws: the whole batch
+ * is retried, nothing is acknowledged.
+ *
+ * @example
+ * export const handler = createStreamHandler({
+ *   dependencies: { keyspace, engine: createInvalidationEngine({ keyspace, redis: process.env.REDIS_URL! }) },
+ * })
+ */
+export function createStreamHandler(options: StreamHandlerOptions): StreamHandler {
+  if (typeof options?.dependencies !== 'object' && typeof options?.dependencies !== 'function') {
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'createStreamHandler: dependencies must be an object or a function',
+    );
+  }
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'dynamodb' } });
+  const decodeOptions = {
+    ...(options.tableName ? { tableName: options.tableName } : {}),
+    ...(options.versionAttribute ? { versionAttribute: options.versionAttribute } : {}),
+  };
+  const resolve = memoize(options.dependencies);
+  // table|viewType -> the startup check's verdict, so each stream is checked once per container.
+  const verdicts = new Map<string, CdcCacheError | null>();
+
+  const checkViewType = (keyspace: Keyspace, record: DynamoDBRecord, table: string): void => {
+    const viewType = record.dynamodb?.StreamViewType;
+    const id = `${table}|${viewType}`;
+    let verdict = verdicts.get(id);
+    if (verdict === undefined) {
+      try {
+        checkStreamViewType(keyspace, table, viewType, Object.keys(record.dynamodb?.Keys ?? {}));
+        verdict = null;
+      } catch (error) {
+        verdict = error as CdcCacheError;
+        logger.error(
+          { err: verdict, table, viewType, eventSourceARN: record.eventSourceARN },
+          'cdc-cache: the stream view type cannot serve this keyspace; every batch fails until the stream or keyspace is fixed',
+        );
+      }
+      verdicts.set(id, verdict);
+    }
+    if (verdict) throw verdict;
+  };
+
+  return async (event) => {
+    const started = performance.now();
+    const records = event?.Records ?? [];
+    const { engine, keyspace } = await resolve();
+    const events: ChangeEvent<string>[] = [];
+    const eventRecord: number[] = [];
+    const failures = new Map<number, CdcCacheError>();
+    let ttlDeletes = 0;
+
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index]!;
+      let change: ChangeEvent<string>;
+      try {
+        change = decodeStreamRecord(record, decodeOptions);
+      } catch (error) {
+        failures.set(index, toCdcError(error));
+        continue;
+      }
+      // A view-type mismatch is configuration, not data: it throws, failing the whole invocation loudly.
+      checkViewType(keyspace, record, change.table);
+      if (isTtlDeletion(record)) ttlDeletes++;
+      events.push(change);
+      eventRecord.push(index);
+    }
+
+    let outcomes: Awaited<ReturnType<InvalidationEngine['apply']>>;
+    try {
+      outcomes = events.length > 0 ? await engine.apply(events) : [];
+    } catch (error) {
+      metrics.count('BatchesFailed');
+      metrics.flush();
+      logger.error(
+        { err: error, records: records.length, firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber },
+        'cdc-cache: Redis did not acknowledge the batch; failing the invocation so that Lambda retries it',
+      );
+      throw error;
+    }
+
+    let actions = 0;
+    outcomes.forEach((outcome, position) => {
+      if (outcome.status === 'applied') actions += outcome.actions;
+      else if (outcome.status === 'failed') failures.set(eventRecord[position]!, outcome.error);
+    });
+    for (const [index, error] of failures) {
+      const record = records[index];
+      logger.error(
+        {
+          err: error,
+          code: error.code,
+          details: error.details,
+          sequenceNumber: record?.dynamodb?.SequenceNumber,
+          eventID: record?.eventID,
+          eventName: record?.eventName,
+          eventSourceARN: record?.eventSourceARN,
+          keys: record?.dynamodb?.Keys,
+        },
+        'cdc-cache: poison stream record reported as a batch item failure',
+      );
+    }
+    const first = failures.size > 0 ? Math.min(...failures.keys()) : -1;
+    const acknowledged = first < 0 ? records.length : first;
+    metrics.count('RecordsReceived', records.length);
+    metrics.count('RecordsAcknowledged', acknowledged);
+    metrics.count('RecordsFailed', failures.size);
+    metrics.count('Actions', actions);
+    metrics.count('TtlDeletes', ttlDeletes);
+    metrics.timing('BatchDuration', performance.now() - started);
+    metrics.flush();
+    if (first < 0) return { batchItemFailures: [] };
+    // An empty itemIdentifier makes Lambda retry the whole batch, the safe reading of a record without one.
+    return { batchItemFailures: [{ itemIdentifier: records[first]?.dynamodb?.SequenceNumber ?? '' }] };
+  };
+}
+
+/** Resolve the dependencies once; a failed resolution (a secret not readable yet) is retried next time. */
+export function memoize<T>(source: T | (() => Promise<T>)): () => Promise<T> {
+  if (typeof source !== 'function') {
+    const ready = Promise.resolve(source);
+    return () => ready;
+  }
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= (source as () => Promise<T>)().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+function toCdcError(error: unknown): CdcCacheError {
+  return error instanceof CdcCacheError
+    ? error
+    : new CdcCacheError('CDC_DECODE_FAILED', (error as Error)?.message ?? String(error), { cause: error });
+}

@@ -1,0 +1,167 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Cluster, Redis } from 'ioredis';
+import pino from 'pino';
+import { createInvalidationEngine } from '../core/create-invalidation-engine';
+import type { InvalidationEngine } from '../core/ports';
+import { CdcCacheError } from '../errors';
+import { type Keyspace, loadKeyspace } from '../keyspace';
+import type { RedisClient } from '../redis/create-redis-client';
+import type { LambdaLogger } from './lambda-logger';
+
+/** The Lambda's configuration, read from the shared `CDC_CACHE_*` environment variables. */
+export interface LambdaConfig {
+  readonly keyspacePath: string;
+  readonly prefix: string | undefined;
+  readonly redisUrl: string;
+  readonly redisUsername: string | undefined;
+  readonly redisPassword: string | undefined;
+  readonly redisPasswordSecretArn: string | undefined;
+  readonly redisCluster: boolean;
+  readonly logLevel: string;
+  readonly tableName: string | undefined;
+  readonly versionAttribute: string | undefined;
+  readonly dlqTopic: string | undefined;
+  readonly kafkaBrokers: readonly string[];
+}
+
+/** What a cold start builds once and every invocation reuses. */
+export interface LambdaEnvironment {
+  readonly config: LambdaConfig;
+  readonly keyspace: Keyspace;
+  readonly redis: RedisClient;
+  readonly engine: InvalidationEngine;
+}
+
+/**
+ * Read and validate the configuration; a missing or malformed variable fails with `CDC_CONFIG_INVALID`
+ * naming it.
+ *
+ * @example
+ * const config = readLambdaConfig({ CDC_CACHE_KEYSPACE: './keyspace.json', CDC_CACHE_REDIS_URL: 'rediss://cache:6379' })
+ */
+export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new CdcCacheError('CDC_CONFIG_INVALID', `${name}: required by the cdc-cache Lambda`);
+    return value;
+  };
+  const optional = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const redisUrl = required('CDC_CACHE_REDIS_URL');
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    throw new CdcCacheError(
+      'CDC_CONFIG_INVALID',
+      'CDC_CACHE_REDIS_URL: must start with redis:// or rediss:// (TLS)',
+    );
+  }
+  const cluster = optional('CDC_CACHE_REDIS_CLUSTER') ?? 'false';
+  if (cluster !== 'true' && cluster !== 'false') {
+    throw new CdcCacheError('CDC_CONFIG_INVALID', 'CDC_CACHE_REDIS_CLUSTER: must be true or false');
+  }
+  return {
+    keyspacePath: required('CDC_CACHE_KEYSPACE'),
+    prefix: env['CDC_CACHE_KEY_PREFIX'],
+    redisUrl,
+    redisUsername: optional('CDC_CACHE_REDIS_USERNAME'),
+    redisPassword: optional('CDC_CACHE_REDIS_PASSWORD'),
+    redisPasswordSecretArn: optional('CDC_CACHE_REDIS_PASSWORD_SECRET_ARN'),
+    redisCluster: cluster === 'true',
+    logLevel: optional('CDC_CACHE_LOG_LEVEL') ?? 'info',
+    tableName: optional('CDC_CACHE_DYNAMODB_TABLE'),
+    versionAttribute: optional('CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE'),
+    dlqTopic: optional('CDC_CACHE_DLQ_TOPIC'),
+    kafkaBrokers: (optional('CDC_CACHE_KAFKA_BROKERS') ?? '')
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  };
+}
+
+/**
+ * The JSON-lines logger of the Lambda: pino on stdout, level from `CDC_CACHE_LOG_LEVEL`.
+ *
+ * @example
+ * const logger = createLambdaLogger('debug')
+ */
+export function createLambdaLogger(level: string): LambdaLogger {
+  return pino({ level, base: { service: 'cdc-cache' } });
+}
+
+/**
+ * Build what a cold start needs: the keyspace, the Redis password (from Secrets Manager once, if configured),
+ * one Redis client and the engine. Called once per container; the handlers reuse the result.
+ *
+ * @example
+ * const environment = await createLambdaEnvironment(readLambdaConfig())
+ */
+export async function createLambdaEnvironment(
+  config: LambdaConfig,
+  secrets: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
+): Promise<LambdaEnvironment> {
+  const keyspace = await loadKeyspace(config.keyspacePath);
+  const password = config.redisPasswordSecretArn
+    ? await readPasswordSecret(secrets, config.redisPasswordSecretArn)
+    : config.redisPassword;
+  const redis = createRedis(config, password);
+  const engine = createInvalidationEngine({
+    keyspace,
+    redis,
+    ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
+    // Lambda retries the batch itself; a short in-process retry keeps the invocation well inside its timeout.
+    retry: { retries: 3, maxDelayMs: 1000 },
+  });
+  return { config, keyspace, redis, engine };
+}
+
+/** A secret holds the password itself, or JSON with a `password` field (the ElastiCache/RDS convention). */
+export async function readPasswordSecret(
+  secrets: Pick<SecretsManagerClient, 'send'>,
+  arn: string,
+): Promise<string> {
+  let secret: string | undefined;
+  try {
+    secret = (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
+  } catch (error) {
+    throw new CdcCacheError(
+      'CDC_CONFIG_INVALID',
+      `CDC_CACHE_REDIS_PASSWORD_SECRET_ARN: cannot read ${arn}: ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: true,
+      },
+    );
+  }
+  if (!secret)
+    throw new CdcCacheError(
+      'CDC_CONFIG_INVALID',
+      `CDC_CACHE_REDIS_PASSWORD_SECRET_ARN: ${arn} has no SecretString`,
+    );
+  if (secret.trimStart().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(secret) as { password?: unknown };
+      if (typeof parsed.password === 'string') return parsed.password;
+    } catch {
+      // Not JSON after all: the whole string is the password.
+    }
+  }
+  return secret;
+}
+
+function createRedis(config: LambdaConfig, password: string | undefined): RedisClient {
+  const url = new URL(config.redisUrl);
+  const tls = url.protocol === 'rediss:' ? {} : undefined;
+  const auth = {
+    ...(config.redisUsername ? { username: config.redisUsername } : {}),
+    ...(password ? { password } : {}),
+  };
+  // Fail a command fast when Redis is down: Lambda's own retry of the batch is the backoff.
+  const common = { maxRetriesPerRequest: 1, connectTimeout: 5000, ...auth, ...(tls ? { tls } : {}) };
+  if (config.redisCluster) {
+    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+      redisOptions: common,
+      // ElastiCache cluster mode with TLS: connect by the configuration endpoint name, not resolved IPs.
+      dnsLookup: (address, callback) => callback(null, address),
+      slotsRefreshTimeout: 2000,
+    });
+  }
+  return new Redis(config.redisUrl, common);
+}
