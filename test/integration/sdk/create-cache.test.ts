@@ -23,7 +23,9 @@ function newCache(
   const seen: { [Name in keyof CacheEventMap]?: CacheEventMap[Name][] } = {};
   for (const name of ['hit', 'miss', 'stale', 'lease-wait', 'load', 'bypass', 'error'] as const) {
     cache.events.on(name, (payload) => {
-      (seen[name] ??= [] as never[]).push(payload as never);
+      const list = (seen[name] ?? []) as unknown[];
+      list.push(payload);
+      seen[name] = list as never;
     });
   }
   return { cache, prefix, seen };
@@ -238,7 +240,7 @@ describe('createCache against Redis', () => {
       batches.push(paramsList.map((params) => Number(params.id)));
       return paramsList.map((params) => (params.id === 13 ? null : userRecord({ id: Number(params.id) })));
     });
-    const again = await cache.getMany('user', [{ id: 12 }, { id: 13 }], () => {
+    const again = await cache.getMany('user', [{ id: 12 }, { id: 13 }], (): { id: number }[] => {
       throw new Error('must not load');
     });
     // Assess
