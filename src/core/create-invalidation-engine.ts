@@ -167,7 +167,10 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
       return outcomes;
     },
     async close(): Promise<void> {
-      if (owned) await client.quit().catch(() => client.disconnect());
+      if (!owned) return;
+      // QUIT waits for a reply that a client still reconnecting would never get.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
     },
   };
 }
