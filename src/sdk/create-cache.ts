@@ -169,6 +169,8 @@ export function createCache<Definitions extends EntityDefinitions>(
         onStateChange: (state) => events.emit('breaker', { state }),
       })
     : undefined;
+  // A client we created has no other owner to listen: without a listener ioredis prints every reconnect error.
+  if (owned) client.on('error', (error: unknown) => report('connection', error));
   const inflight = new Map<string, Promise<unknown>>();
   const entities = new Map<string, EntityState>();
   for (const spec of keyspace.entities.values()) {
