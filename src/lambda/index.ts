@@ -5,9 +5,8 @@
  * - `kafkaHandler`: MSK and self-managed Kafka events carrying Debezium messages.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, MSKEvent } from 'aws-lambda';
-import { createKafkaHandler, type KafkaHandler } from './create-kafka-handler';
+import { createKafkaHandler, type KafkaDeadLetterSink, type KafkaHandler } from './create-kafka-handler';
 import { createStreamHandler, type StreamHandler } from './create-stream-handler';
-import { createKafkaDeadLetterProducer } from './kafka-dead-letter-producer';
 import {
   createLambdaEnvironment,
   createLambdaLogger,
@@ -31,10 +30,9 @@ export {
   type StreamHandlerOptions,
 } from './create-stream-handler';
 export { createEmfMetrics, EMF_DEFAULTS, type EmfMetrics, type EmfMetricsOptions } from './emf-metrics';
-export {
-  createKafkaDeadLetterProducer,
-  type KafkaDeadLetterProducerOptions,
-} from './kafka-dead-letter-producer';
+// The producer itself is loaded lazily by `kafkaHandler` (a separate file of the bundle); import it from
+// `cdc-cache/dist/lambda/kafka-dead-letter-producer` for custom wiring.
+export type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-producer';
 export {
   createLambdaEnvironment,
   createLambdaLogger,
@@ -88,18 +86,20 @@ export async function kafkaHandler(event: MSKEvent): Promise<void> {
   if (!kafkaEventHandler) {
     const log = logger();
     const config = readLambdaConfig();
+    let deadLetter: KafkaDeadLetterSink | undefined;
+    if (config.dlqTopic && config.kafkaBrokers.length > 0) {
+      // Loaded only when a DLQ topic is configured: the Kafka client is a separate file of the bundle.
+      const { createKafkaDeadLetterProducer } = await import('./kafka-dead-letter-producer.js');
+      deadLetter = createKafkaDeadLetterProducer({
+        topic: config.dlqTopic,
+        brokers: config.kafkaBrokers,
+        logger: log,
+      });
+    }
     kafkaEventHandler = createKafkaHandler({
       engine: async () => (await sharedEnvironment()).engine,
       logger: log,
-      ...(config.dlqTopic && config.kafkaBrokers.length > 0
-        ? {
-            deadLetter: createKafkaDeadLetterProducer({
-              topic: config.dlqTopic,
-              brokers: config.kafkaBrokers,
-              logger: log,
-            }),
-          }
-        : {}),
+      ...(deadLetter ? { deadLetter } : {}),
     });
   }
   return kafkaEventHandler(event);
