@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Instrumentation } from './instrumentation';
+
+/**
+ * Log the engine's instrumentation events: failures and Redis outages at error, retries and images missing
+ * key columns at warn, skipped events and batches at debug. Returns a function that detaches the logger.
+ *
+ * @example
+ * const detach = attachLogger(instrumentation, createLogger())
+ */
+export function attachLogger(instrumentation: Instrumentation, logger: Logger): () => void {
+  const off = [
+    instrumentation.on('event.failed', ({ event, error }) =>
+      logger.error(
+        { table: event.table, op: event.op, version: event.version, position: event.position, err: error },
+        'change event failed; dead-letter it',
+      ),
+    ),
+    instrumentation.on('redis.retry', ({ attempt, delayMs, error }) =>
+      logger.warn({ attempt, delayMs, err: error }, 'Redis call failed; retrying'),
+    ),
+    instrumentation.on('redis.unavailable', ({ error }) =>
+      logger.error({ err: error }, 'Redis unavailable after retries; the batch is not acknowledged'),
+    ),
+    instrumentation.on('event.incomplete-image', ({ event, entities }) =>
+      logger.warn(
+        { table: event.table, op: event.op, entities },
+        'a row image lacks key columns; those keys cannot be invalidated (REPLICA IDENTITY FULL / binlog_row_image=FULL?)',
+      ),
+    ),
+  ];
+  if (logger.isLevelEnabled('debug')) {
+    off.push(
+      instrumentation.on('event.skipped', ({ event, reason }) =>
+        logger.debug({ table: event.table, op: event.op, reason }, 'change event skipped'),
+      ),
+      instrumentation.on('batch.applied', ({ events, actions, durationMs }) =>
+        logger.debug({ events: events.length, actions, durationMs }, 'batch applied'),
+      ),
+    );
+  }
+  return () => {
+    for (const remove of off) remove();
+  };
+}
