@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, type KafkaConfig, type Producer } from 'kafkajs';
+import { CompressionTypes, type IHeaders, Kafka, type KafkaConfig, type Producer } from 'kafkajs';
 import type { KafkaProducerPort, ProducedMessage } from './kafka-producer-port';
 
 /** Options of {@link createKafkajsProducer}. */
@@ -34,7 +34,7 @@ export function createKafkajsProducer(options: KafkajsProducerOptions): KafkaPro
         messages: messages.map((message) => ({
           key: message.key,
           value: message.value,
-          headers: message.headers ? { ...message.headers } : {},
+          headers: (message.headers ?? {}) as IHeaders,
         })),
       });
     },

@@ -2,7 +2,8 @@
 export interface ProducedMessage {
   readonly key: Buffer | string | null;
   readonly value: Buffer | string | null;
-  readonly headers?: Readonly<Record<string, Buffer | string>>;
+  /** Headers; an array writes the same header name several times. */
+  readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[]>>;
 }
 
 /**

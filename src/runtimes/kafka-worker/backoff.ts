@@ -1,0 +1,57 @@
+import { CdcCacheError } from '../../errors';
+
+/** Options of {@link createBackoff}. */
+export interface BackoffOptions {
+  /** First delay, in ms (default 500). */
+  readonly initialMs?: number;
+  /** Largest delay, in ms (default 30000). */
+  readonly maxMs?: number;
+  /** Random spread of each delay as a fraction (default 0.2 = ±20%), so a fleet does not retry in lockstep. */
+  readonly jitter?: number;
+  /** Random source in [0, 1) (tests). */
+  readonly random?: () => number;
+}
+
+/** Defaults of {@link createBackoff}. */
+export const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, jitter: 0.2 } as const;
+
+/** A bounded exponential backoff. */
+export interface Backoff {
+  /** The delay before the next attempt; each call doubles the next one, up to the bound. */
+  next(): number;
+  /** Start again from the first delay (after a success). */
+  reset(): void;
+  /** Failed attempts since the last reset. */
+  readonly attempts: number;
+}
+
+/**
+ * Bounded exponential backoff with jitter.
+ *
+ * @example
+ * const backoff = createBackoff({ initialMs: 500, maxMs: 30_000 })
+ * setTimeout(retry, backoff.next())
+ */
+export function createBackoff(options: BackoffOptions = {}): Backoff {
+  const { initialMs, maxMs, jitter } = { ...DEFAULT_BACKOFF, ...options };
+  const random = options.random ?? Math.random;
+  if (!(initialMs > 0) || !(maxMs >= initialMs)) {
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: need 0 < initialMs ≤ maxMs');
+  }
+  if (!(jitter >= 0 && jitter < 1))
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: jitter must be in [0, 1)');
+  let attempts = 0;
+  return {
+    next() {
+      const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 30));
+      attempts++;
+      return Math.round(Math.min(maxMs, base * (1 + jitter * (2 * random() - 1))));
+    },
+    reset() {
+      attempts = 0;
+    },
+    get attempts() {
+      return attempts;
+    },
+  };
+}

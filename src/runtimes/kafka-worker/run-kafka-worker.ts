@@ -1,0 +1,132 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Kafka } from 'kafkajs';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createInvalidationEngine } from '../../core/create-invalidation-engine';
+import { CdcCacheError } from '../../errors';
+import { loadKeyspace } from '../../keyspace';
+import type { RedisClient } from '../../redis/create-redis-client';
+import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
+import { startHealthServer } from '../shared/health-server';
+import { createKafkaWorker } from './create-kafka-worker';
+import type { KafkaWorkerConfig } from './kafka-worker-config';
+import type { WorkerLogger } from './worker-logger';
+import { createWorkerMetrics } from './worker-metrics';
+
+/** A worker started by {@link runKafkaWorker}. */
+export interface RunningKafkaWorker {
+  /** Stop consuming (finish in-flight chunks, commit, leave the group), then close Redis and the health server. */
+  stop(): Promise<void>;
+  /** Port of /healthz, /readyz and /metrics. */
+  readonly httpPort: number;
+}
+
+// A batch fails fast while Redis is down; the worker then pauses and backs off on its own schedule.
+const ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
+
+/**
+ * Build and start everything `cdc-cache worker kafka` runs from its configuration: keyspace, Redis, engine,
+ * Kafka consumer and dead-letter producer, metrics and the health server.
+ *
+ * @example
+ * const worker = await runKafkaWorker(config, { logger: pino() })
+ * process.once('SIGTERM', () => worker.stop())
+ */
+export async function runKafkaWorker(
+  config: KafkaWorkerConfig,
+  { logger, onFatal }: { logger: WorkerLogger; onFatal?: (error: Error) => void },
+): Promise<RunningKafkaWorker> {
+  if ((config.topics === undefined) === (config.topicPattern === undefined)) {
+    throw new CdcCacheError(
+      'CDC_CONFIG_INVALID',
+      'Invalid configuration: set exactly one of CDC_CACHE_KAFKA_TOPICS (--kafka-topics) and CDC_CACHE_KAFKA_TOPIC_PATTERN (--kafka-topic-pattern)',
+    );
+  }
+  const keyspace = await loadKeyspace(config.keyspace);
+  const redis = createRedis(config);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createWorkerMetrics(registry);
+  const engine = createInvalidationEngine({
+    keyspace,
+    redis,
+    ...(config.keyPrefix === undefined ? {} : { prefix: config.keyPrefix }),
+    retry: ENGINE_RETRY,
+  });
+  const kafka = new Kafka(
+    kafkaClientConfig({
+      brokers: config.brokers,
+      clientId: config.clientId,
+      ssl: config.ssl,
+      sslCaFile: config.sslCaFile,
+      saslMechanism: config.saslMechanism,
+      saslUsername: config.saslUsername,
+      saslPassword: config.saslPassword,
+      awsRegion: config.awsRegion,
+      log: (level, message, extra) => logger[level](extra, message),
+    }),
+  );
+  const worker = createKafkaWorker({
+    consumer: createKafkajsConsumer({
+      kafka,
+      groupId: config.groupId,
+      topics: config.topics,
+      topicPattern: config.topicPattern,
+      fromBeginning: config.fromBeginning,
+      partitionsConsumedConcurrently: config.concurrency,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+    }),
+    producer: createKafkajsProducer({ kafka }),
+    engine,
+    deadLetterTopic: config.deadLetterTopic,
+    maxMessagesPerChunk: config.maxMessagesPerChunk,
+    backoff: { maxMs: config.retryMaxMs },
+    metrics,
+    logger,
+    onFatal,
+  });
+  const health = await startHealthServer({ port: config.httpPort, isReady: worker.isReady, registry });
+  try {
+    await worker.start();
+  } catch (error) {
+    await health.close();
+    await engine.close();
+    redis.disconnect();
+    throw error;
+  }
+  logger.info(
+    { groupId: config.groupId, topics: config.topics ?? config.topicPattern?.source, httpPort: health.port },
+    'cdc-cache Kafka worker started',
+  );
+  return {
+    httpPort: health.port,
+    async stop() {
+      await worker.stop();
+      await engine.close();
+      await redis.quit().catch(() => redis.disconnect());
+      await health.close();
+    },
+  };
+}
+
+function createRedis(config: KafkaWorkerConfig): RedisClient {
+  const url = new URL(config.redisUrl);
+  const options: RedisOptions = {
+    // Fail commands fast while disconnected: the worker pauses and backs off instead of queueing.
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
+    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
+  };
+  if (!config.redisCluster) return new Redis(config.redisUrl, options);
+  const tls = url.protocol === 'rediss:';
+  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+    // ElastiCache TLS certificates name the configuration endpoint, not the node IPs.
+    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    redisOptions: {
+      ...options,
+      username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
+      password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+      ...(tls ? { tls: {} } : {}),
+    },
+  });
+}
