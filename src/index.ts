@@ -39,3 +39,8 @@ export {
   type Loader,
   type LoaderContext,
 } from './sdk/create-cache';
+export {
+  type CacheMetricsOptions,
+  DEFAULT_LOAD_BUCKETS,
+  registerCacheMetrics,
+} from './sdk/register-cache-metrics';

@@ -434,12 +434,18 @@ export function createCache<Definitions extends EntityDefinitions>(
     return value ?? null;
   }
 
-  function serveStale(entity: EntityState, key: string, entry: ReadEntry): unknown {
-    if (entry.state !== 'fresh' && entry.state !== 'stale') return null;
-    if (entry.state === 'stale' && events.has('stale')) {
-      events.emit('stale', { entity: entity.spec.name, key, ageMs: Date.now() - entry.staleAtMs });
+  function serveStale(entry: ReadEntry): unknown {
+    return entry.state === 'fresh' || entry.state === 'stale' ? decode(entry) : null;
+  }
+
+  /** Count one read that reached Redis and found nothing fresh: a stale value in grace, or a miss. */
+  function emitNotFresh(entity: EntityState, key: string, entry: ReadEntry): void {
+    if (entry.state === 'stale' && entity.spec.graceMs > 0) {
+      if (events.has('stale'))
+        events.emit('stale', { entity: entity.spec.name, key, ageMs: Date.now() - entry.staleAtMs });
+    } else if (events.has('miss')) {
+      events.emit('miss', { entity: entity.spec.name, key });
     }
-    return decode(entry);
   }
 
   /** A miss (or a stale value): take the lease, wait for another's fill, or refresh within grace. */
@@ -485,11 +491,11 @@ export function createCache<Definitions extends EntityDefinitions>(
       if (outcome === 'fresh' || outcome === 'stale') {
         leaseWait('hit');
         const entry = readEntry(String(data), 0, outcome === 'fresh' ? 0 : Number.POSITIVE_INFINITY);
-        return serveStale(entity, key, entry);
+        return serveStale(entry);
       }
       if (outcome === 'refresh') {
         const raw = String(data);
-        const stale = serveStale(entity, key, readEntry(raw, 0, Number.POSITIVE_INFINITY));
+        const stale = serveStale(readEntry(raw, 0, Number.POSITIVE_INFINITY));
         const version = readEntryHeader(raw)?.version ?? '';
         const refreshing = loadAndFill(
           entity,
@@ -532,7 +538,7 @@ export function createCache<Definitions extends EntityDefinitions>(
         const entry = readEntry(values[0], generation, Date.now());
         if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0)) {
           leaseWait('hit');
-          return serveStale(entity, key, entry);
+          return serveStale(entry);
         }
         retake = entry.state !== 'leased';
       }
@@ -556,7 +562,10 @@ export function createCache<Definitions extends EntityDefinitions>(
     const entity = entityState(entityName);
     const key = keyFor(entity, params);
     const pending = inflight.get(key);
-    if (pending) return pending;
+    if (pending) {
+      if (events.has('miss')) events.emit('miss', { entity: entityName, key });
+      return pending;
+    }
     const load = () => loader({ entity: entityName, key, params: params as never });
     let values: (string | null)[];
     try {
@@ -577,7 +586,7 @@ export function createCache<Definitions extends EntityDefinitions>(
         report('deserialize', error, entityName, key);
       }
     }
-    if (events.has('miss')) events.emit('miss', { entity: entityName, key });
+    emitNotFresh(entity, key, entry);
     return joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options));
   }
 
@@ -617,6 +626,7 @@ export function createCache<Definitions extends EntityDefinitions>(
           report('deserialize', error, entityName, key);
         }
       }
+      if (entry) emitNotFresh(entity, key, entry);
       misses.push(index);
     });
     if (misses.length === 0) return results;
@@ -642,7 +652,6 @@ export function createCache<Definitions extends EntityDefinitions>(
           }
           return loaded[position];
         };
-        if (events.has('miss')) events.emit('miss', { entity: entityName, key });
         results[index] =
           values.length === 0
             ? await joinOrStart(key, () => loadUncached(entity, key, load, 'redis-error'))
