@@ -1,6 +1,255 @@
-// Placeholder: replaced by the issue that builds this command.
-/** Run the command; resolves to the process exit code. */
-export async function run(_argv: string[]): Promise<number> {
-  console.error('cdc-cache: this command is not built yet');
-  return 1;
+import { parseArgs } from 'node:util';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { CacheAction } from '../../core/cache-action';
+import type { ChangeEvent } from '../../core/change-event';
+import { planActions } from '../../core/plan-actions';
+import { CdcCacheError } from '../../errors';
+import { type Keyspace, loadKeyspace } from '../../keyspace';
+import { decodeDebeziumValue } from '../../sources/debezium/decode-debezium-record';
+import { decodeStreamRecord } from '../../sources/dynamodb/decode-stream-record';
+
+const USAGE = `Usage: cdc-cache explain --keyspace FILE [options] < event.json
+
+Print, one JSON object per line, every Redis action the change event(s) would cause. Never touches Redis.
+
+Input (stdin, or --input FILE): a Debezium message value (JSON, with or without schema, or flattened by
+ExtractNewRecordState), a DynamoDB stream record, or a Lambda event with Records[]. Several Debezium
+values may be given as JSON lines.
+
+Options:
+  --keyspace FILE             keyspace file (.json, .yaml, .yml, .js); default $CDC_CACHE_KEYSPACE
+  --source debezium|dynamodb  input kind; default: detected (Records[] or a 'dynamodb' field -> dynamodb)
+  --topic TOPIC               Kafka topic of a Debezium value (names the table of a flattened message)
+  --table NAME                DynamoDB table name when the record has no eventSourceARN
+  --version-attribute NAME    DynamoDB: numeric item attribute to use as the version
+  --prefix PREFIX             key prefix; default $CDC_CACHE_KEY_PREFIX or the keyspace's prefix
+  --input FILE                read the input from FILE instead of stdin
+  -h, --help                  show this help
+
+Exit codes: 0 explained, 2 bad usage, keyspace or input (the message names what is wrong).`;
+
+/** Where explain reads and writes; tests pass their own. */
+export interface ExplainIo {
+  readonly readInput: (path: string | undefined) => Promise<string>;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: ExplainIo = {
+  readInput: async (path) => {
+    if (path) return (await import('node:fs/promises')).readFile(path, 'utf8');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+};
+
+class UsageError extends Error {}
+
+/**
+ * `cdc-cache explain`: print each action a change event would cause, one JSON object per line.
+ *
+ * @example
+ * // cdc-cache explain --keyspace keyspace.yaml < debezium-message.json
+ * // {"action":"delete","key":"user:42","entity":"user"}
+ * await run(['--keyspace', 'keyspace.yaml'])
+ */
+export async function run(argv: string[], io: ExplainIo = defaultIo): Promise<number> {
+  try {
+    const options = parseOptions(argv);
+    if (options.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const keyspacePath = options.keyspace ?? io.env['CDC_CACHE_KEYSPACE'];
+    if (!keyspacePath) throw new UsageError('--keyspace FILE is required (or set CDC_CACHE_KEYSPACE)');
+    const keyspace = await loadKeyspace(keyspacePath);
+    const text = await io.readInput(options.input);
+    const events = decodeInput(text, options);
+    // An empty variable counts as unset, as container and Lambda configurations often leave one empty.
+    const prefix = options.prefix ?? (io.env['CDC_CACHE_KEY_PREFIX'] || undefined) ?? keyspace.prefix;
+    for (const line of explainEvents(events, keyspace, prefix)) io.out(JSON.stringify(line));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof CdcCacheError) {
+      io.err(`cdc-cache explain: ${error.message}`);
+      if (error instanceof UsageError) io.err("Run 'cdc-cache explain --help' for usage.");
+      return 2;
+    }
+    throw error;
+  }
+}
+
+interface ExplainOptions {
+  readonly keyspace?: string;
+  readonly source?: 'debezium' | 'dynamodb';
+  readonly topic?: string;
+  readonly table?: string;
+  readonly versionAttribute?: string;
+  readonly prefix?: string;
+  readonly input?: string;
+  readonly help: boolean;
+}
+
+function parseOptions(argv: string[]): ExplainOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        keyspace: { type: 'string' },
+        source: { type: 'string' },
+        topic: { type: 'string' },
+        table: { type: 'string' },
+        'version-attribute': { type: 'string' },
+        prefix: { type: 'string' },
+        input: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const source = values['source'];
+  if (source !== undefined && source !== 'debezium' && source !== 'dynamodb') {
+    throw new UsageError(`--source must be 'debezium' or 'dynamodb', got '${String(source)}'`);
+  }
+  return {
+    keyspace: values['keyspace'] as string | undefined,
+    source,
+    topic: values['topic'] as string | undefined,
+    table: values['table'] as string | undefined,
+    versionAttribute: values['version-attribute'] as string | undefined,
+    prefix: values['prefix'] as string | undefined,
+    input: values['input'] as string | undefined,
+    help: values['help'] === true,
+  };
+}
+
+/** Parse the input text: one JSON document, or JSON lines. */
+function parseInput(text: string): unknown[] {
+  if (text.trim() === '') throw new UsageError('the input is empty: pipe a change event as JSON on stdin');
+  try {
+    return [JSON.parse(text)];
+  } catch (whole) {
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    if (lines.length < 2) throw new UsageError(`the input is not valid JSON: ${(whole as Error).message}`);
+    return lines.map((line, index) => {
+      try {
+        return JSON.parse(line);
+      } catch (error) {
+        throw new UsageError(`line ${index + 1} of the input is not valid JSON: ${(error as Error).message}`);
+      }
+    });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function detectSource(document: unknown): 'debezium' | 'dynamodb' {
+  if (isObject(document) && (Array.isArray(document['Records']) || isObject(document['dynamodb']))) {
+    return 'dynamodb';
+  }
+  return 'debezium';
+}
+
+/** Decode the input into events; `null` marks a record that changes no row. */
+function decodeInput(text: string, options: ExplainOptions): (ChangeEvent | null)[] {
+  const documents = parseInput(text);
+  return documents.flatMap((document): (ChangeEvent | null)[] => {
+    const source = options.source ?? detectSource(document);
+    if (source === 'dynamodb') {
+      const records =
+        isObject(document) && Array.isArray(document['Records']) ? document['Records'] : [document];
+      if (!isObject(document) || records.length === 0) {
+        throw new UsageError(
+          'expected a DynamoDB stream record or a Lambda event with a non-empty Records[]',
+        );
+      }
+      return records.map((record) =>
+        decodeStreamRecord(record as DynamoDBRecord, {
+          ...(options.table ? { tableName: options.table } : {}),
+          ...(options.versionAttribute ? { versionAttribute: options.versionAttribute } : {}),
+        }),
+      );
+    }
+    const events = decodeDebeziumValue(document, options.topic ? { topic: options.topic } : {});
+    return events.length > 0 ? events : [null];
+  });
+}
+
+/** The lines explain prints for a list of decoded events. */
+export function explainEvents(
+  events: readonly (ChangeEvent | null)[],
+  keyspace: Keyspace,
+  prefix: string,
+): Record<string, unknown>[] {
+  const decoded = events.filter((event): event is ChangeEvent => event !== null);
+  const plans = planActions(decoded, { keyspace, prefix });
+  const several = events.length > 1;
+  const lines: Record<string, unknown>[] = [];
+  let planIndex = 0;
+  events.forEach((event, index) => {
+    const tag = several ? { event: index } : {};
+    if (event === null) {
+      lines.push({
+        action: 'skip',
+        reason: 'the record changes no row (Kafka tombstone, heartbeat, schema change or transaction marker)',
+        ...tag,
+      });
+      return;
+    }
+    const plan = plans[planIndex++]!;
+    if (plan.status === 'skipped')
+      lines.push({ action: 'skip', reason: plan.reason, table: event.table, ...tag });
+    else if (plan.status === 'failed') {
+      lines.push({
+        action: 'dead-letter',
+        code: plan.error.code,
+        reason: plan.error.message,
+        table: event.table,
+        ...tag,
+      });
+    } else {
+      for (const action of plan.actions) lines.push({ ...describeAction(action), ...tag });
+      for (const entity of plan.incomplete) {
+        lines.push({
+          action: 'warning',
+          entity,
+          reason: `an image lacks the columns of ${entity}'s key, so that key cannot be invalidated from it (PostgreSQL: REPLICA IDENTITY FULL; MySQL: binlog_row_image=FULL)`,
+          ...tag,
+        });
+      }
+    }
+  });
+  return lines;
+}
+
+function describeAction(action: CacheAction): Record<string, unknown> {
+  switch (action.kind) {
+    case 'delete':
+      return { action: 'delete', key: action.key, entity: action.entity };
+    case 'refresh':
+      return {
+        action: 'refresh',
+        key: action.key,
+        version: action.version,
+        entity: action.entity,
+        bytes: Buffer.byteLength(action.payload),
+      };
+    case 'tombstone':
+      return { action: 'tombstone', key: action.key, version: action.version, entity: action.entity };
+    case 'bump-generation':
+      return { action: 'bump-generation', key: action.key, entity: action.entity };
+    case 'invalidate-tag':
+      return { action: 'invalidate-tag', key: action.key, tag: action.tag };
+  }
 }
