@@ -458,6 +458,11 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
   const maxData = integer(raw, 'cacheMaxDataStorageGb', undefined, 1, 5000);
   const maxEcpu = integer(raw, 'cacheMaxEcpuPerSecond', undefined, 1000, 15_000_000);
   const alarmTopicArn = optionalString(raw, 'alarmTopicArn');
+  if (
+    alarmTopicArn !== undefined &&
+    !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)
+  )
+    fail('alarmTopicArn', `must be an SNS topic ARN, got '${alarmTopicArn}'`);
   return {
     stackName,
     keyspaceFile: keyspace.file,

@@ -540,6 +540,50 @@ describe('CdcCacheStack', () => {
     });
   });
 
+  describe('operations', () => {
+    it('sends every alarm to the configured SNS topic', () => {
+      // Prepare
+      const topicArn = 'arn:aws:sns:eu-west-1:111111111111:oncall';
+
+      // Act
+      const { template } = synthesizeRaw({ alarmTopicArn: topicArn });
+
+      // Assess
+      // Step-scaling alarms act on the scalable target, not on people: only ours notify.
+      const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties!)
+        .filter((alarm) => String(alarm.AlarmDescription).startsWith('cdc-cache:'));
+      expect(alarms).toHaveLength(4);
+      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([topicArn]);
+    });
+
+    it('lets the worker into the MSK security group on the TLS listeners and decrypts the SCRAM secret with its key', () => {
+      // Prepare
+      const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab';
+
+      // Act
+      const { template } = synthesizeRaw({
+        mskSecurityGroupId: 'sg-0ccccccccccccccccc',
+        kafkaAuth: 'scram',
+        kafkaScramSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:AmazonMSK_cdc-AbCdEf',
+        kafkaScramSecretKmsKeyArn: keyArn,
+      });
+
+      // Assess
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: 'sg-0ccccccccccccccccc',
+        FromPort: 9096,
+        ToPort: 9098,
+        SourceSecurityGroupId: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^KafkaConsumerSecurityGroup'), 'GroupId'],
+        },
+      });
+      expect(iamStatements(template)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Action: 'kms:Decrypt', Resource: keyArn })]),
+      );
+    });
+  });
+
   describe('network', () => {
     it('imports a VPC by attributes without creating one', () => {
       // Prepare

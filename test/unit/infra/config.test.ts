@@ -57,6 +57,7 @@ describe('resolveConfig', () => {
       { vpcId: 'vpc-0123abcd', vpcAvailabilityZones: 'a,b', vpcPrivateSubnetIds: 'subnet-1' },
       /needs one subnet per availability zone/,
     ],
+    [{ alarmTopicArn: 'oncall' }, /cdc-cache:alarmTopicArn: must be an SNS topic ARN/],
     [{ cacheName: 'Bad_Name' }, /cdc-cache:cacheName: must be/],
     [{ logRetentionDays: 2 }, /cdc-cache:logRetentionDays: must be one of/],
     [{ keyspaceFile: undefined }, /cdc-cache:keyspaceFile: is required/],
