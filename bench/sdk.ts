@@ -1,0 +1,135 @@
+// SDK benchmark: hit-path throughput against raw ioredis GET + JSON.parse on the same Redis, in the same
+// run and at the same concurrency; then loader calls under 1000 concurrent misses across processes, for
+// cdc-cache and for naive cache-aside. The last line of output is one JSON object.
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import Redis from 'ioredis';
+import { defineKeyspace } from '../src/keyspace';
+import { createCache } from '../src/sdk/create-cache';
+import { runStampede } from '../test/support/sdk-stampede';
+
+const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
+const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 2000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const STAMPEDE_PROCESSES = 4;
+const STAMPEDE_CONCURRENCY = 250;
+
+const row = {
+  id: 42,
+  email: 'ada@example.com',
+  name: 'Ada Lovelace',
+  tenantId: 7,
+  roles: ['admin', 'billing', 'support'],
+  address: { street: '12 St James Square', city: 'London', postcode: 'SW1Y 4JH', country: 'GB' },
+  preferences: { locale: 'en-GB', timezone: 'Europe/London', newsletter: true, theme: 'dark' },
+  createdAt: '2024-03-01T09:15:00.000Z',
+  updatedAt: '2026-11-20T17:42:13.512Z',
+  bio: 'Mathematician and writer, chiefly known for her work on the Analytical Engine.'.repeat(3),
+};
+
+/** Run `operation` from `concurrency` loops for `durationMs`; operations per second. */
+async function throughput(
+  operation: () => Promise<unknown>,
+  concurrency: number,
+  durationMs: number,
+): Promise<number> {
+  let count = 0;
+  const deadline = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await operation();
+        count += 1;
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+  const prefix = `bench:sdk:${randomBytes(4).toString('hex')}:`;
+  const rawClient = new Redis(REDIS_URL);
+  const sdkClient = new Redis(REDIS_URL);
+  const keyspace = defineKeyspace({
+    user: { key: 'user:{id}', ttl: '1h', sources: [{ table: 'public.users' }] },
+  });
+  const cache = createCache({ redis: sdkClient, keyspace, prefix });
+  const rawKey = `${prefix}raw:user:42`;
+  try {
+    await rawClient.set(rawKey, JSON.stringify(row), 'EX', 3600);
+    await cache.get('user', { id: 42 }, () => row);
+    const loader = () => {
+      throw new Error('the benchmark measures hits: the loader must not run');
+    };
+    const raw = () => rawClient.get(rawKey).then((text) => JSON.parse(text!));
+    const sdk = () => cache.get('user', { id: 42 }, loader);
+    // Warm up both paths, then alternate rounds so that noise on a shared machine hits both alike.
+    await throughput(raw, CONCURRENCY, 500);
+    await throughput(sdk, CONCURRENCY, 500);
+    const rawRounds: number[] = [];
+    const sdkRounds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      rawRounds.push(await throughput(raw, CONCURRENCY, ROUND_MS));
+      sdkRounds.push(await throughput(sdk, CONCURRENCY, ROUND_MS));
+    }
+    const rawOps = median(rawRounds);
+    const hitOps = median(sdkRounds);
+    console.log(
+      `hit path   ${hitOps.toFixed(0)} ops/s   rounds ${sdkRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
+    );
+    console.log(
+      `raw GET+JSON.parse   ${rawOps.toFixed(0)} ops/s   rounds ${rawRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
+    );
+
+    const stampede = await runStampede({
+      mode: 'cdc-cache',
+      processes: STAMPEDE_PROCESSES,
+      concurrency: STAMPEDE_CONCURRENCY,
+      redisUrl: REDIS_URL,
+    });
+    const naive = await runStampede({
+      mode: 'naive',
+      processes: STAMPEDE_PROCESSES,
+      concurrency: STAMPEDE_CONCURRENCY,
+      redisUrl: REDIS_URL,
+    });
+    console.log(
+      `stampede of ${stampede.reads} misses: cdc-cache loader calls ${stampede.loaderCalls}, naive ${naive.loaderCalls}`,
+    );
+    if (stampede.errors.length + naive.errors.length > 0) {
+      console.log(`stampede read errors: ${[...stampede.errors, ...naive.errors].slice(0, 5).join('; ')}`);
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'sdk',
+        concurrency: CONCURRENCY,
+        payload_bytes: JSON.stringify(row).length,
+        round_ms: ROUND_MS,
+        rounds: ROUNDS,
+        hit_ops_per_s: Math.round(hitOps),
+        raw_ops_per_s: Math.round(rawOps),
+        hit_ratio_vs_raw: Number((hitOps / rawOps).toFixed(3)),
+        stampede_processes: STAMPEDE_PROCESSES,
+        stampede_concurrent_misses: stampede.reads,
+        stampede_loader_calls: stampede.loaderCalls,
+        stampede_errors: stampede.errors.length,
+        naive_stampede_loader_calls: naive.loaderCalls,
+        node: process.version,
+        cpus: cpus().length,
+      }),
+    );
+  } finally {
+    await rawClient.unlink(rawKey, cache.keyOf('user', { id: 42 }));
+    await cache.close();
+    await Promise.all([rawClient.quit(), sdkClient.quit()]);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
