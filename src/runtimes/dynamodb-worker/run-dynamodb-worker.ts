@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createInvalidationEngine } from '../../core/create-invalidation-engine';
+import { loadKeyspace } from '../../keyspace';
+import type { RedisClient } from '../../redis/create-redis-client';
+import { createStreamReader } from '../../sources/dynamodb';
+import { startHealthServer } from '../shared/health-server';
+import { createDynamoDbWorker, type DynamoDbWorkerLogger } from './create-dynamodb-worker';
+import type { DynamoDbWorkerConfig } from './dynamodb-worker-config';
+import { createDynamoDbWorkerMetrics } from './dynamodb-worker-metrics';
+import { createRedisDeadLetters } from './redis-dead-letters';
+import { createShardStore } from './shard-store';
+
+/** A worker started by {@link runDynamoDbWorker}. */
+export interface RunningDynamoDbWorker {
+  /** Finish in-flight pages, checkpoint, release leases, then close Redis, the AWS clients and the health server. */
+  stop(): Promise<void>;
+  /** Port of /healthz, /readyz and /metrics. */
+  readonly httpPort: number;
+}
+
+// A page fails fast while Redis is down; the worker backs off on its own schedule and keeps its checkpoint.
+const ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
+
+/**
+ * Build and start everything `cdc-cache worker dynamodb` runs: keyspace, Redis, engine, Streams reader,
+ * shard store, metrics and the health server.
+ *
+ * @example
+ * const worker = await runDynamoDbWorker(config, { logger: pino() })
+ * process.once('SIGTERM', () => worker.stop())
+ */
+export async function runDynamoDbWorker(
+  config: DynamoDbWorkerConfig,
+  { logger }: { logger: DynamoDbWorkerLogger },
+): Promise<RunningDynamoDbWorker> {
+  const keyspace = await loadKeyspace(config.keyspace);
+  const prefix = config.keyPrefix ?? keyspace.prefix;
+  const redis = createRedis(config);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY });
+  const reader = createStreamReader({
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+  });
+  const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  const worker = createDynamoDbWorker({
+    table: config.table,
+    keyspace,
+    engine,
+    reader,
+    store: createShardStore({ redis, prefix, table: config.table, owner, leaseMs: config.leaseMs }),
+    deadLetters: createRedisDeadLetters({ redis, prefix, table: config.table }),
+    logger,
+    metrics: createDynamoDbWorkerMetrics(registry),
+    ...(config.versionAttribute ? { versionAttribute: config.versionAttribute } : {}),
+    batchSize: config.batchSize,
+    idleMs: config.idleMs,
+    leaseMs: config.leaseMs,
+    discoveryMs: config.discoveryMs,
+    initialPosition: config.initialPosition,
+    retryMaxMs: config.retryMaxMs,
+  });
+  const close = async () => {
+    await engine.close();
+    await redis.quit().catch(() => redis.disconnect());
+    reader.destroy();
+  };
+  const health = await startHealthServer({ port: config.httpPort, isReady: worker.isReady, registry });
+  try {
+    await worker.start();
+  } catch (error) {
+    await health.close();
+    await close();
+    throw error;
+  }
+  logger.info({ table: config.table, owner, httpPort: health.port }, 'cdc-cache DynamoDB worker started');
+  return {
+    httpPort: health.port,
+    async stop() {
+      await worker.stop();
+      await close();
+      await health.close();
+    },
+  };
+}
+
+function createRedis(config: DynamoDbWorkerConfig): RedisClient {
+  const url = new URL(config.redisUrl);
+  const options: RedisOptions = {
+    // Fail commands fast while disconnected: the worker backs off instead of queueing.
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
+    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
+  };
+  if (!config.redisCluster) return new Redis(config.redisUrl, options);
+  const tls = url.protocol === 'rediss:';
+  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+    // ElastiCache TLS certificates name the configuration endpoint, not the node IPs.
+    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    redisOptions: {
+      ...options,
+      username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
+      password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+      ...(tls ? { tls: {} } : {}),
+    },
+  });
+}
