@@ -1,0 +1,78 @@
+import { Cluster } from 'ioredis';
+import { createCache } from '../../../src/index';
+import { generationKey } from '../../../src/keyspace';
+import { deferred, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
+
+// The Redis Cluster of `npm run stack:up` (127.0.0.1:7001-7003). Entry, generation and tag keys fall in
+// different slots, so the SDK must never send them to one script or one MGET.
+const CLUSTER_NODES = (
+  process.env['CDC_CACHE_TEST_REDIS_CLUSTER_NODES'] ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003'
+)
+  .split(',')
+  .map((node) => {
+    const [host, port] = node.split(':');
+    return { host: host!, port: Number(port) };
+  });
+
+describe('createCache on Redis Cluster', () => {
+  const cluster = new Cluster(CLUSTER_NODES);
+  afterAll(() => cluster.quit());
+
+  it('loads once, hits, honours the generation and cancels a raced fill across slots', async () => {
+    // Prepare
+    const prefix = uniquePrefix('cluster');
+    const cache = createCache({ redis: cluster, keyspace: testKeyspace(), prefix });
+    let calls = 0;
+    const loader = async () => {
+      calls += 1;
+      return userRecord({ id: 1 });
+    };
+    // Act
+    const first = await cache.get('user', { id: 1 }, loader);
+    const second = await cache.get('user', { id: 1 }, loader);
+    await cluster.incr(generationKey(prefix, 'user'));
+    const afterTruncate = await cache.get('user', { id: 1 }, loader);
+    const loaded = deferred();
+    const writeBack = deferred();
+    const racing = cache.get('user', { id: 2 }, async () => {
+      loaded.resolve();
+      await writeBack.promise;
+      return userRecord({ id: 2, name: 'before' });
+    });
+    await loaded.promise;
+    await cluster.unlink(cache.keyOf('user', { id: 2 }));
+    writeBack.resolve();
+    await racing;
+    // Assess
+    expect(first).toEqual(userRecord({ id: 1 }));
+    expect(second).toEqual(first);
+    expect(afterTruncate).toEqual(first);
+    expect(calls).toBe(2);
+    expect(await cache.peek('user', { id: 2 })).toBeUndefined();
+    await cache.close();
+    expect(cluster.status).toBe('ready');
+  });
+
+  it('gets many keys of different slots and deletes by tag across slots', async () => {
+    // Prepare
+    const cache = createCache({
+      redis: cluster,
+      keyspace: testKeyspace(),
+      prefix: uniquePrefix('cluster-many'),
+    });
+    const ids = [10, 11, 12, 13, 14, 15];
+    // Act
+    const loadedValues = await cache.getMany(
+      'user',
+      ids.map((id) => ({ id })),
+      (paramsList) => paramsList.map((params) => userRecord({ id: Number(params.id) })),
+      { tagParams: { tenantId: 3 } },
+    );
+    const deleted = await cache.deleteByTag('tenant:3');
+    const peeked = await Promise.all(ids.map((id) => cache.peek('user', { id })));
+    // Assess
+    expect(loadedValues.map((value) => value?.id)).toEqual(ids);
+    expect(deleted).toBe(ids.length);
+    expect(peeked).toEqual(ids.map(() => undefined));
+  });
+});
