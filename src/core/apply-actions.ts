@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
-import type { EntitySpec } from '../keyspace';
+import { type EntitySpec, generationKey, RESERVED_KEY_SEGMENT } from '../keyspace';
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
 import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import type { CacheAction } from './cache-action';
@@ -13,6 +13,8 @@ export interface ApplyContext {
   readonly entities: ReadonlyMap<string, EntitySpec>;
   /** Generation keys by entity name (prefix applied). */
   readonly generationKeys: ReadonlyMap<string, string>;
+  /** Truncation keys by entity name (see {@link truncationKey}). */
+  readonly truncationKeys: ReadonlyMap<string, string>;
   readonly tombstoneTtlMs: number;
   /** Most tag members deleted per Redis call. */
   readonly tagBatchSize: number;
@@ -28,10 +30,12 @@ const SCRIPTS = {
   refreshEntry: 'refresh-entry-1.lua',
   writeTombstone: 'write-tombstone-1.lua',
   invalidateTag: 'invalidate-tag-1.lua',
+  raiseVersion: 'raise-version-1.lua',
 } as const;
 const REFRESH = scriptCommand('refreshEntry');
 const TOMBSTONE = scriptCommand('writeTombstone');
 const INVALIDATE_TAG = scriptCommand('invalidateTag');
+const RAISE_VERSION = scriptCommand('raiseVersion');
 
 type Commander = ChainableCommander & Record<string, (...args: (string | number)[]) => ChainableCommander>;
 
@@ -40,6 +44,18 @@ interface Sent {
   readonly actions: readonly number[];
   /** For a standalone tag invalidation: the reply tells whether members remain. */
   readonly tag?: boolean;
+}
+
+/**
+ * The key holding the newest version at which an entity's table was truncated. Its hash tag is the
+ * generation key, so on Redis Cluster both live in one slot: one pipeline raises it and bumps the
+ * generation in order, and one MGET reads both consistently.
+ *
+ * @example
+ * truncationKey('shop:', 'user') // 'shop:_cc:truncated:{shop:_cc:gen:user}'
+ */
+export function truncationKey(prefix: string, entity: string): string {
+  return `${prefix}${RESERVED_KEY_SEGMENT}truncated:{${generationKey(prefix, entity)}}`;
 }
 
 /** Register the worker's Lua scripts on a client (idempotent). */
@@ -90,9 +106,9 @@ async function applyOnce(
 ): Promise<Map<number, Error>> {
   const failures = new Map<number, Error>();
   const { client } = context;
-  let generations: Map<string, string>;
+  let state: EntityState;
   try {
-    generations = await readGenerations(actions, pending, context);
+    state = await readEntityState(actions, pending, context);
   } catch (error) {
     for (const index of pending) failures.set(index, error as Error);
     return failures;
@@ -142,11 +158,24 @@ async function applyOnce(
           }
           break;
         case 'refresh': {
+          const truncatedAt = state.truncatedAt.get(action.entity);
+          if (truncatedAt !== undefined && action.version <= truncatedAt) {
+            // Older than a truncate of its table: the row it would write back is gone.
+            pipeline[TOMBSTONE]!(
+              action.key,
+              state.generations.get(action.entity) ?? '0',
+              action.version,
+              now,
+              context.tombstoneTtlMs,
+            );
+            sent.push({ actions: [index] });
+            break;
+          }
           const entity = context.entities.get(action.entity)!;
           const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
           pipeline[REFRESH]!(
             action.key,
-            generations.get(action.entity) ?? '0',
+            state.generations.get(action.entity) ?? '0',
             action.version,
             now,
             now + ttlMs,
@@ -160,7 +189,7 @@ async function applyOnce(
         case 'tombstone':
           pipeline[TOMBSTONE]!(
             action.key,
-            generations.get(action.entity) ?? '0',
+            state.generations.get(action.entity) ?? '0',
             action.version,
             now,
             context.tombstoneTtlMs,
@@ -168,6 +197,11 @@ async function applyOnce(
           sent.push({ actions: [index] });
           break;
         case 'bump-generation':
+          // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
+          if (action.version !== '') {
+            pipeline[RAISE_VERSION]!(context.truncationKeys.get(action.entity)!, action.version);
+            sent.push({ actions: [index] });
+          }
           pipeline.incr(action.key);
           sent.push({ actions: [index] });
           break;
@@ -266,30 +300,41 @@ async function invalidateClusterTags(
   );
 }
 
-/** Read the generation of every entity that refreshes or tombstones in this batch: one round trip. */
-async function readGenerations(
+interface EntityState {
+  /** Current generation by entity ('0' when never bumped). */
+  readonly generations: Map<string, string>;
+  /** Newest truncate version by entity, when truncated. */
+  readonly truncatedAt: Map<string, string>;
+}
+
+/**
+ * Read the generation and truncate version of every entity that refreshes or tombstones in this batch:
+ * one MGET on standalone Redis, one MGET per entity (same slot) on Cluster, all in one round trip.
+ */
+async function readEntityState(
   actions: readonly CacheAction[],
   pending: readonly number[],
   context: ApplyContext,
-): Promise<Map<string, string>> {
+): Promise<EntityState> {
   const entities = new Set<string>();
   for (const index of pending) {
     const action = actions[index]!;
     if (action.kind === 'refresh' || action.kind === 'tombstone') entities.add(action.entity);
   }
-  const generations = new Map<string, string>();
-  if (entities.size === 0) return generations;
+  const state: EntityState = { generations: new Map(), truncatedAt: new Map() };
+  if (entities.size === 0) return state;
   const names = [...entities];
-  const keys = names.map((name) => context.generationKeys.get(name)!);
+  const pairs = names.map((name) => [context.generationKeys.get(name)!, context.truncationKeys.get(name)!]);
   const { client } = context;
-  // Gen keys hash to different slots, so on Cluster they are read one by one (still in one round).
   const values = isCluster(client)
-    ? await Promise.all(keys.map((key) => client.get(key)))
-    : await client.mget(...keys);
+    ? (await Promise.all(pairs.map((pair) => client.mget(...pair)))).flat()
+    : await client.mget(...pairs.flat());
   names.forEach((name, at) => {
-    generations.set(name, values[at] ?? '0');
+    state.generations.set(name, values[2 * at] ?? '0');
+    const truncatedAt = values[2 * at + 1];
+    if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
   });
-  return generations;
+  return state;
 }
 
 function nodeOf(client: Cluster, key: string): string {

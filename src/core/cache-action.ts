@@ -5,7 +5,8 @@
  * - `delete`          UNLINK the entry (a delete-mode entity, or a refresh-mode one whose event version is unknown)
  * - `refresh`         write the after image, version-guarded (refresh-entry Lua)
  * - `tombstone`       mark the entry changed at `version`, so a late older refresh cannot bring it back
- * - `bump-generation` INCR the entity generation: every entry filled before reads as a miss (truncate)
+ * - `bump-generation` INCR the entity generation: every entry filled before reads as a miss (truncate); the
+ *                     truncate `version` is kept too, so a late refresh from before it cannot write the row back
  * - `invalidate-tag`  delete every entry listed under a tag set, then the members handled
  *
  * @example
@@ -21,7 +22,12 @@ export type CacheAction =
       readonly payload: string;
     }
   | { readonly kind: 'tombstone'; readonly key: string; readonly entity: string; readonly version: string }
-  | { readonly kind: 'bump-generation'; readonly key: string; readonly entity: string }
+  | {
+      readonly kind: 'bump-generation';
+      readonly key: string;
+      readonly entity: string;
+      readonly version: string;
+    }
   | { readonly kind: 'invalidate-tag'; readonly key: string; readonly tag: string };
 
 /** The kind of a {@link CacheAction}. */

@@ -49,5 +49,13 @@ export function stronger(current: CacheAction, next: CacheAction): CacheAction {
     if (current.version !== next.version) return current.version > next.version ? current : next;
     return current.kind === 'tombstone' ? current : next;
   }
+  // One generation bump per entity, remembering the newest truncate.
+  if (
+    current.kind === 'bump-generation' &&
+    next.kind === 'bump-generation' &&
+    next.version > current.version
+  ) {
+    return next;
+  }
   return current;
 }

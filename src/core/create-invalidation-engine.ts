@@ -4,7 +4,7 @@ import { generationKey, type Keyspace } from '../keyspace';
 import type { Instrumentation } from '../observability/instrumentation';
 import { type RedisInput, resolveRedis } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
-import { applyActions, registerWorkerScripts } from './apply-actions';
+import { applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
 import { CACHE_ACTION_KINDS, type CacheAction, type CacheActionKind } from './cache-action';
 import type { ChangeEvent } from './change-event';
 import { coalesceActions } from './coalesce-actions';
@@ -100,10 +100,14 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   const generationKeys = new Map(
     [...keyspace.entities.keys()].map((name) => [name, generationKey(prefix, name)] as const),
   );
+  const truncationKeys = new Map(
+    [...keyspace.entities.keys()].map((name) => [name, truncationKey(prefix, name)] as const),
+  );
   const context = {
     client,
     entities: keyspace.entities,
     generationKeys,
+    truncationKeys,
     tombstoneTtlMs,
     tagBatchSize,
     unlinkBatchSize,

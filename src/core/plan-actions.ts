@@ -102,7 +102,12 @@ function planEvent(
 
   if (event.op === 'truncate') {
     for (const { entity } of bindings)
-      add({ kind: 'bump-generation', key: generationKey(prefix, entity.name), entity: entity.name });
+      add({
+        kind: 'bump-generation',
+        key: generationKey(prefix, entity.name),
+        entity: entity.name,
+        version: event.version,
+      });
     return { status: 'planned', actions, incomplete };
   }
 

@@ -248,7 +248,7 @@ function describeAction(action: CacheAction): Record<string, unknown> {
     case 'tombstone':
       return { action: 'tombstone', key: action.key, version: action.version, entity: action.entity };
     case 'bump-generation':
-      return { action: 'bump-generation', key: action.key, entity: action.entity };
+      return { action: 'bump-generation', key: action.key, version: action.version, entity: action.entity };
     case 'invalidate-tag':
       return { action: 'invalidate-tag', key: action.key, tag: action.tag };
   }

@@ -166,6 +166,19 @@ describe('invalidation engine on real Redis', () => {
     ).toEqual(['6', '1', '1']);
   });
 
+  it('turns a late refresh from before a truncate into a tombstone, so the truncated row does not come back', async () => {
+    // Prepare
+    const key = `${prefix}profile:42`;
+    await engine.apply([userEvent({ op: 'truncate', before: null, after: null, key: null, version: V200 })]);
+    // Act: an older update delivered late (another partition), then a re-insert after the truncate
+    await engine.apply([userEvent({ version: V100, after: { id: 42, name: 'before truncate' } })]);
+    const afterLate = await redis.get(key);
+    await engine.apply([userEvent({ op: 'create', before: null, version: V300, after: { id: 42, name: 'again' } })]);
+    // Assess
+    expect(afterLate).toBe(`t|1|${V100}|${now()}`);
+    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|1\\|${V300}\\|.*"again"`));
+  });
+
   it('invalidates every member of a big tag set in bounded steps and removes exactly those members', async () => {
     // Prepare
     const tagSet = tagKey(prefix, 'team:9');

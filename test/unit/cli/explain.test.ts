@@ -154,8 +154,20 @@ describe('cdc-cache explain', () => {
     expect(lines).toEqual([
       { action: 'delete', key: 'user:42', entity: 'user', event: 0 },
       { action: 'delete', key: 'user-by-email:old@example.com', entity: 'userByEmail', event: 0 },
-      { action: 'bump-generation', key: '_cc:gen:user', entity: 'user', event: 1 },
-      { action: 'bump-generation', key: '_cc:gen:userByEmail', entity: 'userByEmail', event: 1 },
+      {
+        action: 'bump-generation',
+        key: '_cc:gen:user',
+        version: expect.any(String),
+        entity: 'user',
+        event: 1,
+      },
+      {
+        action: 'bump-generation',
+        key: '_cc:gen:userByEmail',
+        version: expect.any(String),
+        entity: 'userByEmail',
+        event: 1,
+      },
     ]);
   });
 });

@@ -141,9 +141,14 @@ describe('planActions', () => {
     const [plan] = planActions([event], { keyspace: keyspace, prefix: 'p:' });
     // Assess
     expect(actionsOf(plan)).toEqual([
-      { kind: 'bump-generation', key: 'p:_cc:gen:user', entity: 'user' },
-      { kind: 'bump-generation', key: 'p:_cc:gen:userByEmail', entity: 'userByEmail' },
-      { kind: 'bump-generation', key: 'p:_cc:gen:profile', entity: 'profile' },
+      { kind: 'bump-generation', key: 'p:_cc:gen:user', entity: 'user', version: event.version },
+      {
+        kind: 'bump-generation',
+        key: 'p:_cc:gen:userByEmail',
+        entity: 'userByEmail',
+        version: event.version,
+      },
+      { kind: 'bump-generation', key: 'p:_cc:gen:profile', entity: 'profile', version: event.version },
     ]);
   });
 
