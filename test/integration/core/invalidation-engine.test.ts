@@ -173,7 +173,9 @@ describe('invalidation engine on real Redis', () => {
     // Act: an older update delivered late (another partition), then a re-insert after the truncate
     await engine.apply([userEvent({ version: V100, after: { id: 42, name: 'before truncate' } })]);
     const afterLate = await redis.get(key);
-    await engine.apply([userEvent({ op: 'create', before: null, version: V300, after: { id: 42, name: 'again' } })]);
+    await engine.apply([
+      userEvent({ op: 'create', before: null, version: V300, after: { id: 42, name: 'again' } }),
+    ]);
     // Assess
     expect(afterLate).toBe(`t|1|${V100}|${now()}`);
     expect(await redis.get(key)).toMatch(new RegExp(`^v\\|1\\|${V300}\\|.*"again"`));
