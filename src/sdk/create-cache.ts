@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import {
   type EntityDefinitions,
@@ -128,6 +129,13 @@ const BREAKER_OPEN = new CdcCacheError('CDC_REDIS_UNAVAILABLE', 'Redis circuit b
   retriable: true,
 });
 
+/** The generation in a generation key: 0 when missing (or, defensively, not a number). */
+function generationOf(text: string | null | undefined): number {
+  if (!text) return 0;
+  const generation = Number(text);
+  return Number.isSafeInteger(generation) ? generation : 0;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function redisError(operation: string, error: unknown): CdcCacheError {
@@ -226,7 +234,9 @@ export function createCache<Definitions extends EntityDefinitions>(
         (error: unknown) => {
           if (settled) return;
           clearTimeout(timer);
-          breaker?.failure();
+          // A reply error (a wrong type, a script error) means Redis answered: it must not open the breaker.
+          if (error instanceof ReplyError) breaker?.success();
+          else breaker?.failure();
           reject(redisError(operation, error));
         },
       );
@@ -456,6 +466,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     loader: () => unknown,
     observedGeneration: number,
     options: GetOptions | undefined,
+    onNotLoading?: () => void,
   ): Promise<unknown> {
     let generation = observedGeneration;
     const waitStarted = Date.now();
@@ -516,6 +527,7 @@ export function createCache<Definitions extends EntityDefinitions>(
         ]);
       }
       // Someone else holds the lease: poll for their fill, with a bounded backoff.
+      onNotLoading?.();
       waited = true;
       let delay = FIRST_POLL_MS;
       let retake = false;
@@ -534,7 +546,7 @@ export function createCache<Definitions extends EntityDefinitions>(
           report('get', error, entity.spec.name, key);
           return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
         }
-        generation = values[1] ? Number(values[1]) : 0;
+        generation = generationOf(values[1]);
         const entry = readEntry(values[0], generation, Date.now());
         if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0)) {
           leaseWait('hit');
@@ -575,7 +587,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       const reason = error === BREAKER_OPEN ? 'breaker-open' : 'redis-error';
       return joinOrStart(key, () => loadUncached(entity, key, load, reason));
     }
-    const generation = values[1] ? Number(values[1]) : 0;
+    const generation = generationOf(values[1]);
     const entry = readEntry(values[0], generation, Date.now());
     if (entry.state === 'fresh') {
       try {
@@ -612,7 +624,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       values = [];
     }
     const generationText = values[keys.length];
-    const generation = generationText ? Number(generationText) : 0;
+    const generation = generationOf(generationText);
     const now = Date.now();
     const misses: number[] = [];
     keys.forEach((key, index) => {
@@ -630,20 +642,38 @@ export function createCache<Definitions extends EntityDefinitions>(
       misses.push(index);
     });
     if (misses.length === 0) return results;
-    // One loader call for every miss; each key then goes through the same lease protocol as `get`, with a
-    // loader that reads its slot of the batch (so leases, waits and fills stay per key).
-    let batch: Promise<readonly unknown[]> | undefined;
+    // One loader call for the misses. Each key goes through the same lease protocol as `get`, and the batch
+    // starts only once every key has its lease and tags in place (or knows it will not load): a row read
+    // before its key's lease existed could be filled after an invalidation that never saw the lease.
     const missParams = misses.map((index) => paramsList[index]!);
-    const batchLoad = () => {
-      batch ??= Promise.resolve().then(() => loader(missParams as never));
-      return batch;
-    };
+    let batch: Promise<readonly unknown[]> | undefined;
+    let unsettled = misses.length;
+    let allSettled!: () => void;
+    const settledBarrier = new Promise<void>((resolve) => {
+      allSettled = resolve;
+    });
     await Promise.all(
       misses.map(async (index, position) => {
         const key = keys[index]!;
         const params = paramsList[index]!;
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          unsettled -= 1;
+          if (unsettled === 0) allSettled();
+        };
         const load = async () => {
-          const loaded = await batchLoad();
+          if (batch === undefined) {
+            settle();
+            await settledBarrier;
+            batch ??= Promise.resolve().then(() => loader(missParams as never));
+          } else if (settled) {
+            // A key whose lease came after the batch had started (it waited on another's fill): load it alone.
+            const single = await loader([params] as never);
+            return Array.isArray(single) ? single[0] : undefined;
+          }
+          const loaded = await batch;
           if (!Array.isArray(loaded) || loaded.length !== missParams.length) {
             throw new CdcCacheError(
               'CDC_LOADER_FAILED',
@@ -652,10 +682,17 @@ export function createCache<Definitions extends EntityDefinitions>(
           }
           return loaded[position];
         };
-        results[index] =
-          values.length === 0
-            ? await joinOrStart(key, () => loadUncached(entity, key, load, 'redis-error'))
-            : await joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options));
+        try {
+          if (inflight.has(key)) settle();
+          results[index] =
+            values.length === 0
+              ? await joinOrStart(key, () => loadUncached(entity, key, load, 'redis-error'))
+              : await joinOrStart(key, () =>
+                  resolveMiss(entity, key, params, load, generation, options, settle),
+                );
+        } finally {
+          settle();
+        }
       }),
     );
     return results;
@@ -680,7 +717,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       const entity = entityState(entityName);
       const key = keyFor(entity, params);
       const values = await write('peek', () => read(key, entity.generationKey));
-      const entry = readEntry(values[0], values[1] ? Number(values[1]) : 0, Date.now());
+      const entry = readEntry(values[0], generationOf(values[1]), Date.now());
       if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0))
         return decode(entry) as never;
       return undefined;
@@ -703,7 +740,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       const ttl = found ? ttlOf(entity, options) : entity.spec.negativeTtlMs;
       const lifetime = found ? ttl + Math.floor(Math.random() * ttl * entity.spec.ttlJitter) : ttl;
       const text = writeEntry({
-        generation: generationText ? Number(generationText) : 0,
+        generation: generationOf(generationText),
         version: '',
         writtenAtMs: now,
         staleAtMs: now + lifetime,

@@ -8,7 +8,9 @@
 --@include entry-header
 --@include value-fields
 local key, token = KEYS[1], ARGV[1]
-local kind, _, _, rest = entry_header(redis.call('GET', key))
+local raw = redis.pcall('GET', key)
+if type(raw) ~= 'string' then raw = nil end
+local kind, _, _, rest = entry_header(raw)
 local holds = false
 if kind == 'l' then
   holds = rest == token

@@ -7,7 +7,8 @@
 --@include entry-header
 --@include value-fields
 local key, token = KEYS[1], ARGV[1]
-local raw = redis.call('GET', key)
+local raw = redis.pcall('GET', key)
+if type(raw) ~= 'string' then raw = nil end
 local kind, gen, version, rest = entry_header(raw)
 if kind == 'l' and rest == token then
   redis.call('DEL', key)

@@ -18,7 +18,9 @@ local key = KEYS[1]
 local token, lease_ttl = ARGV[1], ARGV[2]
 local gen, now, refresh_token = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 
-local raw = redis.call('GET', key)
+-- A key of another type (a hash, a list) reads as absent and is replaced.
+local raw = redis.pcall('GET', key)
+if type(raw) ~= 'string' then raw = nil end
 local kind, entry_gen, version, rest = entry_header(raw)
 if kind and entry_gen >= gen then
   if kind == 'l' then return {'wait', redis.call('PTTL', key)} end

@@ -302,4 +302,41 @@ describe('createCache against Redis', () => {
       message: expect.stringContaining('for: id'),
     });
   });
+
+  it('getMany loads its leased keys at once and waits for a key another reader is filling', async () => {
+    // Prepare
+    const { cache } = newCache('many-wait', {}, { leaseWait: '5s' });
+    const busyKey = cache.keyOf('user', { id: 21 });
+    await redis.set(busyKey, 'l|0||another-reader', 'PX', 10_000);
+    const batches: number[][] = [];
+    // Act
+    const reading = cache.getMany('user', [{ id: 20 }, { id: 21 }], async (paramsList) => {
+      batches.push(paramsList.map((params) => Number(params.id)));
+      return paramsList.map((params) => userRecord({ id: Number(params.id), name: 'batch' }));
+    });
+    await pollUntil(() => batches.length === 1, { description: 'the batch load' });
+    await redis.set(
+      busyKey,
+      `v|0||${Date.now()}|${Date.now() + 60_000}||j${JSON.stringify({ id: 21, name: 'other' })}`,
+      'PX',
+      60_000,
+    );
+    const values = await reading;
+    // Assess
+    expect(values.map((value) => value?.name)).toEqual(['batch', 'other']);
+    expect(await cache.peek('user', { id: 20 })).toEqual(expect.objectContaining({ name: 'batch' }));
+  });
+
+  it('replaces a key of another type without an error and without opening the breaker', async () => {
+    // Prepare
+    const { cache, seen } = newCache('wrong-type');
+    await redis.hset(cache.keyOf('user', { id: 22 }), 'field', 'value');
+    // Act
+    const value = await cache.get('user', { id: 22 }, () => userRecord({ id: 22 }));
+    const again = await cache.get('user', { id: 22 }, () => userRecord({ id: 22, name: 'reloaded' }));
+    // Assess
+    expect(value?.id).toBe(22);
+    expect(again?.name).toBe('Ada');
+    expect(seen.error).toBeUndefined();
+  });
 });
