@@ -77,7 +77,22 @@ export async function loadKeyspace(path: string): Promise<Keyspace> {
     return keyspaceFromData(data, path);
   }
   if (['.js', '.cjs', '.ts', '.cts'].includes(extension)) {
-    const loaded = require(absolute) as { default?: unknown };
+    let loaded: { default?: unknown };
+    try {
+      loaded = require(absolute) as { default?: unknown };
+    } catch (error) {
+      if (error instanceof CdcCacheError) throw error;
+      const hint = extension.endsWith('ts')
+        ? ' (a .ts keyspace needs a TypeScript loader such as tsx; or use .json/.yaml)'
+        : '';
+      throw new CdcCacheError(
+        'CDC_INVALID_KEYSPACE',
+        `Cannot load keyspace module ${path}: ${(error as Error).message}${hint}`,
+        {
+          cause: error,
+        },
+      );
+    }
     const keyspace = loaded.default ?? loaded;
     if (!isKeyspace(keyspace)) {
       throw new CdcCacheError(

@@ -54,6 +54,36 @@ describe('loadKeyspace', () => {
     await expect(loadKeyspace(file(name, text))).rejects.toThrow(message);
   });
 
+  it('loads a module whose default export is a defineKeyspace result', async () => {
+    // Prepare
+    const keyspaceModule = require.resolve('../../../src/keyspace');
+    const path = file(
+      'ks-module.js',
+      `const { defineKeyspace } = require(${JSON.stringify(keyspaceModule)});\nexports.default = defineKeyspace({ user: { key: 'user:{id}', ttl: '1m', sources: [{ table: 'public.users' }] } });\n`,
+    );
+    // Act
+    const keyspace = await loadKeyspace(path);
+    // Assess
+    expect([...keyspace.entities.keys()]).toEqual(['user']);
+  });
+
+  it('rejects a module that throws, or whose default export is not a keyspace', async () => {
+    // Prepare
+    const throwing = file('throws.js', "throw new Error('boom');\n");
+    const plain = file('plain.js', 'exports.default = { user: {} };\n');
+    // Act
+    const [thrown, notKeyspace] = await Promise.allSettled([loadKeyspace(throwing), loadKeyspace(plain)]);
+    // Assess
+    expect(thrown).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'CDC_INVALID_KEYSPACE', message: expect.stringContaining('boom') },
+    });
+    expect(notKeyspace).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringContaining('must be the result of defineKeyspace') },
+    });
+  });
+
   it('rejects a missing file with a clear message', async () => {
     await expect(loadKeyspace(join(directory, 'missing.json'))).rejects.toThrow(/Cannot read keyspace file/);
   });
