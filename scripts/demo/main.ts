@@ -1,0 +1,306 @@
+/**
+ * `npm run demo`: the whole product on the local stack in a few minutes.
+ *
+ * Brings up what is missing, creates a demo table in PostgreSQL (captured by Debezium) and one in
+ * DynamoDB Local (streamed), starts both workers and a tiny read service that uses the SDK, runs a
+ * scripted workload of reads and writes with live figures, then checks every cached entry against the
+ * databases and tears down what it started. `--json` prints a summary as the last line.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { type Cache, createCache, loadKeyspace } from '../../src/index';
+import { type DebeziumConnector, registerDebeziumConnector } from '../../test/support/debezium-connectors';
+import { stackEndpoints } from '../../test/support/stack-endpoints';
+import { type DemoProcess, startProcess } from './child-process';
+import { DEMO_USAGE, parseDemoArgs } from './demo-args';
+import {
+  createProductsTable,
+  createUsersTable,
+  deleteProductsTable,
+  dropUsersTable,
+  PRODUCTS_TABLE,
+  USERS_TABLE,
+} from './demo-data';
+import { percentile } from './percentiles';
+import { scrapeCounter } from './scrape-counter';
+import { findStaleEntries } from './stale-check';
+import { runWorkload, type WorkloadStats } from './workload';
+
+const USERS = 200;
+const PRODUCTS = 50;
+const KEYSPACE_FILE = join(__dirname, 'keyspace.yaml');
+
+const say = (message: string) => console.log(`[demo] ${message}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function isListening(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch (error) {
+    return !String((error as Error & { cause?: Error }).cause?.message ?? '').includes('ECONNREFUSED');
+  }
+}
+
+async function waitReady(name: string, url: string, child: DemoProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.child.exitCode !== null)
+      throw new Error(`${name} exited before it was ready; see ${child.logFile}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${name} not ready after ${timeoutMs} ms; see ${child.logFile}`);
+}
+
+async function main(): Promise<number> {
+  const args = parseDemoArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(DEMO_USAGE);
+    return 0;
+  }
+  const endpoints = stackEndpoints();
+  const runId = Date.now().toString(36);
+  const prefix = `demo-${runId}:`;
+  const processes: DemoProcess[] = [];
+  const cleanups: Array<[string, () => Promise<unknown>]> = [];
+  const interrupted = new AbortController();
+  const stopWorkload = new AbortController();
+  process.once('SIGINT', () => {
+    say('interrupted: stopping the workload and tearing down');
+    interrupted.abort();
+    stopWorkload.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+
+  const stackWasUp = (await Promise.all([9092, 8083, 8000].map(isListening))).every(Boolean);
+  say(
+    stackWasUp
+      ? 'local stack is up; checking its health'
+      : 'bringing up the local stack (Kafka, Connect, DynamoDB Local)',
+  );
+  const up = spawnSync('bash', ['test/stack/up.sh'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (up.status !== 0) throw new Error('npm run stack:up failed; see the messages above and .stack/logs/');
+  if (!stackWasUp && !args.keepStack) {
+    cleanups.push(['stack', async () => spawnSync('bash', ['test/stack/down.sh'], { stdio: 'inherit' })]);
+  }
+
+  const pg = new Client({ ...endpoints.postgres });
+  const dynamodb = new DynamoDBClient({
+    endpoint: endpoints.dynamodb.endpoint,
+    region: endpoints.dynamodb.region,
+    credentials: endpoints.dynamodb.credentials,
+  });
+  const redis = new Redis(endpoints.redis.url);
+  const keyspace = await loadKeyspace(KEYSPACE_FILE);
+  const cache: Cache = createCache({ redis, keyspace, prefix });
+  let connector: DebeziumConnector | undefined;
+  const stats: WorkloadStats = {
+    reads: 0,
+    readErrors: 0,
+    writes: 0,
+    latenciesMs: [],
+    missedInvalidations: 0,
+    emails: new Set(Array.from({ length: USERS }, (_, index) => `user${index + 1}@example.com`)),
+  };
+  let readStats = { hits: 0, misses: 0 };
+  let staleEntries: string[] = [];
+  let checkedEntries = 0;
+  let invalidationsApplied = 0;
+
+  try {
+    await pg.connect();
+    say(
+      `creating ${USERS} users in PostgreSQL (${USERS_TABLE}) and ${PRODUCTS} products in DynamoDB (${PRODUCTS_TABLE})`,
+    );
+    await createUsersTable(pg, USERS);
+    cleanups.unshift(['demo schema', () => dropUsersTable(pg)]);
+    await createProductsTable(dynamodb, PRODUCTS);
+    cleanups.unshift(['demo table', () => deleteProductsTable(dynamodb)]);
+
+    say('registering the Debezium PostgreSQL connector and waiting until it streams');
+    connector = await registerDebeziumConnector({
+      source: 'postgres',
+      tables: [USERS_TABLE],
+      name: `demo_${runId}`,
+      config: { 'poll.interval.ms': '50' },
+    });
+    const debezium = connector;
+    cleanups.unshift(['connector', () => debezium.delete()]);
+
+    const common = {
+      CDC_CACHE_KEYSPACE: KEYSPACE_FILE,
+      CDC_CACHE_KEY_PREFIX: prefix,
+      CDC_CACHE_REDIS_URL: endpoints.redis.url,
+      CDC_CACHE_LOG_LEVEL: 'info',
+    };
+    const kafkaPort = await freePort();
+    say('starting the Kafka worker (cdc-cache worker kafka)');
+    const kafkaWorker = startProcess('kafka-worker', ['src/cli/main.ts', 'worker', 'kafka'], {
+      ...common,
+      CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
+      CDC_CACHE_KAFKA_TOPICS: connector.topicFor(USERS_TABLE),
+      CDC_CACHE_KAFKA_GROUP_ID: `demo-${runId}`,
+      CDC_CACHE_DLQ_TOPIC: `demo-${runId}.dlq`,
+      CDC_CACHE_HTTP_PORT: String(kafkaPort),
+    });
+    processes.push(kafkaWorker);
+    const dynamoPort = await freePort();
+    say('starting the DynamoDB Streams worker (cdc-cache worker dynamodb)');
+    const dynamoWorker = startProcess('dynamodb-worker', ['src/cli/main.ts', 'worker', 'dynamodb'], {
+      ...common,
+      CDC_CACHE_DYNAMODB_TABLE: PRODUCTS_TABLE,
+      CDC_CACHE_DYNAMODB_ENDPOINT: endpoints.dynamodb.endpoint,
+      AWS_REGION: endpoints.dynamodb.region,
+      AWS_ACCESS_KEY_ID: endpoints.dynamodb.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: endpoints.dynamodb.credentials.secretAccessKey,
+      CDC_CACHE_DYNAMODB_IDLE_MS: '100',
+      CDC_CACHE_HTTP_PORT: String(dynamoPort),
+    });
+    processes.push(dynamoWorker);
+    say('starting the read service (SDK cache-aside over PostgreSQL and DynamoDB)');
+    const readService = startProcess('read-service', ['scripts/demo/read-service.ts'], {
+      CDC_CACHE_KEYSPACE: KEYSPACE_FILE,
+      CDC_CACHE_KEY_PREFIX: prefix,
+    });
+    processes.push(readService);
+    const readPort = Number((await readService.waitForLine(/^ready (\d+)$/, 60_000))[1]);
+    await waitReady('Kafka worker', `http://127.0.0.1:${kafkaPort}/readyz`, kafkaWorker, 90_000);
+    await waitReady('DynamoDB worker', `http://127.0.0.1:${dynamoPort}/readyz`, dynamoWorker, 90_000);
+    if (interrupted.signal.aborted) return 130;
+
+    const metricsOf = async () =>
+      (await scrapeCounter(`http://127.0.0.1:${kafkaPort}/metrics`, 'cdc_cache_actions_total')) +
+      (await scrapeCounter(`http://127.0.0.1:${dynamoPort}/metrics`, 'cdc_cache_actions_total'));
+    const readServiceUrl = `http://127.0.0.1:${readPort}`;
+    const fetchReadStats = async () =>
+      (await fetch(`${readServiceUrl}/stats`).then((response) => response.json())) as typeof readStats;
+    say(
+      `running the workload for ${args.durationS}s: reads through the SDK, writes to PostgreSQL and DynamoDB`,
+    );
+    const startedAt = performance.now();
+    const ticker = setInterval(() => {
+      void Promise.all([fetchReadStats(), metricsOf()]).then(
+        ([read, applied]) => {
+          readStats = read;
+          invalidationsApplied = applied;
+          const hitRatio = read.hits / Math.max(1, read.hits + read.misses);
+          const p50 = percentile(stats.latenciesMs, 50);
+          const p99 = percentile(stats.latenciesMs, 99);
+          say(
+            `${((performance.now() - startedAt) / 1000).toFixed(0).padStart(3)}s  reads ${stats.reads}  hit ratio ${(hitRatio * 100).toFixed(1)}%  ` +
+              `writes ${stats.writes}  invalidations applied ${applied}  commit->invalidated p50 ${p50?.toFixed(0) ?? '-'} ms p99 ${p99?.toFixed(0) ?? '-'} ms`,
+          );
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    const timer = setTimeout(() => stopWorkload.abort(), args.durationS * 1_000);
+    await runWorkload(
+      {
+        pg,
+        dynamodb,
+        redis,
+        readServiceUrl,
+        users: USERS,
+        products: PRODUCTS,
+        keyOf: (entity, id) => cache.keyOf(entity, entity === 'user' ? { id } : { sku: id }),
+      },
+      stats,
+      stopWorkload.signal,
+    );
+    clearTimeout(timer);
+    clearInterval(ticker);
+    readStats = await fetchReadStats();
+    invalidationsApplied = await metricsOf();
+    if (interrupted.signal.aborted) return 130;
+
+    say('checking every cached entry against PostgreSQL and DynamoDB');
+    const check = await findStaleEntries({
+      cache,
+      pg,
+      dynamodb,
+      users: USERS,
+      products: PRODUCTS,
+      emails: stats.emails,
+    });
+    staleEntries = check.stale;
+    checkedEntries = check.checked;
+    say(
+      `${check.checked} cached entries checked, ${check.stale.length} stale${check.stale.length ? `: ${check.stale.slice(0, 5).join(', ')}` : ''}`,
+    );
+    return staleEntries.length === 0 && stats.missedInvalidations === 0 ? 0 : 1;
+  } finally {
+    stopWorkload.abort();
+    for (const child of processes) await child.stop();
+    for (const [name, cleanup] of cleanups) {
+      await cleanup().catch((error: Error) => say(`cleanup of ${name} failed: ${error.message}`));
+    }
+    await deleteDemoKeys(redis, prefix).catch(() => undefined);
+    await cache.close();
+    redis.disconnect();
+    await pg.end().catch(() => undefined);
+    dynamodb.destroy();
+    const hitRatio = readStats.hits / Math.max(1, readStats.hits + readStats.misses);
+    const summary = {
+      duration_s: args.durationS,
+      interrupted: interrupted.signal.aborted,
+      reads: stats.reads,
+      read_errors: stats.readErrors,
+      hit_ratio: Number(hitRatio.toFixed(4)),
+      writes: stats.writes,
+      invalidations_applied: invalidationsApplied,
+      invalidations_observed: stats.latenciesMs.length,
+      missed_invalidations: stats.missedInvalidations,
+      latency_p50_ms: round(percentile(stats.latenciesMs, 50)),
+      latency_p99_ms: round(percentile(stats.latenciesMs, 99)),
+      cached_entries_checked: checkedEntries,
+      stale_count: staleEntries.length,
+      processes: processes.map((child) => ({ name: child.name, pid: child.pid })),
+      stack_started_by_demo: !stackWasUp,
+    };
+    say(
+      `done: ${summary.reads} reads (hit ratio ${(hitRatio * 100).toFixed(1)}%), ${summary.writes} writes, ` +
+        `${summary.invalidations_observed} invalidations seen, p50 ${summary.latency_p50_ms} ms, p99 ${summary.latency_p99_ms} ms, stale ${summary.stale_count}`,
+    );
+    if (args.json) console.log(JSON.stringify(summary));
+  }
+}
+
+const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
+
+async function deleteDemoKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`[demo] failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
