@@ -55,7 +55,7 @@ port_in_use() {
 describe_pid() {
   local pid="$1"
   if [[ -n "$pid" && -r "/proc/$pid/cmdline" ]]; then
-    printf 'pid %s: %s' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-160)"
+    printf 'pid %s (%s)' "$pid" "$(tr '\0' ' ' <"/proc/$pid/cmdline" | tr -s ' ' | sed 's/ $//' | cut -c1-160)"
   else
     printf 'an unknown process'
   fi

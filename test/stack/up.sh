@@ -211,6 +211,7 @@ ensure_redis_cluster() {
     dir="$DATA_DIR/redis-cluster/$port"
     owned_pid "$name" >/dev/null && continue
     require_free_port redis-cluster "$port" STACK_REDIS_CLUSTER_PORTS
+    require_free_port redis-cluster "$((port + 10000))" "STACK_REDIS_CLUSTER_PORTS (port + 10000 is the cluster bus)"
     mkdir -p "$dir"
     (cd "$dir" && start_daemon "$name" "$LOG_DIR/$name.log" redis-server --port "$port" --bind 127.0.0.1 \
       --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000 \
