@@ -21,6 +21,7 @@ import { type BypassReason, CacheEvents } from './cache-events';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './cache-options';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
 import { type ReadEntry, readEntry, writeEntry } from './entry-codec';
+import { createReadBatcher } from './read-batcher';
 
 /** What a loader is called with. */
 export interface LoaderContext<Params> {
@@ -252,8 +253,13 @@ export function createCache<Definitions extends EntityDefinitions>(
     );
   }
 
+  // Standalone: concurrent reads of one tick share one MGET (under one timeout). Cluster: the entry and the
+  // generation key live in different slots, so two GETs sent together, each under the timeout.
+  const batchedRead = createReadBatcher((keys) => guarded('get', () => client.mget(...keys)));
   function read(key: string, genKey: string): Promise<(string | null)[]> {
-    return cluster ? Promise.all([client.get(key), client.get(genKey)]) : client.mget(key, genKey);
+    return cluster
+      ? guarded('get', () => Promise.all([client.get(key), client.get(genKey)]))
+      : batchedRead(key, genKey);
   }
 
   function decode(entry: Extract<ReadEntry, { found: boolean }>): unknown {
@@ -541,7 +547,7 @@ export function createCache<Definitions extends EntityDefinitions>(
         delay = Math.min(delay * 2, MAX_POLL_MS);
         let values: (string | null)[];
         try {
-          values = await guarded('get', () => read(key, entity.generationKey));
+          values = await read(key, entity.generationKey);
         } catch (error) {
           report('get', error, entity.spec.name, key);
           return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
@@ -581,7 +587,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     const load = () => loader({ entity: entityName, key, params: params as never });
     let values: (string | null)[];
     try {
-      values = await guarded('get', () => read(key, entity.generationKey));
+      values = await read(key, entity.generationKey);
     } catch (error) {
       report('get', error, entityName, key);
       const reason = error === BREAKER_OPEN ? 'breaker-open' : 'redis-error';
@@ -716,7 +722,9 @@ export function createCache<Definitions extends EntityDefinitions>(
     async peek(entityName, params) {
       const entity = entityState(entityName);
       const key = keyFor(entity, params);
-      const values = await write('peek', () => read(key, entity.generationKey));
+      const values = await read(key, entity.generationKey).catch((error) => {
+        throw redisError('peek', error);
+      });
       const entry = readEntry(values[0], generationOf(values[1]), Date.now());
       if (entry.state === 'fresh' || (entry.state === 'stale' && entity.spec.graceMs > 0))
         return decode(entry) as never;
