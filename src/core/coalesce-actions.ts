@@ -1,41 +1,38 @@
 import type { CacheAction } from './cache-action';
 import type { EventPlan } from './plan-actions';
 
-/** The actions of a batch after coalescing, each with the indexes of the events that rely on it. */
+/** The actions of a batch after coalescing: one per key. */
 export interface CoalescedBatch {
   /** One action per key. */
   readonly actions: readonly CacheAction[];
-  /** `owners[i]` lists the indexes (into the plans) of the events that planned an action on `actions[i].key`. */
-  readonly owners: readonly (readonly number[])[];
+  /** Key -> index into `actions`, to map results back to the events that planned them. */
+  readonly indexOf: ReadonlyMap<string, number>;
 }
 
 /**
  * Merge the planned actions of a batch so each key gets one action: a delete beats everything, then the
- * highest version wins, and at an equal version a tombstone beats a refresh (the conservative choice).
+ * highest version wins, and at an equal version a tombstone beats a refresh (the conservative choice);
+ * a generation is bumped once, remembering the newest truncate.
  *
  * @example
  * coalesceActions(planActions(events, { keyspace })).actions // one action per key
  */
 export function coalesceActions(plans: readonly EventPlan[]): CoalescedBatch {
-  const byKey = new Map<string, number>();
+  const indexOf = new Map<string, number>();
   const actions: CacheAction[] = [];
-  const owners: number[][] = [];
-  plans.forEach((plan, eventIndex) => {
-    if (plan.status !== 'planned') return;
+  for (const plan of plans) {
+    if (plan.status !== 'planned') continue;
     for (const action of plan.actions) {
-      const at = byKey.get(action.key);
+      const at = indexOf.get(action.key);
       if (at === undefined) {
-        byKey.set(action.key, actions.length);
+        indexOf.set(action.key, actions.length);
         actions.push(action);
-        owners.push([eventIndex]);
-        continue;
+      } else {
+        actions[at] = stronger(actions[at]!, action);
       }
-      actions[at] = stronger(actions[at]!, action);
-      const list = owners[at]!;
-      if (list[list.length - 1] !== eventIndex) list.push(eventIndex);
     }
-  });
-  return { actions, owners };
+  }
+  return { actions, indexOf };
 }
 
 /** The action to keep when two target the same key. */
@@ -49,7 +46,6 @@ export function stronger(current: CacheAction, next: CacheAction): CacheAction {
     if (current.version !== next.version) return current.version > next.version ? current : next;
     return current.kind === 'tombstone' ? current : next;
   }
-  // One generation bump per entity, remembering the newest truncate.
   if (
     current.kind === 'bump-generation' &&
     next.kind === 'bump-generation' &&

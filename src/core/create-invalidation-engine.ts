@@ -124,7 +124,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
     async apply(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
       const startedAt = performance.now();
       const plans = planActions(events, { keyspace, prefix, serializer });
-      const { actions, owners } = coalesceActions(plans);
+      const { actions, indexOf } = coalesceActions(plans);
       if (instrumentation?.has('batch.planned')) {
         instrumentation.emit('batch.planned', {
           events: events.length,
@@ -147,16 +147,12 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
           throw error;
         }
       }
-      const eventErrors = new Map<number, Error>();
-      errors.forEach((error, index) => {
-        if (!error) return;
-        for (const owner of owners[index]!) if (!eventErrors.has(owner)) eventErrors.set(owner, error);
-      });
-
+      const anyError = errors.some((error) => error !== undefined);
       const outcomes = plans.map((plan, index): EventOutcome => {
         if (plan.status === 'skipped') return plan;
         if (plan.status === 'failed') return plan;
-        const error = eventErrors.get(index);
+        // An event fails when any key it planned failed (its action may have been coalesced with others).
+        const error = anyError ? firstError(plan.actions, indexOf, errors) : undefined;
         if (!error) return { status: 'applied', actions: plan.actions.length };
         return {
           status: 'failed',
@@ -213,6 +209,18 @@ function emitOutcomes(
       appliedAt: now(),
     });
   }
+}
+
+function firstError(
+  actions: readonly CacheAction[],
+  indexOf: ReadonlyMap<string, number>,
+  errors: readonly (Error | undefined)[],
+): Error | undefined {
+  for (const action of actions) {
+    const error = errors[indexOf.get(action.key)!];
+    if (error) return error;
+  }
+  return undefined;
 }
 
 function countByKind(actions: readonly CacheAction[]): Record<CacheActionKind, number> {

@@ -2,13 +2,10 @@ import { CdcCacheError } from '../errors';
 import {
   bindingId,
   type EntitySpec,
+  encodeKeyValue,
   generationKey,
-  indexBindings,
   type Keyspace,
   type KeyTemplate,
-  paramsFromRow,
-  renderKeyTemplate,
-  type SourceBinding,
   type SourceSpec,
   tagKey,
 } from '../keyspace';
@@ -39,13 +36,50 @@ export interface PlanOptions {
   readonly serializer?: Serializer;
 }
 
-const bindingIndexes = new WeakMap<Keyspace, ReadonlyMap<string, readonly SourceBinding[]>>();
+/** Renders a key or tag from a row: `undefined` when a column is absent, null or ''. */
+type Renderer = (row: Row, table: string) => string | undefined;
 
-function bindingsOf(keyspace: Keyspace): ReadonlyMap<string, readonly SourceBinding[]> {
-  let index = bindingIndexes.get(keyspace);
+/** One entity bound to one source table, with its renderers compiled once per keyspace and prefix. */
+interface CompiledBinding {
+  readonly entity: EntitySpec;
+  readonly key: Renderer;
+  readonly tags: readonly Renderer[];
+  readonly generationKey: string;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const compiledByKeyspace = new WeakMap<
+  Keyspace,
+  Map<string, ReadonlyMap<string, readonly CompiledBinding[]>>
+>();
+
+function compiledBindings(
+  keyspace: Keyspace,
+  prefix: string,
+): ReadonlyMap<string, readonly CompiledBinding[]> {
+  let byPrefix = compiledByKeyspace.get(keyspace);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    compiledByKeyspace.set(keyspace, byPrefix);
+  }
+  let index = byPrefix.get(prefix);
   if (!index) {
-    index = indexBindings(keyspace);
-    bindingIndexes.set(keyspace, index);
+    const built = new Map<string, CompiledBinding[]>();
+    for (const entity of keyspace.entities.values()) {
+      for (const source of entity.sources) {
+        const id = bindingId(source.kind, source.table);
+        const list = built.get(id) ?? [];
+        list.push({
+          entity,
+          key: compileRenderer(entity.template, source, entity.name, prefix),
+          tags: entity.tags.map((template) => compileRenderer(template, source, entity.name, '')),
+          generationKey: generationKey(prefix, entity.name),
+        });
+        built.set(id, list);
+      }
+    }
+    index = built;
+    byPrefix.set(prefix, index);
   }
   return index;
 }
@@ -63,14 +97,19 @@ function bindingsOf(keyspace: Keyspace): ReadonlyMap<string, readonly SourceBind
  * // { status: 'planned', actions: [{ kind: 'delete', key: 'user:42', entity: 'user' }, ...], incomplete: [] }
  */
 export function planActions(events: readonly ChangeEvent[], options: PlanOptions): EventPlan[] {
-  const index = bindingsOf(options.keyspace);
   const prefix = options.prefix ?? options.keyspace.prefix;
+  const index = compiledBindings(options.keyspace, prefix);
   const serializer = options.serializer ?? jsonSerializer;
-  return events.map((event) => {
+  const plans: EventPlan[] = new Array(events.length);
+  for (let at = 0; at < events.length; at++) {
+    const event = events[at]!;
     const bindings = index.get(bindingId(event.source === 'dynamodb' ? 'dynamodb' : 'table', event.table));
-    if (!bindings) return { status: 'skipped', reason: `table '${event.table}' is not in the keyspace` };
+    if (!bindings) {
+      plans[at] = { status: 'skipped', reason: `table '${event.table}' is not in the keyspace` };
+      continue;
+    }
     try {
-      return planEvent(event, bindings, prefix, serializer);
+      plans[at] = planEvent(event, bindings, prefix, serializer);
     } catch (error) {
       const planError =
         error instanceof CdcCacheError && error.code === 'CDC_PLAN_FAILED'
@@ -79,73 +118,68 @@ export function planActions(events: readonly ChangeEvent[], options: PlanOptions
               cause: error,
               details: { table: event.table },
             });
-      return { status: 'failed', error: planError };
+      plans[at] = { status: 'failed', error: planError };
     }
-  });
+  }
+  return plans;
 }
 
 function planEvent(
   event: ChangeEvent,
-  bindings: readonly SourceBinding[],
+  bindings: readonly CompiledBinding[],
   prefix: string,
   serializer: Serializer,
 ): EventPlan {
   const actions: CacheAction[] = [];
-  const incomplete: string[] = [];
-  const seen = new Set<string>();
-  const add = (action: CacheAction) => {
-    const id = `${action.kind}\u0000${action.key}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    actions.push(action);
-  };
+  let incomplete: string[] | undefined;
 
   if (event.op === 'truncate') {
-    for (const { entity } of bindings)
-      add({
+    for (const binding of bindings) {
+      add(actions, {
         kind: 'bump-generation',
-        key: generationKey(prefix, entity.name),
-        entity: entity.name,
+        key: binding.generationKey,
+        entity: binding.entity.name,
         version: event.version,
       });
-    return { status: 'planned', actions, incomplete };
+    }
+    return { status: 'planned', actions, incomplete: NONE };
   }
 
   // A delete without a before image (DynamoDB KEYS_ONLY, a source without full row images) still names the row by its key.
   const before = event.before ?? (event.op === 'delete' ? event.key : null);
   const after = event.op === 'delete' ? null : event.after;
-  for (const { entity, source } of bindings) {
-    const build = (template: KeyTemplate, row: Row | null) => {
-      if (!row) return undefined;
-      const key = renderFromRow(template, source, row, event.table, entity.name);
-      if (key === undefined && template === entity.template) incomplete.push(entity.name);
-      return key;
-    };
-    const beforeKey = build(entity.template, before);
-    const afterKey = build(entity.template, after);
-
-    if (entity.mode === 'delete' || event.version === '') {
-      if (beforeKey !== undefined) add({ kind: 'delete', key: prefix + beforeKey, entity: entity.name });
-      if (afterKey !== undefined) add({ kind: 'delete', key: prefix + afterKey, entity: entity.name });
-    } else {
-      if (afterKey !== undefined && after) {
-        const payload = serializeImage(serializer, entity, after, event.table);
-        add({
-          kind: 'refresh',
-          key: prefix + afterKey,
-          entity: entity.name,
-          version: event.version,
-          payload,
-        });
-      }
-      if (beforeKey !== undefined && beforeKey !== afterKey)
-        add({ kind: 'tombstone', key: prefix + beforeKey, entity: entity.name, version: event.version });
+  const { table, version } = event;
+  for (const binding of bindings) {
+    const { entity } = binding;
+    const beforeKey = before ? binding.key(before, table) : undefined;
+    const afterKey = after ? binding.key(after, table) : undefined;
+    if ((before && beforeKey === undefined) || (after && afterKey === undefined)) {
+      (incomplete ??= []).push(entity.name);
     }
 
-    for (const template of entity.tags) {
-      for (const row of [before, after]) {
-        const tag = build(template, row);
-        if (tag !== undefined) add({ kind: 'invalidate-tag', key: tagKey(prefix, tag), tag });
+    if (entity.mode === 'delete' || version === '') {
+      if (beforeKey !== undefined) add(actions, { kind: 'delete', key: beforeKey, entity: entity.name });
+      if (afterKey !== undefined && afterKey !== beforeKey) {
+        add(actions, { kind: 'delete', key: afterKey, entity: entity.name });
+      }
+    } else {
+      if (afterKey !== undefined && after) {
+        const payload = serializeImage(serializer, entity, after, table);
+        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, version, payload });
+      }
+      if (beforeKey !== undefined && beforeKey !== afterKey) {
+        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, version });
+      }
+    }
+
+    for (const render of binding.tags) {
+      const beforeTag = before ? render(before, table) : undefined;
+      const afterTag = after ? render(after, table) : undefined;
+      if (beforeTag !== undefined) {
+        add(actions, { kind: 'invalidate-tag', key: tagKey(prefix, beforeTag), tag: beforeTag });
+      }
+      if (afterTag !== undefined && afterTag !== beforeTag) {
+        add(actions, { kind: 'invalidate-tag', key: tagKey(prefix, afterTag), tag: afterTag });
       }
     }
   }
@@ -155,35 +189,59 @@ function planEvent(
       reason: `no key of ${event.table}'s entities could be built from the row images`,
     };
   }
-  return { status: 'planned', actions, incomplete };
+  return { status: 'planned', actions, incomplete: incomplete ?? NONE };
+}
+
+/** Append unless the event already has the same action on the same key (a handful per event: a scan is cheapest). */
+function add(actions: CacheAction[], action: CacheAction): void {
+  for (const existing of actions) if (existing.key === action.key && existing.kind === action.kind) return;
+  actions.push(action);
 }
 
 /**
- * Render a key or tag from a row. A column that is absent, null or '' yields `undefined` (no entry can
- * exist for it); a value no key can contain (an object, NaN) means the decoder and the keyspace disagree
- * on the column's type, which must not pass silently.
+ * Compile a template into a renderer over source rows, with the same encoding as `renderKeyTemplate` (the
+ * SDK's). A column that is absent, null or '' yields `undefined` (no entry can exist for it); a value no key
+ * can contain (an object, NaN) means the decoder and the keyspace disagree on the column's type, which must
+ * not pass silently: it throws `CDC_PLAN_FAILED`.
  */
-function renderFromRow(
-  template: KeyTemplate,
-  source: SourceSpec,
-  row: Row,
-  table: string,
-  entity: string,
-): string | undefined {
-  const params = paramsFromRow(source, row);
-  const rendered = renderKeyTemplate(template, params);
-  if ('key' in rendered) return rendered.key;
-  for (const name of rendered.missing) {
-    const value = params[name];
-    if (value !== null && value !== undefined && value !== '') {
-      throw new CdcCacheError(
-        'CDC_PLAN_FAILED',
-        `${entity}: column '${source.fields[name]}' of ${table} holds ${describe(value)}, which cannot fill {${name}} in '${template.source}'`,
-        { details: { table, entity, placeholder: name, column: source.fields[name] } },
-      );
+function compileRenderer(template: KeyTemplate, source: SourceSpec, entity: string, lead: string): Renderer {
+  const parts: (string | { readonly placeholder: string; readonly column: string })[] = lead ? [lead] : [];
+  for (const segment of template.segments) {
+    if (segment.kind === 'placeholder') {
+      parts.push({ placeholder: segment.name, column: source.fields[segment.name] ?? segment.name });
+    } else if (typeof parts[parts.length - 1] === 'string') {
+      parts[parts.length - 1] += segment.text;
+    } else {
+      parts.push(segment.text);
     }
   }
-  return undefined;
+  return (row, table) => {
+    let out = '';
+    let missing = false;
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const value = row[part.column];
+      // Safe integers (most ids) need no escaping: the fast path of the same rule.
+      if (typeof value === 'number' && Number.isSafeInteger(value)) {
+        out += value === 0 ? '0' : String(value);
+        continue;
+      }
+      const encoded = encodeKeyValue(value);
+      if (encoded !== undefined) out += encoded;
+      else if (value === null || value === undefined || value === '') missing = true;
+      else {
+        throw new CdcCacheError(
+          'CDC_PLAN_FAILED',
+          `${entity}: column '${part.column}' of ${table} holds ${describe(value)}, which cannot fill {${part.placeholder}} in '${template.source}'`,
+          { details: { table, entity, placeholder: part.placeholder, column: part.column } },
+        );
+      }
+    }
+    return missing ? undefined : out;
+  };
 }
 
 function serializeImage(serializer: Serializer, entity: EntitySpec, after: Row, table: string): string {

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { coalesceActions } from '../../../src/core/coalesce-actions';
 import { planActions } from '../../../src/core/plan-actions';
-import { defineKeyspace } from '../../../src/keyspace';
+import { defineKeyspace, entryKey } from '../../../src/keyspace';
 import { jsonSerializer } from '../../../src/redis/serializer';
 import { userChange } from './change-event-factory';
 
@@ -197,6 +198,42 @@ describe('planActions', () => {
   });
 });
 
+describe('planActions keys match the SDK', () => {
+  const composite = defineKeyspace({
+    order: {
+      key: 'order:{tenant}/{id}#{at}',
+      ttl: '1m',
+      sources: [{ table: 'public.orders', fields: { at: 'created_at' } }],
+    },
+  });
+  const keyValue = fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1 }),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.bigInt(),
+    fc.boolean(),
+    fc.date({ noInvalidDate: true }),
+  );
+
+  it('renders byte-identical keys to entryKey for any key values', () => {
+    fc.assert(
+      fc.property(keyValue, keyValue, keyValue, fc.constantFrom('', 'shop:'), (tenant, id, at, prefix) => {
+        // Prepare
+        const row = { tenant, id, created_at: at };
+        // Act
+        const [plan] = planActions(
+          [userChange({ table: 'public.orders', before: row, after: null, op: 'delete' })],
+          { keyspace: composite, prefix },
+        );
+        // Assess
+        expect(actionsOf(plan)).toEqual([
+          { kind: 'delete', key: entryKey(composite, 'order', { tenant, id, at }, prefix), entity: 'order' },
+        ]);
+      }),
+    );
+  });
+});
+
 describe('coalesceActions', () => {
   it('keeps one action per key: delete beats refresh, the highest version wins, a tombstone wins a tie', () => {
     // Prepare
@@ -214,7 +251,7 @@ describe('coalesceActions', () => {
       { keyspace: keyspace },
     );
     // Act
-    const { actions, owners } = coalesceActions(plans);
+    const { actions, indexOf } = coalesceActions(plans);
     // Assess
     const byKey = new Map(actions.map((action) => [action.key, action]));
     expect(byKey.get('profile:42')).toEqual({ kind: 'delete', key: 'profile:42', entity: 'profile' });
@@ -226,7 +263,7 @@ describe('coalesceActions', () => {
     });
     expect(actions.filter((action) => action.key === '_cc:gen:user')).toHaveLength(1);
     expect(new Set(actions.map((action) => action.key)).size).toBe(actions.length);
-    expect(owners[actions.findIndex((action) => action.key === 'profile:42')]).toEqual([0, 1, 2, 3]);
+    expect(actions[indexOf.get('profile:42')!]).toBe(byKey.get('profile:42'));
   });
 
   it('keeps the newest refresh of a key among reordered duplicates', () => {

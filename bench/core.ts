@@ -1,0 +1,210 @@
+/**
+ * Worker core benchmark (`npm run bench:core`): decode, plan and apply 1 KB Debezium-style JSON events to
+ * real Redis in batches of 500, on one Node.js thread, against the naive loop (decode, then one awaited
+ * DEL per event) in the same run. The last line of output is JSON.
+ *
+ * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
+ * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500).
+ */
+import { cpus } from 'node:os';
+import { Redis } from 'ioredis';
+import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
+import type { InvalidationEngine } from '../src/core/ports';
+import { defineKeyspace } from '../src/keyspace';
+import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
+import { decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
+
+const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] || 'redis://127.0.0.1:6379';
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
+const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 20_000);
+const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 50_000);
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
+const TOPIC = 'dbserver1.public.users';
+const PREFIX = `bench-core-${process.pid}:`;
+
+// The default mode: delete. Every update drops the row's key and both email keys (before and after image).
+const keyspace = defineKeyspace({
+  user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
+});
+// The refresh-mode variant, reported separately: one version-guarded Lua write per event on top.
+const refreshKeyspace = defineKeyspace({
+  user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  profile: {
+    key: 'profile:{id}',
+    ttl: '10m',
+    mode: 'refresh',
+    fields: ['id', 'name', 'email'],
+    sources: [{ table: 'public.users' }],
+  },
+});
+
+const BIO = 'x'.repeat(300);
+
+/** One Debezium PostgreSQL update (schemas disabled), about 1 KB: every event touches a distinct row. */
+function message(id: number, lsn: number): Buffer {
+  const row = (email: string, name: string) => ({
+    id,
+    email,
+    name,
+    tenant_id: id % 97,
+    plan: 'pro',
+    created_at: 1_732_360_000_000, // ms (time.precision.mode=connect)
+    bio: BIO,
+  });
+  const value = {
+    before: row(`old-${id}@example.com`, `User ${id}`),
+    after: row(`new-${id}@example.com`, `User ${id} renamed`),
+    source: {
+      version: '2.7.3.Final',
+      connector: 'postgresql',
+      name: 'dbserver1',
+      ts_ms: Date.now(),
+      snapshot: 'false',
+      db: 'app',
+      sequence: `["${lsn - 8}","${lsn}"]`,
+      schema: 'public',
+      table: 'users',
+      txId: 1000 + id,
+      lsn,
+      xmin: null,
+    },
+    op: 'u',
+    ts_ms: Date.now(),
+    transaction: null,
+  };
+  return Buffer.from(JSON.stringify(value));
+}
+
+function records(count: number, firstId: number): DebeziumRecord[] {
+  return Array.from({ length: count }, (_unused, index) => ({
+    topic: TOPIC,
+    partition: 0,
+    offset: String(index),
+    key: null,
+    value: message(firstId + index, 1_000_000 + firstId + index),
+  }));
+}
+
+async function prefill(redis: Redis, firstId: number, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 5000) {
+    const pipeline = redis.pipeline();
+    for (let id = firstId + start; id < firstId + Math.min(count, start + 5000); id++) {
+      pipeline.set(`${PREFIX}user:${id}`, 'v|0||1|2||j{}', 'PX', 600_000);
+      pipeline.set(`${PREFIX}user-by-email:old-${id}@example.com`, 'v|0||1|2||j{}', 'PX', 600_000);
+      pipeline.set(`${PREFIX}profile:${id}`, 'v|0|00000000000000000001|1|2||j{}', 'PX', 600_000);
+    }
+    await pipeline.exec();
+  }
+}
+
+async function cleanup(redis: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function runEngine(
+  engine: InvalidationEngine,
+  input: readonly DebeziumRecord[],
+): Promise<{ seconds: number; batchMs: number[]; actions: number; bytes: number }> {
+  const bytes = input.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
+  const batchMs: number[] = [];
+  let actions = 0;
+  const started = performance.now();
+  for (let at = 0; at < input.length; at += BATCH) {
+    const batchStarted = performance.now();
+    const events = input.slice(at, at + BATCH).flatMap(decodeDebeziumRecord);
+    const outcomes = await engine.apply(events);
+    for (const outcome of outcomes) {
+      if (outcome.status !== 'applied') throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
+      actions += outcome.actions;
+    }
+    batchMs.push(performance.now() - batchStarted);
+  }
+  return { seconds: (performance.now() - started) / 1000, batchMs, actions, bytes };
+}
+
+async function main(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const engine = createInvalidationEngine({ keyspace, redis, prefix: PREFIX });
+  try {
+    // Warm up both paths (JIT, script load) on rows outside the measured ranges.
+    for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);
+    const warm = records(2000, 20_000_000);
+    await runEngine(engine, warm);
+
+    // Engine: decode + plan + coalesce + one pipeline per batch of 500, each batch awaited before the next.
+    await prefill(redis, 1, EVENTS);
+    const main = await runEngine(engine, records(EVENTS, 1));
+    const bytes = main.bytes;
+    const batchMs = main.batchMs;
+    const actions = main.actions;
+    const engineSeconds = main.seconds;
+
+    const refreshEngine = createInvalidationEngine({ keyspace: refreshKeyspace, redis, prefix: PREFIX });
+    await prefill(redis, 30_000_000, REFRESH_EVENTS);
+    const refresh = await runEngine(refreshEngine, records(REFRESH_EVENTS, 30_000_000));
+
+    // Naive: decode, then one awaited DEL per event (the keys of both images).
+    const naiveInput = records(NAIVE_EVENTS, 50_000_000);
+    await prefill(redis, 50_000_000, NAIVE_EVENTS);
+    const naiveStarted = performance.now();
+    for (const record of naiveInput) {
+      for (const event of decodeDebeziumRecord(record)) {
+        const before = event.before!;
+        const after = event.after!;
+        await redis.del(
+          `${PREFIX}user:${after['id']}`,
+          `${PREFIX}user-by-email:${before['email']}`,
+          `${PREFIX}user-by-email:${after['email']}`,
+        );
+      }
+    }
+    const naiveSeconds = (performance.now() - naiveStarted) / 1000;
+
+    const sorted = [...batchMs].sort((a, b) => a - b);
+    const eventsPerS = Math.round(EVENTS / engineSeconds);
+    const naivePerS = Math.round(NAIVE_EVENTS / naiveSeconds);
+    console.log(
+      `engine: ${EVENTS} events (${(bytes / EVENTS).toFixed(0)} B each) in ${engineSeconds.toFixed(2)} s`,
+    );
+    console.log(`naive:  ${NAIVE_EVENTS} events in ${naiveSeconds.toFixed(2)} s`);
+    console.log(
+      JSON.stringify({
+        events_per_s: eventsPerS,
+        naive_events_per_s: naivePerS,
+        ratio_vs_naive: Number((eventsPerS / naivePerS).toFixed(1)),
+        refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
+        events: EVENTS,
+        naive_events: NAIVE_EVENTS,
+        batch_size: BATCH,
+        avg_event_bytes: Math.round(bytes / EVENTS),
+        actions_per_event: Number((actions / EVENTS).toFixed(2)),
+        batch_ms_p50: Number(percentile(sorted, 50).toFixed(2)),
+        batch_ms_p99: Number(percentile(sorted, 99).toFixed(2)),
+        mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) UNLINKed; refresh run adds a guarded Lua write (profile)',
+        redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
+        node: process.version,
+        cpu: cpus()[0]?.model ?? 'unknown',
+      }),
+    );
+  } finally {
+    await cleanup(redis);
+    await engine.close();
+    await redis.quit();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
