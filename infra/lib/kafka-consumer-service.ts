@@ -128,6 +128,8 @@ export class KafkaConsumerService extends Construct {
 
     this.taskDefinition.addContainer('worker', {
       image,
+      // The image's entry point is the cdc-cache CLI (as docker-compose.yml runs it).
+      command: ['worker', 'kafka'],
       essential: true,
       readonlyRootFilesystem: true,
       stopTimeout: Duration.seconds(60),

@@ -457,6 +457,7 @@ describe('CdcCacheStack', () => {
       expect(container).toEqual(
         expect.objectContaining({
           Image: 'example.org/cdc-cache:test',
+          Command: ['worker', 'kafka'],
           HealthCheck: expect.objectContaining({
             Command: expect.arrayContaining([expect.stringContaining('/healthz')]),
           }),
