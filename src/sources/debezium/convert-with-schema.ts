@@ -104,6 +104,9 @@ function formatScaled(integer: bigint, scale: number): string {
 }
 
 function dateFromEpoch(value: unknown, unitsPerMs: number): unknown {
+  // An int64 beyond 2^53 (nanoseconds since the epoch) arrives as a decimal string from parseJson.
+  if (typeof value === 'string' && /^-?\d+$/.test(value))
+    return new Date(Number(BigInt(value) / BigInt(unitsPerMs)));
   if (typeof value === 'bigint') return new Date(Number(value / BigInt(unitsPerMs)));
   if (typeof value === 'number') return new Date(Math.floor(value / unitsPerMs));
   return value;
@@ -115,6 +118,7 @@ function isoDate(days: unknown): unknown {
 }
 
 function timeOfDay(value: unknown, unitsPerSecond: number): unknown {
+  if (typeof value === 'string' && /^\d+$/.test(value)) return timeOfDay(BigInt(value), unitsPerSecond);
   if (typeof value !== 'number' && typeof value !== 'bigint') return value;
   const units = BigInt(value);
   const perSecond = BigInt(unitsPerSecond);

@@ -1,28 +1,35 @@
 // JSON numbers are doubles: an int64 column above 2^53 (snowflake ids, for instance) would silently lose
-// digits and name the wrong cache key. Such integers are rare, so the fast path is plain JSON.parse and only
-// a text that may hold one (16 or more digits in a row) takes the slower, exact path.
+// digits and name the wrong cache key. Such integers are kept exact as decimal strings, which render the same
+// key as the number would (the key encoding treats 42 and "42" alike). Debezium 3 puts 19-digit `ts_ns`
+// fields in every message, so the exact path must be cheap: quote long integer literals with one regex,
+// and only if that lands inside a string (the result is then never valid JSON) fall back to a tokenizer.
 const LONG_DIGIT_RUN = /\d{16}/;
-const BIGINT_MARKER = '\u0000cdc-cache:bigint:';
+const LONG_INTEGER_VALUE = /([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
 
 /**
- * Parse JSON text, keeping integers beyond `Number.MAX_SAFE_INTEGER` exact as `bigint`.
+ * Parse JSON text, keeping integers beyond `Number.MAX_SAFE_INTEGER` exact as decimal strings.
  *
  * @example
- * parseJson('{"id":1234567890123456789}') // { id: 1234567890123456789n }
+ * parseJson('{"id":1234567890123456789,"n":42}') // { id: '1234567890123456789', n: 42 }
  */
 export function parseJson(text: string): unknown {
   if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
-  const marked = markUnsafeIntegers(text);
-  if (marked === text) return JSON.parse(text);
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(BIGINT_MARKER)
-      ? BigInt(value.slice(BIGINT_MARKER.length))
-      : value,
-  );
+  const quoted = text.replace(LONG_INTEGER_VALUE, quoteUnsafe);
+  if (quoted === text) return JSON.parse(text);
+  try {
+    return JSON.parse(quoted);
+  } catch {
+    // The regex matched digits inside a string: quote only literals outside strings.
+    return JSON.parse(quoteUnsafeIntegers(text));
+  }
 }
 
-/** Quote every unsafe integer literal outside strings with a marker the reviver turns into a bigint. */
-function markUnsafeIntegers(text: string): string {
+function quoteUnsafe(match: string, before: string, digits: string): string {
+  return Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`;
+}
+
+/** Quote every unsafe integer literal outside strings. */
+function quoteUnsafeIntegers(text: string): string {
   let out = '';
   let copiedUpTo = 0;
   let index = 0;
@@ -54,7 +61,7 @@ function markUnsafeIntegers(text: string): string {
       }
       const literal = text.slice(start, index);
       if (integer && !Number.isSafeInteger(Number(literal))) {
-        out += `${text.slice(copiedUpTo, start)}"\\u0000cdc-cache:bigint:${literal}"`;
+        out += `${text.slice(copiedUpTo, start)}"${literal}"`;
         copiedUpTo = index;
       }
       continue;

@@ -58,6 +58,7 @@ describe('convertWithSchema', () => {
     ['org.apache.kafka.connect.data.Timestamp', 1732360000123, '2024-11-23T11:06:40.123Z'],
     ['io.debezium.time.MicroTimestamp', 1732360000123456, '2024-11-23T11:06:40.123Z'],
     ['io.debezium.time.NanoTimestamp', 1732360000123456789n, '2024-11-23T11:06:40.123Z'],
+    ['io.debezium.time.NanoTimestamp', '1732360000123456789', '2024-11-23T11:06:40.123Z'],
     ['io.debezium.time.ZonedTimestamp', '2024-11-23T11:06:40.123456Z', '2024-11-23T11:06:40.123Z'],
   ])('decodes %s as a Date', (name, value, iso) => {
     const converted = convertWithSchema(value, { type: 'int64', name });

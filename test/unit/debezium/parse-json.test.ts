@@ -6,9 +6,9 @@ describe('parseJson', () => {
     expect(parseJson(text)).toEqual(JSON.parse(text));
   });
 
-  it('keeps unsafe integers exact as bigint and safe ones as numbers', () => {
+  it('keeps unsafe integers exact as decimal strings and safe ones as numbers', () => {
     expect(parseJson('{"big":-9223372036854775808,"safe":9007199254740991,"f":1234567890123456.5}')).toEqual({
-      big: -9223372036854775808n,
+      big: '-9223372036854775808',
       safe: 9007199254740991,
       f: 1234567890123456.5,
     });
@@ -17,8 +17,13 @@ describe('parseJson', () => {
   it('leaves long digit runs inside strings alone, escaped quotes included', () => {
     expect(parseJson('{"s":"\\"12345678901234567890","n":[12345678901234567890]}')).toEqual({
       s: '"12345678901234567890',
-      n: [12345678901234567890n],
+      n: ['12345678901234567890'],
     });
+  });
+
+  it('falls back to a tokenizer when a long digit run inside a string looks like a value', () => {
+    const text = '{"s":"a:12345678901234567890,b","n":12345678901234567890}';
+    expect(parseJson(text)).toEqual({ s: 'a:12345678901234567890,b', n: '12345678901234567890' });
   });
 
   it('throws on invalid JSON', () => {

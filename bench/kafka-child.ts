@@ -1,0 +1,156 @@
+// One consumer of the Kafka benchmark, in its own process so throughput and memory are its own.
+// Modes: worker (cdc-cache's Kafka worker), naive (eachMessage + one awaited DEL), consume (consume and discard).
+// Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
+import { keyspaceFromData } from '../src/keyspace';
+import { createKafkaWorker } from '../src/runtimes/kafka-worker/create-kafka-worker';
+import { createKafkajsConsumer, createKafkajsProducer } from '../src/sources/kafka';
+
+interface Task {
+  readonly mode: 'worker' | 'naive' | 'consume';
+  readonly topic: string;
+  readonly groupId: string;
+  readonly brokers: string[];
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly table: string;
+  /** Stop after this many messages. */
+  readonly messages: number;
+  /** Start from the latest offset and report `ready` first (latency run). */
+  readonly latest?: boolean;
+  readonly concurrency: number;
+}
+
+const task = JSON.parse(process.argv[2]!) as Task;
+const kafka = new Kafka({
+  brokers: task.brokers,
+  clientId: `bench-${task.mode}`,
+  logLevel: logLevel.NOTHING,
+});
+const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+let firstAt = 0;
+let count = 0;
+let peakRss = 0;
+const latencies: number[] = [];
+let finish: () => void = () => undefined;
+const finished = new Promise<void>((resolve) => {
+  finish = resolve;
+});
+const rssTimer = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+
+function counted(messages: number): void {
+  if (firstAt === 0) firstAt = performance.now();
+  count += messages;
+  if (count >= task.messages) finish();
+}
+
+async function runWorker(): Promise<() => Promise<void>> {
+  const keyspace = keyspaceFromData({
+    entities: { user: { key: 'user:{id}', ttl: '5m', sources: [{ table: task.table }] } },
+  });
+  const redis = new Redis(task.redisUrl);
+  const engine = createInvalidationEngine({ keyspace, redis, prefix: task.prefix });
+  const worker = createKafkaWorker({
+    consumer: createKafkajsConsumer({
+      kafka,
+      groupId: task.groupId,
+      topics: [task.topic],
+      fromBeginning: !task.latest,
+      partitionsConsumedConcurrently: task.concurrency,
+    }),
+    producer: createKafkajsProducer({ kafka }),
+    engine,
+    deadLetterTopic: `${task.topic}.dlq`,
+    onChunkApplied: ({ receivedAt, messages }) => {
+      const latency = performance.now() - receivedAt;
+      for (let index = 0; index < messages; index++) latencies.push(latency);
+      counted(messages);
+    },
+  });
+  await worker.start();
+  return async () => {
+    await worker.stop();
+    await engine.close();
+    redis.disconnect();
+  };
+}
+
+async function runNaive(): Promise<() => Promise<void>> {
+  const redis = new Redis(task.redisUrl);
+  const consumer = kafka.consumer({ groupId: task.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [task.topic], fromBeginning: !task.latest });
+  await consumer.run({
+    partitionsConsumedConcurrently: task.concurrency,
+    eachMessage: async ({ message }) => {
+      const receivedAt = performance.now();
+      const event = JSON.parse(message.value!.toString()) as {
+        after?: { id: number };
+        before?: { id: number };
+      };
+      const row = event.after ?? event.before;
+      await redis.del(`${task.prefix}user:${row!.id}`);
+      latencies.push(performance.now() - receivedAt);
+      counted(1);
+    },
+  });
+  return async () => {
+    await consumer.disconnect();
+    redis.disconnect();
+  };
+}
+
+async function runConsumeOnly(): Promise<() => Promise<void>> {
+  const consumer = kafka.consumer({ groupId: task.groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [task.topic], fromBeginning: !task.latest });
+  await consumer.run({
+    partitionsConsumedConcurrently: task.concurrency,
+    eachBatch: async ({ batch }) => {
+      counted(batch.messages.length);
+    },
+  });
+  return async () => {
+    await consumer.disconnect();
+  };
+}
+
+async function main(): Promise<void> {
+  const stop = await (task.mode === 'worker'
+    ? runWorker()
+    : task.mode === 'naive'
+      ? runNaive()
+      : runConsumeOnly());
+  if (task.latest) {
+    // Give the group a moment to settle on its assignment before the driver starts producing.
+    await new Promise((done) => setTimeout(done, 3000));
+    say({ ready: true });
+  }
+  await finished;
+  const seconds = (performance.now() - firstAt) / 1000;
+  clearInterval(rssTimer);
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  say({
+    mode: task.mode,
+    messages: count,
+    seconds,
+    events_per_s: count / seconds,
+    latency_p50_ms: percentile(0.5),
+    latency_p99_ms: percentile(0.99),
+    rss_mb: peakRss / 1_048_576,
+  });
+  await stop();
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
