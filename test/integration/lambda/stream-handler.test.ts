@@ -45,6 +45,9 @@ async function setup(viewType?: 'KEYS_ONLY' | 'NEW_AND_OLD_IMAGES') {
   return { table, keyspace, prefix, cache, engine, handler };
 }
 
+// Child processes and stream polling take seconds; the default 5 s is too tight on a shared machine.
+jest.setTimeout(60_000);
+
 afterAll(async () => {
   await fixture.close();
   redis.disconnect();
