@@ -257,8 +257,11 @@ function headerText(value: Buffer | string | undefined): string | undefined {
 }
 
 function parseBytes(bytes: Buffer, part: 'key' | 'value', where: () => string): unknown {
+  const text = bytes.toString('utf8');
   try {
-    return parseJson(bytes.toString('utf8'));
+    // Plain JSON.parse first; the exact (slower) parse only when a row value lost digits to doubles.
+    const parsed: unknown = JSON.parse(text);
+    return hasUnsafeInteger(parsed) ? parseJson(text) : parsed;
   } catch (error) {
     throw new CdcCacheError(
       'CDC_DECODE_FAILED',
@@ -266,6 +269,31 @@ function parseBytes(bytes: Buffer, part: 'key' | 'value', where: () => string): 
       { cause: error, details: { part } },
     );
   }
+}
+
+/**
+ * True when a column value that may feed a key is an integer beyond 2^53. Only the key and the row images
+ * are looked at: the source block's 19-digit `ts_ns` does not matter and is in every Debezium 3 message.
+ */
+function hasUnsafeInteger(message: unknown): boolean {
+  if (!isObject(message)) return false;
+  const payload = 'payload' in message && 'schema' in message ? message['payload'] : message;
+  if (!isObject(payload)) return false;
+  if ('source' in payload && ('before' in payload || 'after' in payload)) {
+    return hasUnsafeValue(payload['before']) || hasUnsafeValue(payload['after']);
+  }
+  return hasUnsafeValue(payload);
+}
+
+function hasUnsafeValue(row: unknown): boolean {
+  if (!isObject(row)) return false;
+  for (const name in row) {
+    const value = row[name];
+    if (typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
