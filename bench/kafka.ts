@@ -3,10 +3,10 @@
 // 1 KB Debezium JSON events over several partitions; each consumer runs in its own process.
 // Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s.
 // The last line is JSON. Sizes can be changed with env: BENCH_KAFKA_EVENTS, BENCH_KAFKA_NAIVE_EVENTS,
-// BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to .bench-prof/.
+// BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 
@@ -120,7 +120,9 @@ function consume(
     concurrency: CONCURRENCY,
   };
   const profile =
-    process.env['BENCH_KAFKA_CPU_PROF'] === mode ? ['--cpu-prof', '--cpu-prof-dir=.bench-prof'] : [];
+    process.env['BENCH_KAFKA_CPU_PROF'] === mode
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(tmpdir(), 'cdc-cache-bench-prof')}`]
+      : [];
   const child = spawn(
     process.execPath,
     [...profile, '--import', 'tsx', join(__dirname, 'kafka-child.ts'), JSON.stringify(task)],

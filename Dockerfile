@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# cdc-cache worker image: `docker run <image> worker kafka` (or `worker dynamodb`). Multi-stage: the build
+# stage compiles TypeScript; the runtime stage holds only dist/ and production dependencies, runs as the
+# unprivileged `node` user, and reports health from the worker's own /healthz.
+ARG NODE_VERSION=20
+
+FROM node:${NODE_VERSION}-alpine AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs scripts/build.mjs
+COPY src src
+RUN npm run build
+
+FROM node:${NODE_VERSION}-alpine AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:${NODE_VERSION}-alpine
+ENV NODE_ENV=production \
+    CDC_CACHE_HTTP_PORT=9464
+WORKDIR /app
+COPY --from=production-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER node
+EXPOSE 9464
+# /healthz answers while the process is alive and serving; readiness (/readyz) is for orchestrators that probe it.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.CDC_CACHE_HTTP_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Node is PID 1 and handles SIGTERM/SIGINT itself: finish the batch, commit, leave the group, exit.
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["worker", "kafka"]
