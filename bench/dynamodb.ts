@@ -1,0 +1,163 @@
+// npm run bench:dynamodb — the DynamoDB Streams Lambda handler, in-process, on batches of 1,000 stream
+// records against real Redis, and in the same run a naive handler (same decoder, one awaited DEL per
+// record). Records are MODIFY events (NEW_AND_OLD_IMAGES, ~300 bytes of images) of a delete-mode entity;
+// each batch's keys are filled (untimed) before the batch so every DEL has something to delete.
+// The last line is JSON. Sizes: BENCH_DYNAMODB_BATCHES (default 40), BENCH_DYNAMODB_NAIVE_BATCHES (default 5).
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { Redis } from 'ioredis';
+import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
+import { defineKeyspace, entryKey } from '../src/keyspace';
+import { createEmfMetrics, createStreamHandler } from '../src/lambda';
+import { decodeStreamRecord } from '../src/sources/dynamodb';
+
+const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const BATCH = 1000;
+const BATCHES = Number(process.env['BENCH_DYNAMODB_BATCHES'] ?? 40);
+const NAIVE_BATCHES = Number(process.env['BENCH_DYNAMODB_NAIVE_BATCHES'] ?? 5);
+const WARMUP = 3;
+const ITEMS = 50_000;
+const TABLE = 'Products';
+
+const prefix = `bench-ddb-${Date.now().toString(36)}:`;
+const keyspace = defineKeyspace({
+  product: { key: 'product:{sku}', ttl: '30m', sources: [{ dynamodb: TABLE, fields: { sku: 'pk' } }] },
+});
+
+let sequence = 100_000_000_000_000_000_000n;
+function streamRecord(item: number): DynamoDBRecord {
+  sequence += 1n;
+  const image = (price: number) =>
+    marshall({
+      pk: `sku-${item}`,
+      name: `Product ${item}`,
+      price,
+      stock: item % 97,
+      tags: ['a', 'b'],
+      description: 'x'.repeat(80),
+    }) as unknown as Record<string, AttributeValue>;
+  return {
+    eventID: `e${sequence}`,
+    eventName: 'MODIFY',
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    eventSourceARN: `arn:aws:dynamodb:us-east-1:123456789012:table/${TABLE}/stream/2026-01-01T00:00:00.000`,
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+      Keys: { pk: { S: `sku-${item}` } },
+      OldImage: image(9.5),
+      NewImage: image(10.25),
+      SequenceNumber: String(sequence),
+      SizeBytes: 300,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+function batches(count: number, offset: number): DynamoDBRecord[][] {
+  return Array.from({ length: count }, (_, batch) =>
+    Array.from({ length: BATCH }, (_, index) => streamRecord((offset + batch * BATCH + index) % ITEMS)),
+  );
+}
+
+async function fill(redis: Redis, records: DynamoDBRecord[]): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const record of records) {
+    pipeline.set(
+      entryKey(keyspace, 'product', { sku: record.dynamodb!.Keys!['pk']!.S! }, prefix),
+      'v|0||0|0||jnull',
+      'PX',
+      600_000,
+    );
+  }
+  await pipeline.exec();
+}
+
+async function time(
+  redis: Redis,
+  work: DynamoDBRecord[][],
+  handle: (records: DynamoDBRecord[]) => Promise<void>,
+) {
+  const durations: number[] = [];
+  for (const records of work) {
+    await fill(redis, records);
+    const started = performance.now();
+    await handle(records);
+    durations.push(performance.now() - started);
+  }
+  return durations;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, ['scripts/build-lambda.mjs'], { stdio: 'pipe' });
+  const bundleKb = statSync('dist-lambda/index.js').size / 1024;
+
+  const redis = new Redis(REDIS_URL);
+  const engine = createInvalidationEngine({ keyspace, redis, prefix });
+  const handler = createStreamHandler({
+    dependencies: { engine, keyspace },
+    metrics: createEmfMetrics({ write: () => undefined }),
+  });
+  const naive = async (records: DynamoDBRecord[]) => {
+    // The slow path the project exists to beat: decode, then one awaited round trip per record.
+    for (const record of records) {
+      const event = decodeStreamRecord(record);
+      await redis.del(entryKey(keyspace, 'product', { sku: (event.key as { pk: string }).pk }, prefix));
+    }
+  };
+  const cdc = async (records: DynamoDBRecord[]) => {
+    const response = await handler({ Records: records });
+    if (response.batchItemFailures.length > 0)
+      throw new Error(`unexpected failures: ${JSON.stringify(response)}`);
+  };
+
+  await time(redis, batches(WARMUP, 0), cdc);
+  await time(redis, batches(WARMUP, 0), naive);
+  const handlerMs = await time(redis, batches(BATCHES, WARMUP * BATCH), cdc);
+  const naiveMs = await time(redis, batches(NAIVE_BATCHES, 7 * BATCH), naive);
+
+  // Every key of the last batch must be gone: the figures count only work that was really done.
+  const last = batches(1, 0)[0]!;
+  await cdc(last);
+  const left = await redis.exists(
+    ...last
+      .slice(0, 100)
+      .map((record) => entryKey(keyspace, 'product', { sku: record.dynamodb!.Keys!['pk']!.S! }, prefix)),
+  );
+  if (left !== 0) throw new Error(`${left} keys survived the handler`);
+
+  const recordsPerS = (BATCHES * BATCH) / (sum(handlerMs) / 1000);
+  const naivePerS = (NAIVE_BATCHES * BATCH) / (sum(naiveMs) / 1000);
+  console.log(
+    `handler: ${BATCHES} batches of ${BATCH}: ${Math.round(recordsPerS)} records/s, p50 ${median(handlerMs).toFixed(2)} ms per batch`,
+  );
+  console.log(
+    `naive:   ${NAIVE_BATCHES} batches of ${BATCH}: ${Math.round(naivePerS)} records/s, p50 ${median(naiveMs).toFixed(2)} ms per batch`,
+  );
+  console.log(`bundle:  dist-lambda/index.js ${bundleKb.toFixed(1)} KiB`);
+  await engine.close();
+  redis.disconnect();
+  console.log(
+    JSON.stringify({
+      records_per_s: Math.round(recordsPerS),
+      naive_records_per_s: Math.round(naivePerS),
+      ratio_vs_naive: Number((recordsPerS / naivePerS).toFixed(1)),
+      batch_ms_p50: Number(median(handlerMs).toFixed(2)),
+      naive_batch_ms_p50: Number(median(naiveMs).toFixed(2)),
+      bundle_kb: Number(bundleKb.toFixed(1)),
+      batch_size: BATCH,
+      batches: BATCHES,
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
