@@ -8,7 +8,9 @@
  */
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
+import { coalesceActions } from '../src/core/coalesce-actions';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
+import { planActions } from '../src/core/plan-actions';
 import type { InvalidationEngine } from '../src/core/ports';
 import { defineKeyspace } from '../src/keyspace';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
@@ -133,6 +135,21 @@ async function runEngine(
   return { seconds: (performance.now() - started) / 1000, batchMs, actions, bytes };
 }
 
+/** CPU cost per event of decoding and of planning + coalescing (best of 5 runs, no Redis). */
+function cpuCosts(input: readonly DebeziumRecord[]): { decodeUs: number; planUs: number } {
+  let decodeMs = Number.POSITIVE_INFINITY;
+  let planMs = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 5; run++) {
+    let started = performance.now();
+    const events = input.flatMap(decodeDebeziumRecord);
+    decodeMs = Math.min(decodeMs, performance.now() - started);
+    started = performance.now();
+    coalesceActions(planActions(events, { keyspace, prefix: PREFIX }));
+    planMs = Math.min(planMs, performance.now() - started);
+  }
+  return { decodeUs: (decodeMs * 1000) / input.length, planUs: (planMs * 1000) / input.length };
+}
+
 async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   const engine = createInvalidationEngine({ keyspace, redis, prefix: PREFIX });
@@ -141,6 +158,8 @@ async function main(): Promise<void> {
     for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);
     const warm = records(2000, 20_000_000);
     await runEngine(engine, warm);
+
+    const cpu = cpuCosts(records(20_000, 40_000_000));
 
     // Engine: decode + plan + coalesce + one pipeline per batch of 500, each batch awaited before the next.
     await prefill(redis, 1, EVENTS);
@@ -171,6 +190,23 @@ async function main(): Promise<void> {
     }
     const naiveSeconds = (performance.now() - naiveStarted) / 1000;
 
+    // The Redis side alone, on events decoded beforehand: plan + apply vs one awaited DEL per event.
+    const decoded = records(EVENTS, 60_000_000).flatMap(decodeDebeziumRecord);
+    await prefill(redis, 60_000_000, EVENTS);
+    let applyStarted = performance.now();
+    for (let at = 0; at < decoded.length; at += BATCH) await engine.apply(decoded.slice(at, at + BATCH));
+    const applySeconds = (performance.now() - applyStarted) / 1000;
+    const naiveKeys = decoded
+      .slice(0, NAIVE_EVENTS)
+      .map((event) => [
+        `${PREFIX}user:${event.after!['id']}`,
+        `${PREFIX}user-by-email:${event.before!['email']}`,
+        `${PREFIX}user-by-email:${event.after!['email']}`,
+      ]);
+    applyStarted = performance.now();
+    for (const keys of naiveKeys) await redis.del(...keys);
+    const naiveApplySeconds = (performance.now() - applyStarted) / 1000;
+
     const sorted = [...batchMs].sort((a, b) => a - b);
     const eventsPerS = Math.round(EVENTS / engineSeconds);
     const naivePerS = Math.round(NAIVE_EVENTS / naiveSeconds);
@@ -183,12 +219,16 @@ async function main(): Promise<void> {
         events_per_s: eventsPerS,
         naive_events_per_s: naivePerS,
         ratio_vs_naive: Number((eventsPerS / naivePerS).toFixed(1)),
+        apply_events_per_s: Math.round(EVENTS / applySeconds),
+        naive_apply_events_per_s: Math.round(NAIVE_EVENTS / naiveApplySeconds),
         refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
         events: EVENTS,
         naive_events: NAIVE_EVENTS,
         batch_size: BATCH,
         avg_event_bytes: Math.round(bytes / EVENTS),
         actions_per_event: Number((actions / EVENTS).toFixed(2)),
+        decode_us_per_event: Number(cpu.decodeUs.toFixed(2)),
+        plan_us_per_event: Number(cpu.planUs.toFixed(2)),
         batch_ms_p50: Number(percentile(sorted, 50).toFixed(2)),
         batch_ms_p99: Number(percentile(sorted, 99).toFixed(2)),
         mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) UNLINKed; refresh run adds a guarded Lua write (profile)',
