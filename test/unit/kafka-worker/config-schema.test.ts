@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdcCacheError } from '../../../src/errors';
@@ -111,5 +111,12 @@ describe('redactConfig', () => {
     expect(shown['redisPassword']).toBe('***');
     expect(shown['redisUrl']).toBe('rediss://app:***@cache:6379');
     expect(JSON.stringify(shown)).not.toMatch(/hunter2|s3cret/);
+  });
+});
+
+describe('docs/kafka-worker.md', () => {
+  it('holds the configuration reference generated from the schema', () => {
+    const doc = readFileSync(join(__dirname, '../../../docs/kafka-worker.md'), 'utf8');
+    expect(doc).toContain(formatConfigReference(kafkaWorkerConfigSchema));
   });
 });
