@@ -7,6 +7,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, MSKEvent } from 'aws-lambda';
 import { createKafkaHandler, type KafkaDeadLetterSink, type KafkaHandler } from './create-kafka-handler';
 import { createStreamHandler, type StreamHandler } from './create-stream-handler';
+import type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-producer';
 import {
   createLambdaEnvironment,
   createLambdaLogger,
@@ -14,6 +15,8 @@ import {
   readLambdaConfig,
 } from './lambda-environment';
 
+// For custom wiring: the engine, so `cdc-cache/lambda` alone is enough to build a handler.
+export { createInvalidationEngine, type InvalidationEngineOptions } from '../core/create-invalidation-engine';
 export {
   createKafkaHandler,
   type KafkaDeadLetter,
@@ -30,9 +33,23 @@ export {
   type StreamHandlerOptions,
 } from './create-stream-handler';
 export { createEmfMetrics, EMF_DEFAULTS, type EmfMetrics, type EmfMetricsOptions } from './emf-metrics';
-// The producer itself is loaded lazily by `kafkaHandler` (a separate file of the bundle); import it from
-// `cdc-cache/dist/lambda/kafka-dead-letter-producer` for custom wiring.
 export type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-producer';
+
+/**
+ * A Kafka dead-letter sink producing to a topic; the Kafka client is loaded on this call only (in the
+ * bundle it is a separate file), so handlers that never dead-letter to Kafka never load it.
+ *
+ * @example
+ * const deadLetter = await loadKafkaDeadLetterProducer({ topic: 'cdc-cache.dlq', brokers: ['b-1.msk:9098'] })
+ * export const kafkaHandler = createKafkaHandler({ engine, deadLetter })
+ */
+export async function loadKafkaDeadLetterProducer(
+  options: KafkaDeadLetterProducerOptions,
+): Promise<KafkaDeadLetterSink> {
+  const { createKafkaDeadLetterProducer } = await import('./kafka-dead-letter-producer.js');
+  return createKafkaDeadLetterProducer(options);
+}
+
 export {
   createLambdaEnvironment,
   createLambdaLogger,
@@ -89,8 +106,7 @@ export async function kafkaHandler(event: MSKEvent): Promise<void> {
     let deadLetter: KafkaDeadLetterSink | undefined;
     if (config.dlqTopic && config.kafkaBrokers.length > 0) {
       // Loaded only when a DLQ topic is configured: the Kafka client is a separate file of the bundle.
-      const { createKafkaDeadLetterProducer } = await import('./kafka-dead-letter-producer.js');
-      deadLetter = createKafkaDeadLetterProducer({
+      deadLetter = await loadKafkaDeadLetterProducer({
         topic: config.dlqTopic,
         brokers: config.kafkaBrokers,
         logger: log,
