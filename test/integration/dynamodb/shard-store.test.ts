@@ -1,0 +1,72 @@
+import { Redis } from 'ioredis';
+import { createShardStore, SHARD_END } from '../../../src/runtimes/dynamodb-worker';
+import { stackEndpoints } from '../../support/stack-endpoints';
+import { uniqueName } from '../../support/unique-name';
+import { waitFor } from '../../support/wait-for';
+
+const redis = new Redis(stackEndpoints().redis.url);
+
+function stores(leaseMs: number) {
+  const prefix = `${uniqueName('ckpt')}:`;
+  const make = (owner: string) => createShardStore({ redis, prefix, table: 'Products', owner, leaseMs });
+  return { prefix, first: make('worker-a'), second: make('worker-b') };
+}
+
+afterAll(() => redis.disconnect());
+
+describe('createShardStore (Redis leases and checkpoints)', () => {
+  it('gives a shard to one owner at a time and fences the checkpoints of an owner that lost it', async () => {
+    // Prepare
+    const { first, second } = stores(300);
+    expect(await first.claim('shard-1')).toEqual({ claimed: true, checkpoint: '' });
+    expect(await first.checkpoint('shard-1', '000000000000000000010')).toBe(true);
+    expect((await second.claim('shard-1')).claimed).toBe(false);
+
+    // Act: the first owner stops renewing; its lease expires and the second takes over
+    const takeover = await waitFor(
+      async () => {
+        const claim = await second.claim('shard-1');
+        return claim.claimed ? claim : undefined;
+      },
+      { description: 'lease expired', timeoutMs: 5_000, intervalMs: 50 },
+    );
+
+    // Assess: the checkpoint carries over; the old owner can neither renew nor move it
+    expect(takeover.checkpoint).toBe('000000000000000000010');
+    expect(await first.renew('shard-1')).toBe(false);
+    expect(await first.checkpoint('shard-1', '000000000000000000099')).toBe(false);
+    expect((await second.checkpoints(['shard-1', 'shard-2'])).get('shard-1')).toBe('000000000000000000010');
+  });
+
+  it('keeps the checkpoint on release, marks finished shards and lets their state expire', async () => {
+    // Prepare
+    const { prefix, first, second } = stores(60_000);
+    await first.claim('shard-1');
+    await first.checkpoint('shard-1', '000000000000000000020');
+
+    // Act
+    await first.release('shard-1');
+    const claim = await second.claim('shard-1');
+    await second.finish('shard-1');
+
+    // Assess
+    expect(claim).toEqual({ claimed: true, checkpoint: '000000000000000000020' });
+    expect((await first.checkpoints(['shard-1'])).get('shard-1')).toBe(SHARD_END);
+    const ttl = await redis.pttl(`${prefix}_cc:ckpt:Products:shard-1`);
+    expect(ttl).toBeGreaterThan(47 * 3600_000);
+  });
+
+  it('counts live workers by heartbeat and forgets those that leave', async () => {
+    // Prepare
+    const { first, second } = stores(60_000);
+
+    // Act
+    await first.heartbeat();
+    const both = await second.heartbeat();
+    await second.leave();
+    const one = await first.heartbeat();
+
+    // Assess
+    expect([both, one]).toEqual([2, 1]);
+  });
+});
