@@ -36,8 +36,11 @@ export interface PlanOptions {
   readonly serializer?: Serializer;
 }
 
-/** Renders a key or tag from a row: `undefined` when a column is absent, null or ''. */
-type Renderer = (row: Row, table: string) => string | undefined;
+/**
+ * Renders a key or tag from a row: `null` when a column holds null or '' (no entry can exist for it),
+ * `undefined` when a column is absent from the image (an incomplete image).
+ */
+type Renderer = (row: Row, table: string) => string | null | undefined;
 
 /** One entity bound to one source table, with its renderers compiled once per keyspace and prefix. */
 interface CompiledBinding {
@@ -151,11 +154,11 @@ function planEvent(
   const { table, version } = event;
   for (const binding of bindings) {
     const { entity } = binding;
-    const beforeKey = before ? binding.key(before, table) : undefined;
-    const afterKey = after ? binding.key(after, table) : undefined;
-    if ((before && beforeKey === undefined) || (after && afterKey === undefined)) {
-      (incomplete ??= []).push(entity.name);
-    }
+    const renderedBefore = before ? binding.key(before, table) : null;
+    const renderedAfter = after ? binding.key(after, table) : null;
+    if (renderedBefore === undefined || renderedAfter === undefined) (incomplete ??= []).push(entity.name);
+    const beforeKey = renderedBefore ?? undefined;
+    const afterKey = renderedAfter ?? undefined;
 
     if (entity.mode === 'delete' || version === '') {
       if (beforeKey !== undefined) add(actions, { kind: 'delete', key: beforeKey, entity: entity.name });
@@ -173,8 +176,8 @@ function planEvent(
     }
 
     for (const render of binding.tags) {
-      const beforeTag = before ? render(before, table) : undefined;
-      const afterTag = after ? render(after, table) : undefined;
+      const beforeTag = (before && render(before, table)) ?? undefined;
+      const afterTag = (after && render(after, table)) ?? undefined;
       if (beforeTag !== undefined) {
         add(actions, { kind: 'invalidate-tag', key: tagKey(prefix, beforeTag), tag: beforeTag });
       }
@@ -217,13 +220,19 @@ function compileRenderer(template: KeyTemplate, source: SourceSpec, entity: stri
   }
   return (row, table) => {
     let out = '';
-    let missing = false;
+    let missing: null | undefined | false = false;
     for (const part of parts) {
       if (typeof part === 'string') {
         out += part;
         continue;
       }
       const value = row[part.column];
+      if (value === undefined) {
+        // An absent column (an incomplete image) outweighs a null one.
+        if (!(part.column in row)) missing = undefined;
+        else if (missing === false) missing = null;
+        continue;
+      }
       // Safe integers (most ids) need no escaping: the fast path of the same rule.
       if (typeof value === 'number' && Number.isSafeInteger(value)) {
         out += value === 0 ? '0' : String(value);
@@ -231,8 +240,9 @@ function compileRenderer(template: KeyTemplate, source: SourceSpec, entity: stri
       }
       const encoded = encodeKeyValue(value);
       if (encoded !== undefined) out += encoded;
-      else if (value === null || value === undefined || value === '') missing = true;
-      else {
+      else if (value === null || value === '') {
+        if (missing === false) missing = null;
+      } else {
         throw new CdcCacheError(
           'CDC_PLAN_FAILED',
           `${entity}: column '${part.column}' of ${table} holds ${describe(value)}, which cannot fill {${part.placeholder}} in '${template.source}'`,
@@ -240,7 +250,7 @@ function compileRenderer(template: KeyTemplate, source: SourceSpec, entity: stri
         );
       }
     }
-    return missing ? undefined : out;
+    return missing === false ? out : missing;
   };
 }
 

@@ -119,6 +119,22 @@ describe('planActions', () => {
     expect(plan).toMatchObject({ incomplete: ['userByEmail'] });
   });
 
+  it('reports an image lacking a key column as incomplete, but not a column that is null', () => {
+    // Prepare: a PostgreSQL delete with REPLICA IDENTITY DEFAULT carries only the primary key
+    const partial = userChange({ op: 'delete', before: { id: 42 }, after: null });
+    const nullEmail = userChange({ before: { id: 42, email: null }, after: { id: 42, email: 'a@b' } });
+    // Act
+    const [partialPlan, nullPlan] = planActions([partial, nullEmail], { keyspace });
+    // Assess
+    expect(partialPlan).toMatchObject({ status: 'planned', incomplete: ['userByEmail'] });
+    expect(nullPlan).toMatchObject({ status: 'planned', incomplete: [] });
+    expect(actionsOf(nullPlan)).toContainEqual({
+      kind: 'delete',
+      key: 'user-by-email:a@b',
+      entity: 'userByEmail',
+    });
+  });
+
   it('invalidates the tags rendered from both images', () => {
     // Prepare
     const event = userChange({
