@@ -69,6 +69,16 @@ require_free_port() {
   fi
 }
 
+# Fail unless <port> is free or held by our own <name> (checked before restarting <name> with a new config).
+require_port_for() {
+  local name="$1" port="$2" env_name="$3" owner
+  port_in_use "$port" || return 0
+  if owner="$(owned_pid "$name")" && [[ "$(port_pid "$port")" == "$owner" ]]; then
+    return 0
+  fi
+  require_free_port "$name" "$port" "$env_name"
+}
+
 # The pid recorded in .stack/run/<name>.pid, if that process is alive and is one of ours.
 owned_pid() {
   local pidfile="$RUN_DIR/$1.pid" pid

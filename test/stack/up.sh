@@ -89,6 +89,8 @@ start_kafka() {
   render "$STACK_SRC/conf/kafka-server.properties" "$CONF_DIR/kafka-server.properties"
   cp "$STACK_SRC/conf/log4j.properties" "$CONF_DIR/log4j.properties"
   fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/kafka-server.properties" "$CONF_DIR/log4j.properties" | short_hash)"
+  require_port_for kafka "$KAFKA_PORT" STACK_KAFKA_PORT
+  require_port_for kafka "$KAFKA_CONTROLLER_PORT" STACK_KAFKA_CONTROLLER_PORT
   running_with kafka "$fingerprint" && return
   require_free_port kafka "$KAFKA_PORT" STACK_KAFKA_PORT
   require_free_port kafka "$KAFKA_CONTROLLER_PORT" STACK_KAFKA_CONTROLLER_PORT
@@ -122,6 +124,7 @@ start_connect() {
   PLUGIN_PATH="$LIB_DIR/plugins"
   render "$STACK_SRC/conf/connect-distributed.properties" "$CONF_DIR/connect-distributed.properties"
   fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/connect-distributed.properties" "$CONF_DIR/log4j.properties" | short_hash)"
+  require_port_for connect "$CONNECT_PORT" STACK_CONNECT_PORT
   running_with connect "$fingerprint" && return
   require_free_port connect "$CONNECT_PORT" STACK_CONNECT_PORT
   log connect "starting on http://127.0.0.1:$CONNECT_PORT (plugins: ${PLUGIN_PROFILES[*]})"
@@ -161,6 +164,7 @@ dynamodb_healthy() {
 start_dynamodb() {
   local fingerprint
   fingerprint="$(printf '%s %s' "$(cat "$DYNAMODB_HOME/sha256")" "$DYNAMODB_PORT" | short_hash)"
+  require_port_for dynamodb "$DYNAMODB_PORT" STACK_DYNAMODB_PORT
   running_with dynamodb "$fingerprint" && return
   require_free_port dynamodb "$DYNAMODB_PORT" STACK_DYNAMODB_PORT
   log dynamodb "starting DynamoDB Local $DYNAMODB_LOCAL_VERSION on http://127.0.0.1:$DYNAMODB_PORT"
