@@ -7,9 +7,9 @@ export interface MetricsRegistryOptions {
   readonly instrumentation: Instrumentation;
   /** Register into this registry instead of a new one. */
   readonly registry?: Registry;
-  /** Metric name prefix. Default `cdc_cache_`. */
+  /** Metric name prefix. Default `cdc_cache_engine_` (runtimes keep `cdc_cache_<runtime>_` for their own). */
   readonly prefix?: string;
-  /** Also collect Node.js process metrics (memory, event loop lag, GC). Default true. */
+  /** Also collect the standard Node.js process metrics. Default: only when the registry is a new one. */
   readonly defaultMetrics?: boolean;
 }
 
@@ -33,9 +33,9 @@ export const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 3
  */
 export function createMetricsRegistry(options: MetricsRegistryOptions): Registry {
   const registry = options.registry ?? new Registry();
-  const prefix = options.prefix ?? 'cdc_cache_';
+  const prefix = options.prefix ?? 'cdc_cache_engine_';
   const registers = [registry];
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+  if (options.defaultMetrics ?? options.registry === undefined) collectDefaultMetrics({ register: registry });
 
   const eventsIn = new Counter({
     name: `${prefix}events_total`,

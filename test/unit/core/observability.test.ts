@@ -62,14 +62,14 @@ describe('createMetricsRegistry', () => {
     instrumentation.emit('redis.retry', { attempt: 1, delayMs: 1, error: null });
     // Assess
     const text = await registry.metrics();
-    expect(text).toContain('cdc_cache_events_total{source="postgres"} 3');
-    expect(text).toContain('cdc_cache_events_skipped_total{source="postgres"} 1');
-    expect(text).toContain('cdc_cache_events_failed_total{source="postgres"} 1');
-    expect(text).toContain('cdc_cache_actions_total{action="delete"} 2');
-    expect(text).toContain('cdc_cache_actions_total{action="refresh"} 1');
-    expect(text).toContain('cdc_cache_apply_duration_seconds_count 1');
-    expect(text).toContain('cdc_cache_lag_seconds_sum{source="postgres"} 1.5');
-    expect(text).toContain('cdc_cache_redis_retries_total 1');
+    expect(text).toContain('cdc_cache_engine_events_total{source="postgres"} 3');
+    expect(text).toContain('cdc_cache_engine_events_skipped_total{source="postgres"} 1');
+    expect(text).toContain('cdc_cache_engine_events_failed_total{source="postgres"} 1');
+    expect(text).toContain('cdc_cache_engine_actions_total{action="delete"} 2');
+    expect(text).toContain('cdc_cache_engine_actions_total{action="refresh"} 1');
+    expect(text).toContain('cdc_cache_engine_apply_duration_seconds_count 1');
+    expect(text).toContain('cdc_cache_engine_lag_seconds_sum{source="postgres"} 1.5');
+    expect(text).toContain('cdc_cache_engine_redis_retries_total 1');
   });
 });
 
