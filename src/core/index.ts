@@ -1,3 +1,4 @@
+export { type ApplyContext, applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
 export type { CacheAction, CacheActionKind } from './cache-action';
 export { CACHE_ACTION_KINDS } from './cache-action';
 export type { ChangeEvent, ChangeOp, Row, SourceKind } from './change-event';
@@ -9,4 +10,12 @@ export {
 } from './create-invalidation-engine';
 export { type EventPlan, type PlanOptions, planActions } from './plan-actions';
 export type { Decoder, EventOutcome, InvalidationEngine } from './ports';
-export { DEFAULT_RETRY_OPTIONS, isRetriableRedisError, type RetryOptions, retry } from './retry';
+export {
+  backoffDelay,
+  DEFAULT_RETRY_OPTIONS,
+  isRetriableRedisError,
+  type RetryListener,
+  type RetryOptions,
+  resolveRetryOptions,
+  retry,
+} from './retry';

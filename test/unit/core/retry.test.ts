@@ -1,0 +1,103 @@
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, isRetriableRedisError, retry } from '../../../src/core/retry';
+import { CdcCacheError } from '../../../src/errors';
+
+function errorWith(message: string, code?: string, name?: string): Error {
+  const error = new Error(message) as Error & { code?: string };
+  if (code) error.code = code;
+  if (name) error.name = name;
+  return error;
+}
+
+describe('isRetriableRedisError', () => {
+  it.each([
+    ['a refused connection', errorWith('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED')],
+    ['a closed connection', errorWith('Connection is closed.')],
+    [
+      'ioredis giving up on a request',
+      errorWith('Reached the max retries per request limit', undefined, 'MaxRetriesPerRequestError'),
+    ],
+    ['CLUSTERDOWN', errorWith('CLUSTERDOWN The cluster is down')],
+    ['TRYAGAIN', errorWith('TRYAGAIN Multiple keys request during rehashing of slot')],
+    ['LOADING', errorWith('LOADING Redis is loading the dataset in memory')],
+    ['MOVED', errorWith('MOVED 3999 127.0.0.1:7002')],
+    ['a command timeout', errorWith('Command timed out')],
+  ])('retries %s', (_what, error) => {
+    expect(isRetriableRedisError(error)).toBe(true);
+  });
+
+  it.each([
+    ['WRONGTYPE', errorWith('WRONGTYPE Operation against a key holding the wrong kind of value')],
+    [
+      'a script error',
+      errorWith('ERR user_script:1: Script attempted to access nonexistent global variable'),
+    ],
+    ['a plan error', new CdcCacheError('CDC_PLAN_FAILED', 'bad row')],
+    ['not an error', 'ECONNRESET'],
+  ])('does not retry %s', (_what, error) => {
+    expect(isRetriableRedisError(error)).toBe(false);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially within the jitter and never exceeds the maximum', () => {
+    // Act
+    const lowest = [1, 2, 3, 10].map((attempt) => backoffDelay(attempt, DEFAULT_RETRY_OPTIONS, () => 0));
+    const highest = [1, 2, 3, 10].map((attempt) => backoffDelay(attempt, DEFAULT_RETRY_OPTIONS, () => 1));
+    // Assess
+    expect(lowest).toEqual([80, 160, 320, 4000]);
+    expect(highest).toEqual([120, 240, 480, 6000]);
+  });
+});
+
+describe('retry', () => {
+  it('retries retriable errors, then throws a retriable CDC_REDIS_UNAVAILABLE with the last cause', async () => {
+    // Prepare
+    const slept: number[] = [];
+    const cause = errorWith('Connection is closed.');
+    let calls = 0;
+    // Act
+    const failure = await retry(
+      async () => {
+        calls++;
+        throw cause;
+      },
+      { ...DEFAULT_RETRY_OPTIONS, retries: 3 },
+      undefined,
+      async (ms) => {
+        slept.push(ms);
+      },
+    ).catch((error: unknown) => error);
+    // Assess
+    expect(calls).toBe(4);
+    expect(slept).toHaveLength(3);
+    expect(failure).toMatchObject({ code: 'CDC_REDIS_UNAVAILABLE', retriable: true, cause });
+  });
+
+  it('rethrows a non-retriable error at once and returns the first success', async () => {
+    // Prepare
+    const wrongType = errorWith('WRONGTYPE Operation against a key holding the wrong kind of value');
+    let attempts = 0;
+    const noSleep = async () => undefined;
+    // Act
+    const failure = await retry(
+      async () => Promise.reject(wrongType),
+      DEFAULT_RETRY_OPTIONS,
+      undefined,
+      noSleep,
+    ).catch((error: unknown) => error);
+    const value = await retry(
+      async () => {
+        attempts++;
+        if (attempts < 3) throw errorWith('read ECONNRESET', 'ECONNRESET');
+        return 'done';
+      },
+      DEFAULT_RETRY_OPTIONS,
+      undefined,
+      noSleep,
+    );
+    // Assess
+    expect(failure).toBe(wrongType);
+    expect(value).toBe('done');
+    expect(attempts).toBe(3);
+  });
+});
