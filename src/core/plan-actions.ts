@@ -156,7 +156,10 @@ function planEvent(
     const { entity } = binding;
     const renderedBefore = before ? binding.key(before, table) : null;
     const renderedAfter = after ? binding.key(after, table) : null;
-    if (renderedBefore === undefined || renderedAfter === undefined) (incomplete ??= []).push(entity.name);
+    if (renderedBefore === undefined || renderedAfter === undefined) {
+      incomplete ??= [];
+      incomplete.push(entity.name);
+    }
     const beforeKey = renderedBefore ?? undefined;
     const afterKey = renderedAfter ?? undefined;
 
