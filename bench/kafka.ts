@@ -17,7 +17,9 @@ const NAIVE_EVENTS = Number(process.env['BENCH_KAFKA_NAIVE_EVENTS'] ?? 20_000);
 const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);
 const LATENCY_RATE = 5_000;
 const LATENCY_SECONDS = Number(process.env['BENCH_KAFKA_LATENCY_SECONDS'] ?? 10);
-const CONCURRENCY = PARTITIONS;
+// The worker's default concurrency; the naive consumer uses kafkajs' default (one partition at a time), and
+// is also timed with one partition per slot, as a generous variant.
+const WORKER_CONCURRENCY = 4;
 const ROWS = 50_000;
 const TABLE = 'public.users';
 const EVENT_BYTES = 1024;
@@ -105,7 +107,7 @@ function consume(
   mode: 'worker' | 'naive' | 'consume',
   topic: string,
   messages: number,
-  options: { latest?: boolean; onReady?: () => Promise<void> } = {},
+  options: { latest?: boolean; onReady?: () => Promise<void>; concurrency?: number } = {},
 ): Promise<ChildResult> {
   const task = {
     mode,
@@ -117,7 +119,7 @@ function consume(
     table: TABLE,
     messages,
     latest: options.latest ?? false,
-    concurrency: CONCURRENCY,
+    concurrency: options.concurrency ?? (mode === 'naive' ? 1 : WORKER_CONCURRENCY),
   };
   const profile =
     process.env['BENCH_KAFKA_CPU_PROF'] === mode
@@ -188,6 +190,10 @@ async function main(): Promise<void> {
     console.log(
       `naive (DEL/event):   ${Math.round(naive.events_per_s)} events/s (first ${NAIVE_EVENTS} events)`,
     );
+    const naiveConcurrent = await consume('naive', topic, NAIVE_EVENTS, { concurrency: PARTITIONS });
+    console.log(
+      `naive, ${PARTITIONS} partitions at once: ${Math.round(naiveConcurrent.events_per_s)} events/s`,
+    );
 
     console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s ...`);
     const paced = await consume('worker', latencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
@@ -209,12 +215,15 @@ async function main(): Promise<void> {
         events_per_s: round(worker.events_per_s),
         naive_events_per_s: round(naive.events_per_s),
         ratio_vs_naive: round(worker.events_per_s / naive.events_per_s, 2),
+        naive_concurrent_events_per_s: round(naiveConcurrent.events_per_s),
+        ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
         ratio_vs_consume_only: round(worker.events_per_s / consumeOnly.events_per_s, 3),
         latency_rate_per_s: LATENCY_RATE,
         added_latency_p50_ms: round(paced.latency_p50_ms, 2),
         added_latency_p99_ms: round(paced.latency_p99_ms, 2),
         rss_mb: round(worker.rss_mb),
+        worker_concurrency: WORKER_CONCURRENCY,
         node: process.version,
         cpus: cpus().length,
       }),
