@@ -14,7 +14,7 @@ export interface DebeziumConnectorOptions {
   readonly source: DebeziumSource;
   /** Tables to capture: `users` or qualified (`public.users` for Postgres, `cdc_cache_test.users` for MariaDB). */
   readonly tables: readonly string[];
-  /** Connector name, also the topic prefix, slot and publication name. Default: a {@link uniqueName}. */
+  /** Connector name = topic prefix = Postgres slot name, so `[a-z0-9_]` only. Default: a {@link uniqueName}. */
   readonly name?: string;
   /** Debezium `snapshot.mode`. Default `no_data`: only changes made after the connector streams. */
   readonly snapshotMode?: string;
@@ -90,7 +90,7 @@ function connectorConfig(
       'publication.autocreate.mode': 'filtered',
     };
   }
-  const { host, port, user, password, database } = endpoints.mariadb;
+  const { host, port, user, password } = endpoints.mariadb;
   return {
     ...common,
     'database.hostname': host,
@@ -99,7 +99,7 @@ function connectorConfig(
     'database.password': password,
     // Every binlog reader needs a server id of its own (the server itself is 1).
     'database.server.id': String(randomInt(10_000, 2 ** 31 - 1)),
-    'database.include.list': database,
+    'database.include.list': [...new Set(tables.map((table) => table.split('.')[0]))].join(','),
     'schema.history.internal.kafka.bootstrap.servers': endpoints.kafka.brokers.join(','),
     'schema.history.internal.kafka.topic': `${name}.schema-history`,
     'include.schema.changes': 'false',
@@ -150,6 +150,7 @@ export async function registerDebeziumConnector(
   const endpoints = options.endpoints ?? stackEndpoints();
   const timeoutMs = options.timeoutMs ?? 90_000;
   const name = options.name ?? uniqueName(`dbz_${options.source}`);
+  if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`connector name ${name}: use 1-63 of [a-z0-9_]`);
   const tables = options.tables.map((table) => qualify(options.source, table, endpoints));
   const config = {
     ...connectorConfig(options.source, name, tables, endpoints),
