@@ -28,7 +28,7 @@ export interface InvalidationEngineOptions {
   readonly instrumentation?: Instrumentation;
   /** Serializer of refresh-mode images; must be the SDK's (default: the SDK's JSON serializer). */
   readonly serializer?: Serializer;
-  /** Most tag members deleted per Redis call. Default 500. */
+  /** Most tag members deleted per Redis call (at most 5000). Default 500. */
   readonly tagBatchSize?: number;
   /** Most keys per UNLINK command on standalone Redis. Default 500. */
   readonly unlinkBatchSize?: number;
@@ -77,6 +77,10 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
     options.tagBatchSize,
     DEFAULT_ENGINE_OPTIONS.tagBatchSize,
   );
+  // The tag script unpacks the members onto Lua's stack, which holds about 8000 values.
+  if (tagBatchSize > 5000) {
+    throw new CdcCacheError('CDC_INVALID_OPTION', `tagBatchSize: must be at most 5000, got ${tagBatchSize}`);
+  }
   const unlinkBatchSize = positiveInteger(
     'unlinkBatchSize',
     options.unlinkBatchSize,
