@@ -225,5 +225,6 @@ describe('invalidation engine on real Redis', () => {
     expect(() => createInvalidationEngine({ keyspace, redis, retry: { retries: 1.5 } })).toThrow(
       /retry\.retries/,
     );
+    expect(() => createInvalidationEngine({ keyspace, redis, tagBatchSize: 10_000 })).toThrow(/tagBatchSize/);
   });
 });
