@@ -1,4 +1,5 @@
-import { basename, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,8 +15,11 @@ import type { KafkaConsumerConfig } from './config';
 /** The worker's health, readiness and metrics port (CDC_CACHE_HTTP_PORT). */
 export const WORKER_HTTP_PORT = 9464;
 
-/** The folder the keyspace file is copied to in the worker image (Dockerfile build argument contract). */
-export const IMAGE_KEYSPACE_DIR = '/etc/cdc-cache';
+/** Where the keyspace volume is mounted in the worker (read-only) and the init container (read-write). */
+export const KEYSPACE_MOUNT = '/etc/cdc-cache';
+
+/** The task definition carries the keyspace inline; keep it far below the 64 KiB task definition limit. */
+export const MAX_INLINE_KEYSPACE_BYTES = 32 * 1024;
 
 /** Paths never sent to the Docker build (a `.dockerignore` in the repository adds to these). */
 export const DOCKER_BUILD_EXCLUDES = [
@@ -32,7 +36,7 @@ export interface KafkaConsumerServiceProps {
   readonly config: KafkaConsumerConfig;
   /** The Docker build context; its `Dockerfile` builds the worker image (unless `config.image` is set). */
   readonly repoRoot: string;
-  /** Absolute path of the keyspace file, inside `repoRoot`: passed as build argument CDC_CACHE_KEYSPACE_FILE. */
+  /** Absolute path of the keyspace file: written into the task's keyspace volume at start. */
   readonly keyspaceFile: string;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
@@ -80,7 +84,7 @@ export class KafkaConsumerService extends Construct {
     const arm = config.cpuArchitecture === 'arm64';
     const msk = mskResourceArns(config.mskClusterArn);
     const keyspacePath =
-      config.keyspacePathInImage ?? `${IMAGE_KEYSPACE_DIR}/${basename(props.keyspaceFile)}`;
+      config.keyspacePathInImage ?? `${KEYSPACE_MOUNT}/keyspace${extname(props.keyspaceFile)}`;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -100,7 +104,6 @@ export class KafkaConsumerService extends Construct {
       ? ecs.ContainerImage.fromRegistry(config.image)
       : ecs.ContainerImage.fromAsset(props.repoRoot, {
           platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-          buildArgs: { CDC_CACHE_KEYSPACE_FILE: relative(props.repoRoot, props.keyspaceFile) },
           exclude: DOCKER_BUILD_EXCLUDES,
         });
 
@@ -126,7 +129,16 @@ export class KafkaConsumerService extends Construct {
         );
     }
 
-    this.taskDefinition.addContainer('worker', {
+    const logging = (streamPrefix: string) =>
+      ecs.LogDrivers.awsLogs({
+        logGroup,
+        streamPrefix,
+        // A slow log pipe must not stall consumption: drop log lines rather than invalidations.
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      });
+
+    const worker = this.taskDefinition.addContainer('worker', {
       image,
       // The image's entry point is the cdc-cache CLI (as docker-compose.yml runs it).
       command: ['worker', 'kafka'],
@@ -161,14 +173,39 @@ export class KafkaConsumerService extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(60),
       },
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup,
-        streamPrefix: 'worker',
-        // A slow log pipe must not stall consumption: drop log lines rather than invalidations.
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
+      logging: logging('worker'),
     });
+
+    if (config.keyspacePathInImage === undefined) {
+      // The keyspace is configuration, not code: an init container (the same image, so node is there) writes it
+      // into a task volume that the worker mounts read-only. A keyspace change is a new task definition, not a new image.
+      const keyspace = readFileSync(props.keyspaceFile, 'utf8');
+      if (Buffer.byteLength(keyspace) > MAX_INLINE_KEYSPACE_BYTES)
+        throw new Error(
+          `kafka consumer: the keyspace ${props.keyspaceFile} is over ${MAX_INLINE_KEYSPACE_BYTES} bytes; bake it into an image (kafkaImage + kafkaKeyspacePathInImage)`,
+        );
+      this.taskDefinition.addVolume({ name: 'keyspace' });
+      const writer = this.taskDefinition.addContainer('keyspace', {
+        image,
+        essential: false,
+        // Root only to write into the fresh volume (root-owned); the worker reads it as the image's own user.
+        user: '0',
+        readonlyRootFilesystem: true,
+        entryPoint: [
+          'node',
+          '-e',
+          'require("node:fs").writeFileSync(process.argv[1], process.argv[2], { mode: 0o644 })',
+        ],
+        command: [keyspacePath, keyspace],
+        logging: logging('keyspace'),
+      });
+      writer.addMountPoints({ sourceVolume: 'keyspace', containerPath: KEYSPACE_MOUNT, readOnly: false });
+      worker.addMountPoints({ sourceVolume: 'keyspace', containerPath: KEYSPACE_MOUNT, readOnly: true });
+      worker.addContainerDependencies({
+        container: writer,
+        condition: ecs.ContainerDependencyCondition.SUCCESS,
+      });
+    }
 
     if (config.auth.mechanism === 'aws-msk-iam') {
       const role = this.taskDefinition.taskRole;

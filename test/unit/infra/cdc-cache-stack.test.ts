@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { CdcCacheStack } from '../../../infra/lib/cdc-cache-stack';
-import { resolveConfig } from '../../../infra/lib/config';
+import { REPO_ROOT, resolveConfig } from '../../../infra/lib/config';
 import {
   CLUSTER_ARN,
   dockerContextFactory,
@@ -201,10 +201,10 @@ describe('CdcCacheStack', () => {
         ...Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition')).flatMap((task) =>
           (
             task.Properties!.ContainerDefinitions as Array<{
-              Environment: Array<{ Name: string; Value: unknown }>;
+              Environment?: Array<{ Name: string; Value: unknown }>;
             }>
           ).map((container) =>
-            Object.fromEntries(container.Environment.map(({ Name, Value }) => [Name, Value])),
+            Object.fromEntries((container.Environment ?? []).map(({ Name, Value }) => [Name, Value])),
           ),
         ),
       ]
@@ -453,7 +453,9 @@ describe('CdcCacheStack', () => {
 
       // Assess
       const [, task] = onlyResource(template, 'AWS::ECS::TaskDefinition');
-      const [container] = task.ContainerDefinitions as Array<Record<string, unknown>>;
+      const container = (task.ContainerDefinitions as Array<Record<string, unknown>>).find(
+        (definition) => definition.Name === 'worker',
+      );
       expect(container).toEqual(
         expect.objectContaining({
           Image: 'example.org/cdc-cache:test',
@@ -504,7 +506,7 @@ describe('CdcCacheStack', () => {
       expect(JSON.stringify(iamStatements(template))).not.toContain('kafka-cluster:');
     });
 
-    it('builds the image from the Dockerfile of the build context, passing the keyspace as a build argument', () => {
+    it('builds the image from the Dockerfile of the build context, for the task architecture', () => {
       // Prepare
       const context = dockerContextFactory();
       const resolved = resolveConfig(
@@ -529,15 +531,68 @@ describe('CdcCacheStack', () => {
         dockerImages: Record<string, { source: Record<string, unknown> }>;
       };
       const images = Object.values(manifest.dockerImages).map((image) => image.source);
-      expect(images).toEqual([
-        expect.objectContaining({
-          dockerBuildArgs: { CDC_CACHE_KEYSPACE_FILE: relative(context.root, context.keyspaceFile) },
-          platform: 'linux/amd64',
-        }),
-      ]);
+      expect(images).toEqual([expect.objectContaining({ platform: 'linux/amd64' })]);
+      const staged = join(assembly.directory, images[0]!.directory as string);
+      expect(readFileSync(join(staged, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
         RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
       });
+    });
+
+    it('writes the keyspace into a task volume before the worker starts, and the worker mounts it read-only', () => {
+      // Prepare
+      const keyspace = readFileSync(join(REPO_ROOT, 'infra', 'examples', 'keyspace.json'), 'utf8');
+
+      // Act
+      const { template } = synthesizeRaw();
+
+      // Assess
+      const [, task] = onlyResource(template, 'AWS::ECS::TaskDefinition');
+      const containers = task.ContainerDefinitions as Array<Record<string, unknown>>;
+      const worker = containers.find((container) => container.Name === 'worker');
+      const writer = containers.find((container) => container.Name === 'keyspace');
+      expect(task.Volumes).toEqual([{ Name: 'keyspace' }]);
+      expect(writer).toEqual(
+        expect.objectContaining({
+          Essential: false,
+          Image: 'example.org/cdc-cache:test',
+          EntryPoint: [
+            'node',
+            '-e',
+            expect.stringContaining('writeFileSync(process.argv[1], process.argv[2]'),
+          ],
+          Command: ['/etc/cdc-cache/keyspace.json', keyspace],
+          MountPoints: [{ SourceVolume: 'keyspace', ContainerPath: '/etc/cdc-cache', ReadOnly: false }],
+        }),
+      );
+      expect(worker).toEqual(
+        expect.objectContaining({
+          DependsOn: [{ ContainerName: 'keyspace', Condition: 'SUCCESS' }],
+          MountPoints: [{ SourceVolume: 'keyspace', ContainerPath: '/etc/cdc-cache', ReadOnly: true }],
+          ReadonlyRootFilesystem: true,
+        }),
+      );
+    });
+
+    it('uses the keyspace baked into a pre-built image when its path is given', () => {
+      // Prepare
+      const raw = rawConfigFactory({ kafkaKeyspacePathInImage: '/app/keyspace.yaml' });
+
+      // Act
+      const { template } = synthesize(resolveConfig(raw));
+
+      // Assess
+      const [, task] = onlyResource(template, 'AWS::ECS::TaskDefinition');
+      const containers = task.ContainerDefinitions as Array<{
+        Name: string;
+        Environment: Array<{ Name: string; Value: unknown }>;
+      }>;
+      expect(containers.map((container) => container.Name)).toEqual(['worker']);
+      expect(containers[0]!.Environment).toContainEqual({
+        Name: 'CDC_CACHE_KEYSPACE',
+        Value: '/app/keyspace.yaml',
+      });
+      expect(task.Volumes).toBeUndefined();
     });
   });
 
