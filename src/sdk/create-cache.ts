@@ -22,6 +22,7 @@ import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } fro
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
 import { type ReadEntry, readEntry, writeEntry } from './entry-codec';
 import { createReadBatcher } from './read-batcher';
+import { createTimeoutSweeper } from './timeout-sweeper';
 
 /** What a loader is called with. */
 export interface LoaderContext<Params> {
@@ -207,13 +208,13 @@ export function createCache<Definitions extends EntityDefinitions>(
     );
   }
 
+  const sweeper = createTimeoutSweeper(settings.commandTimeoutMs);
+
   /** Run one Redis call under the per-command timeout and the breaker. */
   function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (breaker && !breaker.allow()) return Promise.reject(BREAKER_OPEN);
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
+      const tracked = sweeper.track(() => {
         breaker?.failure();
         reject(
           new CdcCacheError(
@@ -224,17 +225,17 @@ export function createCache<Definitions extends EntityDefinitions>(
             },
           ),
         );
-      }, settings.commandTimeoutMs);
+      });
       run().then(
         (value) => {
-          if (settled) return;
-          clearTimeout(timer);
+          if (tracked.settled) return;
+          tracked.settled = true;
           breaker?.success();
           resolve(value);
         },
         (error: unknown) => {
-          if (settled) return;
-          clearTimeout(timer);
+          if (tracked.settled) return;
+          tracked.settled = true;
           // A reply error (a wrong type, a script error) means Redis answered: it must not open the breaker.
           if (error instanceof ReplyError) breaker?.success();
           else breaker?.failure();
@@ -794,6 +795,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     },
     keyOf: (entityName, params) => keyFor(entityState(entityName), params),
     async close() {
+      sweeper.close();
       if (owned) await client.quit().catch(() => client.disconnect());
     },
   };
