@@ -29,6 +29,9 @@ export const DOCKER_BUILD_EXCLUDES = [
   'coverage',
   'cdk.out',
   'infra/cdk.out',
+  // Not read by the image build: left out so that editing them does not change the image's asset hash.
+  'dist-lambda',
+  '*.md',
 ];
 
 /** Properties of {@link KafkaConsumerService}. */
