@@ -7,7 +7,10 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, MSKEvent } from 'aws-lambda';
 import { createKafkaHandler, type KafkaDeadLetterSink, type KafkaHandler } from './create-kafka-handler';
 import { createStreamHandler, type StreamHandler } from './create-stream-handler';
-import type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-producer';
+import type {
+  ClosableKafkaDeadLetterSink,
+  KafkaDeadLetterProducerOptions,
+} from './kafka-dead-letter-producer';
 import {
   createLambdaEnvironment,
   createLambdaLogger,
@@ -33,7 +36,10 @@ export {
   type StreamHandlerOptions,
 } from './create-stream-handler';
 export { createEmfMetrics, EMF_DEFAULTS, type EmfMetrics, type EmfMetricsOptions } from './emf-metrics';
-export type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-producer';
+export type {
+  ClosableKafkaDeadLetterSink,
+  KafkaDeadLetterProducerOptions,
+} from './kafka-dead-letter-producer';
 
 /**
  * A Kafka dead-letter sink producing to a topic; the Kafka client is loaded on this call only (in the
@@ -45,7 +51,7 @@ export type { KafkaDeadLetterProducerOptions } from './kafka-dead-letter-produce
  */
 export async function loadKafkaDeadLetterProducer(
   options: KafkaDeadLetterProducerOptions,
-): Promise<KafkaDeadLetterSink> {
+): Promise<ClosableKafkaDeadLetterSink> {
   const { createKafkaDeadLetterProducer } = await import('./kafka-dead-letter-producer.js');
   return createKafkaDeadLetterProducer(options);
 }

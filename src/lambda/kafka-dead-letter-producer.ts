@@ -3,6 +3,9 @@ import { CdcCacheError } from '../errors';
 import type { KafkaDeadLetterSink } from './create-kafka-handler';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
+/** A dead-letter sink with a producer to disconnect (a Lambda never needs to; tests and other hosts do). */
+export type ClosableKafkaDeadLetterSink = KafkaDeadLetterSink & { close(): Promise<void> };
+
 /** Options of {@link createKafkaDeadLetterProducer}. */
 export interface KafkaDeadLetterProducerOptions {
   /** The dead-letter topic. */
@@ -23,7 +26,9 @@ export interface KafkaDeadLetterProducerOptions {
  * @example
  * const deadLetter = createKafkaDeadLetterProducer({ topic: 'cdc-cache.dlq', brokers: ['b-1.msk:9098'] })
  */
-export function createKafkaDeadLetterProducer(options: KafkaDeadLetterProducerOptions): KafkaDeadLetterSink {
+export function createKafkaDeadLetterProducer(
+  options: KafkaDeadLetterProducerOptions,
+): ClosableKafkaDeadLetterSink {
   if (!options.topic) throw new CdcCacheError('CDC_INVALID_OPTION', 'topic: required, the dead-letter topic');
   if (!options.brokers?.length)
     throw new CdcCacheError('CDC_INVALID_OPTION', 'brokers: required, at least one broker');
@@ -41,7 +46,7 @@ export function createKafkaDeadLetterProducer(options: KafkaDeadLetterProducerOp
     });
     return connected;
   };
-  return async (letters) => {
+  const sink = async (letters: Parameters<KafkaDeadLetterSink>[0]) => {
     const messages = letters.map(({ record, error }) => ({
       key: record.key ? Buffer.from(record.key, 'base64') : null,
       value: record.value ? Buffer.from(record.value, 'base64') : null,
@@ -75,6 +80,13 @@ export function createKafkaDeadLetterProducer(options: KafkaDeadLetterProducerOp
       'cdc-cache: poison Kafka records sent to the dead-letter topic',
     );
   };
+  return Object.assign(sink, {
+    async close() {
+      const pending = connected;
+      connected = undefined;
+      if (pending) await (await pending.catch(() => undefined))?.disconnect();
+    },
+  });
 }
 
 function kafkaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<KafkaConfig, 'brokers'> {

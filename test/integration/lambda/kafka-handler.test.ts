@@ -1,0 +1,109 @@
+import type { MSKRecord } from 'aws-lambda';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { createCache, defineKeyspace } from '../../../src/index';
+import {
+  createEmfMetrics,
+  createInvalidationEngine,
+  createKafkaHandler,
+  loadKafkaDeadLetterProducer,
+} from '../../../src/lambda';
+import { createTopicReader } from '../../support/kafka-topic-reader';
+import { stackEndpoints } from '../../support/stack-endpoints';
+import { uniqueName } from '../../support/unique-name';
+
+const endpoints = stackEndpoints();
+const redis = new Redis(endpoints.redis.url);
+const kafka = new Kafka({
+  clientId: 'cdc-cache-lambda-tests',
+  brokers: [...endpoints.kafka.brokers],
+  logLevel: logLevel.NOTHING,
+});
+const keyspace = defineKeyspace({
+  user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
+});
+
+let offset = 100;
+function mskRecord(value: unknown): MSKRecord {
+  offset += 1;
+  const base64 = (data: unknown) =>
+    Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64');
+  return {
+    topic: 'dbserver1.public.users',
+    partition: 2,
+    offset,
+    timestamp: Date.now(),
+    timestampType: 'CREATE_TIME',
+    key: base64({ id: 1 }),
+    value: base64(value),
+    headers: [{ origin: [...Buffer.from('test')] }],
+  };
+}
+
+// Prepared outside the tests: Debezium PostgreSQL update envelope, JSON converter without schemas.
+const emailChange = {
+  op: 'u',
+  before: { id: 1, email: 'old@example.com' },
+  after: { id: 1, email: 'new@example.com' },
+  source: {
+    connector: 'postgresql',
+    name: 'dbserver1',
+    schema: 'public',
+    table: 'users',
+    lsn: 424242,
+    txId: 7,
+    ts_ms: 1,
+  },
+  ts_ms: 1,
+};
+
+jest.setTimeout(60_000);
+
+afterAll(() => redis.disconnect());
+
+describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-letter topic', () => {
+  it('invalidates the keys of both images and produces poison records to the dead-letter topic', async () => {
+    // Prepare
+    const prefix = `${uniqueName('msk')}:`;
+    const dlqTopic = uniqueName('dlq');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const reader = await createTopicReader({ topics: dlqTopic, kafka });
+    const cache = createCache({ redis, keyspace, prefix });
+    await cache.get('user', { id: 1 }, async () => ({ id: 1, email: 'old@example.com' }));
+    await cache.get('userByEmail', { email: 'old@example.com' }, async () => ({ id: 1 }));
+    await cache.get('userByEmail', { email: 'new@example.com' }, async () => null);
+    const deadLetter = await loadKafkaDeadLetterProducer({
+      topic: dlqTopic,
+      brokers: [...endpoints.kafka.brokers],
+    });
+    const handler = createKafkaHandler({
+      engine: createInvalidationEngine({ keyspace, redis, prefix }),
+      deadLetter,
+      metrics: createEmfMetrics({ write: () => undefined }),
+    });
+    const poison = mskRecord('{"op": "u", broken');
+
+    // Act
+    await handler({
+      eventSource: 'aws:kafka',
+      eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/demo/1',
+      bootstrapServers: endpoints.kafka.brokers.join(','),
+      records: { 'dbserver1.public.users-2': [mskRecord(emailChange), poison] },
+    });
+
+    // Assess
+    expect(await cache.peek('user', { id: 1 })).toBeUndefined();
+    expect(await cache.peek('userByEmail', { email: 'old@example.com' })).toBeUndefined();
+    expect(await cache.peek('userByEmail', { email: 'new@example.com' })).toBeUndefined();
+    const [letter] = await reader.waitFor((messages) => messages.length >= 1, {
+      description: 'the dead letter',
+    });
+    expect(letter!.value).toBe('{"op": "u", broken');
+    await reader.close();
+    await deadLetter.close();
+  });
+});
