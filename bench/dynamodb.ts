@@ -5,6 +5,7 @@
 // The last line is JSON. Sizes: BENCH_DYNAMODB_BATCHES (default 40), BENCH_DYNAMODB_NAIVE_BATCHES (default 5).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { Redis } from 'ioredis';
@@ -153,6 +154,9 @@ async function main(): Promise<void> {
       bundle_kb: Number(bundleKb.toFixed(1)),
       batch_size: BATCH,
       batches: BATCHES,
+      // The machine is shared: the 1-minute load average says how contended the run was.
+      load_avg_1m: Number(loadavg()[0]!.toFixed(2)),
+      cpus: cpus().length,
     }),
   );
 }

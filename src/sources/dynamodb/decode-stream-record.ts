@@ -67,9 +67,9 @@ export function decodeStreamRecord(
   let newImage: Row | null;
   let oldImage: Row | null;
   try {
-    key = toRow(stream.Keys);
     newImage = stream.NewImage ? toRow(stream.NewImage) : null;
     oldImage = stream.OldImage ? toRow(stream.OldImage) : null;
+    key = keyRow(stream.Keys, newImage ?? oldImage);
   } catch (error) {
     return fail(`cannot unmarshall attributes: ${(error as Error).message}`, error);
   }
@@ -152,6 +152,17 @@ function committedAt(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
   return null;
+}
+
+// Every image holds the key attributes: pick them from an image already decoded instead of decoding twice.
+function keyRow(keys: Record<string, AttributeValue> | undefined, image: Row | null): Row {
+  if (!keys || !image) return toRow(keys);
+  const row: Record<string, unknown> = {};
+  for (const name in keys) {
+    if (!(name in image)) return toRow(keys);
+    row[name] = image[name];
+  }
+  return row;
 }
 
 function toRow(image: Record<string, AttributeValue> | undefined): Row {
