@@ -26,6 +26,11 @@ export function createReadBatcher(send: (keys: string[]) => Promise<(string | nu
   const flush = () => {
     const batch = pending;
     pending = [];
+    if (batch.length === 1) {
+      const read = batch[0]!;
+      send([read.key, read.generationKey]).then(read.resolve, read.reject);
+      return;
+    }
     for (let start = 0; start < batch.length; ) {
       const positions = new Map<string, number>();
       const keys: string[] = [];
