@@ -95,11 +95,11 @@ export function createLambdaLogger(level: string): LambdaLogger {
  */
 export async function createLambdaEnvironment(
   config: LambdaConfig,
-  secrets: Pick<SecretsManagerClient, 'send'> = new SecretsManagerClient({}),
+  secrets?: Pick<SecretsManagerClient, 'send'>,
 ): Promise<LambdaEnvironment> {
   const keyspace = await loadKeyspace(config.keyspacePath);
   const password = config.redisPasswordSecretArn
-    ? await readPasswordSecret(secrets, config.redisPasswordSecretArn)
+    ? await readPasswordSecret(secrets ?? new SecretsManagerClient({}), config.redisPasswordSecretArn)
     : config.redisPassword;
   const redis = createRedis(config, password);
   const engine = createInvalidationEngine({
