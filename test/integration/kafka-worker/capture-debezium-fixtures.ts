@@ -102,7 +102,7 @@ async function mariadb(): Promise<void> {
   await mariaQuery(
     `CREATE TABLE ${table} (id BIGINT PRIMARY KEY, email VARCHAR(200) NOT NULL, price DECIMAL(10,2), created_at DATETIME(3), updated_at TIMESTAMP(6) NULL)`,
   );
-  const connector = await startMariaDbConnector([table]);
+  const connector = await startMariaDbConnector([table], { 'include.schema.changes': 'true' });
   try {
     await mariaQuery(
       `INSERT INTO ${table} VALUES (1, 'a@example.com', 12.34, '2024-11-23 11:06:40.123', '2024-11-23 11:06:40.123456')`,

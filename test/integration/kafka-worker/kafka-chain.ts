@@ -1,65 +1,25 @@
 // Helpers for the Kafka worker's integration tests: the real chain PostgreSQL/MariaDB → Kafka Connect
-// (Debezium) → Kafka → worker → Redis. Every name is unique per test so tests can run beside each other.
+// (Debezium) → Kafka → worker → Redis, on top of the shared test/support helpers. Every name is unique per
+// test so tests can run beside each other.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { createConnection } from 'mysql2/promise';
-import { Client } from 'pg';
+import { connectMariaDb, connectPostgres } from '../../support/database-clients';
+import { registerDebeziumConnector } from '../../support/debezium-connectors';
+import { stackEndpoints } from '../../support/stack-endpoints';
+import { uniqueName } from '../../support/unique-name';
+import { waitFor } from '../../support/wait-for';
 
-export const BROKERS = ['127.0.0.1:9092'];
-export const CONNECT_URL = 'http://127.0.0.1:8083';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'cdc_cache_test' };
-const MARIADB = { host: '127.0.0.1', port: 3306, user: 'root', database: 'cdc_cache_test' };
+export { uniqueName, waitFor };
 
-/** A short unique lowercase name: safe as a table, topic, slot, group or key prefix. */
-export function uniqueName(label: string): string {
-  return `${label}_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-}
+const endpoints = stackEndpoints();
+export const BROKERS = [...endpoints.kafka.brokers];
+export const REDIS_URL = endpoints.redis.url;
+export const TEST_DATABASE = endpoints.mariadb.database;
 
-/** Poll until `condition` returns a truthy value, or fail after `timeoutMs` naming what was awaited. */
-export async function waitFor<T>(
-  condition: () => Promise<T> | T,
-  {
-    timeoutMs = 60_000,
-    intervalMs = 250,
-    description,
-  }: { timeoutMs?: number; intervalMs?: number; description: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${description}${last ? ` (last error: ${String(last)})` : ''}`,
-      );
-    }
-    await new Promise((done) => setTimeout(done, intervalMs));
-  }
-}
-
-async function connect(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${CONNECT_URL}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok && response.status !== 404)
-    throw new Error(`Kafka Connect ${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** A Debezium connector registered for one test; `remove` deletes it and its replication slot. */
+/** A Debezium connector registered for one test; `remove` deletes it, its slot and publication, and its topics. */
 export interface TestConnector {
   readonly name: string;
   readonly topicPrefix: string;
@@ -68,125 +28,50 @@ export interface TestConnector {
   remove(): Promise<void>;
 }
 
+// Short producer lingering and polling so a test sees its change within milliseconds; truncates not skipped.
+const FAST = { 'producer.override.linger.ms': '5', 'skipped.operations': 'none' };
+
 /** Register a Debezium PostgreSQL connector for `tables` of schema public and wait until it streams. */
 export async function startPostgresConnector(
   tables: readonly string[],
   extra: Record<string, string> = {},
 ): Promise<TestConnector> {
-  const name = uniqueName('pg');
-  const slot = name;
-  await connect('POST', '/connectors', {
-    name,
-    config: {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'database.hostname': PG.host,
-      'database.port': String(PG.port),
-      'database.user': PG.user,
-      'database.password': 'unused',
-      'database.dbname': PG.database,
-      'topic.prefix': name,
-      'plugin.name': 'pgoutput',
-      'slot.name': slot,
-      'publication.name': `${name}_pub`,
-      'publication.autocreate.mode': 'filtered',
-      'table.include.list': tables.map((table) => `public.${table}`).join(','),
-      'snapshot.mode': 'no_data',
-      'topic.creation.default.replication.factor': '1',
-      'topic.creation.default.partitions': '3',
-      'producer.override.linger.ms': '5',
-      'poll.interval.ms': '50',
-      ...extra,
-    },
+  const connector = await registerDebeziumConnector({
+    source: 'postgres',
+    tables,
+    name: uniqueName('pg'),
+    config: { ...FAST, 'poll.interval.ms': '50', ...extra },
   });
-  await waitForRunning(name);
-  // The slot exists once the connector streams; changes made before that would be missed.
-  await waitFor(
-    async () => {
-      const rows = await pgQuery('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-      return rows[0]?.['active'] === true;
-    },
-    { description: `replication slot ${slot} active` },
-  );
   return {
-    name,
-    topicPrefix: name,
-    topic: (table) => `${name}.public.${table}`,
-    async remove() {
-      await connect('DELETE', `/connectors/${name}`);
-      await waitFor(
-        async () => {
-          const rows = await pgQuery('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-          if (rows.length === 0) return true;
-          if (rows[0]?.['active'] === true) return false;
-          await pgQuery('SELECT pg_drop_replication_slot($1)', [slot]);
-          return true;
-        },
-        { description: `replication slot ${slot} dropped` },
-      );
-      await pgQuery(`DROP PUBLICATION IF EXISTS ${name}_pub`);
-    },
+    name: connector.name,
+    topicPrefix: connector.name,
+    topic: (table) => connector.topicFor(table),
+    remove: () => connector.delete(),
   };
 }
 
-/** Register a Debezium MariaDB connector for `tables` of database cdc_cache_test and wait until it streams. */
+/** Register a Debezium MariaDB connector for `tables` of the test database and wait until it streams. */
 export async function startMariaDbConnector(
   tables: readonly string[],
   extra: Record<string, string> = {},
 ): Promise<TestConnector> {
-  const name = uniqueName('maria');
-  await connect('POST', '/connectors', {
-    name,
-    config: {
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': MARIADB.host,
-      'database.port': String(MARIADB.port),
-      'database.user': MARIADB.user,
-      'database.password': '',
-      'database.server.id': String(10_000 + Math.floor(Math.random() * 1_000_000)),
-      'topic.prefix': name,
-      'database.include.list': MARIADB.database,
-      'table.include.list': tables.map((table) => `${MARIADB.database}.${table}`).join(','),
-      'schema.history.internal.kafka.bootstrap.servers': BROKERS.join(','),
-      'schema.history.internal.kafka.topic': `${name}.schema-history`,
-      'snapshot.mode': 'no_data',
-      'topic.creation.default.replication.factor': '1',
-      'topic.creation.default.partitions': '3',
-      'producer.override.linger.ms': '5',
-      ...extra,
-    },
+  const connector = await registerDebeziumConnector({
+    source: 'mariadb',
+    tables,
+    name: uniqueName('maria'),
+    config: { ...FAST, ...extra },
   });
-  await waitForRunning(name);
   return {
-    name,
-    topicPrefix: name,
-    topic: (table) => `${name}.${MARIADB.database}.${table}`,
-    async remove() {
-      await connect('DELETE', `/connectors/${name}`);
-    },
+    name: connector.name,
+    topicPrefix: connector.name,
+    topic: (table) => connector.topicFor(table),
+    remove: () => connector.delete(),
   };
 }
 
-async function waitForRunning(name: string): Promise<void> {
-  await waitFor(
-    async () => {
-      const status = (await connect('GET', `/connectors/${name}/status`)) as {
-        connector?: { state: string };
-        tasks?: { state: string; trace?: string }[];
-      } | null;
-      const failed = status?.tasks?.find((task) => task.state === 'FAILED');
-      if (failed) throw new Error(`connector ${name} failed: ${failed.trace?.slice(0, 800)}`);
-      return status?.connector?.state === 'RUNNING' && status.tasks?.[0]?.state === 'RUNNING';
-    },
-    { timeoutMs: 90_000, description: `connector ${name} running` },
-  );
-  // Debezium reports RUNNING a moment before its streaming source is attached.
-  await new Promise((done) => setTimeout(done, 1500));
-}
-
-/** Run one PostgreSQL statement on cdc_cache_test. */
+/** Run one PostgreSQL statement on the test database. */
 export async function pgQuery(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const client = new Client(PG);
-  await client.connect();
+  const client = await connectPostgres(endpoints);
   try {
     return (await client.query(sql, params)).rows;
   } finally {
@@ -194,9 +79,9 @@ export async function pgQuery(sql: string, params: unknown[] = []): Promise<Reco
   }
 }
 
-/** Run one MariaDB statement on cdc_cache_test. */
+/** Run one MariaDB statement on the test database. */
 export async function mariaQuery(sql: string, params: unknown[] = []): Promise<unknown> {
-  const connection = await createConnection(MARIADB);
+  const connection = await connectMariaDb(endpoints);
   try {
     const [rows] = await connection.query(sql, params);
     return rows;
