@@ -43,8 +43,9 @@ const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 100);
 
-function counted(messages: number): void {
-  if (firstAt === 0) firstAt = performance.now();
+/** Count processed messages; the clock starts when the first of them was received. */
+function counted(messages: number, receivedAt: number = performance.now()): void {
+  if (firstAt === 0) firstAt = receivedAt;
   count += messages;
   if (count >= task.messages) finish();
 }
@@ -69,7 +70,7 @@ async function runWorker(): Promise<() => Promise<void>> {
     onChunkApplied: ({ receivedAt, messages }) => {
       const latency = performance.now() - receivedAt;
       for (let index = 0; index < messages; index++) latencies.push(latency);
-      counted(messages);
+      counted(messages, receivedAt);
     },
   });
   await worker.start();
@@ -96,7 +97,7 @@ async function runNaive(): Promise<() => Promise<void>> {
       const row = event.after ?? event.before;
       await redis.del(`${task.prefix}user:${row!.id}`);
       latencies.push(performance.now() - receivedAt);
-      counted(1);
+      counted(1, receivedAt);
     },
   });
   return async () => {
