@@ -26,7 +26,7 @@ const LEASED: ReadEntry = { state: 'leased' };
  * readEntry('v|0||1700000000000|1700000300000||j{"id":1}', 0, Date.now())
  */
 export function readEntry(raw: string | null | undefined, generation: number, nowMs: number): ReadEntry {
-  if (!raw || raw.charCodeAt(1) !== 124 /* | */) return ABSENT;
+  if (raw?.charCodeAt(1) !== 124 /* | */) return ABSENT;
   const kind = raw[0];
   const genEnd = raw.indexOf('|', 2);
   if (genEnd < 0) return ABSENT;
