@@ -129,12 +129,9 @@ describe('DynamoDB polling worker on DynamoDB Local', () => {
     });
     const letters = await redis.xrange(internalKey(prefix, 'dlq', table), '-', '+');
     expect(letters).toHaveLength(1);
-    const fields = Object.fromEntries(
-      letters[0]![1].reduce<[string, string][]>(
-        (pairs, value, index, all) => (index % 2 === 0 ? [...pairs, [value, all[index + 1]!]] : pairs),
-        [],
-      ),
-    );
+    const flat = letters[0]![1];
+    const fields: Record<string, string> = {};
+    for (let index = 0; index < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
     expect(fields).toMatchObject({ table, code: 'CDC_DECODE_FAILED' });
     expect(JSON.parse(fields['record']!).dynamodb.Keys).toEqual({ pk: { S: 'M1' } });
   });
