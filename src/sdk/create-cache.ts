@@ -118,14 +118,17 @@ const SCRIPTS = {
   fill: 'fill-1.lua',
   releaseLease: 'release-lease-1.lua',
   addTagMember: 'add-tag-member-1.lua',
+  // The worker's own script (standalone only): pop tag members and delete their entries atomically.
+  invalidateTag: 'invalidate-tag-1.lua',
 } as const;
 const TAKE_LEASE = scriptCommand('takeLease');
 const FILL = scriptCommand('fill');
 const RELEASE_LEASE = scriptCommand('releaseLease');
 const ADD_TAG_MEMBER = scriptCommand('addTagMember');
+const INVALIDATE_TAG = scriptCommand('invalidateTag');
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 50;
-const UNLINK_CHUNK = 500;
+const TAG_BATCH = 500;
 
 const BREAKER_OPEN = new CdcCacheError('CDC_REDIS_UNAVAILABLE', 'Redis circuit breaker is open', {
   retriable: true,
@@ -779,19 +782,23 @@ export function createCache<Definitions extends EntityDefinitions>(
         rendered = result.key;
       }
       const setKey = tagKey(prefix, rendered);
-      const members = await write('delete-by-tag', () => client.smembers(setKey));
+      // Members are popped BEFORE their entries are deleted (as the worker does): a reader that lists the
+      // key again meanwhile keeps its membership, which SMEMBERS + UNLINK + SREM would remove.
       let deleted = 0;
-      for (let start = 0; start < members.length; start += UNLINK_CHUNK) {
-        const chunk = members.slice(start, start + UNLINK_CHUNK);
-        const counts = await write('delete-by-tag', () =>
-          cluster
-            ? Promise.all(chunk.map((member) => client.unlink(member)))
-            : client.unlink(...chunk).then((n) => [n]),
-        );
-        deleted += counts.reduce((sum, count) => sum + count, 0);
-        await write('delete-by-tag', () => client.srem(setKey, ...chunk));
+      for (;;) {
+        let handled: number;
+        if (cluster) {
+          const members = await write('delete-by-tag', () => client.spop(setKey, TAG_BATCH));
+          if (members.length > 0) {
+            await write('delete-by-tag', () => Promise.all(members.map((member) => client.unlink(member))));
+          }
+          handled = members.length;
+        } else {
+          handled = Number(await write('delete-by-tag', () => scripts[INVALIDATE_TAG]!(setKey, TAG_BATCH)));
+        }
+        deleted += handled;
+        if (handled < TAG_BATCH) return deleted;
       }
-      return deleted;
     },
     keyOf: (entityName, params) => keyFor(entityState(entityName), params),
     async close() {

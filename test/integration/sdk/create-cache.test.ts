@@ -339,4 +339,18 @@ describe('createCache against Redis', () => {
     expect(again?.name).toBe('Ada');
     expect(seen.error).toBeUndefined();
   });
+
+  it('deletes every entry of a large tag, in batches', async () => {
+    // Prepare
+    const { cache, prefix } = newCache('large-tag');
+    const ids = Array.from({ length: 1200 }, (_, index) => 1000 + index);
+    await Promise.all(ids.map((id) => cache.set('user', { id }, userRecord({ id, tenantId: 99 }))));
+    // Act
+    const deleted = await cache.deleteByTag('tenant:99');
+    const remaining = await Promise.all(ids.map((id) => redis.exists(cache.keyOf('user', { id }))));
+    // Assess
+    expect(deleted).toBe(ids.length);
+    expect(remaining.reduce((sum, count) => sum + count, 0)).toBe(0);
+    expect(await redis.exists(tagKey(prefix, 'tenant:99'))).toBe(0);
+  });
 });
