@@ -207,12 +207,12 @@ export interface WorkerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawn `cdc-cache worker kafka` with `env` (the tsx loader runs the TypeScript sources). */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
+/** Spawn `cdc-cache worker kafka [args]` with `env` (the tsx loader runs the TypeScript sources). */
+export function spawnWorker(env: Record<string, string>, args: readonly string[] = []): WorkerProcess {
   const root = resolve(__dirname, '../../..');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'worker', 'kafka'],
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'worker', 'kafka', ...args],
     {
       cwd: root,
       env: { ...process.env, CDC_CACHE_LOG_LEVEL: 'info', ...env },
