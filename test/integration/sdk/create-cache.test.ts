@@ -353,4 +353,25 @@ describe('createCache against Redis', () => {
     expect(remaining.reduce((sum, count) => sum + count, 0)).toBe(0);
     expect(await redis.exists(tagKey(prefix, 'tenant:99'))).toBe(0);
   });
+
+  it('with a soft timeout, serves the refreshed value when the loader is quick and the stale one when it is slow', async () => {
+    // Prepare
+    const { cache } = newCache('soft-timeout', { ttl: '100ms', grace: '1m' }, { loaderSoftTimeout: 150 });
+    await cache.get('user', { id: 30 }, () => userRecord({ id: 30, name: 'v1' }));
+    await cache.get('user', { id: 31 }, () => userRecord({ id: 31, name: 'v1' }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const after = (ms: number, name: string, id: number) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return userRecord({ id, name });
+    };
+    // Act
+    const quick = await cache.get('user', { id: 30 }, after(10, 'v2', 30));
+    const started = Date.now();
+    const slow = await cache.get('user', { id: 31 }, after(400, 'v2', 31));
+    const slowElapsed = Date.now() - started;
+    // Assess
+    expect(quick?.name).toBe('v2');
+    expect(slow?.name).toBe('v1');
+    expect(slowElapsed).toBeLessThan(350);
+  });
 });
