@@ -97,6 +97,7 @@ export async function runKafkaWorker(
     { groupId: config.groupId, topics: config.topics ?? config.topicPattern?.source, httpPort: health.port },
     'cdc-cache Kafka worker started',
   );
+  await warnIfMissing(kafka, config.deadLetterTopic, logger);
   return {
     httpPort: health.port,
     async stop() {
@@ -106,6 +107,24 @@ export async function runKafkaWorker(
       await health.close();
     },
   };
+}
+
+// A missing dead-letter topic (with topic auto-creation off) would pause a partition at its first poison record.
+async function warnIfMissing(kafka: Kafka, topic: string, logger: WorkerLogger): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) {
+      logger.warn(
+        { deadLetterTopic: topic },
+        'the dead-letter topic does not exist: create it (or allow auto-creation), or a poison record will pause its partition',
+      );
+    }
+  } catch (error) {
+    logger.warn({ err: error, deadLetterTopic: topic }, 'cannot check the dead-letter topic');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 function createRedis(config: KafkaWorkerConfig): RedisClient {
