@@ -440,7 +440,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       if (error instanceof CdcCacheError && error.code === 'CDC_LOADER_TIMEOUT') {
         // The loader keeps running: let it still fill if nothing invalidated the entry meanwhile.
         underlying.then(
-          (late_value) => fill(entity, key, token, generation, version, late_value, late, options),
+          (lateValue) => fill(entity, key, token, generation, version, lateValue, late, options),
           () => release(entity, key, token),
         );
       } else {
@@ -583,6 +583,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   ): Promise<unknown> {
     const entity = entityState(entityName);
     const key = keyFor(entity, params);
+    if (options?.ttl !== undefined) ttlOf(entity, options); // a bad per-call ttl fails the call, not the fill
     const pending = inflight.get(key);
     if (pending) {
       if (events.has('miss')) events.emit('miss', { entity: entityName, key });
@@ -620,6 +621,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   ): Promise<unknown[]> {
     const entity = entityState(entityName);
     const keys = paramsList.map((params) => keyFor(entity, params));
+    if (options?.ttl !== undefined) ttlOf(entity, options);
     const results: unknown[] = new Array(keys.length).fill(null);
     if (keys.length === 0) return results;
     let values: (string | null)[];

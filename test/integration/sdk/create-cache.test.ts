@@ -295,7 +295,12 @@ describe('createCache against Redis', () => {
     // Act
     const unknownEntity = cache.get('nope' as 'user', { id: 1 }, () => null);
     const missing = cache.get('user', { id: '' }, () => null);
+    const badTtl = cache.get('user', { id: 1 }, () => null, { ttl: 'forever' });
     // Assess
+    await expect(badTtl).rejects.toMatchObject({
+      code: 'CDC_INVALID_OPTION',
+      message: expect.stringContaining("'ttl'"),
+    });
     await expect(unknownEntity).rejects.toThrow(/Unknown entity 'nope'/);
     await expect(missing).rejects.toMatchObject({
       code: 'CDC_INVALID_KEY_PARAMS',
