@@ -46,10 +46,11 @@ describe('a Redis outage', () => {
     // Assess: every read answered, none waited much longer than one command timeout, and once the breaker
     // opened, reads did not touch Redis at all
     expect(calls).toBe(11);
-    expect(Math.max(...durations)).toBeLessThan(commandTimeoutMs * 3);
+    // A timeout fires up to 25 ms late (one sweeping timer); the rest is slack for a loaded CI machine.
+    expect(Math.max(...durations)).toBeLessThan(commandTimeoutMs * 4);
     expect(bypasses.slice(0, 3)).toEqual(['redis-error', 'redis-error', 'redis-error']);
     expect(bypasses.slice(3)).toEqual(Array(7).fill('breaker-open'));
-    expect(Math.max(...durations.slice(3))).toBeLessThan(20);
+    expect(Math.max(...durations.slice(3))).toBeLessThan(50);
     expect(breakerStates[0]).toBe('open');
 
     // Act: Redis comes back (empty); the breaker half-opens by itself and caching resumes
