@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { createCache, keyspaceFromData } from '../../../src/index';
 import { createEmfMetrics, createStreamHandler } from '../../../src/lambda';
@@ -14,6 +14,7 @@ import { dynamodbStreamFixture } from '../dynamodb/dynamodb-stream-fixture';
 const fixture = dynamodbStreamFixture();
 const redis = new Redis(stackEndpoints().redis.url);
 const quiet = createEmfMetrics({ write: () => undefined });
+let bundleBuilt = false;
 
 // `product` is refreshed with the new image; `productsByCategory` is built from a non-key attribute, so a
 // category change must drop the key of the old category and the new one.
@@ -125,54 +126,64 @@ describe('DynamoDB Streams Lambda handler on records read from the real stream',
     await expect(invocation).rejects.toThrow(/streams KEYS_ONLY.*'product' is in refresh mode/s);
   });
 
-  it('works as the esbuild bundle, configured from the environment, in a fresh process', async () => {
-    // Prepare
-    execFileSync(process.execPath, ['scripts/build-lambda.mjs'], { stdio: 'pipe' });
-    const table = await fixture.createTable('bundle');
-    const prefix = `${uniqueName('bundle')}:`;
-    const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-lambda-'));
-    writeFileSync(join(directory, 'keyspace.json'), JSON.stringify(keyspaceData(table)));
-    const keyspace = keyspaceFromData(keyspaceData(table));
-    const cache = createCache({ redis, keyspace, prefix });
-    await fixture.put(table, { pk: 'Z1', category: 'toys', price: 5 });
-    await cache.get('productsByCategory', { category: 'toys' }, async () => ['Z1']);
-    await fixture.put(table, { pk: 'Z1', category: 'toys', price: 6 });
-    writeFileSync(
-      join(directory, 'event.json'),
-      JSON.stringify({ Records: await fixture.readStream(table) }),
-    );
-    const invoke = `
+  it.each([
+    ['standalone Redis', stackEndpoints().redis.url, false],
+    ['Redis Cluster', `redis://127.0.0.1:${stackEndpoints().redisCluster.nodes[0]!.port}`, true],
+  ])(
+    'works as the esbuild bundle, configured from the environment, in a fresh process (%s)',
+    async (_name, url, cluster) => {
+      // Prepare
+      if (!bundleBuilt) execFileSync(process.execPath, ['scripts/build-lambda.mjs'], { stdio: 'pipe' });
+      bundleBuilt = true;
+      const client = cluster ? new Cluster([...stackEndpoints().redisCluster.nodes]) : redis;
+      const table = await fixture.createTable('bundle');
+      const prefix = `${uniqueName('bundle')}:`;
+      const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-lambda-'));
+      writeFileSync(join(directory, 'keyspace.json'), JSON.stringify(keyspaceData(table)));
+      const keyspace = keyspaceFromData(keyspaceData(table));
+      const cache = createCache({ redis: client, keyspace, prefix });
+      await fixture.put(table, { pk: 'Z1', category: 'toys', price: 5 });
+      await cache.get('productsByCategory', { category: 'toys' }, async () => ['Z1']);
+      await fixture.put(table, { pk: 'Z1', category: 'toys', price: 6 });
+      writeFileSync(
+        join(directory, 'event.json'),
+        JSON.stringify({ Records: await fixture.readStream(table) }),
+      );
+      const invoke = `
       const { handler } = require(${JSON.stringify(join(process.cwd(), 'dist-lambda/index.js'))});
       const event = require(${JSON.stringify(join(directory, 'event.json'))});
       handler(event).then((response) => { process.stdout.write('RESPONSE ' + JSON.stringify(response) + '\\n'); process.exit(0); },
         (error) => { console.error(error); process.exit(1); });`;
 
-    // Act
-    const output = execFileSync(process.execPath, ['-e', invoke], {
-      env: {
-        PATH: process.env['PATH'],
-        CDC_CACHE_KEYSPACE: join(directory, 'keyspace.json'),
-        CDC_CACHE_REDIS_URL: stackEndpoints().redis.url,
-        CDC_CACHE_KEY_PREFIX: prefix,
-        CDC_CACHE_LOG_LEVEL: 'warn',
-      },
-      encoding: 'utf8',
-    });
+      // Act
+      const output = execFileSync(process.execPath, ['-e', invoke], {
+        env: {
+          PATH: process.env['PATH'],
+          CDC_CACHE_KEYSPACE: join(directory, 'keyspace.json'),
+          CDC_CACHE_REDIS_URL: url,
+          CDC_CACHE_REDIS_CLUSTER: String(cluster),
+          CDC_CACHE_KEY_PREFIX: prefix,
+          CDC_CACHE_LOG_LEVEL: 'warn',
+        },
+        encoding: 'utf8',
+      });
 
-    // Assess
-    const lines = output.trim().split('\n');
-    const response = JSON.parse(
-      lines.find((line) => line.startsWith('RESPONSE '))!.slice('RESPONSE '.length),
-    );
-    const emf = JSON.parse(lines.find((line) => line.includes('CloudWatchMetrics'))!);
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(await cache.peek('productsByCategory', { category: 'toys' })).toBeUndefined();
-    expect(await cache.peek('product', { sku: 'Z1' })).toEqual({ pk: 'Z1', category: 'toys', price: 6 });
-    expect(emf).toMatchObject({
-      Source: 'dynamodb',
-      RecordsReceived: 2,
-      RecordsAcknowledged: 2,
-      RecordsFailed: 0,
-    });
-  });
+      // Assess
+      const lines = output.trim().split('\n');
+      const response = JSON.parse(
+        lines.find((line) => line.startsWith('RESPONSE '))!.slice('RESPONSE '.length),
+      );
+      const emf = JSON.parse(lines.find((line) => line.includes('CloudWatchMetrics'))!);
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await cache.peek('productsByCategory', { category: 'toys' })).toBeUndefined();
+      expect(await cache.peek('product', { sku: 'Z1' })).toEqual({ pk: 'Z1', category: 'toys', price: 6 });
+      expect(emf).toMatchObject({
+        Source: 'dynamodb',
+        RecordsReceived: 2,
+        RecordsAcknowledged: 2,
+        RecordsFailed: 0,
+      });
+      if (client !== redis) client.disconnect();
+    },
+  );
 });
