@@ -365,14 +365,14 @@ describe('createCache against Redis', () => {
     await cache.get('user', { id: 30 }, () => userRecord({ id: 30, name: 'v1' }));
     await cache.get('user', { id: 31 }, () => userRecord({ id: 31, name: 'v1' }));
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const after = (ms: number, name: string, id: number) => async () => {
+    const loadAfter = (ms: number, name: string, id: number) => async () => {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return userRecord({ id, name });
     };
     // Act
-    const quick = await cache.get('user', { id: 30 }, after(10, 'v2', 30));
+    const quick = await cache.get('user', { id: 30 }, loadAfter(10, 'v2', 30));
     const started = Date.now();
-    const slow = await cache.get('user', { id: 31 }, after(400, 'v2', 31));
+    const slow = await cache.get('user', { id: 31 }, loadAfter(400, 'v2', 31));
     const slowElapsed = Date.now() - started;
     // Assess
     expect(quick?.name).toBe('v2');
