@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createShardStore, SHARD_END } from '../../../src/runtimes/dynamodb-worker';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { uniqueName } from '../../support/unique-name';
@@ -54,6 +54,32 @@ describe('createShardStore (Redis leases and checkpoints)', () => {
     expect((await first.checkpoints(['shard-1'])).get('shard-1')).toBe(SHARD_END);
     const ttl = await redis.pttl(`${prefix}_cc:ckpt:Products:shard-1`);
     expect(ttl).toBeGreaterThan(47 * 3600_000);
+  });
+
+  it('works on Redis Cluster: every script touches one key', async () => {
+    // Prepare
+    const cluster = new Cluster([...stackEndpoints().redisCluster.nodes]);
+    const prefix = `${uniqueName('ckpt')}:`;
+    const store = createShardStore({
+      redis: cluster,
+      prefix,
+      table: 'Products',
+      owner: 'worker-a',
+      leaseMs: 60_000,
+    });
+
+    // Act
+    const claims = await Promise.all(['shard-1', 'shard-2', 'shard-3'].map((shard) => store.claim(shard)));
+    const saved = await store.checkpoint('shard-2', '000000000000000000042');
+    const checkpoints = await store.checkpoints(['shard-1', 'shard-2', 'shard-3']);
+    const workers = await store.heartbeat();
+
+    // Assess
+    expect(claims.every((claim) => claim.claimed)).toBe(true);
+    expect(saved).toBe(true);
+    expect([...checkpoints.values()]).toEqual(['', '000000000000000000042', '']);
+    expect(workers).toBe(1);
+    cluster.disconnect();
   });
 
   it('counts live workers by heartbeat and forgets those that leave', async () => {
