@@ -187,8 +187,12 @@ async function main(): Promise<number> {
     if (interrupted.signal.aborted) return 130;
 
     const metricsOf = async () =>
-      (await scrapeCounter(`http://127.0.0.1:${kafkaPort}/metrics`, 'cdc_cache_actions_total')) +
-      (await scrapeCounter(`http://127.0.0.1:${dynamoPort}/metrics`, 'cdc_cache_actions_total'));
+      (await scrapeCounter(`http://127.0.0.1:${kafkaPort}/metrics`, 'cdc_cache_events_applied_total')) +
+      (await scrapeCounter(
+        `http://127.0.0.1:${dynamoPort}/metrics`,
+        'cdc_cache_dynamodb_records_total',
+        'result="applied"',
+      ));
     const readServiceUrl = `http://127.0.0.1:${readPort}`;
     const fetchReadStats = async () =>
       (await fetch(`${readServiceUrl}/stats`).then((response) => response.json())) as typeof readStats;
