@@ -4,6 +4,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { loadKeyspace } from '../../keyspace';
+import { createInstrumentation, createMetricsRegistry } from '../../observability';
 import type { RedisClient } from '../../redis/create-redis-client';
 import { createStreamReader } from '../../sources/dynamodb';
 import { startHealthServer } from '../shared/health-server';
@@ -41,7 +42,10 @@ export async function runDynamoDbWorker(
   const redis = createRedis(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY });
+  // The engine's own metrics (actions, apply latency, lag) on the same /metrics.
+  const instrumentation = createInstrumentation();
+  createMetricsRegistry({ instrumentation, registry, defaultMetrics: false });
+  const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY, instrumentation });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
