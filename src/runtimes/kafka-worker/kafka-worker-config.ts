@@ -70,8 +70,17 @@ export const kafkaWorkerConfigSchema = {
   topicPattern: defineOption({
     env: 'CDC_CACHE_KAFKA_TOPIC_PATTERN',
     flag: 'kafka-topic-pattern',
-    description: 'Regex of the topics to consume, e.g. ^dbserver1\\.public\\..* (matched at start-up)',
+    description:
+      'Regex of the topics to consume, e.g. ^dbserver1\\.public\\..* (new matching topics are picked up)',
     parse: parsers.regex,
+  }),
+  topicRefreshMs: defineOption({
+    env: 'CDC_CACHE_KAFKA_TOPIC_REFRESH_MS',
+    flag: 'kafka-topic-refresh-ms',
+    description:
+      'With a topic pattern: how often to look for new matching topics and re-subscribe (0: never)',
+    parse: parsers.integer({ min: 0, max: 86_400_000 }),
+    default: 60_000,
   }),
   groupId: defineOption({
     env: 'CDC_CACHE_KAFKA_GROUP_ID',

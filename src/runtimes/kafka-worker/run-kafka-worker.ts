@@ -9,6 +9,7 @@ import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from 
 import { startHealthServer } from '../shared/health-server';
 import { createKafkaWorker } from './create-kafka-worker';
 import type { KafkaWorkerConfig } from './kafka-worker-config';
+import { watchTopicPattern } from './watch-topic-pattern';
 import type { WorkerLogger } from './worker-logger';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -65,26 +66,32 @@ export async function runKafkaWorker(
       log: (level, message, extra) => logger[level](extra, message),
     }),
   );
-  const worker = createKafkaWorker({
-    consumer: createKafkajsConsumer({
-      kafka,
-      groupId: config.groupId,
-      topics: config.topics,
-      topicPattern: config.topicPattern,
-      fromBeginning: config.fromBeginning,
-      partitionsConsumedConcurrently: config.concurrency,
-      sessionTimeoutMs: config.sessionTimeoutMs,
-    }),
-    producer: createKafkajsProducer({ kafka }),
-    engine,
-    deadLetterTopic: config.deadLetterTopic,
-    maxMessagesPerChunk: config.maxMessagesPerChunk,
-    backoff: { maxMs: config.retryMaxMs },
-    metrics,
-    logger,
-    onFatal,
+  const buildWorker = () =>
+    createKafkaWorker({
+      consumer: createKafkajsConsumer({
+        kafka,
+        groupId: config.groupId,
+        topics: config.topics,
+        topicPattern: config.topicPattern,
+        fromBeginning: config.fromBeginning,
+        partitionsConsumedConcurrently: config.concurrency,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+      }),
+      producer: createKafkajsProducer({ kafka }),
+      engine,
+      deadLetterTopic: config.deadLetterTopic,
+      maxMessagesPerChunk: config.maxMessagesPerChunk,
+      backoff: { maxMs: config.retryMaxMs },
+      metrics,
+      logger,
+      onFatal,
+    });
+  let worker = buildWorker();
+  const health = await startHealthServer({
+    port: config.httpPort,
+    isReady: () => worker.isReady(),
+    registry,
   });
-  const health = await startHealthServer({ port: config.httpPort, isReady: worker.isReady, registry });
   try {
     await worker.start();
   } catch (error) {
@@ -98,9 +105,31 @@ export async function runKafkaWorker(
     'cdc-cache Kafka worker started',
   );
   await warnIfMissing(kafka, config.deadLetterTopic, logger);
+
+  const admin = config.topicPattern && config.topicRefreshMs > 0 ? kafka.admin() : undefined;
+  const watch =
+    admin && config.topicPattern
+      ? await admin.connect().then(() =>
+          watchTopicPattern({
+            listTopics: () => admin.listTopics(),
+            pattern: config.topicPattern!,
+            intervalMs: config.topicRefreshMs,
+            logger,
+            // Re-subscribe: the old consumer commits and leaves, the new one joins with the new topics.
+            onNewTopics: async (added) => {
+              logger.info({ added }, 'new topics match the pattern: re-subscribing');
+              await worker.stop();
+              worker = buildWorker();
+              await worker.start();
+            },
+          }),
+        )
+      : undefined;
   return {
     httpPort: health.port,
     async stop() {
+      await watch?.stop();
+      await admin?.disconnect().catch(() => undefined);
       await worker.stop();
       await engine.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -24,12 +24,14 @@ jest.setTimeout(120_000);
 
 const users = uniqueName('users');
 const products = uniqueName('products');
+const lateTable = uniqueName('late');
 const prefix = `${uniqueName('kw')}:`;
 const dlqTopic = uniqueName('dlq');
 const entities = {
   user: { key: 'user:{id}', ttl: '10m', sources: [{ table: `public.${users}` }] },
   userByEmail: { key: 'user-by-email:{email}', ttl: '10m', sources: [{ table: `public.${users}` }] },
   product: { key: 'product:{sku}', ttl: '10m', mode: 'refresh', sources: [{ table: `public.${products}` }] },
+  late: { key: 'late:{id}', ttl: '10m', sources: [{ table: `public.${lateTable}` }] },
 };
 const cache = createCache({ redis: REDIS_URL, keyspace: keyspaceFromData({ entities }), prefix });
 
@@ -38,20 +40,12 @@ let worker: WorkerProcess;
 let httpPort: number;
 
 /** Fill an entry through the SDK, as a read service would, and check it is cached. */
-async function fill(
-  entity: 'user' | 'userByEmail' | 'product',
-  params: Record<string, unknown>,
-  value: unknown,
-) {
+async function fill(entity: keyof typeof entities, params: Record<string, unknown>, value: unknown) {
   await cache.get(entity, params as never, async () => value);
   expect(await cache.peek(entity, params as never)).toEqual(value);
 }
 
-async function gone(
-  entity: 'user' | 'userByEmail' | 'product',
-  params: Record<string, unknown>,
-  description: string,
-) {
+async function gone(entity: keyof typeof entities, params: Record<string, unknown>, description: string) {
   await waitFor(async () => (await cache.peek(entity, params as never)) === undefined, {
     timeoutMs: 45_000,
     description,
@@ -83,6 +77,7 @@ beforeAll(async () => {
     CDC_CACHE_KAFKA_GROUP_ID: uniqueName('group'),
     CDC_CACHE_DLQ_TOPIC: dlqTopic,
     CDC_CACHE_HTTP_PORT: String(httpPort),
+    CDC_CACHE_KAFKA_TOPIC_REFRESH_MS: '1000',
   });
   await waitUntilReady(httpPort, worker);
 }, 180_000);
@@ -178,6 +173,31 @@ describe('worker kafka on PostgreSQL', () => {
     const malformed = ours.find((letter) => letter.key?.toString() === '{"id":-1}')!;
     expect(String(malformed.headers[DEAD_LETTER_HEADERS.errorMessage])).toContain("without an 'after' image");
     expect(String(malformed.headers[DEAD_LETTER_HEADERS.offset])).toMatch(/^\d+$/);
+  });
+
+  it('picks up a topic that starts matching the pattern after the worker started', async () => {
+    // Prepare: a table's topic appears later (a table added to the connector)
+    const topic = `${connector.topicPrefix}.public.${lateTable}`;
+    await fill('late', { id: 7 }, { id: 7 });
+    await createTopic(topic, 1);
+
+    // Act
+    await produce(topic, [
+      {
+        key: JSON.stringify({ id: 7 }),
+        value: JSON.stringify({
+          op: 'u',
+          before: { id: 7 },
+          after: { id: 7 },
+          source: { connector: 'postgresql', schema: 'public', table: lateTable, lsn: 99, ts_ms: Date.now() },
+        }),
+      },
+    ]);
+
+    // Assess
+    await gone('late', { id: 7 }, 'the change on the new topic applied');
+    expect(worker.output()).toContain('new topics match the pattern');
+    await deleteTopics([topic]);
   });
 
   it('serves /metrics with consumed, applied, dead-lettered and lag', async () => {
