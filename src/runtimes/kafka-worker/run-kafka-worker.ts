@@ -4,11 +4,13 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
 import { loadKeyspace } from '../../keyspace';
+import { createInstrumentation, createMetricsRegistry } from '../../observability';
 import type { RedisClient } from '../../redis/create-redis-client';
 import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
 import { startHealthServer } from '../shared/health-server';
 import { createKafkaWorker } from './create-kafka-worker';
 import type { KafkaWorkerConfig } from './kafka-worker-config';
+import { startWhenAvailable } from './start-when-available';
 import { watchTopicPattern } from './watch-topic-pattern';
 import type { WorkerLogger } from './worker-logger';
 import { createWorkerMetrics } from './worker-metrics';
@@ -47,9 +49,13 @@ export async function runKafkaWorker(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createWorkerMetrics(registry);
+  // The engine's own metrics (actions, apply latency, lag) on the same /metrics.
+  const instrumentation = createInstrumentation();
+  createMetricsRegistry({ instrumentation, registry, defaultMetrics: false });
   const engine = createInvalidationEngine({
     keyspace,
     redis,
+    instrumentation,
     ...(config.keyPrefix === undefined ? {} : { prefix: config.keyPrefix }),
     retry: ENGINE_RETRY,
   });
@@ -86,14 +92,22 @@ export async function runKafkaWorker(
       logger,
       onFatal,
     });
-  let worker = buildWorker();
+  // Not ready until a consumer runs; every start attempt replaces the one /readyz asks.
+  let attempt: ReturnType<typeof buildWorker> | undefined;
   const health = await startHealthServer({
     port: config.httpPort,
-    isReady: () => worker.isReady(),
+    isReady: () => attempt?.isReady() ?? false,
     registry,
   });
+  let worker: ReturnType<typeof buildWorker>;
   try {
-    await worker.start();
+    worker = await startWhenAvailable(buildWorker, {
+      logger,
+      isStopping: () => false,
+      onAttempt: (next) => {
+        attempt = next;
+      },
+    });
   } catch (error) {
     await health.close();
     await engine.close();
@@ -120,6 +134,7 @@ export async function runKafkaWorker(
               logger.info({ added }, 'new topics match the pattern: re-subscribing');
               await worker.stop();
               worker = buildWorker();
+              attempt = worker;
               await worker.start();
             },
           }),

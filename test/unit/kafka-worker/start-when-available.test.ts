@@ -1,0 +1,76 @@
+import {
+  isTransientStartError,
+  startWhenAvailable,
+} from '../../../src/runtimes/kafka-worker/start-when-available';
+
+const kafkaError = (name: string, retriable: boolean, cause?: Error) =>
+  Object.assign(new Error(name, cause ? { cause } : undefined), { name, retriable });
+
+const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A fake consumer whose start fails with the given errors, then succeeds. */
+function fakeWorkers(failures: Error[]) {
+  const built: Array<{ started: boolean; stopped: boolean }> = [];
+  const build = () => {
+    const state = { started: false, stopped: false };
+    built.push(state);
+    const failure = failures.shift();
+    return {
+      async start() {
+        if (failure) throw failure;
+        state.started = true;
+      },
+      async stop() {
+        state.stopped = true;
+      },
+    };
+  };
+  return { build, built };
+}
+
+describe('isTransientStartError', () => {
+  it('retries a topic that does not exist yet and an unreachable broker, not a failed login', () => {
+    expect(isTransientStartError(kafkaError('KafkaJSProtocolError', true))).toBe(true);
+    expect(isTransientStartError(kafkaError('KafkaJSConnectionError', false))).toBe(true);
+    expect(
+      isTransientStartError(
+        kafkaError('KafkaJSNonRetriableError', false, kafkaError('KafkaJSProtocolError', true)),
+      ),
+    ).toBe(true);
+    expect(isTransientStartError(kafkaError('KafkaJSSASLAuthenticationError', false))).toBe(false);
+    expect(isTransientStartError(new TypeError('bad option'))).toBe(false);
+  });
+});
+
+describe('startWhenAvailable', () => {
+  it('builds a fresh consumer per attempt, stops the failed ones, and backs off exponentially', async () => {
+    // Prepare
+    const { build, built } = fakeWorkers([
+      kafkaError('KafkaJSProtocolError', true),
+      kafkaError('KafkaJSProtocolError', true),
+    ]);
+    const delays: number[] = [];
+
+    // Act
+    await startWhenAvailable(
+      build,
+      { logger: silentLogger, isStopping: () => false },
+      { initialDelayMs: 100, sleep: async (ms) => void delays.push(ms) },
+    );
+
+    // Assess
+    expect(delays).toEqual([100, 200]);
+    expect(built).toEqual([
+      { started: false, stopped: true },
+      { started: false, stopped: true },
+      { started: true, stopped: false },
+    ]);
+  });
+
+  it('gives up at once on an error that retrying cannot fix', async () => {
+    const { build } = fakeWorkers([kafkaError('KafkaJSSASLAuthenticationError', false)]);
+    await expect(
+      startWhenAvailable(build, { logger: silentLogger, isStopping: () => false }, { sleep: async () => {} }),
+    ).rejects.toThrow('KafkaJSSASLAuthenticationError');
+  });
+});
