@@ -1,11 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Cluster, Redis } from 'ioredis';
 import pino from 'pino';
 import { createInvalidationEngine } from '../core/create-invalidation-engine';
 import type { InvalidationEngine } from '../core/ports';
 import { CdcCacheError } from '../errors';
 import { type Keyspace, loadKeyspace } from '../keyspace';
 import type { RedisClient } from '../redis/create-redis-client';
+import { createWorkerRedis } from '../runtimes/shared/create-worker-redis';
 import type { LambdaLogger } from './lambda-logger';
 
 /** The Lambda's configuration, read from the shared `CDC_CACHE_*` environment variables. */
@@ -101,7 +101,13 @@ export async function createLambdaEnvironment(
   const password = config.redisPasswordSecretArn
     ? await readPasswordSecret(secrets ?? new SecretsManagerClient({}), config.redisPasswordSecretArn)
     : config.redisPassword;
-  const redis = createRedis(config, password);
+  // Commands fail fast when Redis is down: Lambda's own retry of the batch is the backoff.
+  const redis = createWorkerRedis({
+    redisUrl: config.redisUrl,
+    redisUsername: config.redisUsername || undefined,
+    redisPassword: password || undefined,
+    redisCluster: config.redisCluster,
+  });
   const engine = createInvalidationEngine({
     keyspace,
     redis,
@@ -144,24 +150,4 @@ export async function readPasswordSecret(
     }
   }
   return secret;
-}
-
-function createRedis(config: LambdaConfig, password: string | undefined): RedisClient {
-  const url = new URL(config.redisUrl);
-  const tls = url.protocol === 'rediss:' ? {} : undefined;
-  const auth = {
-    ...(config.redisUsername ? { username: config.redisUsername } : {}),
-    ...(password ? { password } : {}),
-  };
-  // Fail a command fast when Redis is down: Lambda's own retry of the batch is the backoff.
-  const common = { maxRetriesPerRequest: 1, connectTimeout: 5000, ...auth, ...(tls ? { tls } : {}) };
-  if (config.redisCluster) {
-    return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-      redisOptions: common,
-      // ElastiCache cluster mode with TLS: connect by the configuration endpoint name, not resolved IPs.
-      dnsLookup: (address, callback) => callback(null, address),
-      slotsRefreshTimeout: 2000,
-    });
-  }
-  return new Redis(config.redisUrl, common);
 }

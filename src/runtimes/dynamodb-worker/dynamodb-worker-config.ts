@@ -1,8 +1,6 @@
+import { cacheTargetOptions, processOptions } from '../shared/common-options';
 import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../shared/shutdown';
 import { DYNAMODB_WORKER_DEFAULTS } from './create-dynamodb-worker';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Every option of `cdc-cache worker dynamodb`, as data: `--help` and the docs' reference come from it.
@@ -18,48 +16,7 @@ export const dynamodbWorkerConfigSchema = {
     parse: parsers.string,
     required: true,
   }),
-  keyspace: defineOption({
-    env: 'CDC_CACHE_KEYSPACE',
-    flag: 'keyspace',
-    description: 'Keyspace file (.json, .yaml, .yml or .js), the same one the read services use',
-    parse: parsers.string,
-    required: true,
-  }),
-  keyPrefix: defineOption({
-    env: 'CDC_CACHE_KEY_PREFIX',
-    flag: 'key-prefix',
-    description:
-      "Key prefix (deployment or tenant); overrides the keyspace's prefix and must match the SDK's",
-    parse: (raw: string) => raw,
-  }),
-  redisUrl: defineOption({
-    env: 'CDC_CACHE_REDIS_URL',
-    flag: 'redis-url',
-    description: 'Redis URL; rediss:// for TLS. Leases and checkpoints are kept in this Redis too',
-    parse: parsers.url(['redis:', 'rediss:']),
-    default: 'redis://127.0.0.1:6379',
-  }),
-  redisUsername: defineOption({
-    env: 'CDC_CACHE_REDIS_USERNAME',
-    flag: 'redis-username',
-    description: 'Redis ACL user (overrides the URL)',
-    parse: parsers.string,
-  }),
-  redisPassword: defineOption({
-    env: 'CDC_CACHE_REDIS_PASSWORD',
-    flag: 'redis-password',
-    description: 'Redis AUTH password or ACL password (overrides the URL)',
-    parse: parsers.string,
-    secret: true,
-  }),
-  redisCluster: defineOption({
-    env: 'CDC_CACHE_REDIS_CLUSTER',
-    flag: 'redis-cluster',
-    description: 'Redis Cluster (ElastiCache cluster mode enabled); the URL names one seed node',
-    parse: parsers.boolean,
-    default: false,
-    switch: true,
-  }),
+  ...cacheTargetOptions,
   endpoint: defineOption({
     env: 'CDC_CACHE_DYNAMODB_ENDPOINT',
     flag: 'dynamodb-endpoint',
@@ -121,28 +78,7 @@ export const dynamodbWorkerConfigSchema = {
     parse: parsers.integer({ min: 100, max: 600_000 }),
     default: DYNAMODB_WORKER_DEFAULTS.retryMaxMs,
   }),
-  httpPort: defineOption({
-    env: 'CDC_CACHE_HTTP_PORT',
-    flag: 'http-port',
-    description: 'Port of /healthz, /readyz and /metrics (0 picks a free port)',
-    parse: parsers.integer({ min: 0, max: 65_535 }),
-    default: 9464,
-  }),
-  logLevel: defineOption({
-    env: 'CDC_CACHE_LOG_LEVEL',
-    flag: 'log-level',
-    description: `Log level: ${LOG_LEVELS.join(', ')}`,
-    parse: parsers.oneOf(LOG_LEVELS),
-    default: 'info',
-  }),
-  shutdownTimeoutMs: defineOption({
-    env: 'CDC_CACHE_SHUTDOWN_TIMEOUT_MS',
-    flag: 'shutdown-timeout-ms',
-    description:
-      'On SIGTERM/SIGINT, exit anyway after this long (keep it under the orchestrator grace period)',
-    parse: parsers.integer({ min: 1_000, max: 600_000 }),
-    default: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  }),
+  ...processOptions,
 };
 
 /** The resolved configuration of `cdc-cache worker dynamodb`. */

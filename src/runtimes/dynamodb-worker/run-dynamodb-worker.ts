@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { loadKeyspace } from '../../keyspace';
 import { createInstrumentation, createMetricsRegistry } from '../../observability';
-import type { RedisClient } from '../../redis/create-redis-client';
 import { createStreamReader } from '../../sources/dynamodb';
+import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createDynamoDbWorker, type DynamoDbWorkerLogger } from './create-dynamodb-worker';
 import type { DynamoDbWorkerConfig } from './dynamodb-worker-config';
@@ -39,7 +38,7 @@ export async function runDynamoDbWorker(
 ): Promise<RunningDynamoDbWorker> {
   const keyspace = await loadKeyspace(config.keyspace);
   const prefix = config.keyPrefix ?? keyspace.prefix;
-  const redis = createRedis(config);
+  const redis = createWorkerRedis(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The engine's own metrics (actions, apply latency, lag) on the same /metrics.
@@ -90,27 +89,4 @@ export async function runDynamoDbWorker(
       await health.close();
     },
   };
-}
-
-function createRedis(config: DynamoDbWorkerConfig): RedisClient {
-  const url = new URL(config.redisUrl);
-  const options: RedisOptions = {
-    // Fail commands fast while disconnected: the worker backs off instead of queueing.
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
-    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
-  };
-  if (!config.redisCluster) return new Redis(config.redisUrl, options);
-  const tls = url.protocol === 'rediss:';
-  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-    // ElastiCache TLS certificates name the configuration endpoint, not the node IPs.
-    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
-    redisOptions: {
-      ...options,
-      username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
-      password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
-      ...(tls ? { tls: {} } : {}),
-    },
-  });
 }

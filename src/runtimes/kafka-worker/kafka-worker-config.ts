@@ -1,8 +1,6 @@
 import { SASL_MECHANISMS } from '../../sources/kafka/kafka-client-config';
+import { cacheTargetOptions, processOptions } from '../shared/common-options';
 import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../shared/shutdown';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Every option of `cdc-cache worker kafka`, as data: `--help` and the docs' configuration reference are
@@ -12,48 +10,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * const resolved = resolveConfig(kafkaWorkerConfigSchema, { argv, env: process.env })
  */
 export const kafkaWorkerConfigSchema = {
-  keyspace: defineOption({
-    env: 'CDC_CACHE_KEYSPACE',
-    flag: 'keyspace',
-    description: 'Keyspace file (.json, .yaml, .yml or .js), the same one the read services use',
-    parse: parsers.string,
-    required: true,
-  }),
-  keyPrefix: defineOption({
-    env: 'CDC_CACHE_KEY_PREFIX',
-    flag: 'key-prefix',
-    description:
-      "Key prefix (deployment or tenant); overrides the keyspace's prefix and must match the SDK's",
-    parse: (raw: string) => raw,
-  }),
-  redisUrl: defineOption({
-    env: 'CDC_CACHE_REDIS_URL',
-    flag: 'redis-url',
-    description: 'Redis URL; rediss:// for TLS (ElastiCache in-transit encryption)',
-    parse: parsers.url(['redis:', 'rediss:']),
-    default: 'redis://127.0.0.1:6379',
-  }),
-  redisUsername: defineOption({
-    env: 'CDC_CACHE_REDIS_USERNAME',
-    flag: 'redis-username',
-    description: 'Redis ACL user (overrides the URL)',
-    parse: parsers.string,
-  }),
-  redisPassword: defineOption({
-    env: 'CDC_CACHE_REDIS_PASSWORD',
-    flag: 'redis-password',
-    description: 'Redis AUTH password or ACL password (overrides the URL)',
-    parse: parsers.string,
-    secret: true,
-  }),
-  redisCluster: defineOption({
-    env: 'CDC_CACHE_REDIS_CLUSTER',
-    flag: 'redis-cluster',
-    description: 'Redis Cluster (ElastiCache cluster mode enabled); the URL names one seed node',
-    parse: parsers.boolean,
-    default: false,
-    switch: true,
-  }),
+  ...cacheTargetOptions,
   brokers: defineOption({
     env: 'CDC_CACHE_KAFKA_BROKERS',
     flag: 'kafka-brokers',
@@ -177,28 +134,7 @@ export const kafkaWorkerConfigSchema = {
     parse: parsers.integer({ min: 100, max: 600_000 }),
     default: 30_000,
   }),
-  httpPort: defineOption({
-    env: 'CDC_CACHE_HTTP_PORT',
-    flag: 'http-port',
-    description: 'Port of /healthz, /readyz and /metrics (0 picks a free port)',
-    parse: parsers.integer({ min: 0, max: 65_535 }),
-    default: 9464,
-  }),
-  logLevel: defineOption({
-    env: 'CDC_CACHE_LOG_LEVEL',
-    flag: 'log-level',
-    description: `Log level: ${LOG_LEVELS.join(', ')}`,
-    parse: parsers.oneOf(LOG_LEVELS),
-    default: 'info',
-  }),
-  shutdownTimeoutMs: defineOption({
-    env: 'CDC_CACHE_SHUTDOWN_TIMEOUT_MS',
-    flag: 'shutdown-timeout-ms',
-    description:
-      'On SIGTERM/SIGINT, exit anyway after this long (keep it under the orchestrator grace period)',
-    parse: parsers.integer({ min: 1_000, max: 600_000 }),
-    default: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  }),
+  ...processOptions,
 };
 
 /** The resolved configuration of `cdc-cache worker kafka`. */

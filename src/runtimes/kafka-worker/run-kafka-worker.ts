@@ -1,12 +1,11 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
 import { loadKeyspace } from '../../keyspace';
 import { createInstrumentation, createMetricsRegistry } from '../../observability';
-import type { RedisClient } from '../../redis/create-redis-client';
 import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
+import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createKafkaWorker } from './create-kafka-worker';
 import type { KafkaWorkerConfig } from './kafka-worker-config';
@@ -45,7 +44,7 @@ export async function runKafkaWorker(
     );
   }
   const keyspace = await loadKeyspace(config.keyspace);
-  const redis = createRedis(config);
+  const redis = createWorkerRedis(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createWorkerMetrics(registry);
@@ -169,27 +168,4 @@ async function warnIfMissing(kafka: Kafka, topic: string, logger: WorkerLogger):
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
-}
-
-function createRedis(config: KafkaWorkerConfig): RedisClient {
-  const url = new URL(config.redisUrl);
-  const options: RedisOptions = {
-    // Fail commands fast while disconnected: the worker pauses and backs off instead of queueing.
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
-    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
-  };
-  if (!config.redisCluster) return new Redis(config.redisUrl, options);
-  const tls = url.protocol === 'rediss:';
-  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-    // ElastiCache TLS certificates name the configuration endpoint, not the node IPs.
-    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
-    redisOptions: {
-      ...options,
-      username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
-      password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
-      ...(tls ? { tls: {} } : {}),
-    },
-  });
 }

@@ -26,7 +26,13 @@ const entities = {
   userByEmail: { key: 'user-by-email:{email}', ttl: '10m', sources: [{ table: `public.${users}` }] },
 };
 const cluster = new Cluster([...nodes]);
-const cache = createCache({ redis: cluster, keyspace: keyspaceFromData({ entities }), prefix });
+// A generous command timeout: the preparation fills must not fail open while the cluster client warms up.
+const cache = createCache({
+  redis: cluster,
+  keyspace: keyspaceFromData({ entities }),
+  prefix,
+  commandTimeout: '5s',
+});
 
 let connector: TestConnector;
 let worker: WorkerProcess;
