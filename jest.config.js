@@ -22,7 +22,7 @@ module.exports = {
       transform,
       moduleNameMapper,
       testEnvironment: 'node',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],
 };

@@ -6,7 +6,8 @@
  *
  * - value      `v|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|<payload>`
  * - not found  `n|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|`   (negative cache)
- * - lease      `l|<gen>||<token>`                                            (a fill in progress; PX = lease ttl)
+ * - lease      `l|<gen>|<version>|<token>`                                   (a fill in progress; PX = lease ttl;
+ *                                                                           version: the tombstone it replaced, else '')
  * - tombstone  `t|<gen>|<version>|<writtenAtMs>`                             (row changed at <version>; short PX)
  *
  * `gen` is the entity generation (`generationKey`) observed before the data was loaded; a value whose

@@ -6,7 +6,8 @@
           ARGV[5] hard ttl ms (PX)           ARGV[6] payload (serializer output)
           ARGV[7] tombstone ttl ms
   Output: 1 value written (the key was absent, a lease, or an older version)
-          0 kept (a value, not-found or tombstone at this version or a newer one)
+          0 kept (a value, not-found, tombstone, or a lease that replaced a tombstone, at this version or
+            a newer one)
           2 tombstone written instead: the key held a value of unknown version (an SDK fill that may
             be newer than this event), so the conservative move is to drop it, never to write older data
   A key holding something that is not a cdc-cache entry (or another type) is overwritten.
@@ -17,10 +18,11 @@ local raw = redis.pcall('GET', KEYS[1])
 if type(raw) ~= 'string' then raw = nil end
 local kind, _, version = entry_header(raw)
 local incoming = ARGV[2]
-if kind and kind ~= 'l' then
+if kind then
   if version ~= '' then
+    -- Any kind with a version (a lease carries the tombstone it replaced) at this version or newer wins.
     if compare_versions(version, incoming) >= 0 then return 0 end
-  elseif kind ~= 't' then
+  elseif kind ~= 't' and kind ~= 'l' then
     redis.call('SET', KEYS[1], 't|' .. ARGV[1] .. '|' .. incoming .. '|' .. ARGV[3], 'PX', ARGV[7])
     return 2
   end

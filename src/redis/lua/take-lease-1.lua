@@ -4,9 +4,10 @@
           ARGV[1] lease token            ARGV[2] lease ttl ms
           ARGV[3] generation the caller observed (its entity's generation key, missing = 0)
           ARGV[4] now ms                 ARGV[5] refresh token ('' when the entity has no grace)
-  Output: {'lease', version}   lease taken: the key was absent, a tombstone (version = its version, a lower
-                               bound for the value about to be loaded), not a cdc-cache entry, of an older
-                               generation, or expired without grace; or a lease of an older generation
+  Output: {'lease', version}   lease taken: the key was absent, a tombstone, not a cdc-cache entry, of an older
+                               generation, or expired without grace; or a lease of an older generation.
+                               version: the replaced entry's version ('' if none), a lower bound for the
+                               value about to be loaded
           {'fresh', raw}       a fresh value is there (someone filled it since the caller's read)
           {'refresh', raw}     stale but within grace: ARGV[5] is now its refresh token, serve raw meanwhile
           {'stale', raw}       stale within grace and someone else is refreshing it
@@ -38,7 +39,10 @@ if kind and entry_gen >= gen then
     end
   end
 end
+-- Whatever the key held, of any generation, was written at a version this row has already reached: it is a
+-- lower bound for the value about to be loaded, and the lease keeps it so that no older refresh lands meanwhile.
 local lower_bound = ''
-if kind == 't' and entry_gen >= gen then lower_bound = version end
-redis.call('SET', key, 'l|' .. gen .. '||' .. token, 'PX', lease_ttl)
+if kind then lower_bound = version end
+-- The lease keeps the tombstone's version: a late refresh older than it must not land while the fill runs.
+redis.call('SET', key, 'l|' .. gen .. '|' .. lower_bound .. '|' .. token, 'PX', lease_ttl)
 return {'lease', lower_bound}
