@@ -242,7 +242,7 @@ describe('end-to-end invariant (SDK reads + worker events, random interleavings)
           await deletePrefix(workerRedis, prefix);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 1000 },
     );
   });
 });
