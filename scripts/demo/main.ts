@@ -7,13 +7,13 @@
  * databases and tears down what it started. `--json` prints a summary as the last line.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { type Cache, createCache, loadKeyspace } from '../../src/index';
 import { type DebeziumConnector, registerDebeziumConnector } from '../../test/support/debezium-connectors';
+import { freePort } from '../../test/support/free-port';
 import { stackEndpoints } from '../../test/support/stack-endpoints';
 import { type DemoProcess, startProcess } from './child-process';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args';
@@ -35,16 +35,6 @@ const PRODUCTS = 50;
 const KEYSPACE_FILE = join(__dirname, 'keyspace.yaml');
 
 const say = (message: string) => console.log(`[demo] ${message}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function isListening(port: number): Promise<boolean> {
   try {

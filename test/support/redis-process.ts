@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { freePort } from './free-port';
 
 /** A throwaway redis-server that a test may stop and start again on the same port. */
 export interface RedisProcess {
@@ -12,16 +13,6 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Start it again on the same port, empty (no persistence). Idempotent. */
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
 }
 
 async function answersPing(port: number): Promise<boolean> {

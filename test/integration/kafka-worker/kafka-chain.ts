@@ -8,11 +8,12 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { connectMariaDb, connectPostgres } from '../../support/database-clients';
 import { registerDebeziumConnector } from '../../support/debezium-connectors';
+import { freePort } from '../../support/free-port';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { uniqueName } from '../../support/unique-name';
 import { waitFor } from '../../support/wait-for';
 
-export { uniqueName, waitFor };
+export { freePort, uniqueName, waitFor };
 
 const endpoints = stackEndpoints();
 export const BROKERS = [...endpoints.kafka.brokers];
@@ -240,17 +241,4 @@ export async function waitUntilReady(port: number, worker?: WorkerProcess): Prom
     },
     { timeoutMs: 60_000, description: `worker on :${port} ready` },
   );
-}
-
-/** A free TCP port. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
