@@ -102,7 +102,6 @@ export async function runKafkaWorker(
   try {
     worker = await startWhenAvailable(buildWorker, {
       logger,
-      isStopping: () => false,
       onAttempt: (next) => {
         attempt = next;
       },

@@ -35,16 +35,15 @@ export function isTransientStartError(error: unknown): boolean {
 }
 
 /**
- * Start a consumer, retrying transient failures with bounded exponential backoff until it runs or
- * `isStopping()` says to give up. Each retry gets a fresh consumer from `build` (a failed kafkajs consumer
+ * Start a consumer, retrying transient failures with bounded exponential backoff until it runs. Each retry gets a fresh consumer from `build` (a failed kafkajs consumer
  * is not restarted), and the failed one is stopped first. The worker stays not ready (/readyz) meanwhile.
  *
  * @example
- * worker = await startWhenAvailable(buildWorker, { logger, isStopping: () => stopping })
+ * worker = await startWhenAvailable(buildWorker, { logger })
  */
 export async function startWhenAvailable<Worker extends { start(): Promise<void>; stop(): Promise<void> }>(
   build: () => Worker,
-  context: { logger: WorkerLogger; isStopping: () => boolean; onAttempt?: (worker: Worker) => void },
+  context: { logger: WorkerLogger; onAttempt?: (worker: Worker) => void },
   options: StartRetryOptions = {},
 ): Promise<Worker> {
   const initialDelayMs = options.initialDelayMs ?? 1_000;
@@ -58,7 +57,7 @@ export async function startWhenAvailable<Worker extends { start(): Promise<void>
       return worker;
     } catch (error) {
       await worker.stop().catch(() => undefined);
-      if (!isTransientStartError(error) || context.isStopping()) throw error;
+      if (!isTransientStartError(error)) throw error;
       const delayMs = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
       context.logger.warn(
         { err: error, attempt, retryInMs: delayMs },

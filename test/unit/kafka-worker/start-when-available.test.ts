@@ -54,7 +54,7 @@ describe('startWhenAvailable', () => {
     // Act
     await startWhenAvailable(
       build,
-      { logger: silentLogger, isStopping: () => false },
+      { logger: silentLogger },
       { initialDelayMs: 100, sleep: async (ms) => void delays.push(ms) },
     );
 
@@ -70,7 +70,7 @@ describe('startWhenAvailable', () => {
   it('gives up at once on an error that retrying cannot fix', async () => {
     const { build } = fakeWorkers([kafkaError('KafkaJSSASLAuthenticationError', false)]);
     await expect(
-      startWhenAvailable(build, { logger: silentLogger, isStopping: () => false }, { sleep: async () => {} }),
+      startWhenAvailable(build, { logger: silentLogger }, { sleep: async () => {} }),
     ).rejects.toThrow('KafkaJSSASLAuthenticationError');
   });
 });
