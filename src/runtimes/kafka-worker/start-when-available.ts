@@ -1,11 +1,8 @@
+import { type BackoffOptions, createBackoff } from './backoff';
 import type { WorkerLogger } from './worker-logger';
 
-/** Bounds of {@link startWhenAvailable}'s retries. */
-export interface StartRetryOptions {
-  /** First wait between attempts. Default 1 s. */
-  readonly initialDelayMs?: number;
-  /** Longest wait between attempts. Default 30 s. */
-  readonly maxDelayMs?: number;
+/** Bounds of {@link startWhenAvailable}'s retries: the shared backoff (default 1 s doubling to 30 s, ±20%). */
+export interface StartRetryOptions extends BackoffOptions {
   /** Injected for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -35,8 +32,9 @@ export function isTransientStartError(error: unknown): boolean {
 }
 
 /**
- * Start a consumer, retrying transient failures with bounded exponential backoff until it runs. Each retry gets a fresh consumer from `build` (a failed kafkajs consumer
- * is not restarted), and the failed one is stopped first. The worker stays not ready (/readyz) meanwhile.
+ * Start a consumer, retrying transient failures with the shared bounded backoff until it runs. Each
+ * retry gets a fresh consumer from `build` (a failed kafkajs consumer is not restarted), and the failed
+ * one is stopped first. The worker stays not ready (/readyz) meanwhile.
  *
  * @example
  * worker = await startWhenAvailable(buildWorker, { logger })
@@ -46,10 +44,10 @@ export async function startWhenAvailable<Worker extends { start(): Promise<void>
   context: { logger: WorkerLogger; onAttempt?: (worker: Worker) => void },
   options: StartRetryOptions = {},
 ): Promise<Worker> {
-  const initialDelayMs = options.initialDelayMs ?? 1_000;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let attempt = 1; ; attempt++) {
+  const { sleep: injectedSleep, ...bounds } = options;
+  const backoff = createBackoff({ initialMs: 1_000, maxMs: 30_000, ...bounds });
+  const sleep = injectedSleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (;;) {
     const worker = build();
     context.onAttempt?.(worker);
     try {
@@ -58,9 +56,9 @@ export async function startWhenAvailable<Worker extends { start(): Promise<void>
     } catch (error) {
       await worker.stop().catch(() => undefined);
       if (!isTransientStartError(error)) throw error;
-      const delayMs = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+      const delayMs = backoff.next();
       context.logger.warn(
-        { err: error, attempt, retryInMs: delayMs },
+        { err: error, attempt: backoff.attempts, retryInMs: delayMs },
         'cannot start consuming yet (a topic that does not exist yet, or Kafka unreachable): retrying',
       );
       await sleep(delayMs);

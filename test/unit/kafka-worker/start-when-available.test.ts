@@ -55,7 +55,7 @@ describe('startWhenAvailable', () => {
     await startWhenAvailable(
       build,
       { logger: silentLogger },
-      { initialDelayMs: 100, sleep: async (ms) => void delays.push(ms) },
+      { initialMs: 100, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
     );
 
     // Assess
