@@ -7,6 +7,7 @@
  * databases and tears down what it started. `--json` prints a summary as the last line.
  */
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
@@ -36,13 +37,18 @@ const KEYSPACE_FILE = join(__dirname, 'keyspace.yaml');
 
 const say = (message: string) => console.log(`[demo] ${message}`);
 
-async function isListening(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1_000) });
-    return true;
-  } catch (error) {
-    return !String((error as Error & { cause?: Error }).cause?.message ?? '').includes('ECONNREFUSED');
-  }
+/** Whether something accepts TCP connections on the port (Kafka speaks no HTTP, so connect, don't fetch). */
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1_000 });
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 async function waitReady(name: string, url: string, child: DemoProcess, timeoutMs: number): Promise<void> {
