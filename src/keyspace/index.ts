@@ -2,6 +2,7 @@ export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
 export { generationKey, internalKey, RESERVED_KEY_SEGMENT, tagKey } from './internal-keys';
 export { type KeyTemplate, type PlaceholderNames, parseKeyTemplate, renderKeyTemplate } from './key-template';
+export { keyspaceColumns } from './keyspace-columns';
 export {
   bindingId,
   entryKey,

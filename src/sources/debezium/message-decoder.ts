@@ -1,6 +1,10 @@
 import type { ChangeEvent } from '../../core/change-event';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
-import { decodeDebeziumRecord } from './decode-debezium-record';
+import {
+  createDebeziumDecoder,
+  type DebeziumDecoderOptions,
+  decodeDebeziumRecord,
+} from './decode-debezium-record';
 
 /**
  * The port a Kafka runtime decodes through, so a format can be added without touching the runtime: JSON
@@ -26,3 +30,14 @@ export interface MessageDecoder {
  * jsonMessageDecoder.decode(record)
  */
 export const jsonMessageDecoder: MessageDecoder = { name: 'json', decode: decodeDebeziumRecord };
+
+/**
+ * The JSON decoder building only the image columns `columns` selects (see {@link createDebeziumDecoder}):
+ * what the Kafka worker uses, with the columns its keyspace reads.
+ *
+ * @example
+ * const decoder = createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) })
+ */
+export function createJsonMessageDecoder(options: DebeziumDecoderOptions): MessageDecoder {
+  return { name: 'json', decode: createDebeziumDecoder(options) };
+}

@@ -106,3 +106,22 @@ function quoteUnsafeIntegers(text: string): string {
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }
+
+/**
+ * Does a parsed row hold a number beyond 2^53 (which JSON.parse has already rounded)? Then the text is
+ * parsed again with {@link parseJson}.
+ *
+ * @example
+ * hasUnsafeInteger(JSON.parse('{"id":12345678901234567890}')) // true
+ */
+export function hasUnsafeInteger(row: unknown): boolean {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
+  const columns = row as Record<string, unknown>;
+  for (const name in columns) {
+    const value = columns[name];
+    if (typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,311 @@
+// Byte-level JSON scanning over UTF-8 bytes: find where values end and read only the few values a caller
+// wants, without building the rest (JSON.parse of a 1 KB Debezium message costs several microseconds and
+// turns every column into garbage). Nothing here throws: anything unexpected returns NOT_JSON, and callers
+// fall back to JSON.parse, which names the problem. Skipped values are checked for structure (brackets,
+// quotes, literal characters), not for escape sequences, number grammar or raw control characters in
+// long strings.
+import { parseJson } from './parse-json';
+
+// A module-local constant: tsc compiles uses of an exported one to `exports.NOT_JSON` loads, in the hottest loops.
+const INVALID = -1;
+/** Returned when the bytes are not the JSON this scanner understands. */
+export const NOT_JSON = INVALID;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const LOWER_T = 0x74;
+const LOWER_F = 0x66;
+const LOWER_N = 0x6e;
+/** Strings longer than this are searched natively (Buffer#indexOf); shorter ones by a loop, which is cheaper. */
+const SHORT_STRING = 24;
+
+const TRUE = [0x74, 0x72, 0x75, 0x65];
+const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
+const NULL = [0x6e, 0x75, 0x6c, 0x6c];
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const JSON_INTEGER = /^-?\d+$/;
+/** Integer literals this long may exceed 2^53 and are checked; shorter ones never do. */
+const SAFE_INTEGER_DIGITS = 15;
+
+/** Index of the first byte at or after `at` that is not JSON whitespace. */
+export function skipWhitespace(bytes: Buffer, at: number): number {
+  let index = at;
+  const length = bytes.length;
+  while (index < length) {
+    const code = bytes[index]!;
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) break;
+    index++;
+  }
+  return index;
+}
+
+/** Index just past the closing quote of the string opening at `at`, or INVALID. */
+export function stringEnd(bytes: Buffer, at: number): number {
+  let index = at + 1;
+  const length = bytes.length;
+  const shortEnd = Math.min(length, index + SHORT_STRING);
+  while (index < shortEnd) {
+    const code = bytes[index]!;
+    if (code === QUOTE) return index + 1;
+    if (code === BACKSLASH) index += 2;
+    else if (code < 0x20)
+      return INVALID; // a raw control character: JSON.parse would reject it
+    else index++;
+  }
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, index);
+    if (quote < 0) return INVALID;
+    // An odd run of backslashes right before the quote escapes it.
+    let back = quote - 1;
+    while (back > at && bytes[back] === BACKSLASH) back--;
+    if ((quote - 1 - back) % 2 === 0) return quote + 1;
+    index = quote + 1;
+  }
+}
+
+/** Index just past the value starting at `at` (no leading whitespace), or INVALID. */
+export function valueEnd(bytes: Buffer, at: number): number {
+  const code = bytes[at];
+  if (code === QUOTE) return stringEnd(bytes, at);
+  if (code === OPEN_BRACE || code === OPEN_BRACKET) return containerEnd(bytes, at);
+  if (code === LOWER_T) return wordEnd(bytes, at, TRUE);
+  if (code === LOWER_F) return wordEnd(bytes, at, FALSE);
+  if (code === LOWER_N) return wordEnd(bytes, at, NULL);
+  if (code === MINUS || (code !== undefined && code >= 0x30 && code <= 0x39)) return numberEnd(bytes, at);
+  return INVALID;
+}
+
+function containerEnd(bytes: Buffer, at: number): number {
+  let depth = 0;
+  let index = at;
+  const length = bytes.length;
+  while (index < length) {
+    const code = bytes[index]!;
+    if (code === QUOTE) {
+      index = stringEnd(bytes, index);
+      if (index === INVALID) return INVALID;
+      continue;
+    }
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return index + 1;
+    }
+    index++;
+  }
+  return INVALID;
+}
+
+function wordEnd(bytes: Buffer, at: number, word: readonly number[]): number {
+  for (let offset = 0; offset < word.length; offset++) {
+    if (bytes[at + offset] !== word[offset]) return INVALID;
+  }
+  return at + word.length;
+}
+
+function numberEnd(bytes: Buffer, at: number): number {
+  let index = at + 1;
+  const length = bytes.length;
+  while (index < length) {
+    const code = bytes[index]!;
+    // digits . + - e E
+    if (
+      (code >= 0x30 && code <= 0x39) ||
+      code === 0x2e ||
+      code === 0x2b ||
+      code === MINUS ||
+      (code | 0x20) === 0x65
+    ) {
+      index++;
+    } else break;
+  }
+  return index;
+}
+
+/** Numbers {@link scanMembers} records per member. */
+export const MEMBER_SPAN = 5;
+
+/** Where an object's members are, reused from message to message (clearing keeps the storage). */
+export class MemberSpans {
+  /** {@link MEMBER_SPAN} numbers per member, see {@link scanMembers}; only the first `length` are current. */
+  readonly values: number[] = [];
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  add(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, escaped: number): void {
+    const { values } = this;
+    const at = this.length;
+    values[at] = keyStart;
+    values[at + 1] = keyEnd;
+    values[at + 2] = valueStart;
+    values[at + 3] = valueEnd;
+    values[at + 4] = escaped;
+    this.length = at + MEMBER_SPAN;
+  }
+}
+
+/**
+ * Scan the object starting at `at` (no leading whitespace), adding {@link MEMBER_SPAN} numbers per
+ * member to `spans`: the key's span including its quotes, the value's span, and 1 when the key holds an
+ * escape sequence (else 0). Returns the index just past the object, or NOT_JSON. Members are recorded,
+ * not visited, so the caller can decide what to read once the whole message is scanned.
+ */
+export function scanMembers(bytes: Buffer, at: number, spans: MemberSpans): number {
+  if (bytes[at] !== OPEN_BRACE) return INVALID;
+  let index = skipWhitespace(bytes, at + 1);
+  if (bytes[index] === CLOSE_BRACE) return index + 1;
+  for (;;) {
+    if (bytes[index] !== QUOTE) return INVALID;
+    const keyStart = index;
+    // Keys are short: one loop finds the end and notices escapes.
+    let escaped = 0;
+    index++;
+    for (;;) {
+      const code = bytes[index];
+      if (code === QUOTE) break;
+      if (code === undefined || code < 0x20) return INVALID;
+      if (code === BACKSLASH) {
+        escaped = 1;
+        index += 2;
+      } else index++;
+    }
+    const keyEnd = index + 1;
+    index = bytes[keyEnd] === COLON ? keyEnd : skipWhitespace(bytes, keyEnd);
+    if (bytes[index] !== COLON) return INVALID;
+    const valueStart = skipWhitespace(bytes, index + 1);
+    const end = valueEnd(bytes, valueStart);
+    if (end === INVALID) return INVALID;
+    spans.add(keyStart, keyEnd, valueStart, end, escaped);
+    index = skipWhitespace(bytes, end);
+    const next = bytes[index];
+    if (next === CLOSE_BRACE) return index + 1;
+    if (next !== COMMA) return INVALID;
+    index = skipWhitespace(bytes, index + 1);
+  }
+}
+
+/**
+ * Is the key whose quoted span is `[start, end)` exactly `name` (UTF-8 bytes)? A key written with an
+ * escape sequence never matches; see {@link readKey}.
+ */
+export function keyEquals(bytes: Buffer, start: number, end: number, name: Uint8Array): boolean {
+  if (end - start - 2 !== name.length) return false;
+  for (let offset = 0; offset < name.length; offset++) {
+    if (bytes[start + 1 + offset] !== name[offset]) return false;
+  }
+  return true;
+}
+
+/** Does the quoted span `[start, end)` hold an escape sequence? */
+export function hasEscape(bytes: Buffer, start: number, end: number): boolean {
+  for (let index = start + 1; index < end - 1; index++) if (bytes[index] === BACKSLASH) return true;
+  return false;
+}
+
+/** The text of the key whose quoted span is `[start, end)`, escapes decoded. */
+export function readKey(bytes: Buffer, start: number, end: number): string {
+  return hasEscape(bytes, start, end)
+    ? (JSON.parse(bytes.toString('utf8', start, end)) as string)
+    : bytes.toString('utf8', start + 1, end - 1);
+}
+
+/** Returned by {@link readValue} for a value JSON.parse would reject. */
+export const INVALID_VALUE: unique symbol = Symbol('invalid JSON value');
+
+/**
+ * The value spanning `[start, end)`, as JSON.parse would give it, except that an integer beyond 2^53 is
+ * kept exact as its decimal string (see parse-json.ts). INVALID_VALUE when the bytes are not valid JSON.
+ * With `strings`, short strings come from that cache (for values that repeat, like table names).
+ */
+export function readValue(bytes: Buffer, start: number, end: number, strings?: StringCache): unknown {
+  const code = bytes[start];
+  if (code === QUOTE) {
+    if (hasEscape(bytes, start, end)) return parseOrInvalid(bytes.toString('utf8', start, end));
+    return strings ? strings.read(bytes, start + 1, end - 1) : bytes.toString('utf8', start + 1, end - 1);
+  }
+  if (code === MINUS || (code !== undefined && code >= 0x30 && code <= 0x39)) {
+    const integer = smallInteger(bytes, start, end);
+    if (integer !== undefined) return integer;
+  }
+  if (code === LOWER_T) return true;
+  if (code === LOWER_F) return false;
+  if (code === LOWER_N) return null;
+  if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+    try {
+      return parseJson(bytes.toString('utf8', start, end));
+    } catch {
+      return INVALID_VALUE;
+    }
+  }
+  const text = bytes.toString('latin1', start, end);
+  if (!JSON_NUMBER.test(text)) return INVALID_VALUE;
+  const number = Number(text);
+  if (text.length > SAFE_INTEGER_DIGITS && !Number.isSafeInteger(number) && JSON_INTEGER.test(text)) {
+    return text;
+  }
+  return number;
+}
+
+/** A plain integer literal of at most 15 digits, read without making a string; else undefined. */
+function smallInteger(bytes: Buffer, start: number, end: number): number | undefined {
+  const negative = bytes[start] === MINUS;
+  const first = negative ? start + 1 : start;
+  const digits = end - first;
+  if (digits < 1 || digits > SAFE_INTEGER_DIGITS || (digits > 1 && bytes[first] === 0x30)) return undefined;
+  let value = 0;
+  for (let index = first; index < end; index++) {
+    const digit = bytes[index]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * Strings read from bytes, remembered by content: making a short string from a Buffer costs more than
+ * hashing its bytes, and a source block repeats the same few names in every message. Bounded: it
+ * starts over when full.
+ */
+export class StringCache {
+  static readonly MAX_ENTRIES = 1024;
+  static readonly MAX_LENGTH = 64;
+  readonly #entries = new Map<number, { readonly bytes: Buffer; readonly text: string }>();
+
+  /** The UTF-8 text of `bytes[start, end)` (no quotes, no escapes). */
+  read(bytes: Buffer, start: number, end: number): string {
+    if (end - start > StringCache.MAX_LENGTH) return bytes.toString('utf8', start, end);
+    let hash = 0x811c9dc5; // FNV-1a
+    for (let index = start; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, 0x01000193);
+    const hit = this.#entries.get(hash);
+    if (hit && sameBytes(hit.bytes, bytes, start, end)) return hit.text;
+    const text = bytes.toString('utf8', start, end);
+    if (this.#entries.size >= StringCache.MAX_ENTRIES) this.#entries.clear();
+    this.#entries.set(hash, { bytes: Buffer.from(bytes.subarray(start, end)), text });
+    return text;
+  }
+}
+
+function sameBytes(known: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let offset = 0; offset < known.length; offset++)
+    if (known[offset] !== bytes[start + offset]) return false;
+  return true;
+}
+
+function parseOrInvalid(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return INVALID_VALUE;
+  }
+}
