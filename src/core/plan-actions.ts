@@ -1,6 +1,5 @@
 import { CdcCacheError } from '../errors';
 import {
-  bindingId,
   type EntitySpec,
   encodeKeyValue,
   generationKey,
@@ -51,15 +50,12 @@ interface CompiledBinding {
 }
 
 const NONE: readonly string[] = Object.freeze([]);
-const compiledByKeyspace = new WeakMap<
-  Keyspace,
-  Map<string, ReadonlyMap<string, readonly CompiledBinding[]>>
->();
+/** Compiled bindings by source kind, then by table name (no per-event string to build and hash). */
+type BindingIndex = Readonly<Record<SourceSpec['kind'], ReadonlyMap<string, readonly CompiledBinding[]>>>;
 
-function compiledBindings(
-  keyspace: Keyspace,
-  prefix: string,
-): ReadonlyMap<string, readonly CompiledBinding[]> {
+const compiledByKeyspace = new WeakMap<Keyspace, Map<string, BindingIndex>>();
+
+function compiledBindings(keyspace: Keyspace, prefix: string): BindingIndex {
   let byPrefix = compiledByKeyspace.get(keyspace);
   if (!byPrefix) {
     byPrefix = new Map();
@@ -67,18 +63,21 @@ function compiledBindings(
   }
   let index = byPrefix.get(prefix);
   if (!index) {
-    const built = new Map<string, CompiledBinding[]>();
+    const built = {
+      table: new Map<string, CompiledBinding[]>(),
+      dynamodb: new Map<string, CompiledBinding[]>(),
+    };
     for (const entity of keyspace.entities.values()) {
       for (const source of entity.sources) {
-        const id = bindingId(source.kind, source.table);
-        const list = built.get(id) ?? [];
+        const tables = built[source.kind];
+        const list = tables.get(source.table) ?? [];
         list.push({
           entity,
           key: compileRenderer(entity.template, source, entity.name, prefix),
           tags: entity.tags.map((template) => compileRenderer(template, source, entity.name, '')),
           generationKey: generationKey(prefix, entity.name),
         });
-        built.set(id, list);
+        tables.set(source.table, list);
       }
     }
     index = built;
@@ -106,7 +105,7 @@ export function planActions(events: readonly ChangeEvent[], options: PlanOptions
   const plans: EventPlan[] = new Array(events.length);
   for (let at = 0; at < events.length; at++) {
     const event = events[at]!;
-    const bindings = index.get(bindingId(event.source === 'dynamodb' ? 'dynamodb' : 'table', event.table));
+    const bindings = (event.source === 'dynamodb' ? index.dynamodb : index.table).get(event.table);
     if (!bindings) {
       plans[at] = { status: 'skipped', reason: `table '${event.table}' is not in the keyspace` };
       continue;

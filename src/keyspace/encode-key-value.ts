@@ -22,6 +22,10 @@ export const KEY_SEPARATORS = [':', '/', '#', '|'] as const;
 export type KeyValue = string | number | bigint | boolean | Date;
 
 const MUST_ESCAPE = /[%{}:/#|\s\p{Cc}\p{Cs}]/gu;
+/** 1 for each printable ASCII character the rule keeps as it is. */
+const KEPT_ASCII = new Uint8Array(128).map((_zero, code) =>
+  code > 0x20 && code < 0x7f && !'%{}:/#|'.includes(String.fromCharCode(code)) ? 1 : 0,
+);
 
 function hexByte(byte: number): string {
   return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -63,5 +67,14 @@ export function keyValueText(value: unknown): string | undefined {
  */
 export function encodeKeyValue(value: unknown): string | undefined {
   const text = keyValueText(value);
-  return text === undefined ? undefined : text.replace(MUST_ESCAPE, percentEncode);
+  if (text === undefined) return undefined;
+  // Most values (ids, emails, slugs) are plain ASCII with nothing to encode: a loop beats the regex.
+  return isKeptAscii(text) ? text : text.replace(MUST_ESCAPE, percentEncode);
+}
+
+function isKeptAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    if (KEPT_ASCII[text.charCodeAt(index)] !== 1) return false;
+  }
+  return true;
 }
