@@ -2,8 +2,9 @@ import { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
-import { loadKeyspace } from '../../keyspace';
+import { keyspaceColumns, loadKeyspace } from '../../keyspace';
 import { createInstrumentation, createMetricsRegistry } from '../../observability';
+import { createJsonMessageDecoder } from '../../sources/debezium';
 import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
@@ -84,6 +85,8 @@ export async function runKafkaWorker(
       }),
       producer: createKafkajsProducer({ kafka }),
       engine,
+      // Only the columns the keyspace reads are decoded.
+      decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
       deadLetterTopic: config.deadLetterTopic,
       maxMessagesPerChunk: config.maxMessagesPerChunk,
       backoff: { maxMs: config.retryMaxMs },
