@@ -4,23 +4,26 @@
  * DEL per event) in the same run. The last line of output is JSON.
  *
  * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
- * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500).
+ * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
+ * once, default 2; the sequential figure is always reported too).
  */
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
+import type { ChangeEvent } from '../src/core/change-event';
 import { coalesceActions } from '../src/core/coalesce-actions';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
 import { planActions } from '../src/core/plan-actions';
 import type { InvalidationEngine } from '../src/core/ports';
-import { defineKeyspace } from '../src/keyspace';
+import { defineKeyspace, keyspaceColumns } from '../src/keyspace';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
-import { decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
+import { createDebeziumDecoder, decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] || 'redis://127.0.0.1:6379';
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
 const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 20_000);
 const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 50_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
+const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 2);
 const TOPIC = 'dbserver1.public.users';
 const PREFIX = `bench-core-${process.pid}:`;
 
@@ -41,6 +44,11 @@ const refreshKeyspace = defineKeyspace({
     sources: [{ table: 'public.users' }],
   },
 });
+
+// The engine decodes as the Kafka worker does: only the columns the keyspace reads. The naive loop
+// decodes whole messages (JSON.parse), as a hand-written consumer would.
+const decodeForKeyspace = createDebeziumDecoder({ columns: keyspaceColumns(keyspace) });
+const decodeForRefresh = createDebeziumDecoder({ columns: keyspaceColumns(refreshKeyspace) });
 
 const BIO = 'x'.repeat(300);
 
@@ -79,14 +87,31 @@ function message(id: number, lsn: number): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+/** Records whose values are slices of one buffer, as a Kafka client hands out a fetched batch. */
 function records(count: number, firstId: number): DebeziumRecord[] {
-  return Array.from({ length: count }, (_unused, index) => ({
-    topic: TOPIC,
-    partition: 0,
-    offset: String(index),
-    key: null,
-    value: message(firstId + index, 1_000_000 + firstId + index),
-  }));
+  const values = Array.from({ length: count }, (_unused, index) =>
+    message(firstId + index, 1_000_000 + firstId + index),
+  );
+  const fetched = Buffer.concat(values);
+  let at = 0;
+  return values.map((value, index) => {
+    const record = {
+      topic: TOPIC,
+      partition: 0,
+      offset: String(index),
+      key: null,
+      value: fetched.subarray(at, at + value.length),
+    };
+    at += value.length;
+    return record;
+  });
+}
+
+/** Every batch of a run, built before it starts so building messages does not load the measured window. */
+function batches(count: number, firstId: number): DebeziumRecord[][] {
+  const all: DebeziumRecord[][] = [];
+  for (let at = 0; at < count; at += BATCH) all.push(records(Math.min(BATCH, count - at), firstId + at));
+  return all;
 }
 
 async function prefill(redis: Redis, firstId: number, count: number): Promise<void> {
@@ -115,38 +140,45 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Decode, plan and apply `count` events in batches, each awaited before the next. A batch's messages are
- * built just before it, outside the timed window, as a consumer holds one fetched batch at a time.
+ * Decode, plan and apply `count` events in batches of BATCH, with `inFlight` batches under way at once (1:
+ * each awaited before the next; more: the next batch decodes while Redis applies the previous one, as the
+ * Kafka worker drives the engine from several partitions). All messages are built before the run; each
+ * batch's values are slices of one buffer, as a Kafka client fetches them. `seconds` is wall time.
  */
 async function runEngine(
   engine: InvalidationEngine,
+  decode: (record: DebeziumRecord) => ChangeEvent[],
   count: number,
   firstId: number,
+  inFlight: number,
 ): Promise<{ seconds: number; batchMs: number[]; actions: number; bytes: number }> {
+  const input = batches(count, firstId);
+  let bytes = 0;
+  for (const batch of input) for (const record of batch) bytes += record.value?.length ?? 0;
   const batchMs: number[] = [];
   let actions = 0;
-  let bytes = 0;
-  for (let at = 0; at < count; at += BATCH) {
-    const input = records(Math.min(BATCH, count - at), firstId + at);
-    for (const record of input) bytes += record.value?.length ?? 0;
-    const batchStarted = performance.now();
-    const events = input.flatMap(decodeDebeziumRecord);
-    const outcomes = await engine.apply(events);
-    batchMs.push(performance.now() - batchStarted);
-    for (const outcome of outcomes) {
-      if (outcome.status !== 'applied') throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
-      actions += outcome.actions;
+  let next = 0;
+  const lane = async () => {
+    while (next < input.length) {
+      const batch = input[next++]!;
+      const batchStarted = performance.now();
+      const outcomes = await engine.apply(batch.flatMap(decode));
+      batchMs.push(performance.now() - batchStarted);
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'applied') throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
+        actions += outcome.actions;
+      }
     }
-  }
-  const seconds = batchMs.reduce((sum, ms) => sum + ms, 0) / 1000;
-  return { seconds, batchMs, actions, bytes };
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { seconds: (performance.now() - started) / 1000, batchMs, actions, bytes };
 }
 
 /** The naive loop on the same kind of messages: decode, then one awaited DEL per event. */
 async function runNaive(redis: Redis, count: number, firstId: number): Promise<number> {
   let ms = 0;
-  for (let at = 0; at < count; at += BATCH) {
-    const input = records(Math.min(BATCH, count - at), firstId + at);
+  for (const input of batches(count, firstId)) {
     const started = performance.now();
     for (const record of input) {
       for (const event of decodeDebeziumRecord(record)) {
@@ -164,19 +196,31 @@ async function runNaive(redis: Redis, count: number, firstId: number): Promise<n
   return ms / 1000;
 }
 
-/** CPU cost per event of decoding and of planning + coalescing (best of 5 runs, no Redis). */
-function cpuCosts(input: readonly DebeziumRecord[]): { decodeUs: number; planUs: number } {
+/** CPU cost per event of decoding (projected and whole) and of planning + coalescing (best of 5 runs, no Redis). */
+function cpuCosts(input: readonly DebeziumRecord[]): {
+  decodeUs: number;
+  fullDecodeUs: number;
+  planUs: number;
+} {
   let decodeMs = Number.POSITIVE_INFINITY;
+  let fullDecodeMs = Number.POSITIVE_INFINITY;
   let planMs = Number.POSITIVE_INFINITY;
   for (let run = 0; run < 5; run++) {
     let started = performance.now();
-    const events = input.flatMap(decodeDebeziumRecord);
+    input.flatMap(decodeDebeziumRecord);
+    fullDecodeMs = Math.min(fullDecodeMs, performance.now() - started);
+    started = performance.now();
+    const events = input.flatMap(decodeForKeyspace);
     decodeMs = Math.min(decodeMs, performance.now() - started);
     started = performance.now();
     coalesceActions(planActions(events, { keyspace, prefix: PREFIX }));
     planMs = Math.min(planMs, performance.now() - started);
   }
-  return { decodeUs: (decodeMs * 1000) / input.length, planUs: (planMs * 1000) / input.length };
+  return {
+    decodeUs: (decodeMs * 1000) / input.length,
+    fullDecodeUs: (fullDecodeMs * 1000) / input.length,
+    planUs: (planMs * 1000) / input.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -185,28 +229,31 @@ async function main(): Promise<void> {
   try {
     // Warm up both paths (JIT, script load) on rows outside the measured ranges.
     for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);
-    await runEngine(engine, 2000, 20_000_000);
+    await runEngine(engine, decodeForKeyspace, 2000, 20_000_000, IN_FLIGHT);
 
     const cpu = cpuCosts(records(20_000, 40_000_000));
 
-    // Engine: decode + plan + coalesce + one pipeline per batch of 500, each batch awaited before the next.
+    // Engine: decode + plan + coalesce + one pipeline per batch of 500, IN_FLIGHT batches at once.
     await prefill(redis, 1, EVENTS);
-    const main = await runEngine(engine, EVENTS, 1);
+    const main = await runEngine(engine, decodeForKeyspace, EVENTS, 1, IN_FLIGHT);
     const bytes = main.bytes;
     const batchMs = main.batchMs;
     const actions = main.actions;
     const engineSeconds = main.seconds;
+    // The same, each batch awaited before the next.
+    await prefill(redis, 70_000_000, EVENTS);
+    const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, 70_000_000, 1);
 
     const refreshEngine = createInvalidationEngine({ keyspace: refreshKeyspace, redis, prefix: PREFIX });
     await prefill(redis, 30_000_000, REFRESH_EVENTS);
-    const refresh = await runEngine(refreshEngine, REFRESH_EVENTS, 30_000_000);
+    const refresh = await runEngine(refreshEngine, decodeForRefresh, REFRESH_EVENTS, 30_000_000, IN_FLIGHT);
 
     // Naive: decode, then one awaited DEL per event (the keys of both images).
     await prefill(redis, 50_000_000, NAIVE_EVENTS);
     const naiveSeconds = await runNaive(redis, NAIVE_EVENTS, 50_000_000);
 
     // The Redis side alone, on events decoded beforehand: plan + apply vs one awaited DEL per event.
-    const decoded = records(EVENTS, 60_000_000).flatMap(decodeDebeziumRecord);
+    const decoded = records(EVENTS, 60_000_000).flatMap(decodeForKeyspace);
     await prefill(redis, 60_000_000, EVENTS);
     let applyStarted = performance.now();
     for (let at = 0; at < decoded.length; at += BATCH) await engine.apply(decoded.slice(at, at + BATCH));
@@ -234,6 +281,9 @@ async function main(): Promise<void> {
         events_per_s: eventsPerS,
         naive_events_per_s: naivePerS,
         ratio_vs_naive: Number((eventsPerS / naivePerS).toFixed(1)),
+        in_flight_batches: IN_FLIGHT,
+        sequential_events_per_s: Math.round(EVENTS / sequential.seconds),
+        sequential_ratio_vs_naive: Number((EVENTS / sequential.seconds / naivePerS).toFixed(1)),
         apply_events_per_s: Math.round(EVENTS / applySeconds),
         naive_apply_events_per_s: Math.round(NAIVE_EVENTS / naiveApplySeconds),
         refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
@@ -243,6 +293,7 @@ async function main(): Promise<void> {
         avg_event_bytes: Math.round(bytes / EVENTS),
         actions_per_event: Number((actions / EVENTS).toFixed(2)),
         decode_us_per_event: Number(cpu.decodeUs.toFixed(2)),
+        full_decode_us_per_event: Number(cpu.fullDecodeUs.toFixed(2)),
         plan_us_per_event: Number(cpu.planUs.toFixed(2)),
         batch_ms_p50: Number(percentile(sorted, 50).toFixed(2)),
         batch_ms_p99: Number(percentile(sorted, 99).toFixed(2)),

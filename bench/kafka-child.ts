@@ -4,8 +4,9 @@
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
-import { keyspaceFromData } from '../src/keyspace';
+import { keyspaceColumns, keyspaceFromData } from '../src/keyspace';
 import { createKafkaWorker } from '../src/runtimes/kafka-worker/create-kafka-worker';
+import { createJsonMessageDecoder } from '../src/sources/debezium';
 import { createKafkajsConsumer, createKafkajsProducer } from '../src/sources/kafka';
 
 interface Task {
@@ -66,6 +67,8 @@ async function runWorker(): Promise<() => Promise<void>> {
     }),
     producer: createKafkajsProducer({ kafka }),
     engine,
+    // As `cdc-cache worker kafka` builds it: only the columns the keyspace reads.
+    decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
     deadLetterTopic: `${task.topic}.dlq`,
     onChunkApplied: ({ receivedAt, messages }) => {
       const latency = performance.now() - receivedAt;

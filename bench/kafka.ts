@@ -131,7 +131,7 @@ function consume(
       : [];
   const child = spawn(
     process.execPath,
-    [...profile, ...NODE_FLAGS, '--import', 'tsx', join(__dirname, 'kafka-child.ts'), JSON.stringify(task)],
+    [...profile, ...NODE_FLAGS, join(__dirname, 'kafka-child.js'), JSON.stringify(task)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
