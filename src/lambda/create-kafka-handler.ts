@@ -2,7 +2,8 @@ import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { ChangeEvent } from '../core/change-event';
 import type { InvalidationEngine } from '../core/ports';
 import { CdcCacheError } from '../errors';
-import { type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
+import { type Keyspace, keyspaceColumns } from '../keyspace';
+import { createDebeziumDecoder, type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
 import { memoize } from './create-stream-handler';
 import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
@@ -20,6 +21,11 @@ export type KafkaDeadLetterSink = (letters: readonly KafkaDeadLetter[]) => Promi
 export interface KafkaHandlerOptions {
   /** The engine, or a function resolving it once (retried after a failure). */
   engine: InvalidationEngine | (() => Promise<InvalidationEngine>);
+  /**
+   * The engine's keyspace (or a function resolving it once): messages are then decoded for the columns it
+   * reads only, as `cdc-cache worker kafka` does. Default: whole images.
+   */
+  keyspace?: Keyspace | (() => Promise<Keyspace>);
   /** Poison records go here. Default: one error log line per record, with its topic, partition, offset, key and value. */
   deadLetter?: KafkaDeadLetterSink;
   /** Structured logger (pino-compatible). Default: silent. */
@@ -56,17 +62,22 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
   const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'kafka' } });
   const deadLetter = options.deadLetter ?? logDeadLetters(logger);
   const resolve = memoize(options.engine);
+  const keyspace = options.keyspace;
+  const resolveDecoder = keyspace
+    ? memoize(async () => createDebeziumDecoder({ columns: keyspaceColumns(await memoize(keyspace)()) }))
+    : async () => decodeDebeziumRecord;
 
   return async (event) => {
     const started = performance.now();
     const engine = await resolve();
+    const decode = await resolveDecoder();
     const records = Object.values(event?.records ?? {}).flat();
     const events: ChangeEvent[] = [];
     const eventRecord: number[] = [];
     const failures = new Map<number, CdcCacheError>();
     records.forEach((record, index) => {
       try {
-        for (const change of decodeDebeziumRecord(toDebeziumRecord(record))) {
+        for (const change of decode(toDebeziumRecord(record))) {
           events.push(change);
           eventRecord.push(index);
         }

@@ -120,6 +120,7 @@ export async function kafkaHandler(event: MSKEvent): Promise<void> {
     }
     kafkaEventHandler = createKafkaHandler({
       engine: async () => (await sharedEnvironment()).engine,
+      keyspace: async () => (await sharedEnvironment()).keyspace,
       logger: log,
       ...(deadLetter ? { deadLetter } : {}),
     });

@@ -1,5 +1,6 @@
 import type { MSKRecord } from 'aws-lambda';
 import { CdcCacheError } from '../../../src/errors';
+import { keyspaceFromData } from '../../../src/keyspace';
 import {
   createEmfMetrics,
   createKafkaHandler,
@@ -71,6 +72,23 @@ describe('createKafkaHandler', () => {
     expect(calls[0]!.map((change) => [change.table, change.op, change.after])).toEqual([
       ['public.users', 'update', { id: 1, email: 'new1@example.com' }],
       ['public.users', 'update', { id: 2, email: 'new2@example.com' }],
+    ]);
+  });
+
+  it('with the keyspace, decodes only the columns it reads, as the Kafka worker does', async () => {
+    // Prepare
+    const { engine, calls } = fakeEngine();
+    const keyspace = keyspaceFromData({
+      entities: { user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] } },
+    });
+    const handler = createKafkaHandler({ engine, keyspace: async () => keyspace });
+
+    // Act
+    await handler(event([mskRecord(debeziumUpdate(1))]));
+
+    // Assess
+    expect(calls[0]!.map((change) => [change.before, change.after, change.version])).toEqual([
+      [{ id: 1 }, { id: 1 }, '00000000000000001001'],
     ]);
   });
 
