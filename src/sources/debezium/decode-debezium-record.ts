@@ -10,6 +10,7 @@ import {
   type RowProjection,
   type ScannedEnvelope,
   scanDebeziumEnvelope,
+  scanRecordKey,
 } from './scan-debezium-envelope';
 
 const OPS: Readonly<Record<string, ChangeOp | null>> = {
@@ -95,12 +96,13 @@ export function createDebeziumDecoder(
     return projection;
   };
   const scan = (bytes: Buffer) => scanDebeziumEnvelope(bytes, projectionFor);
-  return (record) => decodeRecord(record, scan);
+  return (record) => decodeRecord(record, scan, scanRecordKey);
 }
 
 function decodeRecord(
   record: DebeziumRecord,
   scan: ((bytes: Buffer) => ScannedEnvelope | undefined) | undefined,
+  scanKey?: (bytes: Buffer) => Row | undefined,
 ): ChangeEvent<DebeziumPosition>[] {
   if (record.value === null || record.value.length === 0) return [];
   if (record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return [];
@@ -111,7 +113,10 @@ function decodeRecord(
   };
   const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
   const value = scan?.(record.value) ?? parseBytes(record.value, 'value', where);
-  const key = record.key === null || record.key.length === 0 ? null : parseBytes(record.key, 'key', where);
+  const key =
+    record.key === null || record.key.length === 0
+      ? null
+      : (scanKey?.(record.key) ?? parseBytes(record.key, 'key', where));
   try {
     return decodeMessage(value, { topic: record.topic, key, headers: record.headers }, position);
   } catch (error) {

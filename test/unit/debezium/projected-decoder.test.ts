@@ -81,6 +81,12 @@ const envelope = fc.record({
   after: fc.option(row, { nil: null }),
   indent: fc.constantFrom(0, 0, 2),
   lsn: fc.nat(),
+  key: fc.oneof(
+    row,
+    fc.constant(null),
+    fc.integer(),
+    row.map((payload) => ({ schema: { type: 'struct', fields: [], optional: false }, payload })),
+  ),
 });
 
 function message(input: typeof envelope extends fc.Arbitrary<infer T> ? T : never): string {
@@ -93,7 +99,8 @@ describe('createDebeziumDecoder (projected images)', () => {
   it('gives the full decoder’s events, cut to the selected columns, for any envelope', () => {
     fc.assert(
       fc.property(envelope, selection, (input, columns) => {
-        expectSameAsFull(debeziumRecord(message(input)), columns);
+        const key = input.key === null ? null : Buffer.from(toJson(input.key, input.indent));
+        expectSameAsFull(debeziumRecord(message(input), null, { key }), columns);
       }),
       { numRuns: 500 },
     );
