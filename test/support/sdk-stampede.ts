@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 
+/** Compiled to JavaScript (the benchmarks run tsc output), the child is a .js file beside this one. */
+const COMPILED = __filename.endsWith('.js');
+
 /** What one stampede child is told to do. */
 export interface StampedeChildConfig {
   readonly mode: 'cdc-cache' | 'naive';
@@ -54,7 +57,10 @@ export async function runStampede(options: {
     loaderDelayMs: options.loaderDelayMs ?? 100,
   };
   const children = Array.from({ length: options.processes }, () =>
-    fork(join(__dirname, 'sdk-stampede-child.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+    fork(join(__dirname, `sdk-stampede-child${COMPILED ? '.js' : '.ts'}`), [], {
+      execArgv: COMPILED ? [] : ['--import', 'tsx'],
+      stdio: 'inherit',
+    }),
   );
   try {
     const ready = children.map(
