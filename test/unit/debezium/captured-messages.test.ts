@@ -1,7 +1,8 @@
 // Messages captured from the real stack (Debezium 3.1, JSON converter) by
 // test/integration/kafka-worker/capture-debezium-fixtures.ts.
+import type { ChangeEvent } from '../../../src/core/change-event';
 import type { DebeziumRecord } from '../../../src/sources/debezium';
-import { decodeDebeziumRecord } from '../../../src/sources/debezium';
+import { createDebeziumDecoder, decodeDebeziumRecord } from '../../../src/sources/debezium';
 import mariadbEnvelope from './fixtures/mariadb-envelope-schemas.json';
 import mariadbSchemaChange from './fixtures/mariadb-schema-change.json';
 import postgresEnvelope from './fixtures/postgres-envelope-schemas.json';
@@ -109,5 +110,39 @@ describe('captured MariaDB envelopes (schemas enabled)', () => {
 
   it('ignores the schema change topic', () => {
     expect(decodeAll(mariadbSchemaChange).flat()).toEqual([]);
+  });
+});
+
+describe('the projected decoder on captured messages', () => {
+  const all = [postgresEnvelope, mariadbEnvelope, postgresFlattened, postgresHeartbeat, postgresTransaction];
+  const decode = createDebeziumDecoder({ columns: () => ['id', 'email'] });
+  const cut = (events: ChangeEvent[]) =>
+    events.map((event) => ({
+      ...event,
+      before: event.before && pick(event.before),
+      after: event.after && pick(event.after),
+    }));
+  const pick = (row: Readonly<Record<string, unknown>>) =>
+    Object.fromEntries(Object.entries(row).filter(([name]) => name === 'id' || name === 'email'));
+
+  it('gives the full decoder’s events for every captured message (forms it does not read fall back)', () => {
+    for (const record of all.flatMap((fixtures) => records(fixtures as Fixture[]))) {
+      const projected = decode(record);
+      expect([decodeDebeziumRecord(record), cut(decodeDebeziumRecord(record))]).toContainEqual(projected);
+    }
+  });
+
+  it('reads the schemaless form of the captured envelopes itself, with the same events cut to its columns', () => {
+    const schemaless = [...postgresEnvelope, ...mariadbEnvelope].map((fixture) => ({
+      ...fixture,
+      key: fixture.key === null ? null : JSON.stringify(JSON.parse(fixture.key).payload),
+      value: fixture.value === null ? null : JSON.stringify(JSON.parse(fixture.value).payload),
+    }));
+    const decoded = records(schemaless as Fixture[]).map((record) => [
+      decode(record),
+      decodeDebeziumRecord(record),
+    ]);
+    expect(decoded.filter(([projected]) => projected!.length > 0).length).toBeGreaterThan(4);
+    for (const [projected, full] of decoded) expect(projected).toEqual(cut(full!));
   });
 });
