@@ -13,6 +13,7 @@ import {
   type StreamReader,
   type StreamShard,
 } from '../../sources/dynamodb';
+import { delayForAttempt } from '../shared/backoff';
 import type { DynamoDbWorkerMetrics } from './dynamodb-worker-metrics';
 import { SHARD_END, type ShardStore } from './shard-store';
 
@@ -134,7 +135,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
       signal.addEventListener('abort', done, { once: true });
     });
   const backoffMs = (attempt: number) =>
-    Math.min(settings.retryMaxMs, 200 * 2 ** Math.min(attempt, 16)) * (0.8 + Math.random() * 0.4);
+    delayForAttempt(attempt, { initialMs: Math.min(200, settings.retryMaxMs), maxMs: settings.retryMaxMs });
 
   /** Run `action` until it succeeds, backing off on retriable errors; throws Stopped once the shard stops. */
   const untilDone = async <T>(signal: AbortSignal, reason: string, action: () => Promise<T>): Promise<T> => {

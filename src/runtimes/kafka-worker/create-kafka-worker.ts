@@ -1,7 +1,7 @@
 import type { InvalidationEngine } from '../../core/ports';
 import { jsonMessageDecoder, type MessageDecoder } from '../../sources/debezium';
 import type { KafkaConsumerPort, KafkaProducerPort, TopicPartition } from '../../sources/kafka';
-import { type BackoffOptions, createBackoff } from './backoff';
+import { type BackoffOptions, createBackoff } from '../shared/backoff';
 import { type BatchHandlerOptions, createBatchHandler } from './create-batch-handler';
 import type { WorkerLogger } from './worker-logger';
 import type { WorkerMetrics } from './worker-metrics';

@@ -1,4 +1,4 @@
-import { type BackoffOptions, createBackoff } from './backoff';
+import { type BackoffOptions, createBackoff } from '../shared/backoff';
 import type { WorkerLogger } from './worker-logger';
 
 /** Bounds of {@link startWhenAvailable}'s retries: the shared backoff (default 1 s doubling to 30 s, ±20%). */

@@ -1,4 +1,4 @@
-import { createBackoff } from '../../../src/runtimes/kafka-worker/backoff';
+import { createBackoff, delayForAttempt } from '../../../src/runtimes/shared/backoff';
 
 describe('createBackoff', () => {
   it('doubles from the first delay up to the bound, and starts over after reset', () => {
@@ -21,5 +21,20 @@ describe('createBackoff', () => {
   it('rejects a bad option, naming it', () => {
     expect(() => createBackoff({ initialMs: 0 })).toThrow(/initialMs/);
     expect(() => createBackoff({ jitter: 1 })).toThrow(/jitter/);
+  });
+});
+
+describe('delayForAttempt', () => {
+  it('doubles from the first delay per attempt up to the bound, with the same jitter as createBackoff', () => {
+    const options = { initialMs: 200, maxMs: 1000, jitter: 0, random: () => 0.5 };
+    expect([0, 1, 2, 3, 10].map((attempt) => delayForAttempt(attempt, options))).toEqual([
+      200, 400, 800, 1000, 1000,
+    ]);
+    const backoff = createBackoff(options);
+    expect([backoff.next(), backoff.next(), backoff.next()]).toEqual([200, 400, 800]);
+  });
+
+  it('rejects a first delay above the bound', () => {
+    expect(() => delayForAttempt(0, { initialMs: 500, maxMs: 100 })).toThrow(/initialMs ≤ maxMs/);
   });
 });

@@ -26,6 +26,20 @@ export interface Backoff {
 }
 
 /**
+ * The delay before retry number `attempt` (0 for the first retry): `initialMs` doubled per attempt up to
+ * `maxMs`, spread by ±`jitter`. For loops that count their own attempts; {@link createBackoff} counts them.
+ *
+ * @example
+ * await sleep(delayForAttempt(attempt++, { initialMs: 200, maxMs: 30_000 }))
+ */
+export function delayForAttempt(attempt: number, options: BackoffOptions = {}): number {
+  const { initialMs, maxMs, jitter } = validBackoff(options);
+  const random = options.random ?? Math.random;
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(Math.min(maxMs, base * (1 + jitter * (2 * random() - 1))));
+}
+
+/**
  * Bounded exponential backoff with jitter.
  *
  * @example
@@ -33,19 +47,11 @@ export interface Backoff {
  * setTimeout(retry, backoff.next())
  */
 export function createBackoff(options: BackoffOptions = {}): Backoff {
-  const { initialMs, maxMs, jitter } = { ...DEFAULT_BACKOFF, ...options };
-  const random = options.random ?? Math.random;
-  if (!(initialMs > 0) || !(maxMs >= initialMs)) {
-    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: need 0 < initialMs ≤ maxMs');
-  }
-  if (!(jitter >= 0 && jitter < 1))
-    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: jitter must be in [0, 1)');
+  validBackoff(options);
   let attempts = 0;
   return {
     next() {
-      const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 30));
-      attempts++;
-      return Math.round(Math.min(maxMs, base * (1 + jitter * (2 * random() - 1))));
+      return delayForAttempt(attempts++, options);
     },
     reset() {
       attempts = 0;
@@ -54,4 +60,14 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
       return attempts;
     },
   };
+}
+
+function validBackoff(options: BackoffOptions): { initialMs: number; maxMs: number; jitter: number } {
+  const { initialMs, maxMs, jitter } = { ...DEFAULT_BACKOFF, ...options };
+  if (!(initialMs > 0) || !(maxMs >= initialMs)) {
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: need 0 < initialMs ≤ maxMs');
+  }
+  if (!(jitter >= 0 && jitter < 1))
+    throw new CdcCacheError('CDC_INVALID_OPTION', 'backoff: jitter must be in [0, 1)');
+  return { initialMs, maxMs, jitter };
 }
