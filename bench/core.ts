@@ -5,7 +5,8 @@
  *
  * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
  * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
- * once, default 2; the sequential figure is always reported too).
+ * once, default 2; the sequential figure is always reported too), BENCH_ROUNDS (alternating rounds of the
+ * engine and the naive loop, default 3; medians reported).
  */
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
@@ -24,6 +25,7 @@ const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 20_000);
 const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 50_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
 const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 2);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const TOPIC = 'dbserver1.public.users';
 const PREFIX = `bench-core-${process.pid}:`;
 
@@ -138,6 +140,12 @@ async function cleanup(redis: Redis): Promise<void> {
   } while (cursor !== '0');
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -236,24 +244,32 @@ async function main(): Promise<void> {
 
     const cpu = cpuCosts(records(20_000, 40_000_000));
 
-    // Engine: decode + plan + coalesce + one pipeline per batch of 500, IN_FLIGHT batches at once.
-    await prefill(redis, 1, EVENTS);
-    const main = await runEngine(engine, decodeForKeyspace, EVENTS, 1, IN_FLIGHT);
-    const bytes = main.bytes;
-    const batchMs = main.batchMs;
-    const actions = main.actions;
-    const engineSeconds = main.seconds;
-    // The same, each batch awaited before the next.
-    await prefill(redis, 70_000_000, EVENTS);
-    const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, 70_000_000, 1);
+    // ROUNDS alternating rounds, each on fresh rows: the engine with IN_FLIGHT batches at once (decode +
+    // plan + coalesce + one pipeline per batch of 500), the engine one batch at a time, and the naive loop
+    // (decode, then one awaited DEL per event, the keys of both images). Medians are reported.
+    const rounds: { inFlight: number; sequential: number; naive: number }[] = [];
+    let main: Awaited<ReturnType<typeof runEngine>> | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const base = 100_000_000 * (round + 1);
+      await prefill(redis, base, EVENTS);
+      const inFlight = await runEngine(engine, decodeForKeyspace, EVENTS, base, IN_FLIGHT);
+      await prefill(redis, base + 10_000_000, EVENTS);
+      const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, base + 10_000_000, 1);
+      await prefill(redis, base + 20_000_000, NAIVE_EVENTS);
+      const naiveSeconds = await runNaive(redis, NAIVE_EVENTS, base + 20_000_000);
+      rounds.push({
+        inFlight: EVENTS / inFlight.seconds,
+        sequential: EVENTS / sequential.seconds,
+        naive: NAIVE_EVENTS / naiveSeconds,
+      });
+      main = inFlight;
+      await cleanup(redis);
+    }
+    const { bytes, batchMs, actions } = main!;
 
     const refreshEngine = createInvalidationEngine({ keyspace: refreshKeyspace, redis, prefix: PREFIX });
     await prefill(redis, 30_000_000, REFRESH_EVENTS);
     const refresh = await runEngine(refreshEngine, decodeForRefresh, REFRESH_EVENTS, 30_000_000, IN_FLIGHT);
-
-    // Naive: decode, then one awaited DEL per event (the keys of both images).
-    await prefill(redis, 50_000_000, NAIVE_EVENTS);
-    const naiveSeconds = await runNaive(redis, NAIVE_EVENTS, 50_000_000);
 
     // The Redis side alone, on events decoded beforehand: plan + apply vs one awaited DEL per event.
     const decoded = records(EVENTS, 60_000_000).flatMap(decodeForKeyspace);
@@ -273,20 +289,25 @@ async function main(): Promise<void> {
     const naiveApplySeconds = (performance.now() - applyStarted) / 1000;
 
     const sorted = [...batchMs].sort((a, b) => a - b);
-    const eventsPerS = Math.round(EVENTS / engineSeconds);
-    const naivePerS = Math.round(NAIVE_EVENTS / naiveSeconds);
-    console.log(
-      `engine: ${EVENTS} events (${(bytes / EVENTS).toFixed(0)} B each) in ${engineSeconds.toFixed(2)} s`,
-    );
-    console.log(`naive:  ${NAIVE_EVENTS} events in ${naiveSeconds.toFixed(2)} s`);
+    const eventsPerS = Math.round(median(rounds.map((round) => round.inFlight)));
+    const naivePerS = Math.round(median(rounds.map((round) => round.naive)));
+    for (const [index, round] of rounds.entries()) {
+      console.log(
+        `round ${index + 1}: ${Math.round(round.inFlight)} events/s (${IN_FLIGHT} in flight), ${Math.round(round.sequential)} one batch at a time, naive ${Math.round(round.naive)}`,
+      );
+    }
     console.log(
       JSON.stringify({
         events_per_s: eventsPerS,
         naive_events_per_s: naivePerS,
-        ratio_vs_naive: Number((eventsPerS / naivePerS).toFixed(1)),
+        ratio_vs_naive: Number(median(rounds.map((round) => round.inFlight / round.naive)).toFixed(1)),
         in_flight_batches: IN_FLIGHT,
-        sequential_events_per_s: Math.round(EVENTS / sequential.seconds),
-        sequential_ratio_vs_naive: Number((EVENTS / sequential.seconds / naivePerS).toFixed(1)),
+        sequential_events_per_s: Math.round(median(rounds.map((round) => round.sequential))),
+        sequential_ratio_vs_naive: Number(
+          median(rounds.map((round) => round.sequential / round.naive)).toFixed(1),
+        ),
+        rounds: ROUNDS,
+        round_events_per_s: rounds.map((round) => Math.round(round.inFlight)),
         apply_events_per_s: Math.round(EVENTS / applySeconds),
         naive_apply_events_per_s: Math.round(NAIVE_EVENTS / naiveApplySeconds),
         refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
