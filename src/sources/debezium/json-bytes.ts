@@ -47,7 +47,7 @@ export function skipWhitespace(bytes: Buffer, at: number): number {
 }
 
 /** Index just past the closing quote of the string opening at `at`, or INVALID. */
-export function stringEnd(bytes: Buffer, at: number): number {
+function stringEnd(bytes: Buffer, at: number): number {
   let index = at + 1;
   const length = bytes.length;
   const shortEnd = Math.min(length, index + SHORT_STRING);

@@ -48,6 +48,8 @@ function expectSameAsFull(record: DebeziumRecord, selection: Selection, fallback
 
 const scalar = fc.oneof(
   fc.string({ unit: 'binary' }),
+  // Long enough for the scanner's native-search path, with escaped quotes and backslashes in it.
+  fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', 'é'), minLength: 20, maxLength: 120, size: 'max' }),
   fc.constantFrom('', 'a"quote', 'back\\slash', 'new\nline', '\u0000', 'snow☃', '\uD83D\uDE00', '\\u0041'),
   fc.integer(),
   fc.maxSafeInteger(),
