@@ -46,7 +46,7 @@ export function skipWhitespace(bytes: Buffer, at: number): number {
   return index;
 }
 
-/** Index just past the closing quote of the string opening at `at`, or INVALID. */
+/** Index just past the closing quote of the string opening at `at`, or NOT_JSON. */
 function stringEnd(bytes: Buffer, at: number): number {
   let index = at + 1;
   const length = bytes.length;
@@ -70,7 +70,7 @@ function stringEnd(bytes: Buffer, at: number): number {
   }
 }
 
-/** Index just past the value starting at `at` (no leading whitespace), or INVALID. */
+/** Index just past the value starting at `at` (no leading whitespace), or NOT_JSON. */
 export function valueEnd(bytes: Buffer, at: number): number {
   const code = bytes[at];
   if (code === QUOTE) return stringEnd(bytes, at);
