@@ -346,8 +346,9 @@ describe('createCache against Redis', () => {
   });
 
   it('deletes every entry of a large tag, in batches', async () => {
-    // Prepare
-    const { cache, prefix } = newCache('large-tag');
+    // Prepare: a generous command timeout, since a CI machine under load can stall one batch past the
+    // default 250 ms, and timeouts are not what this test is about.
+    const { cache, prefix } = newCache('large-tag', {}, { commandTimeout: '10s' });
     const ids = Array.from({ length: 1200 }, (_, index) => 1000 + index);
     await Promise.all(ids.map((id) => cache.set('user', { id }, userRecord({ id, tenantId: 99 }))));
     // Act
