@@ -70,8 +70,9 @@ export interface DebeziumDecoderOptions {
 
 /**
  * A decoder like {@link decodeDebeziumRecord} that reads a schemaless envelope straight from its bytes and
- * builds only the image columns `columns` selects: several times cheaper than JSON.parse of the whole
- * message. Any other form (schemas, flattened, invalid JSON) takes the full path, with the same errors.
+ * builds only the image columns `columns` selects: cheaper than JSON.parse of the whole message (about 1.5
+ * times on a 1 KB update) and with far less garbage. Any other form (schemas, flattened, invalid JSON) takes
+ * the full path, with the same events and errors.
  *
  * @example
  * const decode = createDebeziumDecoder({ columns: (table) => (table === 'public.users' ? ['id', 'email'] : undefined) })
@@ -283,20 +284,20 @@ const MAX_TABLE_NAMES = 10_000;
 let tableNameCount = 0;
 
 function tableName(container: string, table: string): string {
+  const known = TABLE_NAMES.get(container)?.get(table);
+  if (known !== undefined) return known;
+  if (tableNameCount >= MAX_TABLE_NAMES) {
+    TABLE_NAMES.clear();
+    tableNameCount = 0;
+  }
+  const name = `${container}.${table}`;
   let tables = TABLE_NAMES.get(container);
   if (!tables) {
     tables = new Map();
     TABLE_NAMES.set(container, tables);
   }
-  let name = tables.get(table);
-  if (name === undefined) {
-    if (++tableNameCount > MAX_TABLE_NAMES) {
-      TABLE_NAMES.clear();
-      tableNameCount = 0;
-    }
-    name = `${container}.${table}`;
-    tables.set(table, name);
-  }
+  tables.set(table, name);
+  tableNameCount++;
   return name;
 }
 
