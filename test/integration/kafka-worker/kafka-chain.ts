@@ -231,6 +231,26 @@ export function spawnWorker(env: Record<string, string>, args: readonly string[]
   return { child, output: () => output, exited };
 }
 
+/**
+ * Wait until the worker has consumed `count` messages (its /metrics), e.g. the rows inserted before it
+ * started: a test that caches a row while the worker still applies that row's insert would see it dropped.
+ */
+export async function waitUntilConsumed(port: number, count: number, worker?: WorkerProcess): Promise<void> {
+  await waitFor(
+    async () => {
+      if (worker && worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null);
+      const text = response?.ok ? await response.text() : '';
+      const consumed = [...text.matchAll(/^cdc_cache_kafka_messages_consumed_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+      return consumed >= count;
+    },
+    { timeoutMs: 60_000, description: `worker on :${port} consumed ${count} messages` },
+  );
+}
+
 /** Wait until the worker's /readyz answers 200 (it joined its group). */
 export async function waitUntilReady(port: number, worker?: WorkerProcess): Promise<void> {
   await waitFor(

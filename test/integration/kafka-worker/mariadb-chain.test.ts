@@ -13,6 +13,7 @@ import {
   type WorkerProcess,
   waitFor,
   waitForTopic,
+  waitUntilConsumed,
   waitUntilReady,
   writeKeyspace,
 } from './kafka-chain';
@@ -86,6 +87,8 @@ beforeAll(async () => {
     CDC_CACHE_HTTP_PORT: String(port),
   });
   await waitUntilReady(port, worker);
+  // The rows inserted above reach the worker first: caching them before that would race their inserts.
+  await waitUntilConsumed(port, 3, worker);
 }, 180_000);
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   type WorkerProcess,
   waitFor,
   waitForTopic,
+  waitUntilConsumed,
   waitUntilReady,
   writeKeyspace,
 } from './kafka-chain';
@@ -80,6 +81,8 @@ beforeAll(async () => {
     CDC_CACHE_KAFKA_TOPIC_REFRESH_MS: '1000',
   });
   await waitUntilReady(httpPort, worker);
+  // The rows inserted above reach the worker first: caching them before that would race their inserts.
+  await waitUntilConsumed(httpPort, 4, worker);
 }, 180_000);
 
 afterAll(async () => {

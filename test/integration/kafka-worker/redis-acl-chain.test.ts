@@ -13,6 +13,7 @@ import {
   type WorkerProcess,
   waitFor,
   waitForTopic,
+  waitUntilConsumed,
   waitUntilReady,
   writeKeyspace,
 } from './kafka-chain';
@@ -72,6 +73,8 @@ beforeAll(async () => {
     CDC_CACHE_HTTP_PORT: String(httpPort),
   });
   await waitUntilReady(httpPort, worker);
+  // The rows inserted above reach the worker first: caching them before that would race their inserts.
+  await waitUntilConsumed(httpPort, 1, worker);
 }, 180_000);
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   type WorkerProcess,
   waitFor,
   waitForTopic,
+  waitUntilConsumed,
   waitUntilReady,
   writeKeyspace,
 } from './kafka-chain';
@@ -55,6 +56,8 @@ beforeAll(async () => {
     CDC_CACHE_HTTP_PORT: String(port),
   });
   await waitUntilReady(port, worker);
+  // The rows inserted above reach the worker first: caching them before that would race their inserts.
+  await waitUntilConsumed(port, 30, worker);
 }, 180_000);
 
 afterAll(async () => {
