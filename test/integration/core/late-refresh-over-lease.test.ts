@@ -28,6 +28,27 @@ const event = (
   position: null,
 });
 
+/**
+ * A read of profile `id` whose loader stops at a gate: `entered` resolves once the loader runs, and
+ * `releaseLoad` lets it return `row`, so a test can apply an event while the reader holds the lease.
+ */
+function gatedRead(cache: ReturnType<typeof createCache>, id: number, row: Row | null) {
+  let releaseLoad!: () => void;
+  const loadGate = new Promise<void>((resolve) => {
+    releaseLoad = resolve;
+  });
+  let loaderEntered!: () => void;
+  const entered = new Promise<void>((resolve) => {
+    loaderEntered = resolve;
+  });
+  const read = cache.get('profile', { id }, async () => {
+    loaderEntered();
+    await loadGate;
+    return row;
+  });
+  return { read, entered, releaseLoad };
+}
+
 describe('a late refresh while a reader holds the lease that replaced a tombstone', () => {
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
   const prefix = uniquePrefix('late-refresh');
@@ -44,19 +65,8 @@ describe('a late refresh while a reader holds the lease that replaced a tombston
     const update2 = event(2, 'update', { id: 1, name: 'at 1' }, { id: 1, name: 'at 2' });
     const remove3 = event(3, 'delete', { id: 1, name: 'at 2' }, null);
     await engine.apply([remove3, update1]);
-    let releaseLoad!: () => void;
-    const loadGate = new Promise<void>((resolve) => {
-      releaseLoad = resolve;
-    });
-    let loaderEntered!: () => void;
-    const entered = new Promise<void>((resolve) => {
-      loaderEntered = resolve;
-    });
-    const read = cache.get('profile', { id: 1 }, async () => {
-      loaderEntered();
-      await loadGate;
-      return null; // the database: row 1 is gone
-    });
+    // The database: row 1 is gone
+    const { read, entered, releaseLoad } = gatedRead(cache, 1, null);
     await entered;
 
     // Act: the late update v2 arrives while the reader loads
@@ -81,19 +91,7 @@ describe('a late refresh while a reader holds the lease that replaced a tombston
     const update3 = event(3, 'update', { id: 2, name: 'at 2' }, { id: 2, name: 'at 3' });
     const update4 = event(4, 'update', { id: 2, name: 'at 3' }, { id: 2, name: 'at 4' });
     await engine.apply([update4, truncate1]);
-    let releaseLoad!: () => void;
-    const loadGate = new Promise<void>((resolve) => {
-      releaseLoad = resolve;
-    });
-    let loaderEntered!: () => void;
-    const entered = new Promise<void>((resolve) => {
-      loaderEntered = resolve;
-    });
-    const read = cache.get('profile', { id: 2 }, async () => {
-      loaderEntered();
-      await loadGate;
-      return { id: 2, name: 'at 4' }; // the database
-    });
+    const { read, entered, releaseLoad } = gatedRead(cache, 2, { id: 2, name: 'at 4' }); // the database
     await entered;
 
     // Act: the late update v3 arrives while the reader loads
