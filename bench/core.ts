@@ -1,6 +1,7 @@
 /**
  * Worker core benchmark (`npm run bench:core`): decode, plan and apply 1 KB Debezium-style JSON events to
- * real Redis in batches of 500, on one Node.js thread, against the naive loop (decode, then one awaited
+ * real Redis in batches of 500, on one Node.js thread, with the engine's metrics on as the runtimes run it,
+ * against the naive loop (decode, then one awaited
  * DEL per event) in the same run. The last line of output is JSON.
  *
  * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
@@ -16,6 +17,7 @@ import { createInvalidationEngine } from '../src/core/create-invalidation-engine
 import { planActions } from '../src/core/plan-actions';
 import type { InvalidationEngine } from '../src/core/ports';
 import { defineKeyspace, keyspaceColumns } from '../src/keyspace';
+import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
 import { createDebeziumDecoder, decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
 
@@ -236,7 +238,9 @@ function cpuCosts(input: readonly DebeziumRecord[]): {
 
 async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  const engine = createInvalidationEngine({ keyspace, redis, prefix: PREFIX });
+  // With its metrics on, as the runtimes run it.
+  const { instrumentation } = createRuntimeMetrics();
+  const engine = createInvalidationEngine({ keyspace, redis, prefix: PREFIX, instrumentation });
   try {
     // Warm up both paths (JIT, script load) on rows outside the measured ranges.
     for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);

@@ -6,6 +6,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
 import { keyspaceColumns, keyspaceFromData } from '../src/keyspace';
 import { createKafkaWorker } from '../src/runtimes/kafka-worker/create-kafka-worker';
+import { createWorkerMetrics } from '../src/runtimes/kafka-worker/worker-metrics';
+import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import { createJsonMessageDecoder } from '../src/sources/debezium';
 import { createKafkajsConsumer, createKafkajsProducer } from '../src/sources/kafka';
 
@@ -56,7 +58,9 @@ async function runWorker(): Promise<() => Promise<void>> {
     entities: { user: { key: 'user:{id}', ttl: '5m', sources: [{ table: task.table }] } },
   });
   const redis = new Redis(task.redisUrl);
-  const engine = createInvalidationEngine({ keyspace, redis, prefix: task.prefix });
+  // Metrics on, as `cdc-cache worker kafka` runs: the engine's and the worker's cost per event too.
+  const { registry, instrumentation } = createRuntimeMetrics();
+  const engine = createInvalidationEngine({ keyspace, redis, prefix: task.prefix, instrumentation });
   const worker = createKafkaWorker({
     consumer: createKafkajsConsumer({
       kafka,
@@ -70,6 +74,7 @@ async function runWorker(): Promise<() => Promise<void>> {
     // As `cdc-cache worker kafka` builds it: only the columns the keyspace reads.
     decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
     deadLetterTopic: `${task.topic}.dlq`,
+    metrics: createWorkerMetrics(registry),
     onChunkApplied: ({ receivedAt, messages }) => {
       const latency = performance.now() - receivedAt;
       for (let index = 0; index < messages; index++) latencies.push(latency);

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { loadKeyspace } from '../../keyspace';
-import { createInstrumentation, createMetricsRegistry } from '../../observability';
 import { createStreamReader } from '../../sources/dynamodb';
+import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createDynamoDbWorker, type DynamoDbWorkerLogger } from './create-dynamodb-worker';
@@ -39,11 +38,7 @@ export async function runDynamoDbWorker(
   const keyspace = await loadKeyspace(config.keyspace);
   const prefix = config.keyPrefix ?? keyspace.prefix;
   const redis = createWorkerRedis(config);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  // The engine's own metrics (actions, apply latency, lag) on the same /metrics.
-  const instrumentation = createInstrumentation();
-  createMetricsRegistry({ instrumentation, registry, defaultMetrics: false });
+  const { registry, instrumentation } = createRuntimeMetrics();
   const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY, instrumentation });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),

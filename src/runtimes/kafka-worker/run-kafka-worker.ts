@@ -1,11 +1,10 @@
 import { Kafka } from 'kafkajs';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
 import { keyspaceColumns, loadKeyspace } from '../../keyspace';
-import { createInstrumentation, createMetricsRegistry } from '../../observability';
 import { createJsonMessageDecoder } from '../../sources/debezium';
 import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
+import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createKafkaWorker } from './create-kafka-worker';
@@ -46,12 +45,8 @@ export async function runKafkaWorker(
   }
   const keyspace = await loadKeyspace(config.keyspace);
   const redis = createWorkerRedis(config);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const { registry, instrumentation } = createRuntimeMetrics();
   const metrics = createWorkerMetrics(registry);
-  // The engine's own metrics (actions, apply latency, lag) on the same /metrics.
-  const instrumentation = createInstrumentation();
-  createMetricsRegistry({ instrumentation, registry, defaultMetrics: false });
   const engine = createInvalidationEngine({
     keyspace,
     redis,

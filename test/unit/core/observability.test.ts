@@ -71,6 +71,35 @@ describe('createMetricsRegistry', () => {
     expect(text).toContain('cdc_cache_engine_lag_seconds_sum{source="postgres"} 1.5');
     expect(text).toContain('cdc_cache_engine_redis_retries_total 1');
   });
+
+  it('counts each source of a mixed batch under its own label', async () => {
+    // Prepare
+    const instrumentation = createInstrumentation();
+    const registry = createMetricsRegistry({ instrumentation, defaultMetrics: false });
+    const committedAt = 1_000_000;
+    const dynamodb = { source: 'dynamodb' as const, committedAt };
+    const events = [userChange({ committedAt }), userChange(dynamodb), userChange(dynamodb)];
+    // Act
+    instrumentation.emit('batch.applied', {
+      events,
+      outcomes: [
+        { status: 'applied', actions: 1 },
+        { status: 'applied', actions: 1 },
+        { status: 'skipped', reason: 'x' },
+      ],
+      actions: { ...noActions, delete: 2 },
+      durationMs: 1,
+      appliedAt: committedAt + 2000,
+    });
+    // Assess
+    const text = await registry.metrics();
+    expect(text).toContain('cdc_cache_engine_events_total{source="postgres"} 1');
+    expect(text).toContain('cdc_cache_engine_events_total{source="dynamodb"} 2');
+    expect(text).toContain('cdc_cache_engine_events_skipped_total{source="dynamodb"} 1');
+    expect(text).not.toContain('cdc_cache_engine_events_skipped_total{source="postgres"}');
+    expect(text).toContain('cdc_cache_engine_lag_seconds_count{source="dynamodb"} 1');
+    expect(text).toContain('cdc_cache_engine_lag_seconds_sum{source="postgres"} 2');
+  });
 });
 
 describe('createLogger + attachLogger', () => {
