@@ -1,8 +1,8 @@
 /**
  * Worker core benchmark (`npm run bench:core`): decode, plan and apply 1 KB Debezium-style JSON events to
  * real Redis in batches of 500, on one Node.js thread, with the engine's metrics on as the runtimes run it,
- * against the naive loop (decode, then one awaited
- * DEL per event) in the same run. The last line of output is JSON.
+ * against the naive loop (decode, then one awaited DEL per event) in the same run. The last line of output
+ * is JSON.
  *
  * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
  * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
