@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../core/retry';
 import { CdcCacheError } from '../../errors';
 
 /** Options of {@link createBackoff}. */
@@ -34,9 +35,13 @@ export interface Backoff {
  */
 export function delayForAttempt(attempt: number, options: BackoffOptions = {}): number {
   const { initialMs, maxMs, jitter } = validBackoff(options);
-  const random = options.random ?? Math.random;
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.round(Math.min(maxMs, base * (1 + jitter * (2 * random() - 1))));
+  // The engine's formula (doubling, capped, spread by jitter); a runtime's wait never exceeds its bound.
+  const delay = backoffDelay(
+    attempt + 1,
+    { retries: 0, initialDelayMs: initialMs, maxDelayMs: maxMs, factor: 2, jitter },
+    options.random,
+  );
+  return Math.round(Math.min(maxMs, delay));
 }
 
 /**
