@@ -1,9 +1,9 @@
 import type { Keyspace } from './keyspace-types';
 
 /**
- * The columns of each source table that a keyspace reads: the columns behind key and tag placeholders,
- * plus, for refresh-mode entities, the cached fields (every column when none are listed). A decoder builds
- * only these; `undefined` means the keyspace does not consume the table.
+ * The columns of each Debezium source table that a keyspace reads: the columns behind key and tag
+ * placeholders, plus, for refresh-mode entities, the cached fields (every column when none are listed). A
+ * decoder builds only these; `undefined` means the keyspace does not consume the table.
  *
  * @example
  * const columns = keyspaceColumns(keyspace)
@@ -12,12 +12,11 @@ import type { Keyspace } from './keyspace-types';
  */
 export function keyspaceColumns(
   keyspace: Keyspace,
-  kind: 'table' | 'dynamodb' = 'table',
 ): (table: string) => readonly string[] | 'all' | undefined {
   const byTable = new Map<string, Set<string> | 'all'>();
   for (const entity of keyspace.entities.values()) {
     for (const source of entity.sources) {
-      if (source.kind !== kind) continue;
+      if (source.kind !== 'table') continue;
       let columns = byTable.get(source.table);
       if (columns === 'all') continue;
       if (entity.mode === 'refresh' && entity.fields === null) {
