@@ -77,6 +77,7 @@ const AFTER = Buffer.from('after');
 const SOURCE = Buffer.from('source');
 const OP = Buffer.from('op');
 const PAYLOAD = Buffer.from('payload');
+// Byte codes kept module-local, like json-bytes.ts's: imported constants compile to property loads.
 const OPEN_BRACE = 0x7b;
 const COLON = 0x3a;
 const COMMA = 0x2c;
