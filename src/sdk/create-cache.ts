@@ -1,11 +1,14 @@
 import { ReplyError } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import {
+  compileKeyRenderer,
   type EntityDefinitions,
   type EntitySpec,
+  entityKey,
   generationKey,
   getEntity,
   type KeyParams,
+  type KeyRenderer,
   type Keyspace,
   type KeyTemplate,
   type KeyValue,
@@ -102,6 +105,8 @@ export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions
 
 interface EntityState {
   readonly spec: EntitySpec;
+  /** Its tag templates, each with its compiled renderer. */
+  readonly tags: readonly { readonly template: KeyTemplate; readonly render: KeyRenderer }[];
   readonly generationKey: string;
   /** Tag sets must outlive every entry listed in them. */
   readonly tagTtlMs: number;
@@ -189,6 +194,10 @@ export function createCache<Definitions extends EntityDefinitions>(
   for (const spec of keyspace.entities.values()) {
     entities.set(spec.name, {
       spec,
+      tags: spec.tags.map((template) => ({
+        template,
+        render: compileKeyRenderer(template, { types: spec.types }),
+      })),
       generationKey: generationKey(prefix, spec.name),
       tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
     });
@@ -202,13 +211,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   }
 
   function keyFor(entity: EntityState, params: Readonly<Record<string, unknown>>): string {
-    const rendered = renderKeyTemplate(entity.spec.template, params);
-    if ('key' in rendered) return prefix + rendered.key;
-    throw new CdcCacheError(
-      'CDC_INVALID_KEY_PARAMS',
-      `${entity.spec.name}: key '${entity.spec.template.source}' needs a non-empty string, number, bigint, boolean or Date for: ${rendered.missing.join(', ')}`,
-      { details: { entity: entity.spec.name, missing: rendered.missing } },
-    );
+    return entityKey(entity.spec, params, prefix);
   }
 
   const sweeper = createTimeoutSweeper(settings.commandTimeoutMs);
@@ -352,10 +355,10 @@ export function createCache<Definitions extends EntityDefinitions>(
   ): { rendered: string[]; unresolved: KeyTemplate[] } {
     const rendered: string[] = [];
     const unresolved: KeyTemplate[] = [];
-    for (const template of entity.spec.tags) {
-      const result = renderKeyTemplate(template, values);
-      if ('key' in result) rendered.push(result.key);
-      else unresolved.push(template);
+    for (const tag of entity.tags) {
+      const result = tag.render(values);
+      if (typeof result === 'string') rendered.push(result);
+      else unresolved.push(tag.template);
     }
     return { rendered, unresolved };
   }
@@ -391,8 +394,8 @@ export function createCache<Definitions extends EntityDefinitions>(
         // Tag placeholders that only the loaded row knows: listed now, before the fill (see docs/sdk.md).
         const values = { ...(value as Record<string, unknown>), ...late.params };
         const tags = late.unresolved.flatMap((template) => {
-          const result = renderKeyTemplate(template, values);
-          return 'key' in result ? [result.key] : [];
+          const result = entity.tags.find((tag) => tag.template === template)?.render(values);
+          return typeof result === 'string' ? [result] : [];
         });
         await addTagMembers(entity, key, tags);
       }
