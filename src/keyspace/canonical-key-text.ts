@@ -117,7 +117,17 @@ function untypedText(value: unknown): string {
 }
 
 function integerText(value: unknown): string {
-  if (typeof value === 'number' && Number.isInteger(value)) return numericText(value);
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    // Beyond 2^53 a number may already have lost digits (mysql2's default for BIGINT): never guess a key.
+    if (!Number.isSafeInteger(value)) {
+      throw invalid(
+        value,
+        'integer',
+        'a bigint or a string beyond 2^53, where a number may have lost digits (mysql2: supportBigNumbers and bigNumberStrings)',
+      );
+    }
+    return numericText(value);
+  }
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string' && INTEGER.test(value)) return BigInt(value).toString();
   if (isNumberValue(value) && INTEGER.test(value.value)) return BigInt(value.value).toString();

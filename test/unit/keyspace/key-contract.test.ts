@@ -400,3 +400,92 @@ function normalise(text: string): string {
   const fraction = (point >= 0 ? digits.slice(point) : '0'.repeat(-point) + digits).replace(/0+$/, '');
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
+
+describe('canonical key text: the cases that used to differ, and the errors', () => {
+  const keyspace = defineKeyspace({
+    daily: { key: 'daily:{day}', ttl: '1m', sources: [{ table: 'public.d', columns: { day: 'date' } }] },
+    seen: { key: 'seen:{at}', ttl: '1m', sources: [{ table: 'public.s', columns: { at: 'timestamp' } }] },
+    big: { key: 'big:{id}', ttl: '1m', sources: [{ table: 'public.b', columns: { id: 'bigint' } }] },
+    price: { key: 'price:{p}', ttl: '1m', sources: [{ table: 'public.p', columns: { p: 'numeric' } }] },
+    loose: { key: 'loose:{v}', ttl: '1m', sources: [{ table: 'public.l' }] },
+  });
+  const key = (entity: string, params: Record<string, unknown>) => sdkKey(keyspace, '', entity, params);
+  const codeOf = (attempt: () => unknown) => {
+    try {
+      attempt();
+      return 'no error';
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
+  it('reads a date Date as its local calendar day and a timestamp Date as its local wall clock, in any zone', () => {
+    const original = process.env['TZ'];
+    try {
+      for (const tz of ['UTC', 'America/Los_Angeles', 'Asia/Tokyo']) {
+        process.env['TZ'] = tz;
+        expect(key('daily', { day: new Date(2024, 0, 2) })).toBe('daily:2024-01-02');
+        expect(key('seen', { at: new Date(1969, 11, 31, 23, 59, 59, 999) })).toBe(
+          'seen:1969-12-31T23%3A59%3A59.999',
+        );
+      }
+    } finally {
+      process.env['TZ'] = original;
+    }
+  });
+
+  it('gives one text to equal decimals however they are written', () => {
+    expect(['12.50', 12.5, '1.25e1', '+012.500'].map((p) => key('price', { p }))).toEqual(
+      Array(4).fill('price:12.5'),
+    );
+    expect(key('loose', { v: 1e-7 })).toBe('loose:0.0000001');
+    expect(key('loose', { v: -0 })).toBe('loose:0');
+  });
+
+  it('refuses, with CDC_INVALID_KEY_PARAMS, what would silently name another key', () => {
+    expect(codeOf(() => key('big', { id: 2 ** 60 }))).toBe('CDC_INVALID_KEY_PARAMS'); // digits may be lost
+    expect(key('big', { id: '1152921504606846977' })).toBe('big:1152921504606846977');
+    expect(codeOf(() => key('loose', { v: new Date() }))).toBe('CDC_INVALID_KEY_PARAMS'); // which type?
+    expect(codeOf(() => key('loose', { v: { a: 1 } }))).toBe('CDC_INVALID_KEY_PARAMS'); // json
+    expect(codeOf(() => key('seen', { at: '2024-01-02T03:04:05Z' }))).toBe('CDC_INVALID_KEY_PARAMS'); // an instant
+    expect(codeOf(() => key('daily', { day: '2024-02-30' }))).toBe('CDC_INVALID_KEY_PARAMS');
+  });
+
+  it('rejects an unknown declared type and conflicting declarations when the keyspace loads', () => {
+    expect(
+      codeOf(() =>
+        defineKeyspace({
+          e: { key: 'e:{v}', ttl: '1m', sources: [{ table: 'public.t', columns: { v: 'jsonb' } }] },
+        }),
+      ),
+    ).toBe('CDC_INVALID_KEYSPACE');
+    expect(
+      codeOf(() =>
+        defineKeyspace({
+          e: {
+            key: 'e:{v}',
+            ttl: '1m',
+            sources: [
+              { table: 'public.t', columns: { v: 'date' } },
+              { table: 'public.u', columns: { v: 'timestamp' } },
+            ],
+          },
+        }),
+      ),
+    ).toBe('CDC_INVALID_KEYSPACE');
+  });
+
+  it('fails the event, never guesses, when a schemaless decimal has no declared scale', () => {
+    const typed = defineKeyspace({
+      e: { key: 'e:{amount}', ttl: '1m', sources: [{ table: 'public.t', columns: { amount: 'numeric' } }] },
+    });
+    const decode = createDebeziumDecoder({
+      columns: keyspaceColumns(typed),
+      columnTypes: keyspaceColumnTypes(typed),
+    });
+    const value = `{"before":{"amount":"BOI="},"after":null,"source":${SOURCE},"op":"d"}`;
+    expect(
+      codeOf(() => decode({ topic: 't', partition: 0, offset: '1', key: null, value: Buffer.from(value) })),
+    ).toBe('CDC_DECODE_FAILED');
+  });
+});
