@@ -12,6 +12,7 @@ import {
   type Keyspace,
   type KeyTemplate,
   type KeyValue,
+  missingPlaceholders,
   parseKeyTemplate,
   renderKeyTemplate,
   tagKey,
@@ -201,6 +202,11 @@ export function createCache<Definitions extends EntityDefinitions>(
       generationKey: generationKey(prefix, spec.name),
       tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
     });
+  }
+  const declaredTags = new Map<string, KeyRenderer>();
+  for (const entity of entities.values()) {
+    for (const tag of entity.tags)
+      if (!declaredTags.has(tag.template.source)) declaredTags.set(tag.template.source, tag.render);
   }
   const tokenPrefix = Math.random().toString(36).slice(2, 10);
   let tokenCounter = 0;
@@ -777,14 +783,19 @@ export function createCache<Definitions extends EntityDefinitions>(
         const parsed = parseKeyTemplate(tag);
         if ('error' in parsed)
           throw new CdcCacheError('CDC_INVALID_KEY_PARAMS', `deleteByTag: tag '${tag}' ${parsed.error}`);
-        const result = renderKeyTemplate(parsed.template, params);
-        if ('missing' in result) {
+        // A keyspace tag renders with its entity's declared column types, exactly as fills list it.
+        const declared = declaredTags.get(tag);
+        const result = declared ? declared(params) : renderKeyTemplate(parsed.template, params);
+        const key =
+          typeof result === 'object' && result !== null ? ('key' in result ? result.key : null) : result;
+        if (typeof key !== 'string') {
+          const missing = missingPlaceholders(parsed.template, params);
           throw new CdcCacheError(
             'CDC_INVALID_KEY_PARAMS',
-            `deleteByTag: tag '${tag}' needs: ${result.missing.join(', ')}`,
+            `deleteByTag: tag '${tag}' needs: ${missing.join(', ')}`,
           );
         }
-        rendered = result.key;
+        rendered = key;
       }
       const setKey = tagKey(prefix, rendered);
       // Members are popped BEFORE their entries are deleted (as the worker does): a reader that lists the
