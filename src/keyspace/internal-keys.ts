@@ -50,11 +50,12 @@ export function internalKey(prefix: string, ...parts: string[]): string {
 }
 
 /**
- * A fresh random generation: a positive integer below 2^48 (exact in JavaScript and in Lua's doubles).
+ * A fresh random generation: a positive integer below 2^46, so that it stays exact in Lua's doubles and
+ * Lua prints it back in full (its number-to-text keeps 14 significant digits).
  *
  * @example
  * redis.set(generationKey('', 'user'), newGeneration())
  */
 export function newGeneration(): string {
-  return String(randomInt(1, 2 ** 48));
+  return String(randomInt(1, 2 ** 46));
 }
