@@ -2,6 +2,7 @@ import type { RedisOptions } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import { generationKey, type Keyspace } from '../keyspace';
 import type { Instrumentation } from '../observability/instrumentation';
+import { checkEvictionPolicy } from '../redis/check-eviction-policy';
 import { type RedisInput, resolveRedis } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
 import { applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
@@ -20,7 +21,12 @@ export interface InvalidationEngineOptions {
   readonly redis: RedisInput;
   /** Key prefix (deployment or tenant); defaults to the keyspace's prefix. Must match the SDK's. */
   readonly prefix?: string;
-  /** How long a tombstone blocks late, older refreshes. Default 5 minutes. */
+  /**
+   * How long the version of each applied change is remembered (the versioned tombstone), beyond the entry's
+   * own life: within it, a late duplicate or a replayed dead letter cannot write an older image back, and a
+   * fill read from a snapshot older than the change is not cached. Raised to each entity's `maxReplicaLag`.
+   * Default 5 minutes.
+   */
   readonly tombstoneTtlMs?: number;
   /** Retries of retriable Redis errors. */
   readonly retry?: Partial<RetryOptions>;
@@ -109,6 +115,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   );
   const context = {
     client,
+    prefix,
     entities: keyspace.entities,
     generationKeys,
     truncationKeys,
@@ -124,8 +131,17 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
       : undefined,
   };
 
+  // Read once, before the first batch (listeners are attached by then): a policy that can evict cdc-cache's
+  // own keys weakens its guarantees, and must be loud, but never stops the worker.
+  let policyChecked: Promise<void> | undefined;
+  const checkPolicy = () =>
+    (policyChecked ??= checkEvictionPolicy(client).then((check) =>
+      instrumentation?.emit('redis.eviction-policy', check),
+    ));
+
   return {
     async apply(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
+      await checkPolicy();
       const startedAt = performance.now();
       const plans = planActions(events, { keyspace, prefix, serializer });
       const { actions, indexOf } = coalesceActions(plans);

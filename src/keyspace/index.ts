@@ -3,7 +3,15 @@ export { COLUMN_TYPES, type ColumnType, type ColumnTypeName, parseColumnType } f
 export { compileKeyRenderer, type KeyRenderer, type KeyRendererOptions } from './compile-key-renderer';
 export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
-export { generationKey, internalKey, isInternalKey, RESERVED_KEY_SEGMENT, tagKey } from './internal-keys';
+export {
+  generationKey,
+  internalKey,
+  isInternalKey,
+  newGeneration,
+  RESERVED_KEY_SEGMENT,
+  tagKey,
+  versionKey,
+} from './internal-keys';
 export {
   type KeyTemplate,
   missingPlaceholders,
@@ -35,3 +43,11 @@ export type {
 } from './keyspace-types';
 export { keyspaceFromData, loadKeyspace } from './load-keyspace';
 export { type Duration, parseDuration } from './parse-duration';
+export {
+  type BinlogPosition,
+  binlogVersion,
+  dynamodbVersion,
+  postgresVersion,
+  type ReadPosition,
+  readPositionVersion,
+} from './source-version';
