@@ -94,7 +94,7 @@ export async function applyActions(
       if (retriable !== undefined) throw retriable;
     },
     context.retry,
-    context.onRetry,
+    { onRetry: context.onRetry },
   );
   return results;
 }

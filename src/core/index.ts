@@ -8,14 +8,24 @@ export {
   DEFAULT_ENGINE_OPTIONS,
   type InvalidationEngineOptions,
 } from './create-invalidation-engine';
+export {
+  type ApplyRecordsOptions,
+  applyRecords,
+  type RecordEvent,
+  type RecordOutcome,
+} from './apply-records';
 export { type EventPlan, type PlanOptions, planActions } from './plan-actions';
 export type { Decoder, EventOutcome, InvalidationEngine } from './ports';
 export {
   backoffDelay,
   DEFAULT_RETRY_OPTIONS,
   isRetriableRedisError,
+  type RedisFault,
+  type RetryControl,
   type RetryListener,
   type RetryOptions,
   resolveRetryOptions,
+  redisFault,
   retry,
+  sleep,
 } from './retry';
