@@ -1,4 +1,10 @@
 export { type ApplyContext, applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
+export {
+  type ApplyRecordsOptions,
+  applyRecords,
+  type RecordEvent,
+  type RecordOutcome,
+} from './apply-records';
 export type { CacheAction, CacheActionKind } from './cache-action';
 export { CACHE_ACTION_KINDS } from './cache-action';
 export type { ChangeEvent, ChangeOp, Row, SourceKind } from './change-event';
@@ -8,12 +14,6 @@ export {
   DEFAULT_ENGINE_OPTIONS,
   type InvalidationEngineOptions,
 } from './create-invalidation-engine';
-export {
-  type ApplyRecordsOptions,
-  applyRecords,
-  type RecordEvent,
-  type RecordOutcome,
-} from './apply-records';
 export { type EventPlan, type PlanOptions, planActions } from './plan-actions';
 export type { Decoder, EventOutcome, InvalidationEngine } from './ports';
 export {
@@ -24,8 +24,8 @@ export {
   type RetryControl,
   type RetryListener,
   type RetryOptions,
-  resolveRetryOptions,
   redisFault,
+  resolveRetryOptions,
   retry,
   sleep,
 } from './retry';

@@ -85,7 +85,8 @@ export function redisFault(error: unknown): RedisFault | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as NodeJS.ErrnoException).code;
   if (code && CONNECTION_CODES.has(code)) return 'connection';
-  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return 'connection';
+  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError')
+    return 'connection';
   const reply = SERVER_REPLY.exec(error.message);
   if (reply) return FAULT_OF_PREFIX[reply[1]!] ?? 'server-state';
   if (SCRIPT_ACL_MESSAGE.test(error.message)) return 'permission';
