@@ -17,6 +17,11 @@ export function registerAuditMetrics(
   stats: () => AuditStats,
 ): (event: AuditEvent) => void {
   const registers = [registry];
+  const admitted = new Counter({
+    name: 'cdc_cache_audit_changes_total',
+    help: 'Changes admitted for checks (planned, sampled, and with room in the queue)',
+    registers,
+  });
   const checks = new Counter({
     name: 'cdc_cache_audit_checks_total',
     help: 'Changes checked, by delay after their commit and result (consistent, inconsistent)',
@@ -94,6 +99,7 @@ export function registerAuditMetrics(
         readErrors.inc();
         break;
       case 'admitted':
+        admitted.inc();
         break;
     }
   };
