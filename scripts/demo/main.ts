@@ -16,6 +16,7 @@ import { type Cache, createCache, loadKeyspace } from '../../src/index';
 import { type DebeziumConnector, registerDebeziumConnector } from '../../test/support/debezium-connectors';
 import { freePort } from '../../test/support/free-port';
 import { stackEndpoints } from '../../test/support/stack-endpoints';
+import { type AuditFigures, auditFigures } from './audit-figures';
 import { type DemoProcess, startProcess } from './child-process';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args';
 import {
@@ -34,6 +35,9 @@ import { runWorkload, type WorkloadStats } from './workload';
 const USERS = 200;
 const PRODUCTS = 50;
 const KEYSPACE_FILE = join(__dirname, 'keyspace.yaml');
+// Short delays so a short demo measures them; production keeps the defaults (1s, 10s, 60s).
+const AUDIT_DELAYS = ['1s', '5s'];
+const VERIFY_DELAY_MS = 1_000;
 
 const say = (message: string) => console.log(`[demo] ${message}`);
 
@@ -116,7 +120,9 @@ async function main(): Promise<number> {
     missedInvalidations: 0,
     emails: new Set(Array.from({ length: USERS }, (_, index) => `user${index + 1}@example.com`)),
   };
-  let readStats = { hits: 0, misses: 0 };
+  let readStats = { hits: 0, misses: 0, verify: { verified: 0, mismatches: 0, changed: 0, failed: 0 } };
+  let audit: AuditFigures | undefined;
+  const auditUrls: string[] = [];
   let staleEntries: string[] = [];
   let checkedEntries = 0;
   let invalidationsApplied = 0;
@@ -149,18 +155,22 @@ async function main(): Promise<number> {
     };
     const kafkaPort = await freePort();
     say('starting the Kafka worker (cdc-cache worker kafka)');
-    const kafkaWorker = startProcess('kafka-worker', ['src/cli/main.ts', 'worker', 'kafka'], {
+    // One configuration per source, shared by its worker and its auditor.
+    const kafkaEnv = {
       ...common,
       CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
       CDC_CACHE_KAFKA_TOPICS: connector.topicFor(USERS_TABLE),
       CDC_CACHE_KAFKA_GROUP_ID: `demo-${runId}`,
       CDC_CACHE_DLQ_TOPIC: `demo-${runId}.dlq`,
+    };
+    const kafkaWorker = startProcess('kafka-worker', ['src/cli/main.ts', 'worker', 'kafka'], {
+      ...kafkaEnv,
       CDC_CACHE_HTTP_PORT: String(kafkaPort),
     });
     processes.push(kafkaWorker);
     const dynamoPort = await freePort();
     say('starting the DynamoDB Streams worker (cdc-cache worker dynamodb)');
-    const dynamoWorker = startProcess('dynamodb-worker', ['src/cli/main.ts', 'worker', 'dynamodb'], {
+    const dynamoEnv = {
       ...common,
       CDC_CACHE_DYNAMODB_TABLE: PRODUCTS_TABLE,
       CDC_CACHE_DYNAMODB_ENDPOINT: endpoints.dynamodb.endpoint,
@@ -168,11 +178,36 @@ async function main(): Promise<number> {
       AWS_ACCESS_KEY_ID: endpoints.dynamodb.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: endpoints.dynamodb.credentials.secretAccessKey,
       CDC_CACHE_DYNAMODB_IDLE_MS: '100',
+    };
+    const dynamoWorker = startProcess('dynamodb-worker', ['src/cli/main.ts', 'worker', 'dynamodb'], {
+      ...dynamoEnv,
       CDC_CACHE_HTTP_PORT: String(dynamoPort),
     });
     processes.push(dynamoWorker);
+    say('starting both auditors (cdc-cache audit kafka, cdc-cache audit dynamodb): read-only, own positions');
+    const auditEnv = { CDC_CACHE_AUDIT_DELAYS: AUDIT_DELAYS.join(','), CDC_CACHE_AUDIT_RECHECK_MS: '250' };
+    const kafkaAuditPort = await freePort();
+    const kafkaAudit = startProcess('kafka-audit', ['src/cli/main.ts', 'audit', 'kafka'], {
+      ...kafkaEnv,
+      ...auditEnv,
+      CDC_CACHE_AUDIT_GROUP_ID: `demo-${runId}-audit`,
+      CDC_CACHE_HTTP_PORT: String(kafkaAuditPort),
+    });
+    processes.push(kafkaAudit);
+    const dynamoAuditPort = await freePort();
+    const dynamoAudit = startProcess('dynamodb-audit', ['src/cli/main.ts', 'audit', 'dynamodb'], {
+      ...dynamoEnv,
+      ...auditEnv,
+      CDC_CACHE_HTTP_PORT: String(dynamoAuditPort),
+    });
+    processes.push(dynamoAudit);
+    auditUrls.push(
+      `http://127.0.0.1:${kafkaAuditPort}/metrics`,
+      `http://127.0.0.1:${dynamoAuditPort}/metrics`,
+    );
     say('starting the read service (SDK cache-aside over PostgreSQL and DynamoDB)');
     const readService = startProcess('read-service', ['scripts/demo/read-service.ts'], {
+      DEMO_VERIFY_DELAY: String(VERIFY_DELAY_MS),
       CDC_CACHE_KEYSPACE: KEYSPACE_FILE,
       CDC_CACHE_KEY_PREFIX: prefix,
     });
@@ -180,6 +215,8 @@ async function main(): Promise<number> {
     const readPort = Number((await readService.waitForLine(/^ready (\d+)$/, 60_000))[1]);
     await waitReady('Kafka worker', `http://127.0.0.1:${kafkaPort}/readyz`, kafkaWorker, 90_000);
     await waitReady('DynamoDB worker', `http://127.0.0.1:${dynamoPort}/readyz`, dynamoWorker, 90_000);
+    await waitReady('Kafka auditor', `http://127.0.0.1:${kafkaAuditPort}/readyz`, kafkaAudit, 90_000);
+    await waitReady('DynamoDB auditor', `http://127.0.0.1:${dynamoAuditPort}/readyz`, dynamoAudit, 90_000);
     if (interrupted.signal.aborted) return 130;
 
     const metricsOf = async () =>
@@ -232,6 +269,15 @@ async function main(): Promise<number> {
     invalidationsApplied = await metricsOf();
     if (interrupted.signal.aborted) return 130;
 
+    say('waiting for the auditors and the sampled verifications to finish');
+    // A verification ends at most two verify delays after its hit; the auditors' queues drain by the last delay.
+    const settleFrom = Date.now();
+    do {
+      audit = await auditFigures(auditUrls, AUDIT_DELAYS);
+      if (audit.pending === 0 && Date.now() - settleFrom >= 2 * VERIFY_DELAY_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } while (Date.now() - settleFrom < 10_000);
+    readStats = await fetchReadStats();
     say('checking every cached entry against PostgreSQL and DynamoDB');
     const check = await findStaleEntries({
       cache,
@@ -273,12 +319,26 @@ async function main(): Promise<number> {
       latency_p99_ms: round(percentile(stats.latenciesMs, 99)),
       cached_entries_checked: checkedEntries,
       stale_count: staleEntries.length,
+      audit: audit ?? null,
+      verify: readStats.verify,
       processes: processes.map((child) => ({ name: child.name, pid: child.pid })),
       stack_started_by_demo: !stackWasUp,
     };
     say(
       `done: ${summary.reads} reads (hit ratio ${(hitRatio * 100).toFixed(1)}%), ${summary.writes} writes, ` +
         `${summary.invalidations_observed} invalidations seen, p50 ${summary.latency_p50_ms} ms, p99 ${summary.latency_p99_ms} ms, stale ${summary.stale_count}`,
+    );
+    if (audit) {
+      const delays = Object.entries(audit.delays)
+        .map(
+          ([delay, { checked, inconsistent, nines }]) =>
+            `within ${delay} ${nines} (${inconsistent} of ${checked} inconsistent)`,
+        )
+        .join(', ');
+      say(`audit: ${audit.changes_audited} changes audited; consistent ${delays}`);
+    }
+    say(
+      `verify: ${readStats.verify.verified} sampled hits re-loaded, ${readStats.verify.mismatches} mismatches (${readStats.verify.changed} changed in time)`,
     );
     if (args.json) console.log(JSON.stringify(summary));
   }

@@ -3,7 +3,7 @@
  * Run as a child process by the demo; prints `ready <port>` once it listens.
  *
  *   GET /users/:id            GET /users/by-email/:email            GET /products/:sku
- *   GET /stats                hits, misses, loads so far
+ *   GET /stats                hits, misses, loads and verified hits so far
  */
 import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +19,11 @@ async function main(): Promise<void> {
     redis: endpoints.redis.url,
     keyspace,
     prefix: process.env.CDC_CACHE_KEY_PREFIX ?? '',
+    // The read side of the audit: re-load a sample of hits later and compare (docs/audit.md).
+    verify: {
+      rate: Number(process.env.DEMO_VERIFY_RATE ?? '0.05'),
+      delay: process.env.DEMO_VERIFY_DELAY ?? '2s',
+    },
   });
   const pg = new Client({ ...endpoints.postgres });
   await pg.connect();
@@ -27,11 +32,24 @@ async function main(): Promise<void> {
     region: endpoints.dynamodb.region,
     credentials: endpoints.dynamodb.credentials,
   });
-  const stats = { hits: 0, misses: 0, stale: 0, loads: 0 };
+  const stats = {
+    hits: 0,
+    misses: 0,
+    stale: 0,
+    loads: 0,
+    verify: { verified: 0, mismatches: 0, changed: 0, failed: 0 },
+  };
   cache.events.on('hit', () => stats.hits++);
   cache.events.on('miss', () => stats.misses++);
   cache.events.on('stale', () => stats.stale++);
   cache.events.on('load', () => stats.loads++);
+  cache.events.on('verify', ({ outcome }) => {
+    if (outcome === 'dropped') return;
+    stats.verify.verified++;
+    if (outcome === 'mismatch') stats.verify.mismatches++;
+    else if (outcome === 'changed') stats.verify.changed++;
+    else if (outcome === 'failed') stats.verify.failed++;
+  });
 
   const routes: Array<[RegExp, (match: string) => Promise<unknown>]> = [
     [

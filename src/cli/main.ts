@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `cdc-cache` command line: `worker kafka`, `worker dynamodb`, `explain`. Each command loads lazily. */
+/** The `cdc-cache` command line: `worker kafka|dynamodb`, `audit kafka|dynamodb`, `explain`. Each command loads lazily. */
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -11,6 +11,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   'worker dynamodb': {
     summary: 'poll a DynamoDB stream and invalidate Redis keys',
     load: () => import('./commands/worker-dynamodb.js'),
+  },
+  'audit kafka': {
+    summary: 'measure how soon Redis is consistent with each Debezium change (read-only)',
+    load: () => import('./commands/audit-kafka.js'),
+  },
+  'audit dynamodb': {
+    summary: 'measure how soon Redis is consistent with each DynamoDB stream record (read-only)',
+    load: () => import('./commands/audit-dynamodb.js'),
   },
   explain: {
     summary: 'print the actions a change event would cause, without touching Redis',
@@ -26,7 +34,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const name = argv[0] === 'worker' ? `worker ${argv[1] ?? ''}` : (argv[0] ?? '');
+  const name = argv[0] === 'worker' || argv[0] === 'audit' ? `${argv[0]} ${argv[1] ?? ''}` : (argv[0] ?? '');
   const command = COMMANDS[name];
   if (!command) {
     const asked = argv[0] === undefined || argv[0] === '--help' || argv[0] === '-h';

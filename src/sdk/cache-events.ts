@@ -52,6 +52,18 @@ export interface CacheEventMap {
     readonly entity?: string;
     readonly key?: string;
   };
+  /**
+   * A sampled hit was verified (the `verify` option): `match`; `mismatch` (Redis still held the served value
+   * a staleness window after the source was seen to differ; `ageMs` since that entry was written);
+   * `changed` (the source changed and the entry was invalidated in time); `failed` (the loader or Redis
+   * failed); `dropped` (too many verifications pending).
+   */
+  verify: {
+    readonly entity: string;
+    readonly key: string;
+    readonly outcome: 'match' | 'mismatch' | 'changed' | 'failed' | 'dropped';
+    readonly ageMs?: number;
+  };
   /** The circuit breaker changed state. */
   breaker: { readonly state: 'open' | 'half-open' | 'closed' };
 }

@@ -3,6 +3,7 @@ import type { EntityDefinitions, Keyspace } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
 import type { RedisInput } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
+import type { VerifySettings } from './verify-sampler';
 
 /** Options of `createCache`. Durations are milliseconds or strings such as `'250ms'`, `'5s'`. */
 export interface CacheOptions<Definitions extends EntityDefinitions = EntityDefinitions> {
@@ -26,6 +27,17 @@ export interface CacheOptions<Definitions extends EntityDefinitions = EntityDefi
   commandTimeout?: Duration;
   /** Circuit breaker: `failureThreshold` Redis failures in a row skip Redis for `resetTimeout`, then one probe. `false` turns it off. */
   breaker?: { failureThreshold?: number; resetTimeout?: Duration } | false;
+  /**
+   * Verify a sample of hits in the background: `rate` of fresh hits (e.g. 0.001) have their loader run
+   * again `delay` later (default 30s; keep it longer than the worker's staleness window) and compared with
+   * the value served; a mismatch is a `verify` event (see docs/audit.md). Default off.
+   */
+  verify?: {
+    rate: number;
+    delay?: Duration;
+    maxPending?: number;
+    equals?: (served: unknown, loaded: unknown) => boolean;
+  };
 }
 
 /** Defaults of {@link CacheOptions}. */
@@ -36,6 +48,7 @@ export const DEFAULT_CACHE_OPTIONS = {
   loaderHardTimeout: 0,
   commandTimeout: '250ms',
   breaker: { failureThreshold: 5, resetTimeout: '1s' },
+  verify: { delay: '30s', maxPending: 1000 },
 } as const;
 
 /** Options after validation, durations in milliseconds. */
@@ -48,6 +61,7 @@ export interface ResolvedCacheOptions {
   readonly loaderHardTimeoutMs: number;
   readonly commandTimeoutMs: number;
   readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number } | false;
+  readonly verify: VerifySettings | false;
 }
 
 const KNOWN = new Set([
@@ -61,6 +75,7 @@ const KNOWN = new Set([
   'loaderHardTimeout',
   'commandTimeout',
   'breaker',
+  'verify',
 ]);
 
 function invalid(name: string, problem: string): CdcCacheError {
@@ -132,6 +147,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   return {
     prefix,
     serializer,
+    verify: resolveVerify(options.verify),
     leaseTtlMs: duration('leaseTtl', options.leaseTtl, DEFAULT_CACHE_OPTIONS.leaseTtl, { positive: true }),
     leaseWaitMs: duration('leaseWait', options.leaseWait, DEFAULT_CACHE_OPTIONS.leaseWait),
     loaderSoftTimeoutMs: duration(
@@ -153,5 +169,26 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
       },
     ),
     breaker,
+  };
+}
+
+function resolveVerify(given: CacheOptions['verify']): VerifySettings | false {
+  if (given === undefined) return false;
+  if (typeof given !== 'object' || given === null)
+    throw invalid('verify', 'must be an object such as { rate: 0.001 }');
+  if (typeof given.rate !== 'number' || !(given.rate > 0 && given.rate <= 1)) {
+    throw invalid('verify.rate', 'must be a fraction of hits in (0, 1], e.g. 0.001');
+  }
+  const maxPending = given.maxPending ?? DEFAULT_CACHE_OPTIONS.verify.maxPending;
+  if (!Number.isInteger(maxPending) || maxPending < 1)
+    throw invalid('verify.maxPending', 'must be an integer of at least 1');
+  if (given.equals !== undefined && typeof given.equals !== 'function') {
+    throw invalid('verify.equals', 'must be a function (served, loaded) => boolean');
+  }
+  return {
+    rate: given.rate,
+    delayMs: duration('verify.delay', given.delay, DEFAULT_CACHE_OPTIONS.verify.delay, { positive: true }),
+    maxPending,
+    ...(given.equals ? { equals: given.equals } : {}),
   };
 }

@@ -30,6 +30,7 @@ import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
 import { type ReadEntry, readEntry, writeEntry } from './entry-codec';
 import { createReadBatcher } from './read-batcher';
 import { createTimeoutSweeper } from './timeout-sweeper';
+import { createVerifySampler } from './verify-sampler';
 
 /** Lets a loader that reads a replica say which snapshot it read. */
 export interface ReadPositionReporter {
@@ -344,6 +345,11 @@ export function createCache<Definitions extends EntityDefinitions>(
       ? guarded('get', () => Promise.all([client.get(key), client.get(genKey)]))
       : batchedRead(key, genKey);
   }
+
+  // Off by default; when on, a hit costs one random draw unless sampled.
+  const verifier =
+    settings.verify &&
+    createVerifySampler(settings.verify, { serializer, read, emit: (event) => events.emit('verify', event) });
 
   function decode(entry: Extract<ReadEntry, { found: boolean }>): unknown {
     return entry.found ? serializer.deserialize(entry.payload) : null;
@@ -820,6 +826,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       try {
         const value = decode(entry);
         if (events.has('hit')) events.emit('hit', { entity: entityName, key });
+        if (verifier) verifier.sample(entityName, key, entity.generationKey, values[0]!, load);
         return value;
       } catch (error) {
         report('deserialize', error, entityName, key);
@@ -861,6 +868,13 @@ export function createCache<Definitions extends EntityDefinitions>(
         try {
           results[index] = decode(entry);
           if (events.has('hit')) events.emit('hit', { entity: entityName, key });
+          if (verifier) {
+            const params = paramsList[index]!;
+            verifier.sample(entityName, key, entity.generationKey, values[index]!, async () => {
+              const loaded = await loader([params] as never);
+              return Array.isArray(loaded) ? loaded[0] : undefined;
+            });
+          }
           return;
         } catch (error) {
           report('deserialize', error, entityName, key);
@@ -1041,6 +1055,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     keyOf: (entityName, params) => keyFor(entityState(entityName), params),
     async close() {
       sweeper.close();
+      if (verifier) verifier.close();
       if (owned) await client.quit().catch(() => client.disconnect());
     },
   };

@@ -14,6 +14,9 @@ export interface CacheMetricsOptions {
 /** Default load latency buckets, in seconds. */
 export const DEFAULT_LOAD_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Buckets of the age of a mismatched entry, in seconds. */
+export const MISMATCH_AGE_BUCKETS = [1, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
+
 const ratioCounts = new WeakMap<object, Map<string, { hits: number; misses: number }>>();
 
 function reuse<T>(registry: Registry, name: string, create: () => T): T {
@@ -126,6 +129,29 @@ export function registerCacheMetrics(
         registers: [registry],
       }),
   );
+  const verifications = reuse(
+    registry,
+    `${prefix}verify_total`,
+    () =>
+      new Counter({
+        name: `${prefix}verify_total`,
+        help: 'Sampled hits verified against the loader (the verify option), by outcome: match, mismatch, changed, failed, dropped',
+        labelNames: ['entity', 'outcome'],
+        registers: [registry],
+      }),
+  );
+  const mismatchAge = reuse(
+    registry,
+    `${prefix}verify_mismatch_age_seconds`,
+    () =>
+      new Histogram({
+        name: `${prefix}verify_mismatch_age_seconds`,
+        help: 'Age of each mismatched entry (time since it was written) when its mismatch was confirmed',
+        labelNames: ['entity'],
+        buckets: MISMATCH_AGE_BUCKETS,
+        registers: [registry],
+      }),
+  );
   const { events } = cache;
   const unsubscribe = [
     events.on('hit', ({ entity }) => {
@@ -151,6 +177,10 @@ export function registerCacheMetrics(
     events.on('fill-refused', ({ entity, reason }) => refusedFills.inc({ entity, reason })),
     events.on('error', ({ operation, error }) => errors.inc({ operation, code: error.code })),
     events.on('breaker', ({ state }) => breakerOpen.set(state === 'closed' ? 0 : 1)),
+    events.on('verify', ({ entity, outcome, ageMs }) => {
+      verifications.inc({ entity, outcome });
+      if (ageMs !== undefined) mismatchAge.observe({ entity }, ageMs / 1000);
+    }),
   ];
   return {
     detach() {

@@ -41,6 +41,11 @@ describe('npm run demo', () => {
       missed_invalidations: number;
       stale_count: number;
       cached_entries_checked: number;
+      audit: {
+        changes_audited: number;
+        delays: Record<string, { checked: number; inconsistent: number; nines: string }>;
+      };
+      verify: { verified: number; mismatches: number };
       processes: Array<{ name: string; pid: number }>;
     };
     expect({ code, summary }).toMatchObject({ code: 0 });
@@ -50,8 +55,21 @@ describe('npm run demo', () => {
     expect(summary.missed_invalidations).toBe(0);
     expect(summary.cached_entries_checked).toBeGreaterThan(0);
     expect(summary.stale_count).toBe(0);
+    // Both auditors measured the changes, and the last check found every key consistent.
+    expect(summary.audit.changes_audited).toBeGreaterThan(0);
+    expect(summary.audit.delays['5s']!.checked).toBeGreaterThan(0);
+    expect(summary.audit.delays['5s']!.inconsistent).toBe(0);
+    expect(summary.verify.mismatches).toBe(0);
+    expect(
+      lines.some((line) => /^\[demo\] audit: \d+ changes audited; consistent within 1s/.test(line)),
+    ).toBe(true);
+    expect(
+      lines.some((line) => /^\[demo\] verify: \d+ sampled hits re-loaded, 0 mismatches/.test(line)),
+    ).toBe(true);
     expect(summary.processes.map((process) => process.name).sort()).toEqual([
+      'dynamodb-audit',
       'dynamodb-worker',
+      'kafka-audit',
       'kafka-worker',
       'read-service',
     ]);
