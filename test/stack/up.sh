@@ -385,6 +385,11 @@ ensure_pg_standby() {
     if [[ "$(standby_sql -c 'SHOW data_directory' 2>/dev/null)" != "$PG_STANDBY_DIR" ]]; then
       die postgres-standby "port $PG_STANDBY_PORT is in use by $(describe_pid "$(port_pid "$PG_STANDBY_PORT")"), which is not this stack's standby; stop it or set STACK_PG_STANDBY_PORT"
     fi
+    # A test that died while it froze replay (pg_wal_replay_pause) must not leave the standby frozen.
+    if [[ "$(standby_sql -c 'SELECT pg_is_wal_replay_paused()' 2>/dev/null)" == t ]]; then
+      log postgres-standby "replay was paused: resuming it"
+      standby_sql -c 'SELECT pg_wal_replay_resume()' >/dev/null
+    fi
     if cmp -s "$CONF_DIR/postgres-standby.conf" "$PG_STANDBY_DIR/postgresql.conf" && standby_streaming "$sysid"; then
       log postgres-standby "streaming on 127.0.0.1:$PG_STANDBY_PORT (replay delay $PG_STANDBY_APPLY_DELAY)"
       return
