@@ -7,6 +7,7 @@ export {
   isRetriableError,
 } from './errors';
 export {
+  type BinlogPosition,
   type Duration,
   defineKeyspace,
   type EntityDefinition,
@@ -20,6 +21,7 @@ export {
   type KeyValue,
   keyspaceFromData,
   loadKeyspace,
+  type ReadPosition,
   type SourceDefinition,
 } from './keyspace';
 export type { RedisClient, RedisInput } from './redis/create-redis-client';
@@ -33,11 +35,14 @@ export {
 export { type CacheOptions, DEFAULT_CACHE_OPTIONS } from './sdk/cache-options';
 export {
   type BatchLoader,
+  type BatchLoaderContext,
   type Cache,
   createCache,
+  type GetOneOptions,
   type GetOptions,
   type Loader,
   type LoaderContext,
+  type ReadPositionReporter,
 } from './sdk/create-cache';
 export {
   type CacheMetricsOptions,

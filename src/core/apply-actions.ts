@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
-import { type EntitySpec, generationKey, RESERVED_KEY_SEGMENT } from '../keyspace';
+import { type EntitySpec, generationKey, newGeneration, RESERVED_KEY_SEGMENT, versionKey } from '../keyspace';
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
 import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import type { CacheAction } from './cache-action';
@@ -9,12 +9,15 @@ import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } f
 /** What {@link applyActions} needs besides the actions. */
 export interface ApplyContext {
   readonly client: RedisClient;
+  /** Key prefix (deployment or tenant), for the version memory keys. */
+  readonly prefix: string;
   /** Entities by name, for TTLs of refreshed values. */
   readonly entities: ReadonlyMap<string, EntitySpec>;
   /** Generation keys by entity name (prefix applied). */
   readonly generationKeys: ReadonlyMap<string, string>;
   /** Truncation keys by entity name (see {@link truncationKey}). */
   readonly truncationKeys: ReadonlyMap<string, string>;
+  /** How long the version of an applied change is remembered (raised to an entity's maxReplicaLag). */
   readonly tombstoneTtlMs: number;
   /** Most tag members deleted per Redis call. */
   readonly tagBatchSize: number;
@@ -27,15 +30,19 @@ export interface ApplyContext {
 }
 
 const SCRIPTS = {
-  refreshEntry: 'refresh-entry-1.lua',
-  writeTombstone: 'write-tombstone-1.lua',
+  refreshEntry: 'refresh-entry-2.lua',
+  writeTombstone: 'write-tombstone-2.lua',
   invalidateTag: 'invalidate-tag-1.lua',
   raiseVersion: 'raise-version-1.lua',
+  addTagMember: 'add-tag-member-1.lua',
+  ensureGeneration: 'ensure-generation-1.lua',
 } as const;
 const REFRESH = scriptCommand('refreshEntry');
 const TOMBSTONE = scriptCommand('writeTombstone');
 const INVALIDATE_TAG = scriptCommand('invalidateTag');
 const RAISE_VERSION = scriptCommand('raiseVersion');
+const ADD_TAG_MEMBER = scriptCommand('addTagMember');
+const ENSURE_GENERATION = scriptCommand('ensureGeneration');
 
 type Commander = ChainableCommander & Record<string, (...args: (string | number)[]) => ChainableCommander>;
 
@@ -116,107 +123,131 @@ async function applyOnce(
 
   const cluster = isCluster(client);
   const tagIndexes: number[] = [];
-  const groups = new Map<string, number[]>();
-  for (const index of pending) {
+  /** One pipeline per node on Cluster (ioredis pipelines must be single-node), one in all on standalone. */
+  interface Round {
+    readonly pipeline: Commander;
+    readonly sent: Sent[];
+    unlink: string[];
+    unlinkOwners: number[];
+  }
+  const rounds = new Map<string, Round>();
+  const roundOf = (key: string): Round => {
+    const group = cluster ? nodeOf(client as Cluster, key) : '';
+    let round = rounds.get(group);
+    if (!round) {
+      round = { pipeline: client.pipeline() as Commander, sent: [], unlink: [], unlinkOwners: [] };
+      rounds.set(group, round);
+    }
+    return round;
+  };
+  const flushUnlink = (round: Round) => {
+    if (round.unlink.length === 0) return;
+    round.pipeline.unlink(...round.unlink);
+    round.sent.push({ actions: round.unlinkOwners });
+    round.unlink = [];
+    round.unlinkOwners = [];
+  };
+  const memoryTtl = (entity: string) =>
+    Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
+  const tombstone = (round: Round, index: number, key: string, entity: string, version: string) => {
+    round.pipeline[TOMBSTONE]!(key, versionKey(context.prefix, key), version, memoryTtl(entity));
+    round.sent.push({ actions: [index] });
+  };
+
+  const now = context.now();
+  const memberships: number[] = [];
+  // Tag invalidations first: a refresh of this batch then joins its tag sets after they were emptied,
+  // instead of being deleted by the invalidation its own event planned.
+  const ordered = [
+    ...pending.filter((index) => actions[index]!.kind === 'invalidate-tag'),
+    ...pending.filter((index) => actions[index]!.kind !== 'invalidate-tag'),
+  ];
+  for (const index of ordered) {
     const action = actions[index]!;
     if (action.kind === 'invalidate-tag' && cluster) {
       tagIndexes.push(index);
       continue;
     }
-    const group = cluster ? nodeOf(client, action.key) : '';
-    const list = groups.get(group);
-    if (list) list.push(index);
-    else groups.set(group, [index]);
-  }
-
-  const now = context.now();
-  const rounds: Promise<void>[] = [];
-  for (const indexes of groups.values()) {
-    const pipeline = client.pipeline() as Commander;
-    const sent: Sent[] = [];
-    let unlink: string[] = [];
-    let unlinkOwners: number[] = [];
-    const flushUnlink = () => {
-      if (unlink.length === 0) return;
-      pipeline.unlink(...unlink);
-      sent.push({ actions: unlinkOwners });
-      unlink = [];
-      unlinkOwners = [];
-    };
-    for (const index of indexes) {
-      const action = actions[index]!;
-      switch (action.kind) {
-        case 'delete':
-          // One UNLINK for many keys; on Cluster a multi-key command must stay within one slot.
-          if (cluster) {
-            pipeline.unlink(action.key);
-            sent.push({ actions: [index] });
-          } else {
-            unlink.push(action.key);
-            unlinkOwners.push(index);
-            if (unlink.length >= context.unlinkBatchSize) flushUnlink();
-          }
-          break;
-        case 'refresh': {
-          const truncatedAt = state.truncatedAt.get(action.entity);
-          if (truncatedAt !== undefined && action.version <= truncatedAt) {
-            // Older than a truncate of its table: the row it would write back is gone.
-            pipeline[TOMBSTONE]!(
-              action.key,
-              state.generations.get(action.entity) ?? '0',
-              action.version,
-              now,
-              context.tombstoneTtlMs,
-            );
-            sent.push({ actions: [index] });
-            break;
-          }
-          const entity = context.entities.get(action.entity)!;
-          const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
-          pipeline[REFRESH]!(
-            action.key,
-            state.generations.get(action.entity) ?? '0',
-            action.version,
-            now,
-            now + ttlMs,
-            ttlMs + entity.graceMs,
-            action.payload,
-            context.tombstoneTtlMs,
-          );
+    const round = roundOf(action.key);
+    const { pipeline, sent } = round;
+    switch (action.kind) {
+      case 'delete': {
+        const memory = versionKey(context.prefix, action.key);
+        if ((context.entities.get(action.entity)?.maxReplicaLagMs ?? 0) > 0) {
+          // The time of the change is remembered for the entity's fills held off by maxReplicaLag.
+          tombstone(round, index, action.key, action.entity, '');
+        } else if (cluster) {
+          // The entry and its memory share a slot (hash tag): one UNLINK.
+          pipeline.unlink(action.key, memory);
           sent.push({ actions: [index] });
+        } else {
+          round.unlink.push(action.key, memory);
+          round.unlinkOwners.push(index);
+          if (round.unlink.length >= context.unlinkBatchSize) flushUnlink(round);
+        }
+        break;
+      }
+      case 'refresh': {
+        const truncatedAt = state.truncatedAt.get(action.entity);
+        if (truncatedAt !== undefined && action.version <= truncatedAt) {
+          // Older than a truncate of its table: the row it would write back is gone.
+          tombstone(round, index, action.key, action.entity, action.version);
           break;
         }
-        case 'tombstone':
-          pipeline[TOMBSTONE]!(
-            action.key,
-            state.generations.get(action.entity) ?? '0',
-            action.version,
-            now,
-            context.tombstoneTtlMs,
-          );
-          sent.push({ actions: [index] });
-          break;
-        case 'bump-generation':
-          // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
-          if (action.version !== '') {
-            pipeline[RAISE_VERSION]!(context.truncationKeys.get(action.entity)!, action.version);
-            sent.push({ actions: [index] });
-          }
-          pipeline.incr(action.key);
-          sent.push({ actions: [index] });
-          break;
-        case 'invalidate-tag':
-          pipeline[INVALIDATE_TAG]!(action.key, context.tagBatchSize);
-          sent.push({ actions: [index], tag: true });
-          break;
+        const entity = context.entities.get(action.entity)!;
+        const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
+        pipeline[REFRESH]!(
+          action.key,
+          versionKey(context.prefix, action.key),
+          state.generations.get(action.entity)!,
+          action.version,
+          now,
+          now + ttlMs,
+          ttlMs + entity.graceMs,
+          action.payload,
+          memoryTtl(action.entity),
+        );
+        sent.push({ actions: [index] });
+        if (action.tags.length > 0) memberships.push(index);
+        break;
       }
+      case 'tombstone':
+        tombstone(round, index, action.key, action.entity, action.version);
+        break;
+      case 'bump-generation':
+        // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
+        if (action.version !== '') {
+          pipeline[RAISE_VERSION]!(context.truncationKeys.get(action.entity)!, action.version);
+          sent.push({ actions: [index] });
+        }
+        pipeline.set(action.key, newGeneration());
+        sent.push({ actions: [index] });
+        break;
+      case 'invalidate-tag':
+        pipeline[INVALIDATE_TAG]!(action.key, context.tagBatchSize);
+        sent.push({ actions: [index], tag: true });
+        break;
     }
-    flushUnlink();
-    rounds.push(execPipeline(pipeline, sent, actions, failures, context));
+  }
+  // A refreshed entry joins its tag sets (each set lives at least as long as the entry), as an SDK fill does.
+  for (const index of memberships) {
+    const action = actions[index] as Extract<CacheAction, { kind: 'refresh' }>;
+    const entity = context.entities.get(action.entity)!;
+    const tagTtlMs = Math.ceil(entity.ttlMs * (1 + entity.ttlJitter)) + entity.graceMs;
+    for (const tag of action.tags) {
+      const round = roundOf(tag);
+      round.pipeline[ADD_TAG_MEMBER]!(tag, action.key, tagTtlMs);
+      round.sent.push({ actions: [index] });
+    }
+  }
+  const executions: Promise<void>[] = [];
+  for (const round of rounds.values()) {
+    flushUnlink(round);
+    executions.push(execPipeline(round.pipeline, round.sent, actions, failures, context));
   }
   if (tagIndexes.length > 0)
-    rounds.push(invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures));
-  await Promise.all(rounds);
+    executions.push(invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures));
+  await Promise.all(executions);
   return failures;
 }
 
@@ -301,15 +332,16 @@ async function invalidateClusterTags(
 }
 
 interface EntityState {
-  /** Current generation by entity ('0' when never bumped). */
+  /** Current generation by entity (created when missing). */
   readonly generations: Map<string, string>;
   /** Newest truncate version by entity, when truncated. */
   readonly truncatedAt: Map<string, string>;
 }
 
 /**
- * Read the generation and truncate version of every entity that refreshes or tombstones in this batch:
- * one MGET on standalone Redis, one MGET per entity (same slot) on Cluster, all in one round trip.
+ * Read the generation and truncate version of every entity that refreshes in this batch: one MGET on
+ * standalone Redis, one MGET per entity (same slot) on Cluster, all in one round trip. A missing generation
+ * is created (a new random one), so the values written are readable and no older entry matches them.
  */
 async function readEntityState(
   actions: readonly CacheAction[],
@@ -319,7 +351,7 @@ async function readEntityState(
   const entities = new Set<string>();
   for (const index of pending) {
     const action = actions[index]!;
-    if (action.kind === 'refresh' || action.kind === 'tombstone') entities.add(action.entity);
+    if (action.kind === 'refresh') entities.add(action.entity);
   }
   const state: EntityState = { generations: new Map(), truncatedAt: new Map() };
   if (entities.size === 0) return state;
@@ -329,11 +361,20 @@ async function readEntityState(
   const values = isCluster(client)
     ? (await Promise.all(pairs.map((pair) => client.mget(...pair)))).flat()
     : await client.mget(...pairs.flat());
-  names.forEach((name, at) => {
-    state.generations.set(name, values[2 * at] ?? '0');
-    const truncatedAt = values[2 * at + 1];
-    if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
-  });
+  await Promise.all(
+    names.map(async (name, at) => {
+      const generation =
+        values[2 * at] ??
+        String(
+          await (client as unknown as Record<string, (...args: string[]) => Promise<unknown>>)[
+            ENSURE_GENERATION
+          ]!(pairs[at]![0]!, newGeneration()),
+        );
+      state.generations.set(name, generation);
+      const truncatedAt = values[2 * at + 1];
+      if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
+    }),
+  );
   return state;
 }
 

@@ -2,10 +2,13 @@
  * One Redis action planned from change events. Every action is idempotent in effect, so a batch that is
  * applied twice (at-least-once delivery) leaves Redis as correct as applying it once.
  *
- * - `delete`          UNLINK the entry (a delete-mode entity, or a refresh-mode one whose event version is unknown)
- * - `refresh`         write the after image, version-guarded (refresh-entry Lua)
- * - `tombstone`       mark the entry changed at `version`, so a late older refresh cannot bring it back
- * - `bump-generation` INCR the entity generation: every entry filled before reads as a miss (truncate); the
+ * - `delete`          delete the entry and forget its versions: the change has no version, or versions of
+ *                     different items meet on the key (they cannot be compared)
+ * - `refresh`         write the after image, version-guarded (refresh-entry Lua), and list the entry in `tags`
+ *                     (tag set keys) so a tag invalidation finds it
+ * - `tombstone`       delete the entry and remember `version` (a versioned tombstone), so a late older refresh
+ *                     or a fill read before the change cannot bring it back
+ * - `bump-generation` replace the entity generation: every entry filled before reads as a miss (truncate); the
  *                     truncate `version` is kept too, so a late refresh from before it cannot write the row back
  * - `invalidate-tag`  delete every entry listed under a tag set, then the members handled
  *
@@ -20,6 +23,7 @@ export type CacheAction =
       readonly entity: string;
       readonly version: string;
       readonly payload: string;
+      readonly tags: readonly string[];
     }
   | { readonly kind: 'tombstone'; readonly key: string; readonly entity: string; readonly version: string }
   | {

@@ -20,7 +20,12 @@ export interface InvalidationEngineOptions {
   readonly redis: RedisInput;
   /** Key prefix (deployment or tenant); defaults to the keyspace's prefix. Must match the SDK's. */
   readonly prefix?: string;
-  /** How long a tombstone blocks late, older refreshes. Default 5 minutes. */
+  /**
+   * How long the version of each applied change is remembered (the versioned tombstone), beyond the entry's
+   * own life: within it, a late duplicate or a replayed dead letter cannot write an older image back, and a
+   * fill read from a snapshot older than the change is not cached. Raised to each entity's `maxReplicaLag`.
+   * Default 5 minutes.
+   */
   readonly tombstoneTtlMs?: number;
   /** Retries of retriable Redis errors. */
   readonly retry?: Partial<RetryOptions>;
@@ -109,6 +114,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   );
   const context = {
     client,
+    prefix,
     entities: keyspace.entities,
     generationKeys,
     truncationKeys,

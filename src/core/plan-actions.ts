@@ -47,6 +47,12 @@ interface CompiledBinding {
   readonly key: Renderer;
   readonly tags: readonly Renderer[];
   readonly generationKey: string;
+  /**
+   * The item attributes the key is rendered from, for a DynamoDB source (null for Debezium tables, whose
+   * versions are one order per server). When they are all key attributes, every record on the key is of one
+   * item and its versions compare; otherwise records of different items meet on one key.
+   */
+  readonly keyColumns: readonly string[] | null;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -76,6 +82,10 @@ function compiledBindings(keyspace: Keyspace, prefix: string): BindingIndex {
           key: compileRenderer(entity.template, source, entity.name, prefix),
           tags: entity.tags.map((template) => compileRenderer(template, source, entity.name, '')),
           generationKey: generationKey(prefix, entity.name),
+          keyColumns:
+            source.kind === 'dynamodb'
+              ? entity.template.placeholders.map((name) => source.fields[name] ?? name)
+              : null,
         });
         tables.set(source.table, list);
       }
@@ -91,12 +101,15 @@ function compiledBindings(keyspace: Keyspace, prefix: string): BindingIndex {
  * never touches Redis, so `cdc-cache explain` and tests call it directly.
  *
  * Every bound entity yields keys from BOTH images (an email change drops the old `user-by-email:` key);
- * delete-mode entities are UNLINKed; refresh-mode entities get the projected after image, version-guarded,
- * and a tombstone where the row left the key; a truncate bumps the entity generation.
+ * delete-mode entities get a versioned tombstone (the entry is deleted and the version remembered);
+ * refresh-mode entities get the projected after image, version-guarded and added to its tag sets, and a
+ * tombstone where the row left the key; a truncate replaces the entity generation. A key whose records
+ * cannot be compared by version (no version, or a DynamoDB key built from attributes that are not the
+ * item's key, so records of different items meet on it) is deleted without a version, in either mode.
  *
  * @example
  * const [plan] = planActions([event], { keyspace })
- * // { status: 'planned', actions: [{ kind: 'delete', key: 'user:42', entity: 'user' }, ...], incomplete: [] }
+ * // { status: 'planned', actions: [{ kind: 'tombstone', key: 'user:42', entity: 'user', version: '…' }, ...], incomplete: [] }
  */
 export function planActions(events: readonly ChangeEvent[], options: PlanOptions): EventPlan[] {
   const prefix = options.prefix ?? options.keyspace.prefix;
@@ -162,15 +175,29 @@ function planEvent(
     const beforeKey = renderedBefore ?? undefined;
     const afterKey = renderedAfter ?? undefined;
 
-    if (entity.mode === 'delete' || version === '') {
+    if (version === '' || !versionsCompare(binding, event)) {
+      // No version, or versions of different items meet on this key: delete, never compare.
       if (beforeKey !== undefined) add(actions, { kind: 'delete', key: beforeKey, entity: entity.name });
       if (afterKey !== undefined && afterKey !== beforeKey) {
         add(actions, { kind: 'delete', key: afterKey, entity: entity.name });
       }
+    } else if (entity.mode === 'delete') {
+      // A versioned delete: the version is remembered, so a fill read before this change is not cached.
+      if (beforeKey !== undefined)
+        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, version });
+      if (afterKey !== undefined && afterKey !== beforeKey) {
+        add(actions, { kind: 'tombstone', key: afterKey, entity: entity.name, version });
+      }
     } else {
       if (afterKey !== undefined && after) {
         const payload = serializeImage(serializer, entity, after, table);
-        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, version, payload });
+        // The refreshed entry joins its tag sets, as an SDK fill does, so deleteByTag finds it.
+        const tags: string[] = [];
+        for (const render of binding.tags) {
+          const tag = render(after, table);
+          if (tag) tags.push(tagKey(prefix, tag));
+        }
+        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, version, payload, tags });
       }
       if (beforeKey !== undefined && beforeKey !== afterKey) {
         add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, version });
@@ -195,6 +222,16 @@ function planEvent(
     };
   }
   return { status: 'planned', actions, incomplete: incomplete ?? NONE };
+}
+
+/** True when the versions of every record that can reach this binding's keys are of one order. */
+function versionsCompare(binding: CompiledBinding, event: ChangeEvent): boolean {
+  const { keyColumns } = binding;
+  if (keyColumns === null) return true;
+  const key = event.key;
+  if (!key) return false;
+  for (const column of keyColumns) if (!(column in key)) return false;
+  return true;
 }
 
 /** Append unless the event already has the same action on the same key (a handful per event: a scan is cheapest). */

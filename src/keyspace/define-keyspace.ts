@@ -14,6 +14,7 @@ const ENTITY_FIELDS = new Set([
   'mode',
   'tags',
   'fields',
+  'maxReplicaLag',
   'sources',
 ]);
 const SOURCE_FIELDS = new Set(['table', 'dynamodb', 'fields']);
@@ -77,6 +78,7 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     validateDuration(at('negativeTtl'), definition['negativeTtl'], problems, { positive: true }) ??
     Math.min(ttlMs, MAX_NEGATIVE_TTL_MS);
   const graceMs = validateDuration(at('grace'), definition['grace'], problems) ?? 0;
+  const maxReplicaLagMs = validateDuration(at('maxReplicaLag'), definition['maxReplicaLag'], problems) ?? 0;
   const ttlJitter = definition['ttlJitter'] ?? DEFAULT_TTL_JITTER;
   if (typeof ttlJitter !== 'number' || !(ttlJitter >= 0 && ttlJitter <= 1)) {
     problems.push(`${at('ttlJitter')}: must be a number from 0 to 1`);
@@ -91,6 +93,13 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     ...tags.flatMap((tag) => tag.placeholders),
   ]);
   const sources = validateSources(at('sources'), definition['sources'], placeholders, problems);
+  if (mode === 'refresh' && sources.length > 1) {
+    // A refreshed value is one table's row, guarded by versions of one order (one LSN stream, one binlog,
+    // one DynamoDB item): a second table would write its own row as the entity's value.
+    problems.push(
+      `${at('sources')}: a 'refresh' entity caches one table's row and compares versions of one order, but ${name} has ${sources.length} sources (${sources.map((source) => `${source.kind === 'dynamodb' ? 'dynamodb' : 'table'} ${source.table}`).join(', ')}); use mode 'delete', or one refresh entity per table`,
+    );
+  }
   if (problems.length > before || !template) return undefined;
   return {
     name,
@@ -99,6 +108,7 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     ttlJitter: ttlJitter as number,
     negativeTtlMs,
     graceMs,
+    maxReplicaLagMs,
     mode: mode as EntitySpec['mode'],
     tags,
     fields,

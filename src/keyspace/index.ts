@@ -1,6 +1,13 @@
 export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
-export { generationKey, internalKey, RESERVED_KEY_SEGMENT, tagKey } from './internal-keys';
+export {
+  generationKey,
+  internalKey,
+  newGeneration,
+  RESERVED_KEY_SEGMENT,
+  tagKey,
+  versionKey,
+} from './internal-keys';
 export { type KeyTemplate, type PlaceholderNames, parseKeyTemplate, renderKeyTemplate } from './key-template';
 export { keyspaceColumns } from './keyspace-columns';
 export {
@@ -24,3 +31,11 @@ export type {
 } from './keyspace-types';
 export { keyspaceFromData, loadKeyspace } from './load-keyspace';
 export { type Duration, parseDuration } from './parse-duration';
+export {
+  type BinlogPosition,
+  binlogVersion,
+  dynamodbVersion,
+  postgresVersion,
+  type ReadPosition,
+  readPositionVersion,
+} from './source-version';

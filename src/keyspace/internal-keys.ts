@@ -1,17 +1,32 @@
+import { randomInt } from 'node:crypto';
 import { encodeKeyValue } from './encode-key-value';
 
 /** Entity keys may not start with this: cdc-cache keeps its own keys (generations, tags, checkpoints) under it. */
 export const RESERVED_KEY_SEGMENT = '_cc:';
 
 /**
- * The generation counter of an entity. A truncate or bulk change bumps it (INCR), and every value filled
- * under an older generation reads as a miss: a whole namespace is invalidated without KEYS or SCAN.
+ * The generation of an entity: a random number (see {@link newGeneration}). A truncate or bulk change
+ * replaces it, and every value filled under another generation reads as a miss: a whole namespace is
+ * invalidated without KEYS or SCAN. A missing key is never "generation 0": whoever needs one creates a new
+ * random one (SET NX), so losing the key invalidates the entity instead of resurrecting older entries.
  *
  * @example
  * generationKey('shop:', 'user') // 'shop:_cc:gen:user'
  */
 export function generationKey(prefix: string, entity: string): string {
   return `${prefix}${RESERVED_KEY_SEGMENT}gen:${entity}`;
+}
+
+/**
+ * The version memory of an entry key: the version and time of the last change the worker applied to it, kept
+ * for a bounded window beyond the entry's own life (see src/redis/entry-format.ts). Its hash tag is the
+ * entry key, so on Redis Cluster both live in one slot and one script holds both.
+ *
+ * @example
+ * versionKey('shop:', 'shop:user:42') // 'shop:_cc:ver:{shop:user:42}'
+ */
+export function versionKey(prefix: string, entryKey: string): string {
+  return `${prefix}${RESERVED_KEY_SEGMENT}ver:{${entryKey}}`;
 }
 
 /**
@@ -32,4 +47,14 @@ export function tagKey(prefix: string, renderedTag: string): string {
  */
 export function internalKey(prefix: string, ...parts: string[]): string {
   return `${prefix}${RESERVED_KEY_SEGMENT}${parts.map((part) => encodeKeyValue(part) ?? '').join(':')}`;
+}
+
+/**
+ * A fresh random generation: a positive integer below 2^48 (exact in JavaScript and in Lua's doubles).
+ *
+ * @example
+ * redis.set(generationKey('', 'user'), newGeneration())
+ */
+export function newGeneration(): string {
+  return String(randomInt(1, 2 ** 48));
 }

@@ -33,7 +33,14 @@ export interface EntityDefinition<Template extends string = string> {
   tags?: string[];
   /** For `refresh` mode: the columns of the after image to cache. Default: the whole image. */
   fields?: string[];
-  /** The tables whose changes make this entity stale. */
+  /**
+   * For loaders that read a replica and cannot report a read position (`ctx.readPosition`): how far behind
+   * the worker's changes the replica may be. A fill whose lease was taken within this window after the
+   * worker applied a change to its key is served but not cached. Correct only while the replica's real lag
+   * stays below it. Default 0 (off). Not needed for DynamoDB `GetItem` with `ConsistentRead`.
+   */
+  maxReplicaLag?: Duration;
+  /** The tables whose changes make this entity stale. A `refresh` entity has exactly one. */
   sources: SourceDefinition[];
 }
 
@@ -61,6 +68,8 @@ export interface EntitySpec {
   readonly ttlJitter: number;
   readonly negativeTtlMs: number;
   readonly graceMs: number;
+  /** See {@link EntityDefinition.maxReplicaLag}; 0 when off. */
+  readonly maxReplicaLagMs: number;
   readonly mode: EntityMode;
   readonly tags: readonly KeyTemplate[];
   readonly fields: readonly string[] | null;

@@ -6,16 +6,22 @@
  *
  * - value      `v|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|<payload>`
  * - not found  `n|<gen>|<version>|<writtenAtMs>|<staleAtMs>|<refreshToken>|`   (negative cache)
- * - lease      `l|<gen>|<version>|<token>`                                   (a fill in progress; PX = lease ttl;
- *                                                                           version: the tombstone it replaced, else '')
- * - tombstone  `t|<gen>|<version>|<writtenAtMs>`                             (row changed at <version>; short PX)
+ * - lease      `l|<gen>|<floor>|<token>`                                     (a fill in progress; PX = lease ttl;
+ *                                                                           floor: the newest version the key had reached)
+ * - tombstone  `t|<gen>|<version>|<writtenAtMs>`                             (written by versions before v2; read only)
  *
- * `gen` is the entity generation (`generationKey`) observed before the data was loaded; a value whose
- * gen is lower than the current one reads as a miss (that is how a truncate drops a whole entity).
- * `version` is the source version (`ChangeEvent.version`, byte-wise comparable), `''` when unknown (SDK
- * fills). `staleAtMs` is the soft expiry: past it a value is served only within grace while one caller
- * refreshes it, and `refreshToken` ('' when none) is the lease of that refresh. The key's PTTL is the hard
- * expiry. The payload is the serializer's output and may itself contain `|`.
+ * `gen` is the entity generation (`generationKey`, a random number) observed before the data was loaded; a
+ * value of any other generation reads as a miss (that is how a truncate drops a whole entity, and why a lost
+ * generation key drops it too). `version` is the source version (`ChangeEvent.version`, byte-wise
+ * comparable): the change a worker refresh wrote, or the position a fill's loader reported
+ * (`ctx.readPosition`), `''` when unknown. `staleAtMs` is the soft expiry: past it a value is served only
+ * within grace while one caller refreshes it, and `refreshToken` ('' when none) is the lease of that refresh.
+ * The key's PTTL is the hard expiry. The payload is the serializer's output and may itself contain `|`.
+ *
+ * Beside each entry key the worker keeps its version memory (`versionKey`, same slot):
+ * `<version>|<appliedAtMs>`, the last change applied to the key and when (Redis clock), for the worker's
+ * `tombstoneTtl` (at least each entity's `maxReplicaLag`). A delete leaves only the memory: that is the
+ * versioned tombstone a late refresh or a lagging fill is compared with after the entry itself is gone.
  */
 export const ENTRY_KIND = { value: 'v', notFound: 'n', lease: 'l', tombstone: 't' } as const;
 

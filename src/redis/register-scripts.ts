@@ -8,7 +8,7 @@ import type { RedisClient } from './create-redis-client';
  * are included, not copied. Scripts are registered once per client with `defineCommand`, under a
  * versioned name, so two cdc-cache versions on one client never run each other's scripts.
  */
-const SCRIPT_VERSION = 'v1';
+const SCRIPT_VERSION = 'v2';
 const LUA_DIR = join(__dirname, 'lua');
 const registered = new WeakMap<RedisClient, Set<string>>();
 
@@ -20,7 +20,7 @@ export function readLuaScript(fileName: string): string {
   );
 }
 
-/** The command name a script is registered under, e.g. `cdcCache_v1_takeLease`. */
+/** The command name a script is registered under, e.g. `cdcCache_v2_takeLease`. */
 export function scriptCommand(name: string): string {
   return `cdcCache_${SCRIPT_VERSION}_${name}`;
 }

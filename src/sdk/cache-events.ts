@@ -27,6 +27,22 @@ export interface CacheEventMap {
     readonly cached: boolean;
     readonly failed: boolean;
   };
+  /**
+   * A loaded value was served but not cached: its read was older than the last change the worker applied to
+   * the key (`behind`: its `readPosition` was below `floor`), or it had no position to compare and came
+   * within the entity's `maxReplicaLag` after a change (`replica-lag`). `fresh` tells whether the
+   * `freshLoader` then read it again (and that result was cached).
+   */
+  'fill-refused': {
+    readonly entity: string;
+    readonly key: string;
+    readonly reason: 'behind' | 'replica-lag';
+    /** The loader's reported position as a version ('' when none). */
+    readonly position: string;
+    /** The newest version the key had reached ('' when none). */
+    readonly floor: string;
+    readonly fresh: boolean;
+  };
   /** A read went straight to the loader because Redis is unavailable (fail-open). */
   bypass: { readonly entity: string; readonly key: string; readonly reason: BypassReason };
   /** Something went wrong that the cache handled (a Redis error, a timeout, a value that cannot be serialized). */

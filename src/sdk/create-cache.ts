@@ -9,13 +9,16 @@ import {
   type Keyspace,
   type KeyTemplate,
   type KeyValue,
+  newGeneration,
   parseKeyTemplate,
+  type ReadPosition,
+  readPositionVersion,
   renderKeyTemplate,
   tagKey,
+  versionKey,
 } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
 import { isCluster, type RedisClient, resolveRedis } from '../redis/create-redis-client';
-import { readEntryHeader } from '../redis/entry-format';
 import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import { type BypassReason, CacheEvents } from './cache-events';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './cache-options';
@@ -24,8 +27,20 @@ import { type ReadEntry, readEntry, writeEntry } from './entry-codec';
 import { createReadBatcher } from './read-batcher';
 import { createTimeoutSweeper } from './timeout-sweeper';
 
+/** Lets a loader that reads a replica say which snapshot it read. */
+export interface ReadPositionReporter {
+  /**
+   * Report the position of the snapshot the loader read, in the source's own form (see {@link ReadPosition}):
+   * PostgreSQL `pg_last_wal_replay_lsn()` read BEFORE the query, e.g. `'0/16B3748'`; MySQL `{ file, pos }`;
+   * DynamoDB the item's version attribute. A fill older than the last change the worker applied to its key
+   * is served but not cached (event `fill-refused`). Throws `CDC_INVALID_OPTION` for a position that does
+   * not fit the entity's source.
+   */
+  readPosition(position: ReadPosition): void;
+}
+
 /** What a loader is called with. */
-export interface LoaderContext<Params> {
+export interface LoaderContext<Params> extends ReadPositionReporter {
   /** The entity name. */
   readonly entity: string;
   /** The full Redis key. */
@@ -37,9 +52,16 @@ export interface LoaderContext<Params> {
 /** Loads one value from the source of truth; `null` or `undefined` means not found (negatively cached). */
 export type Loader<Params, Value> = (context: LoaderContext<Params>) => Promise<Value> | Value;
 
+/** What a batch loader is called with besides its params: one position for the whole batch. */
+export interface BatchLoaderContext extends ReadPositionReporter {
+  /** The entity name. */
+  readonly entity: string;
+}
+
 /** Loads a batch: one result per params, in the same order; `null` or `undefined` means not found. */
 export type BatchLoader<Params, Value> = (
   paramsList: readonly Params[],
+  context: BatchLoaderContext,
 ) => Promise<readonly Value[]> | readonly Value[];
 
 /** Per-call options of `get`, `getMany` and `set`. */
@@ -48,6 +70,17 @@ export interface GetOptions {
   ttl?: Duration;
   /** Values for tag placeholders that are not key parameters (e.g. `tenantId` of a `tenant:{tenantId}` tag). */
   tagParams?: Readonly<Record<string, KeyValue>>;
+}
+
+/** Per-call options of `get`. */
+export interface GetOneOptions<Params = Record<string, KeyValue>, Value = unknown> extends GetOptions {
+  /**
+   * Reads a snapshot that is never behind the worker (the primary, a `ConsistentRead`). Called, once, only
+   * when the loader's read was refused (older than the key's last applied change, or within the entity's
+   * `maxReplicaLag`); its result is cached under the same lease, so the readers waiting on it get it too.
+   * Without it a refused read is served uncached.
+   */
+  freshLoader?: Loader<Params, Value>;
 }
 
 type Found<Value> = NonNullable<Value> | null;
@@ -63,7 +96,7 @@ export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions
     entity: Entity,
     params: KeyParams<Definitions[Entity]>,
     loader: Loader<KeyParams<Definitions[Entity]>, Value>,
-    options?: GetOptions,
+    options?: GetOneOptions<KeyParams<Definitions[Entity]>, Value>,
   ): Promise<Found<Value>>;
   /** Get many values of one entity in one round trip; the misses are loaded in one loader call. */
   getMany<Entity extends keyof Definitions & string, Value>(
@@ -107,14 +140,38 @@ interface EntityState {
   readonly tagTtlMs: number;
 }
 
-type TakeLeaseReply = [outcome: 'lease' | 'fresh' | 'refresh' | 'stale' | 'wait', data: string | number];
+type TakeLeaseReply = [
+  outcome: 'lease' | 'fresh' | 'refresh' | 'stale' | 'wait',
+  data: string | number,
+  floor?: string,
+  since?: number,
+];
+
+/** Where a loader's reported read position lands (encoded as a version). */
+interface ReadSink {
+  position?: string;
+}
+
+/** A loader as the miss path calls it: with the sink its `readPosition` writes to. */
+type Load = (sink: ReadSink) => unknown;
+
+/** What the key had reached when the lease was taken (see take-lease-2.lua). */
+interface LeaseFloor {
+  /** The newest version the key had reached ('' if none). */
+  readonly floor: string;
+  /** Ms since the worker last applied a change to the key, -1 when none is remembered. */
+  readonly since: number;
+}
+
+const NO_FLOOR: LeaseFloor = { floor: '', since: -1 };
 
 interface ScriptCommands {
   [name: string]: (...args: (string | number)[]) => Promise<unknown>;
 }
 
 const SCRIPTS = {
-  takeLease: 'take-lease-1.lua',
+  takeLease: 'take-lease-2.lua',
+  ensureGeneration: 'ensure-generation-1.lua',
   fill: 'fill-1.lua',
   releaseLease: 'release-lease-1.lua',
   addTagMember: 'add-tag-member-1.lua',
@@ -122,6 +179,7 @@ const SCRIPTS = {
   invalidateTag: 'invalidate-tag-1.lua',
 } as const;
 const TAKE_LEASE = scriptCommand('takeLease');
+const ENSURE_GENERATION = scriptCommand('ensureGeneration');
 const FILL = scriptCommand('fill');
 const RELEASE_LEASE = scriptCommand('releaseLease');
 const ADD_TAG_MEMBER = scriptCommand('addTagMember');
@@ -134,11 +192,11 @@ const BREAKER_OPEN = new CdcCacheError('CDC_REDIS_UNAVAILABLE', 'Redis circuit b
   retriable: true,
 });
 
-/** The generation in a generation key: 0 when missing (or, defensively, not a number). */
-function generationOf(text: string | null | undefined): number {
-  if (!text) return 0;
+/** The generation in a generation key: null when missing (or, defensively, not a number): nothing matches it. */
+function generationOf(text: string | null | undefined): number | null {
+  if (!text) return null;
   const generation = Number(text);
-  return Number.isSafeInteger(generation) ? generation : 0;
+  return Number.isSafeInteger(generation) ? generation : null;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -209,6 +267,18 @@ export function createCache<Definitions extends EntityDefinitions>(
       `${entity.spec.name}: key '${entity.spec.template.source}' needs a non-empty string, number, bigint, boolean or Date for: ${rendered.missing.join(', ')}`,
       { details: { entity: entity.spec.name, missing: rendered.missing } },
     );
+  }
+
+  /** A loader's read position in the worker's version encoding (the decoders' own functions). */
+  function positionVersion(entity: EntityState, position: ReadPosition): string {
+    const kinds = new Set(entity.spec.sources.map((source) => source.kind));
+    if (kinds.size > 1) {
+      throw new CdcCacheError(
+        'CDC_INVALID_OPTION',
+        `readPosition: ${entity.spec.name} has sources of different kinds, whose positions are not one order`,
+      );
+    }
+    return readPositionVersion(entity.spec.sources[0]!, position);
   }
 
   const sweeper = createTimeoutSweeper(settings.commandTimeoutMs);
@@ -330,14 +400,14 @@ export function createCache<Definitions extends EntityDefinitions>(
   async function loadUncached(
     entity: EntityState,
     key: string,
-    loader: () => unknown,
+    loader: Load,
     bypass: BypassReason | undefined,
   ): Promise<unknown> {
     if (bypass && events.has('bypass'))
       events.emit('bypass', { entity: entity.spec.name, key, reason: bypass });
     const started = Date.now();
     try {
-      const value = await callLoader(loader).bounded;
+      const value = await callLoader(() => loader({})).bounded;
       emitLoad(entity.spec.name, key, started, value !== null && value !== undefined, false, false);
       return value ?? null;
     } catch (error) {
@@ -409,16 +479,80 @@ export function createCache<Definitions extends EntityDefinitions>(
     }
   }
 
+  /**
+   * Why a fill must not be cached, or undefined when it may: its read position is older than the newest
+   * version the key had reached when the lease was taken ('behind'), or, with no position to compare, the
+   * lease came within the entity's maxReplicaLag after the worker applied a change ('replica-lag'). A change
+   * applied after the lease was taken replaced the lease, so the fill script refuses that case itself.
+   */
+  function refusal(entity: EntityState, lease: LeaseFloor, position: string | undefined) {
+    if (position !== undefined && lease.floor !== '') return position < lease.floor ? 'behind' : undefined;
+    const lag = entity.spec.maxReplicaLagMs;
+    return lag > 0 && lease.since >= 0 && lease.since < lag ? 'replica-lag' : undefined;
+  }
+
+  /** Settle a load under our lease: fill it, or, when the read was too old, serve it and try a fresh read. */
+  async function settle(
+    entity: EntityState,
+    key: string,
+    token: string,
+    generation: number,
+    lease: LeaseFloor,
+    loaded: { value: unknown; position: string | undefined },
+    late: { params: Readonly<Record<string, unknown>>; unresolved: readonly KeyTemplate[] },
+    options: GetOneOptions | undefined,
+    fresh: Load | undefined,
+  ): Promise<{ value: unknown; cached: boolean }> {
+    const reason = refusal(entity, lease, loaded.position);
+    if (reason === undefined) {
+      const cached = await fill(
+        entity,
+        key,
+        token,
+        generation,
+        loaded.position ?? '',
+        loaded.value,
+        late,
+        options,
+      );
+      return { value: loaded.value, cached };
+    }
+    if (events.has('fill-refused')) {
+      events.emit('fill-refused', {
+        entity: entity.spec.name,
+        key,
+        reason,
+        position: loaded.position ?? '',
+        floor: lease.floor,
+        fresh: fresh !== undefined,
+      });
+    }
+    if (fresh === undefined) {
+      release(entity, key, token);
+      return { value: loaded.value, cached: false };
+    }
+    // One fresh read under the same lease: the readers waiting on it get the cached result, not a DB read each.
+    let value: unknown;
+    try {
+      value = await callLoader(() => fresh({})).bounded;
+    } catch (error) {
+      release(entity, key, token);
+      throw error;
+    }
+    return { value, cached: await fill(entity, key, token, generation, '', value, late, options) };
+  }
+
   /** We hold the lease (or refresh token): list tags, load, fill. */
   async function loadAndFill(
     entity: EntityState,
     key: string,
     params: Readonly<Record<string, unknown>>,
-    loader: () => unknown,
+    loader: Load,
     token: string,
     generation: number,
-    version: string,
-    options: GetOptions | undefined,
+    lease: LeaseFloor,
+    options: GetOneOptions | undefined,
+    fresh: Load | undefined,
   ): Promise<unknown> {
     const tagValues = options?.tagParams ? { ...params, ...options.tagParams } : params;
     const { rendered, unresolved } = renderTags(entity, tagValues);
@@ -432,7 +566,8 @@ export function createCache<Definitions extends EntityDefinitions>(
     }
     const started = Date.now();
     const late = { params: tagValues, unresolved };
-    const { underlying, bounded } = callLoader(loader);
+    const sink: ReadSink = {};
+    const { underlying, bounded } = callLoader(() => loader(sink));
     let value: unknown;
     try {
       value = await bounded;
@@ -440,7 +575,18 @@ export function createCache<Definitions extends EntityDefinitions>(
       if (error instanceof CdcCacheError && error.code === 'CDC_LOADER_TIMEOUT') {
         // The loader keeps running: let it still fill if nothing invalidated the entry meanwhile.
         underlying.then(
-          (lateValue) => fill(entity, key, token, generation, version, lateValue, late, options),
+          (lateValue) =>
+            settle(
+              entity,
+              key,
+              token,
+              generation,
+              lease,
+              { value: lateValue, position: sink.position },
+              late,
+              options,
+              undefined,
+            ),
           () => release(entity, key, token),
         );
       } else {
@@ -449,9 +595,26 @@ export function createCache<Definitions extends EntityDefinitions>(
       emitLoad(entity.spec.name, key, started, false, false, true);
       throw error;
     }
-    const cached = await fill(entity, key, token, generation, version, value, late, options);
-    emitLoad(entity.spec.name, key, started, value !== null && value !== undefined, cached, false);
-    return value ?? null;
+    let settled: { value: unknown; cached: boolean };
+    try {
+      settled = await settle(
+        entity,
+        key,
+        token,
+        generation,
+        lease,
+        { value, position: sink.position },
+        late,
+        options,
+        fresh,
+      );
+    } catch (error) {
+      emitLoad(entity.spec.name, key, started, false, false, true);
+      throw error;
+    }
+    const found = settled.value !== null && settled.value !== undefined;
+    emitLoad(entity.spec.name, key, started, found, settled.cached, false);
+    return settled.value ?? null;
   }
 
   function serveStale(entry: ReadEntry): unknown {
@@ -473,9 +636,10 @@ export function createCache<Definitions extends EntityDefinitions>(
     entity: EntityState,
     key: string,
     params: Readonly<Record<string, unknown>>,
-    loader: () => unknown,
-    observedGeneration: number,
-    options: GetOptions | undefined,
+    loader: Load,
+    observedGeneration: number | null,
+    options: GetOneOptions | undefined,
+    fresh: Load | undefined,
     onNotLoading?: () => void,
   ): Promise<unknown> {
     let generation = observedGeneration;
@@ -497,36 +661,62 @@ export function createCache<Definitions extends EntityDefinitions>(
       const refreshToken = entity.spec.graceMs > 0 ? `${token}.${Date.now() + settings.leaseTtlMs}` : '';
       let reply: TakeLeaseReply;
       try {
+        // A missing generation key (never set, evicted, lost in a failover) gets a new random generation.
+        generation ??= generationOf(
+          String(
+            await guarded('generation', () =>
+              scripts[ENSURE_GENERATION]!(entity.generationKey, newGeneration()),
+            ),
+          ),
+        );
+        const leaseGeneration = generation;
         reply = (await guarded('take-lease', () =>
-          scripts[TAKE_LEASE]!(key, token, settings.leaseTtlMs, generation, Date.now(), refreshToken),
+          scripts[TAKE_LEASE]!(
+            key,
+            versionKey(prefix, key),
+            token,
+            settings.leaseTtlMs,
+            leaseGeneration ?? 0,
+            Date.now(),
+            refreshToken,
+          ),
         )) as TakeLeaseReply;
       } catch (error) {
         report('take-lease', error, entity.spec.name, key);
         return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
       }
       const [outcome, data] = reply;
+      const leaseGeneration = generation ?? 0;
+      const lease: LeaseFloor =
+        outcome === 'lease' || outcome === 'refresh'
+          ? { floor: String(reply[2] ?? ''), since: Number(reply[3] ?? -1) }
+          : NO_FLOOR;
       if (outcome === 'lease') {
         leaseWait('lease');
-        return loadAndFill(entity, key, params, loader, token, generation, String(data), options);
+        return loadAndFill(entity, key, params, loader, token, leaseGeneration, lease, options, fresh);
       }
       if (outcome === 'fresh' || outcome === 'stale') {
         leaseWait('hit');
-        const entry = readEntry(String(data), 0, outcome === 'fresh' ? 0 : Number.POSITIVE_INFINITY);
+        const entry = readEntry(
+          String(data),
+          leaseGeneration,
+          outcome === 'fresh' ? 0 : Number.POSITIVE_INFINITY,
+        );
         return serveStale(entry);
       }
       if (outcome === 'refresh') {
         const raw = String(data);
-        const stale = serveStale(readEntry(raw, 0, Number.POSITIVE_INFINITY));
-        const version = readEntryHeader(raw)?.version ?? '';
+        const stale = serveStale(readEntry(raw, leaseGeneration, Number.POSITIVE_INFINITY));
         const refreshing = loadAndFill(
           entity,
           key,
           params,
           loader,
           refreshToken,
-          generation,
-          version,
+          leaseGeneration,
+          lease,
           options,
+          fresh,
         );
         // A failed refresh was reported by the 'load' event; the stale value is still the answer.
         refreshing.catch(() => undefined);
@@ -579,7 +769,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     entityName: string,
     params: Readonly<Record<string, unknown>>,
     loader: Loader<never, unknown>,
-    options: GetOptions | undefined,
+    options: GetOneOptions | undefined,
   ): Promise<unknown> {
     const entity = entityState(entityName);
     const key = keyFor(entity, params);
@@ -589,7 +779,21 @@ export function createCache<Definitions extends EntityDefinitions>(
       if (events.has('miss')) events.emit('miss', { entity: entityName, key });
       return pending;
     }
-    const load = () => loader({ entity: entityName, key, params: params as never });
+    const withContext =
+      (use: Loader<never, unknown>): Load =>
+      (sink) =>
+        use({
+          entity: entityName,
+          key,
+          params: params as never,
+          readPosition: (position) => {
+            sink.position = positionVersion(entity, position);
+          },
+        });
+    const load = withContext(loader);
+    const fresh = options?.freshLoader
+      ? withContext(options.freshLoader as Loader<never, unknown>)
+      : undefined;
     let values: (string | null)[];
     try {
       values = await read(key, entity.generationKey);
@@ -610,7 +814,7 @@ export function createCache<Definitions extends EntityDefinitions>(
       }
     }
     emitNotFresh(entity, key, entry);
-    return joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options));
+    return joinOrStart(key, () => resolveMiss(entity, key, params, load, generation, options, fresh));
   }
 
   async function getMany(
@@ -659,6 +863,13 @@ export function createCache<Definitions extends EntityDefinitions>(
     // before its key's lease existed could be filled after an invalidation that never saw the lease.
     const missParams = misses.map((index) => paramsList[index]!);
     let batch: Promise<readonly unknown[]> | undefined;
+    const batchSink: ReadSink = {};
+    const batchContext = (sink: ReadSink): BatchLoaderContext => ({
+      entity: entityName,
+      readPosition: (readAt) => {
+        sink.position = positionVersion(entity, readAt);
+      },
+    });
     let unsettled = misses.length;
     let allSettled!: () => void;
     const settledBarrier = new Promise<void>((resolve) => {
@@ -675,17 +886,19 @@ export function createCache<Definitions extends EntityDefinitions>(
           unsettled -= 1;
           if (unsettled === 0) allSettled();
         };
-        const load = async () => {
+        const load: Load = async (sink) => {
           if (batch === undefined) {
             settle();
             await settledBarrier;
-            batch ??= Promise.resolve().then(() => loader(missParams as never));
+            batch ??= Promise.resolve().then(() => loader(missParams as never, batchContext(batchSink)));
           } else if (settled) {
             // A key whose lease came after the batch had started (it waited on another's fill): load it alone.
-            const single = await loader([params] as never);
+            const single = await loader([params] as never, batchContext(sink));
             return Array.isArray(single) ? single[0] : undefined;
           }
           const loaded = await batch;
+          // The whole batch was read at one position.
+          if (batchSink.position !== undefined) sink.position = batchSink.position;
           if (!Array.isArray(loaded) || loaded.length !== missParams.length) {
             throw new CdcCacheError(
               'CDC_LOADER_FAILED',
@@ -700,7 +913,7 @@ export function createCache<Definitions extends EntityDefinitions>(
             values.length === 0
               ? await joinOrStart(key, () => loadUncached(entity, key, load, 'redis-error'))
               : await joinOrStart(key, () =>
-                  resolveMiss(entity, key, params, load, generation, options, settle),
+                  resolveMiss(entity, key, params, load, generation, options, undefined, settle),
                 );
         } finally {
           settle();
@@ -749,12 +962,18 @@ export function createCache<Definitions extends EntityDefinitions>(
       await addTagMembers(entity, key, renderTags(entity, values).rendered).catch((error) => {
         throw redisError('tag', error);
       });
-      const generationText = await write('set', () => client.get(entity.generationKey));
+      const generation =
+        generationOf(await write('set', () => client.get(entity.generationKey))) ??
+        generationOf(
+          String(
+            await write('set', () => scripts[ENSURE_GENERATION]!(entity.generationKey, newGeneration())),
+          ),
+        );
       const now = Date.now();
       const ttl = found ? ttlOf(entity, options) : entity.spec.negativeTtlMs;
       const lifetime = found ? ttl + Math.floor(Math.random() * ttl * entity.spec.ttlJitter) : ttl;
       const text = writeEntry({
-        generation: generationOf(generationText),
+        generation: generation ?? 0,
         version: '',
         writtenAtMs: now,
         staleAtMs: now + lifetime,

@@ -20,18 +20,24 @@ const LEASED: ReadEntry = { state: 'leased' };
 
 /**
  * Decode a raw entry (see src/redis/entry-format.ts) for the hit path, without allocating more than the
- * payload slice. `generation` is the entity's current generation (0 when its key is missing).
+ * payload slice. `generation` is the entity's current generation, `null` when its key is missing (then no
+ * entry is usable: whoever fills next creates a new generation).
  *
  * @example
  * readEntry('v|0||1700000000000|1700000300000||j{"id":1}', 0, Date.now())
  */
-export function readEntry(raw: string | null | undefined, generation: number, nowMs: number): ReadEntry {
+export function readEntry(
+  raw: string | null | undefined,
+  generation: number | null,
+  nowMs: number,
+): ReadEntry {
   if (raw?.charCodeAt(1) !== 124 /* | */) return ABSENT;
   const kind = raw[0];
   const genEnd = raw.indexOf('|', 2);
   if (genEnd < 0) return ABSENT;
   const entryGeneration = Number(raw.slice(2, genEnd));
-  if (!(entryGeneration >= generation)) return ABSENT;
+  // Only the current generation: an entry of an older one predates a truncate (or a lost generation key).
+  if (entryGeneration !== generation) return ABSENT;
   if (kind === ENTRY_KIND.lease) return LEASED;
   if (kind !== ENTRY_KIND.value && kind !== ENTRY_KIND.notFound) return ABSENT;
   const versionEnd = raw.indexOf('|', genEnd + 1);

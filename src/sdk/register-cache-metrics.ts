@@ -94,6 +94,17 @@ export function registerCacheMetrics(
         registers: [registry],
       }),
   );
+  const refusedFills = reuse(
+    registry,
+    `${prefix}fills_refused_total`,
+    () =>
+      new Counter({
+        name: `${prefix}fills_refused_total`,
+        help: "Loads served but not cached because they read a snapshot older than the key's last applied change, by reason: behind (readPosition), replica-lag (maxReplicaLag)",
+        labelNames: ['entity', 'reason'],
+        registers: [registry],
+      }),
+  );
   const errors = reuse(
     registry,
     `${prefix}errors_total`,
@@ -137,6 +148,7 @@ export function registerCacheMetrics(
       ),
     ),
     events.on('lease-wait', ({ entity, outcome }) => leaseWaits.inc({ entity, outcome })),
+    events.on('fill-refused', ({ entity, reason }) => refusedFills.inc({ entity, reason })),
     events.on('error', ({ operation, error }) => errors.inc({ operation, code: error.code })),
     events.on('breaker', ({ state }) => breakerOpen.set(state === 'closed' ? 0 : 1)),
   ];

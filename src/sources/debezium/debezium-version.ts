@@ -1,7 +1,4 @@
-/** Width of each zero-padded part: 20 digits hold any unsigned 64-bit number. */
-const WIDE = 20;
-const BINLOG_INDEX_WIDTH = 10;
-const ROW_WIDTH = 10;
+import { binlogVersion, postgresVersion } from '../../keyspace/source-version';
 
 /** The fields of a Debezium `source` block that order changes. */
 export interface DebeziumSourcePosition {
@@ -27,24 +24,8 @@ export interface DebeziumSourcePosition {
  * debeziumVersion({ file: 'mysql-bin.000003', pos: 1540, row: 1 }) // '0000000003' + '00000000000000001540' + '0000000001'
  */
 export function debeziumVersion(source: DebeziumSourcePosition): string {
-  const lsn = unsignedText(source.lsn);
-  if (lsn !== undefined) return lsn.padStart(WIDE, '0');
-  const pos = unsignedText(source.pos);
-  if (typeof source.file === 'string' && pos !== undefined) {
-    const index = /(\d+)$/.exec(source.file)?.[1] ?? '0';
-    const row = unsignedText(source.row) ?? '0';
-    return (
-      index.replace(/^0+(?=\d)/, '').padStart(BINLOG_INDEX_WIDTH, '0') +
-      pos.padStart(WIDE, '0') +
-      row.padStart(ROW_WIDTH, '0')
-    );
-  }
-  return '';
-}
-
-function unsignedText(value: unknown): string | undefined {
-  if (typeof value === 'bigint') return value >= 0n ? value.toString() : undefined;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return value.replace(/^0+(?=\d)/, '');
-  return undefined;
+  // The encoding lives with the keyspace: the SDK encodes a loader's read position with the same functions.
+  const lsn = postgresVersion(source.lsn);
+  if (lsn !== undefined) return lsn;
+  return binlogVersion(source.file, source.pos, source.row) ?? '';
 }

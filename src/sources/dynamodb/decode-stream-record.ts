@@ -2,6 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { ChangeEvent, ChangeOp, Row } from '../../core/change-event';
 import { CdcCacheError } from '../../errors';
+import { DYNAMODB_VERSION_WIDTH, dynamodbVersion } from '../../keyspace/source-version';
 
 /** Options of {@link decodeStreamRecord}. */
 export interface DecodeStreamRecordOptions {
@@ -15,7 +16,7 @@ export interface DecodeStreamRecordOptions {
  * Width of a version: DynamoDB sequence numbers are decimal strings of 21 to 40 digits (API reference,
  * `StreamRecord.SequenceNumber`), so left-padding them to 40 digits makes byte-wise order numeric order.
  */
-export const VERSION_WIDTH = 40;
+export const VERSION_WIDTH = DYNAMODB_VERSION_WIDTH;
 
 const EVENT_OPS: Readonly<Record<string, ChangeOp>> = {
   INSERT: 'create',
@@ -78,9 +79,12 @@ export function decodeStreamRecord(
   // Images absent from the stream view type fall back to the keys, which never change for an item.
   const before = op === 'create' ? null : (oldImage ?? key);
   const after = op === 'delete' ? null : (newImage ?? key);
-  const version = options.versionAttribute
-    ? versionFromAttribute(options.versionAttribute, newImage ?? oldImage, fail)
-    : sequenceVersion(sequenceNumber);
+  // A version attribute restarts when an item is deleted and created again, so a REMOVE carries no version:
+  // the worker then forgets the item's versions instead of remembering one the next incarnation starts below.
+  let version: string;
+  if (!options.versionAttribute) version = sequenceVersion(sequenceNumber);
+  else if (op === 'delete') version = '';
+  else version = versionFromAttribute(options.versionAttribute, newImage ?? oldImage, fail);
   return {
     source: 'dynamodb',
     table,
@@ -106,7 +110,7 @@ export function decodeStreamRecord(
  * compare byte-wise exactly as their numeric values do, hence the fixed-width zero padding.
  */
 export function sequenceVersion(sequenceNumber: string): string {
-  return sequenceNumber.padStart(VERSION_WIDTH, '0');
+  return dynamodbVersion(sequenceNumber) ?? '';
 }
 
 function versionFromAttribute(
@@ -116,11 +120,11 @@ function versionFromAttribute(
 ): string {
   // KEYS_ONLY, or a REMOVE seen through NEW_IMAGE: no image carries the attribute; the version is unknown.
   if (image === null) return '';
-  const value = image[attribute];
-  const text = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value;
-  if (typeof text !== 'string' || !/^\d{1,40}$/.test(text))
-    return fail(`version attribute '${attribute}' must be a non-negative integer of up to 40 digits`);
-  return text.padStart(VERSION_WIDTH, '0');
+  // The SDK encodes a loader's `ctx.readPosition(item.version)` with the same function.
+  return (
+    dynamodbVersion(image[attribute]) ??
+    fail(`version attribute '${attribute}' must be a non-negative integer of up to 40 digits`)
+  );
 }
 
 /**

@@ -85,7 +85,7 @@ describe('cdc-cache explain (the command)', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(lines).toEqual([
-      { action: 'delete', key: 'shop:user:7', entity: 'user' },
+      { action: 'tombstone', key: 'shop:user:7', version: expect.any(String), entity: 'user' },
       { action: 'tombstone', key: 'shop:profile:7', version: expect.any(String), entity: 'profile' },
     ]);
   });

@@ -74,15 +74,15 @@ async function explain(argv: string[], input: string) {
 }
 
 describe('cdc-cache explain', () => {
-  it('prints one delete per key from both images of a Debezium message', async () => {
+  it('prints one versioned tombstone per key from both images of a Debezium message', async () => {
     // Act
     const { code, lines } = await explain(['--keyspace', keyspaceFile], JSON.stringify(debeziumValue()));
     // Assess
     expect(code).toBe(0);
     expect(lines).toEqual([
-      { action: 'delete', key: 'user:42', entity: 'user' },
-      { action: 'delete', key: 'user-by-email:old@example.com', entity: 'userByEmail' },
-      { action: 'delete', key: 'user-by-email:new@example.com', entity: 'userByEmail' },
+      { action: 'tombstone', key: 'user:42', version: '00000000000000001234', entity: 'user' },
+      { action: 'tombstone', key: 'user-by-email:old@example.com', version: '00000000000000001234', entity: 'userByEmail' },
+      { action: 'tombstone', key: 'user-by-email:new@example.com', version: '00000000000000001234', entity: 'userByEmail' },
     ]);
   });
 
@@ -152,8 +152,8 @@ describe('cdc-cache explain', () => {
     );
     // Assess
     expect(lines).toEqual([
-      { action: 'delete', key: 'user:42', entity: 'user', event: 0 },
-      { action: 'delete', key: 'user-by-email:old@example.com', entity: 'userByEmail', event: 0 },
+      { action: 'tombstone', key: 'user:42', version: '00000000000000001234', entity: 'user', event: 0 },
+      { action: 'tombstone', key: 'user-by-email:old@example.com', version: '00000000000000001234', entity: 'userByEmail', event: 0 },
       {
         action: 'bump-generation',
         key: '_cc:gen:user',

@@ -32,7 +32,7 @@ const taggedKeyspace = defineKeyspace({
 });
 
 describe('planActions', () => {
-  it('drops keys from both images, so an email change drops the old user-by-email key', () => {
+  it('tombstones keys from both images at the event version, so an email change drops the old user-by-email key', () => {
     // Prepare
     const event = userChange();
     // Act
@@ -42,9 +42,9 @@ describe('planActions', () => {
       status: 'planned',
       incomplete: [],
       actions: expect.arrayContaining([
-        { kind: 'delete', key: 'p:user:42', entity: 'user' },
-        { kind: 'delete', key: 'p:user-by-email:old@example.com', entity: 'userByEmail' },
-        { kind: 'delete', key: 'p:user-by-email:new@example.com', entity: 'userByEmail' },
+        { kind: 'tombstone', key: 'p:user:42', entity: 'user', version: '00000000000000000100' },
+        { kind: 'tombstone', key: 'p:user-by-email:old@example.com', entity: 'userByEmail', version: '00000000000000000100' },
+        { kind: 'tombstone', key: 'p:user-by-email:new@example.com', entity: 'userByEmail', version: '00000000000000000100' },
       ]),
     });
   });
@@ -63,6 +63,7 @@ describe('planActions', () => {
       entity: 'profile',
       version: event.version,
       payload: jsonSerializer.serialize({ id: 42, name: 'Ada L.' }),
+      tags: [],
     });
   });
 
@@ -112,7 +113,7 @@ describe('planActions', () => {
     // Assess
     expect(actionsOf(plan)).toEqual(
       expect.arrayContaining([
-        { kind: 'delete', key: 'user:9', entity: 'user' },
+        { kind: 'tombstone', key: 'user:9', entity: 'user', version: event.version },
         { kind: 'tombstone', key: 'profile:9', entity: 'profile', version: event.version },
       ]),
     );
@@ -129,9 +130,10 @@ describe('planActions', () => {
     expect(partialPlan).toMatchObject({ status: 'planned', incomplete: ['userByEmail'] });
     expect(nullPlan).toMatchObject({ status: 'planned', incomplete: [] });
     expect(actionsOf(nullPlan)).toContainEqual({
-      kind: 'delete',
+      kind: 'tombstone',
       key: 'user-by-email:a@b',
       entity: 'userByEmail',
+      version: '00000000000000000100',
     });
   });
 
@@ -145,7 +147,7 @@ describe('planActions', () => {
     const [plan] = planActions([event], { keyspace: taggedKeyspace, prefix: 'p:' });
     // Assess
     expect(actionsOf(plan)).toEqual([
-      { kind: 'delete', key: 'p:user:42', entity: 'user' },
+      { kind: 'tombstone', key: 'p:user:42', entity: 'user', version: '00000000000000000100' },
       { kind: 'invalidate-tag', key: 'p:_cc:tag:tenant:7', tag: 'tenant:7' },
       { kind: 'invalidate-tag', key: 'p:_cc:tag:tenant:8', tag: 'tenant:8' },
     ]);
@@ -189,6 +191,7 @@ describe('planActions', () => {
       table: 'Products',
       before: null,
       after: { pk: 'A:1', price: 3 },
+      key: { pk: 'A:1' },
       version: '0000000000000000000000000000000000000000000001',
     });
     const relational = userChange({ source: 'mysql', table: 'Products' });
@@ -238,7 +241,7 @@ describe('planActions keys match the SDK', () => {
         const row = { tenant, id, created_at: at };
         // Act
         const [plan] = planActions(
-          [userChange({ table: 'public.orders', before: row, after: null, op: 'delete' })],
+          [userChange({ table: 'public.orders', before: row, after: null, op: 'delete', version: '' })],
           { keyspace: composite, prefix },
         );
         // Assess

@@ -123,6 +123,18 @@ describe('decodeStreamRecord', () => {
     expect(event.table).toBe('Other');
   });
 
+  it('gives a REMOVE no version when versions come from an attribute (a re-created item restarts them)', () => {
+    // Prepare
+    const record = dynamodbRecordFactory({ eventName: 'REMOVE', oldImage: { pk: 'A1', rev: 9 } });
+
+    // Act
+    const event = decodeStreamRecord(record, { versionAttribute: 'rev' });
+
+    // Assess
+    expect(event.op).toBe('delete');
+    expect(event.version).toBe('');
+  });
+
   it.each([
     ['no dynamodb field', (r: Record<string, unknown>) => delete r['dynamodb'], /no 'dynamodb'/],
     ['a bad event name', (r: Record<string, unknown>) => (r['eventName'] = 'UPSERT'), /eventName 'UPSERT'/],

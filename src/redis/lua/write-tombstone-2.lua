@@ -1,0 +1,25 @@
+--[[
+  Worker delete with a version (a versioned tombstone): the row changed, or left the key, at a version.
+  The entry is deleted (which also cancels a fill in progress) and the version is remembered, so that a
+  late, older refresh or a fill read from a snapshot older than the change cannot bring the data back.
+  Input:  KEYS[1] entry key                  KEYS[2] its version memory (same slot)
+          ARGV[1] event version ('' = a change of unknown or incomparable version: the memory forgets
+                  its version but keeps the time, for fills held off by the entity's maxReplicaLag)
+          ARGV[2] memory ttl ms
+  Output: 1 entry deleted (or nothing was there)
+          0 kept: the entry holds a value or lease of this version or a newer one (written or leased after
+            this change)
+]]
+--@include entry-header
+--@include compare-versions
+--@include version-memory
+local incoming = ARGV[1]
+local raw = redis.pcall('GET', KEYS[1])
+if type(raw) ~= 'string' then raw = nil end
+local kind, _, version = entry_header(raw)
+remember(KEYS[2], incoming, ARGV[2])
+if incoming ~= '' and kind and kind ~= 't' and version ~= '' and compare_versions(version, incoming) >= 0 then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+return 1
