@@ -50,11 +50,12 @@ export function internalKey(prefix: string, ...parts: string[]): string {
 }
 
 /**
- * A fresh random generation: a positive integer below 2^48 (exact in JavaScript and in Lua's doubles).
+ * A fresh random generation: a positive integer below 10^14. Lua writes numbers with `%.14g`, so a
+ * 15-digit generation would come out of a script as `1.4076420592876e+14` and match nothing.
  *
  * @example
  * redis.set(generationKey('', 'user'), newGeneration())
  */
 export function newGeneration(): string {
-  return String(randomInt(1, 2 ** 48));
+  return String(randomInt(1, 10 ** 14));
 }
