@@ -227,9 +227,14 @@ async function lastChangesThenFreeze(table: string): Promise<void> {
   expectedEvents += ids.length;
 }
 
-async function everyKeyCached(c: Case): Promise<boolean> {
-  for (const params of paramsOf(c))
-    if ((await cache.peek(c.entity, params as never)) === undefined) return false;
+/** True when every key of the case holds a value; otherwise throws naming the ones that do not. */
+async function everyKeyCached(c: Case): Promise<true> {
+  const missing: string[] = [];
+  for (const params of paramsOf(c)) {
+    const key = cache.keyOf(c.entity, params as never);
+    if ((await cache.peek(c.entity, params as never)) === undefined) missing.push(key);
+  }
+  if (missing.length > 0) throw new Error(`not cached: ${missing.join(', ')}`);
   return true;
 }
 
@@ -283,7 +288,6 @@ describe('readers that load from a lagging PostgreSQL standby', () => {
       concurrency: LOOPS_PER_PROCESS,
       pauseMs: 2,
     });
-    let stats: Awaited<ReturnType<typeof readers.stop>>;
     try {
       await waitFor(() => everyKeyCached(c), {
         timeoutMs: 15_000,
@@ -299,16 +303,20 @@ describe('readers that load from a lagging PostgreSQL standby', () => {
         // have refilled every key, or (when fills are refused) loaded from the frozen standby many times.
         const loads = await loadsSoFar(loadsKey);
         await waitFor(
-          async () => (await everyKeyCached(c)) || (await loadsSoFar(loadsKey)) >= loads + 2 * keys.length,
+          async () =>
+            (await everyKeyCached(c).catch(() => false)) ||
+            (await loadsSoFar(loadsKey)) >= loads + 2 * keys.length,
           { timeoutMs: 15_000, description: `${c.entity} refilled, or loaded from the frozen standby` },
         );
       } finally {
         await standby.query('SELECT pg_wal_replay_resume()');
       }
       await quiesce();
-    } finally {
-      stats = await readers.stop();
+    } catch (error) {
+      const { errors } = await readers.stop();
+      throw new Error(`${(error as Error).message}\nreader errors: ${errors.join('\n') || 'none'}`);
     }
+    const stats = await readers.stop();
 
     // Assess
     expect(stats.errors).toEqual([]);
