@@ -2,6 +2,7 @@ import type { RedisOptions } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import { generationKey, type Keyspace } from '../keyspace';
 import type { Instrumentation } from '../observability/instrumentation';
+import { checkEvictionPolicy } from '../redis/check-eviction-policy';
 import { type RedisInput, resolveRedis } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
 import { applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
@@ -130,8 +131,17 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
       : undefined,
   };
 
+  // Read once, before the first batch (listeners are attached by then): a policy that can evict cdc-cache's
+  // own keys weakens its guarantees, and must be loud, but never stops the worker.
+  let policyChecked: Promise<void> | undefined;
+  const checkPolicy = () =>
+    (policyChecked ??= checkEvictionPolicy(client).then((check) =>
+      instrumentation?.emit('redis.eviction-policy', check),
+    ));
+
   return {
     async apply(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
+      await checkPolicy();
       const startedAt = performance.now();
       const plans = planActions(events, { keyspace, prefix, serializer });
       const { actions, indexOf } = coalesceActions(plans);

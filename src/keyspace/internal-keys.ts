@@ -50,12 +50,12 @@ export function internalKey(prefix: string, ...parts: string[]): string {
 }
 
 /**
- * A fresh random generation: a positive integer below 10^14. Lua writes numbers with `%.14g`, so a
- * 15-digit generation would come out of a script as `1.4076420592876e+14` and match nothing.
+ * A fresh random generation: a positive integer below 2^46, so that it stays exact in Lua's doubles and
+ * Lua prints it back in full (its number-to-text keeps 14 significant digits).
  *
  * @example
  * redis.set(generationKey('', 'user'), newGeneration())
  */
 export function newGeneration(): string {
-  return String(randomInt(1, 10 ** 14));
+  return String(randomInt(1, 2 ** 46));
 }

@@ -22,6 +22,9 @@ export function attachLogger(instrumentation: Instrumentation, logger: Logger): 
     instrumentation.on('redis.unavailable', ({ error }) =>
       logger.error({ err: error }, 'Redis unavailable after retries; the batch is not acknowledged'),
     ),
+    instrumentation.on('redis.eviction-policy', ({ policies, safe, message }) =>
+      safe ? logger.info({ policies }, message) : logger.warn({ policies }, message),
+    ),
     instrumentation.on('event.incomplete-image', ({ event, entities }) =>
       logger.warn(
         { table: event.table, op: event.op, entities },

@@ -32,6 +32,12 @@ export interface InstrumentationEvents {
   'redis.retry': { readonly attempt: number; readonly delayMs: number; readonly error: unknown };
   /** Retries ran out: the batch throws a retriable CDC_REDIS_UNAVAILABLE error. */
   'redis.unavailable': { readonly error: Error };
+  /** Redis's maxmemory-policy, read once before the first batch (see checkEvictionPolicy). */
+  'redis.eviction-policy': {
+    readonly policies: readonly string[];
+    readonly safe: boolean;
+    readonly message: string;
+  };
 }
 
 /** An instrumentation event name. */

@@ -143,7 +143,7 @@ interface EntityState {
 type TakeLeaseReply = [
   outcome: 'lease' | 'fresh' | 'refresh' | 'stale' | 'wait',
   data: string | number,
-  floor?: string,
+  third?: string | number,
   since?: number,
 ];
 
@@ -687,10 +687,13 @@ export function createCache<Definitions extends EntityDefinitions>(
       }
       const [outcome, data] = reply;
       const leaseGeneration = generation ?? 0;
+      // {'lease', floor, since} or {'refresh', raw, floor, since}
       const lease: LeaseFloor =
-        outcome === 'lease' || outcome === 'refresh'
-          ? { floor: String(reply[2] ?? ''), since: Number(reply[3] ?? -1) }
-          : NO_FLOOR;
+        outcome === 'lease'
+          ? { floor: String(data ?? ''), since: Number(reply[2] ?? -1) }
+          : outcome === 'refresh'
+            ? { floor: String(reply[2] ?? ''), since: Number(reply[3] ?? -1) }
+            : NO_FLOOR;
       if (outcome === 'lease') {
         leaseWait('lease');
         return loadAndFill(entity, key, params, loader, token, leaseGeneration, lease, options, fresh);

@@ -56,5 +56,5 @@ end
 -- Whatever the key held, of any generation, and whatever its memory holds, was reached by this row: the
 -- lease keeps that floor so that no older refresh lands meanwhile, and the caller checks its read against it.
 local floor, since = floor_and_since()
-redis.call('SET', key, 'l|' .. gen .. '|' .. floor .. '|' .. token, 'PX', lease_ttl)
+redis.call('SET', key, 'l|' .. ARGV[3] .. '|' .. floor .. '|' .. token, 'PX', lease_ttl)
 return {'lease', floor, since}

@@ -81,8 +81,18 @@ describe('cdc-cache explain', () => {
     expect(code).toBe(0);
     expect(lines).toEqual([
       { action: 'tombstone', key: 'user:42', version: '00000000000000001234', entity: 'user' },
-      { action: 'tombstone', key: 'user-by-email:old@example.com', version: '00000000000000001234', entity: 'userByEmail' },
-      { action: 'tombstone', key: 'user-by-email:new@example.com', version: '00000000000000001234', entity: 'userByEmail' },
+      {
+        action: 'tombstone',
+        key: 'user-by-email:old@example.com',
+        version: '00000000000000001234',
+        entity: 'userByEmail',
+      },
+      {
+        action: 'tombstone',
+        key: 'user-by-email:new@example.com',
+        version: '00000000000000001234',
+        entity: 'userByEmail',
+      },
     ]);
   });
 
@@ -153,7 +163,13 @@ describe('cdc-cache explain', () => {
     // Assess
     expect(lines).toEqual([
       { action: 'tombstone', key: 'user:42', version: '00000000000000001234', entity: 'user', event: 0 },
-      { action: 'tombstone', key: 'user-by-email:old@example.com', version: '00000000000000001234', entity: 'userByEmail', event: 0 },
+      {
+        action: 'tombstone',
+        key: 'user-by-email:old@example.com',
+        version: '00000000000000001234',
+        entity: 'userByEmail',
+        event: 0,
+      },
       {
         action: 'bump-generation',
         key: '_cc:gen:user',

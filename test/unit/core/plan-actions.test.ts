@@ -43,8 +43,18 @@ describe('planActions', () => {
       incomplete: [],
       actions: expect.arrayContaining([
         { kind: 'tombstone', key: 'p:user:42', entity: 'user', version: '00000000000000000100' },
-        { kind: 'tombstone', key: 'p:user-by-email:old@example.com', entity: 'userByEmail', version: '00000000000000000100' },
-        { kind: 'tombstone', key: 'p:user-by-email:new@example.com', entity: 'userByEmail', version: '00000000000000000100' },
+        {
+          kind: 'tombstone',
+          key: 'p:user-by-email:old@example.com',
+          entity: 'userByEmail',
+          version: '00000000000000000100',
+        },
+        {
+          kind: 'tombstone',
+          key: 'p:user-by-email:new@example.com',
+          entity: 'userByEmail',
+          version: '00000000000000000100',
+        },
       ]),
     });
   });

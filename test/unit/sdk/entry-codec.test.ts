@@ -11,7 +11,12 @@ describe('readEntry', () => {
     ['a lease of an older generation', 'l|1||token', 2, 'absent'],
     ['a fresh value', 'v|0||1000|3000||j{"id":1}', 0, 'fresh'],
     ['a value of an older generation', 'v|0||1000|3000||j{"id":1}', 1, 'absent'],
-    ['a value of another generation (generations are random, not ordered)', 'v|5||1000|3000||j{"id":1}', 1, 'absent'],
+    [
+      'a value of another generation (generations are random, not ordered)',
+      'v|5||1000|3000||j{"id":1}',
+      1,
+      'absent',
+    ],
     ['a value when the generation key is missing', 'v|0||1000|3000||j{"id":1}', null, 'absent'],
     ['a value past its soft expiry', 'v|0||1000|1500||j{"id":1}', 0, 'stale'],
     ['a truncated value', 'v|0||1000', 0, 'absent'],
