@@ -1,6 +1,7 @@
 // SDK benchmark: hit-path throughput against raw ioredis GET + JSON.parse on the same Redis, in the same
-// run and at the same concurrency; then loader calls under 1000 concurrent misses across processes, for
-// cdc-cache and for naive cache-aside. The last line of output is one JSON object.
+// run and at the same concurrency; the hit and the miss path with `ctx.readPosition` in use against without
+// (a loader on a replica reports its read position); then loader calls under 1000 concurrent misses across
+// processes, for cdc-cache and for naive cache-aside. The last line of output is one JSON object.
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import Redis from 'ioredis';
@@ -14,6 +15,8 @@ const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
 const STAMPEDE_PROCESSES = 4;
 const STAMPEDE_CONCURRENCY = 250;
+/** A standby's replay position as node-postgres returns `pg_last_wal_replay_lsn()::text`. */
+const READ_POSITION = '0/16B3748';
 
 const row = {
   id: 42,
@@ -50,6 +53,34 @@ async function throughput(
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/**
+ * Throughput of `a` and of `b` in `rounds` pairs of adjacent rounds, in alternating order, so that noise on
+ * a shared machine hits both alike; each pair gives a ratio b/a, and the median ratio is robust to the load
+ * of other processes drifting during the run. `afterRound` runs untimed after each round (clean-up).
+ */
+async function pairedRounds(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  rounds: number,
+  afterRound: () => Promise<void> = async () => undefined,
+): Promise<{ aRounds: number[]; bRounds: number[]; ratio: number }> {
+  const aRounds: number[] = [];
+  const bRounds: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const aFirst = round % 2 === 0;
+    const first = await throughput(aFirst ? a : b, CONCURRENCY, ROUND_MS);
+    await afterRound();
+    const second = await throughput(aFirst ? b : a, CONCURRENCY, ROUND_MS);
+    await afterRound();
+    const [aOps, bOps] = aFirst ? [first, second] : [second, first];
+    aRounds.push(aOps);
+    bRounds.push(bOps);
+    ratios.push(bOps / aOps);
+  }
+  return { aRounds, bRounds, ratio: median(ratios) };
+}
+
 async function main(): Promise<void> {
   const prefix = `bench:sdk:${randomBytes(4).toString('hex')}:`;
   const rawClient = new Redis(REDIS_URL);
@@ -57,6 +88,7 @@ async function main(): Promise<void> {
   const sdkClient = new Redis(REDIS_URL);
   const keyspace = defineKeyspace({
     user: { key: 'user:{id}', ttl: '1h', sources: [{ table: 'public.users' }] },
+    miss: { key: 'miss:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
   });
   const cache = createCache({ redis: sdkClient, keyspace, prefix });
   const rawKey = `${prefix}raw:user:42`;
@@ -72,23 +104,9 @@ async function main(): Promise<void> {
     // Warm up both paths, then alternate rounds so that noise on a shared machine hits both alike.
     await throughput(raw, CONCURRENCY, 500);
     await throughput(sdk, CONCURRENCY, 500);
-    // Pairs of adjacent rounds, in alternating order, each give a ratio: the median ratio is robust to the
-    // load of other processes drifting during the run.
-    const rawRounds: number[] = [];
-    const sdkRounds: number[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const rawFirst = round % 2 === 0;
-      const first = await throughput(rawFirst ? raw : sdk, CONCURRENCY, ROUND_MS);
-      const second = await throughput(rawFirst ? sdk : raw, CONCURRENCY, ROUND_MS);
-      const [rawOpsRound, sdkOpsRound] = rawFirst ? [first, second] : [second, first];
-      rawRounds.push(rawOpsRound);
-      sdkRounds.push(sdkOpsRound);
-      ratios.push(sdkOpsRound / rawOpsRound);
-    }
+    const { aRounds: rawRounds, bRounds: sdkRounds, ratio } = await pairedRounds(raw, sdk, ROUNDS);
     const rawOps = median(rawRounds);
     const hitOps = median(sdkRounds);
-    const ratio = median(ratios);
     // Context the required fields do not give: one read at a time (no coalescing possible), and raw
     // reads through an auto-pipelining client (the best a hand-written path gets at this concurrency).
     const sequentialRatios: number[] = [];
@@ -107,6 +125,39 @@ async function main(): Promise<void> {
     }
     console.log(
       `hit path   ${hitOps.toFixed(0)} ops/s   rounds ${sdkRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
+    );
+
+    // readPosition. Hits: an entry filled by a loader that reported its read position against one filled
+    // without. Misses (lease, loader, fill on a new key each time): a loader that reports a position
+    // against one that does not. The loaders return at once, so the difference is the SDK's own cost.
+    await cache.get('user', { id: 43 }, (context) => {
+      context.readPosition(READ_POSITION);
+      return row;
+    });
+    const positionedHit = () => cache.get('user', { id: 43 }, loader);
+    const hitPosition = await pairedRounds(sdk, positionedHit, ROUNDS);
+    let nextId = 0;
+    let roundStart = 0;
+    const miss = () => cache.get('miss', { id: nextId++ }, () => row);
+    const positionedMiss = () =>
+      cache.get('miss', { id: nextId++ }, (context) => {
+        context.readPosition(READ_POSITION);
+        return row;
+      });
+    // Each miss leaves an entry: delete a round's entries after it, so the shared Redis does not fill up.
+    const dropRound = async () => {
+      for (let id = roundStart; id < nextId; id += 1000) {
+        const ids = Array.from({ length: Math.min(1000, nextId - id) }, (_, i) => id + i);
+        await rawClient.unlink(...ids.map((each) => cache.keyOf('miss', { id: each })));
+      }
+      roundStart = nextId;
+    };
+    await throughput(miss, CONCURRENCY, 500);
+    await dropRound();
+    const missPosition = await pairedRounds(miss, positionedMiss, ROUNDS, dropRound);
+    const missOps = median(missPosition.aRounds);
+    console.log(
+      `readPosition: hit ratio ${hitPosition.ratio.toFixed(3)}, miss ${missOps.toFixed(0)} ops/s, with position ratio ${missPosition.ratio.toFixed(3)}`,
     );
     console.log(
       `raw GET+JSON.parse   ${rawOps.toFixed(0)} ops/s   rounds ${rawRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
@@ -143,6 +194,11 @@ async function main(): Promise<void> {
         hit_ratio_vs_raw_sequential: Number(median(sequentialRatios).toFixed(3)),
         raw_autopipelined_ops_per_s: Math.round(median(pipelinedRounds)),
         hit_ratio_vs_raw_autopipelined: Number(median(pipelinedRatios).toFixed(3)),
+        hit_position_ops_per_s: Math.round(median(hitPosition.bRounds)),
+        hit_position_ratio: Number(hitPosition.ratio.toFixed(3)),
+        miss_ops_per_s: Math.round(missOps),
+        miss_position_ops_per_s: Math.round(median(missPosition.bRounds)),
+        miss_position_ratio: Number(missPosition.ratio.toFixed(3)),
         stampede_processes: STAMPEDE_PROCESSES,
         stampede_concurrent_misses: stampede.reads,
         stampede_loader_calls: stampede.loaderCalls,
@@ -153,7 +209,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await rawClient.unlink(rawKey, cache.keyOf('user', { id: 42 }));
+    await rawClient.unlink(rawKey, cache.keyOf('user', { id: 42 }), cache.keyOf('user', { id: 43 }));
     await cache.close();
     await Promise.all([rawClient.quit(), pipelinedClient.quit(), sdkClient.quit()]);
   }

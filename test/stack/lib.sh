@@ -14,6 +14,7 @@ LIB_DIR="$STACK_DIR/lib"
 REDIS_PORT="${STACK_REDIS_PORT:-6379}"
 REDIS_CLUSTER_PORTS="${STACK_REDIS_CLUSTER_PORTS:-7001,7002,7003}"
 PG_PORT="${STACK_PG_PORT:-5432}"
+PG_STANDBY_PORT="${STACK_PG_STANDBY_PORT:-5433}"
 MARIADB_PORT="${STACK_MARIADB_PORT:-3306}"
 KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
@@ -23,16 +24,21 @@ DYNAMODB_PORT="${STACK_DYNAMODB_PORT:-8000}"
 TEST_DATABASE="cdc_cache_test"
 DYNAMODB_LOCAL_VERSION="1.25.1" # what amplify-dynamodb-simulator 2.9.30 (package-lock.json) ships
 
+# The PostgreSQL hot standby: its data directory, and the physical slot on the primary that keeps its WAL.
+PG_STANDBY_DIR="$DATA_DIR/postgres-standby"
+# The slot name carries a hash of this checkout's .stack/, so that one checkout never drops another's slot.
+PG_STANDBY_SLOT="cdc_cache_standby_$(printf '%s' "$STACK_DIR" | sha256sum | cut -c1-8)"
+
 IFS=',' read -r -a REDIS_CLUSTER_PORT_LIST <<<"$REDIS_CLUSTER_PORTS"
 
-log() { printf '[stack] %-13s %s\n' "$1" "$2"; }
+log() { printf '[stack] %-16s %s\n' "$1" "$2"; }
 
 # Stop with a message naming the service and the log to read (and show its tail).
 die() {
   local service="$1" message="$2" logfile="${3:-}"
-  printf '[stack] %-13s FAILED: %s\n' "$service" "$message" >&2
+  printf '[stack] %-16s FAILED: %s\n' "$service" "$message" >&2
   if [[ -n "$logfile" ]]; then
-    printf '[stack] %-13s read %s (last 30 lines below)\n' "$service" "$logfile" >&2
+    printf '[stack] %-16s read %s (last 30 lines below)\n' "$service" "$logfile" >&2
     tail -n 30 "$logfile" 2>/dev/null | sed 's/^/    /' >&2 || true
   fi
   exit 1
@@ -152,4 +158,36 @@ render() {
   done
   printf '%s\n' "$content" >"$out.tmp"
   mv -f "$out.tmp" "$out"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# The PostgreSQL hot standby (up.sh starts it, down.sh stops it).
+
+# Run a command as the postgres user when we are root: PostgreSQL refuses to run as root. From /, which the
+# postgres user can read (the caller's directory may not be).
+as_postgres() {
+  if ((EUID == 0)); then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+# The primary's SQL, as in up.sh: psql on the machine's PostgreSQL.
+pg() { PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"; }
+
+# pg_ctl of the standby's own major version (from its data directory).
+standby_pg_ctl() {
+  as_postgres "/usr/lib/postgresql/$(cat "$PG_STANDBY_DIR/PG_VERSION")/bin/pg_ctl" -D "$PG_STANDBY_DIR" "$@"
+}
+
+# Stop the standby if its data directory has a running server: a fast shutdown (clients are disconnected),
+# an immediate one if that does not finish in 30 s.
+stop_pg_standby() {
+  [[ -f "$PG_STANDBY_DIR/postmaster.pid" ]] || return 0
+  standby_pg_ctl status >/dev/null 2>&1 || return 0
+  log postgres-standby "stopping (port $PG_STANDBY_PORT)"
+  standby_pg_ctl stop -m fast -t 30 >/dev/null 2>&1 ||
+    standby_pg_ctl stop -m immediate -t 10 >/dev/null 2>&1 ||
+    die postgres-standby "pg_ctl stop failed" "$LOG_DIR/postgres-standby.log"
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the local test/dev services stack, or check it (npm run stack:up). Idempotent: a healthy service is
-# left alone, so a second run takes seconds. Every wait is bounded; a failure names the service and its log.
+# Start the local test/dev services stack, or check it (npm run stack:up; `npm run stack:up -- postgres-standby`
+# for only some services). Idempotent: a healthy service is left alone, so a second run takes seconds. Every
+# wait is bounded; a failure names the service and its log.
 # Logs, data, configs, jars and pid files live in .stack/ (git-ignored). Ports: see README.md, "Services stack".
 set -euo pipefail
 # shellcheck source=test/stack/lib.sh
@@ -248,11 +249,16 @@ ensure_redis_cluster() {
 
 # ---------------------------------------------------------------------------------------------------------
 # PostgreSQL: the machine's cluster, configured for logical decoding; restarted only when a setting changed.
-pg() { PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"; }
+# (pg, the primary's psql, is in lib.sh: down.sh uses it too.)
 pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -t 2; }
+# Debezium streams over a logical replication connection, the standby over a physical one; pg_hba.conf
+# matches the two differently (a logical one as its database, a physical one only as `replication`).
 pg_replication_allowed() {
-  PGCONNECT_TIMEOUT=5 psql "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres replication=database" \
-    -XAtqc IDENTIFY_SYSTEM >/dev/null 2>&1
+  local kind
+  for kind in database true; do
+    PGCONNECT_TIMEOUT=5 psql "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres replication=$kind" \
+      -XAtqc IDENTIFY_SYSTEM >/dev/null 2>&1 || return 1
+  done
 }
 
 ensure_postgres() {
@@ -299,7 +305,7 @@ ensure_postgres() {
     local hba
     hba="$(pg -c 'SHOW hba_file')"
     log postgresql "allowing replication connections from 127.0.0.1 in $hba"
-    printf '# Added by cdc-cache test/stack/up.sh: Debezium streams over a replication connection.\nhost replication all 127.0.0.1/32 trust\n' >>"$hba"
+    printf '# Added by cdc-cache test/stack/up.sh: Debezium and the standby stream over replication connections.\nhost replication all 127.0.0.1/32 trust\n' >>"$hba"
     pg -c 'SELECT pg_reload_conf()' >/dev/null
     wait_until postgresql 10 "$logfile" "" pg_replication_allowed
   fi
@@ -308,6 +314,103 @@ ensure_postgres() {
     pg -c "CREATE DATABASE $TEST_DATABASE" >/dev/null
   fi
   log postgresql "ready on 127.0.0.1:$PG_PORT (wal_level=logical, database $TEST_DATABASE)"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# PostgreSQL hot standby: a second server of our own (data in .stack/data/postgres-standby), a pg_basebackup of
+# the machine's cluster streaming from it through a physical slot, each commit applied PG_STANDBY_APPLY_DELAY
+# after the primary's. Tests point loaders at it to read a replica that really lags. A standby that streams
+# with the current config is left alone; one that does not is restarted, or rebuilt when it cannot catch up.
+PG_STANDBY_APPLY_DELAY="300ms"
+
+standby_sql() {
+  PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$PG_STANDBY_PORT" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 "$@"
+}
+
+# In recovery, streaming through our slot, from the cluster with system identifier $1.
+standby_streaming() {
+  [[ "$(standby_sql -c "SELECT pg_is_in_recovery()
+      AND (SELECT system_identifier FROM pg_control_system()) = $1
+      AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming' AND slot_name = '$PG_STANDBY_SLOT')")" == t ]]
+}
+
+# A stopped standby can restart from its data directory only if it is a copy of this primary of the same
+# major version and its slot still holds the WAL it needs.
+standby_reusable() {
+  local version="$1" sysid="$2"
+  [[ "$(cat "$PG_STANDBY_DIR/PG_VERSION" 2>/dev/null)" == "$version" ]] || return 1
+  [[ "$(as_postgres "/usr/lib/postgresql/$version/bin/pg_controldata" "$PG_STANDBY_DIR" 2>/dev/null |
+    sed -n 's/^Database system identifier: *//p')" == "$sysid" ]] || return 1
+  [[ -n "$(pg -c "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$PG_STANDBY_SLOT' AND restart_lsn IS NOT NULL")" ]]
+}
+
+rebuild_pg_standby() {
+  local bin="$1" logfile="$LOG_DIR/postgres-standby-basebackup.log"
+  log postgres-standby "creating it with pg_basebackup from 127.0.0.1:$PG_PORT (slot $PG_STANDBY_SLOT, log: $logfile)"
+  rm -rf "$PG_STANDBY_DIR"
+  # The slot keeps every WAL segment the standby has not received yet, from before the backup starts.
+  pg -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$PG_STANDBY_SLOT' AND NOT active" >/dev/null
+  pg -c "SELECT pg_create_physical_replication_slot('$PG_STANDBY_SLOT', true)" >/dev/null ||
+    die postgres-standby "could not create the physical slot $PG_STANDBY_SLOT on 127.0.0.1:$PG_PORT (max_replication_slots?)"
+  mkdir -p "$PG_STANDBY_DIR"
+  chown postgres: "$PG_STANDBY_DIR" 2>/dev/null || true
+  chmod 700 "$PG_STANDBY_DIR"
+  touch "$logfile" && chown postgres: "$logfile" 2>/dev/null || true
+  as_postgres timeout 120 "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -w -D "$PG_STANDBY_DIR" \
+    -S "$PG_STANDBY_SLOT" -X stream -c fast >"$logfile" 2>&1 ||
+    die postgres-standby "pg_basebackup from 127.0.0.1:$PG_PORT failed" "$logfile"
+  # The primary's ALTER SYSTEM settings (wal_level, its port...) must not override the standby's own.
+  : >"$PG_STANDBY_DIR/postgresql.auto.conf"
+  touch "$PG_STANDBY_DIR/standby.signal" "$PG_STANDBY_DIR/pg_ident.conf"
+  chown postgres: "$PG_STANDBY_DIR"/{postgresql.auto.conf,standby.signal,pg_ident.conf} 2>/dev/null || true
+}
+
+ensure_pg_standby() {
+  local version sysid bin logfile="$LOG_DIR/postgres-standby.log"
+  version="$(($(pg -c 'SHOW server_version_num') / 10000))"
+  sysid="$(pg -c 'SELECT system_identifier FROM pg_control_system()')"
+  bin="/usr/lib/postgresql/$version/bin"
+  [[ -x "$bin/pg_ctl" && -x "$bin/pg_basebackup" ]] ||
+    die postgres-standby "no $bin/pg_ctl or pg_basebackup: the standby runs the primary's PostgreSQL $version binaries (apt-get install postgresql-$version)"
+  local PG_MAX_CONNECTIONS PG_MAX_WORKER_PROCESSES PG_MAX_WAL_SENDERS PG_MAX_PREPARED_TRANSACTIONS PG_MAX_LOCKS_PER_TRANSACTION
+  read -r PG_MAX_CONNECTIONS PG_MAX_WORKER_PROCESSES PG_MAX_WAL_SENDERS PG_MAX_PREPARED_TRANSACTIONS PG_MAX_LOCKS_PER_TRANSACTION \
+    <<<"$(pg -F ' ' -c "SELECT current_setting('max_connections'), current_setting('max_worker_processes'),
+      current_setting('max_wal_senders'), current_setting('max_prepared_transactions'),
+      current_setting('max_locks_per_transaction')")"
+  render "$STACK_SRC/conf/postgres-standby.conf" "$CONF_DIR/postgres-standby.conf"
+  printf '# Rendered by test/stack/up.sh: trust on loopback only (no Unix socket).\nhost all all 127.0.0.1/32 trust\n' \
+    >"$CONF_DIR/postgres-standby-hba.conf"
+
+  if port_in_use "$PG_STANDBY_PORT"; then
+    if [[ "$(standby_sql -c 'SHOW data_directory' 2>/dev/null)" != "$PG_STANDBY_DIR" ]]; then
+      die postgres-standby "port $PG_STANDBY_PORT is in use by $(describe_pid "$(port_pid "$PG_STANDBY_PORT")"), which is not this stack's standby; stop it or set STACK_PG_STANDBY_PORT"
+    fi
+    # A test that died while it froze replay (pg_wal_replay_pause) must not leave the standby frozen.
+    if [[ "$(standby_sql -c 'SELECT pg_is_wal_replay_paused()' 2>/dev/null)" == t ]]; then
+      log postgres-standby "replay was paused: resuming it"
+      standby_sql -c 'SELECT pg_wal_replay_resume()' >/dev/null
+    fi
+    if cmp -s "$CONF_DIR/postgres-standby.conf" "$PG_STANDBY_DIR/postgresql.conf" && standby_streaming "$sysid"; then
+      log postgres-standby "streaming on 127.0.0.1:$PG_STANDBY_PORT (replay delay $PG_STANDBY_APPLY_DELAY)"
+      return
+    fi
+    log postgres-standby "config changed or not streaming: restarting"
+    stop_pg_standby
+  fi
+  standby_reusable "$version" "$sysid" || rebuild_pg_standby "$bin"
+
+  install -o postgres -g postgres -m 600 "$CONF_DIR/postgres-standby.conf" "$PG_STANDBY_DIR/postgresql.conf" 2>/dev/null ||
+    install -m 600 "$CONF_DIR/postgres-standby.conf" "$PG_STANDBY_DIR/postgresql.conf"
+  install -o postgres -g postgres -m 600 "$CONF_DIR/postgres-standby-hba.conf" "$PG_STANDBY_DIR/pg_hba.conf" 2>/dev/null ||
+    install -m 600 "$CONF_DIR/postgres-standby-hba.conf" "$PG_STANDBY_DIR/pg_hba.conf"
+  [[ -f "$logfile" ]] && mv -f "$logfile" "$logfile.1"
+  printf '=== postgres-standby started by test/stack/up.sh at %s\n' "$(date -u +%FT%TZ)" >"$logfile"
+  chown postgres: "$logfile" 2>/dev/null || true
+  log postgres-standby "starting on 127.0.0.1:$PG_STANDBY_PORT (hot standby of 127.0.0.1:$PG_PORT)"
+  standby_pg_ctl -l "$logfile" -w -t 60 start >/dev/null 2>&1 ||
+    die postgres-standby "pg_ctl start failed" "$logfile"
+  wait_until postgres-standby 60 "$logfile" "" standby_streaming "$sysid"
+  log postgres-standby "streaming on 127.0.0.1:$PG_STANDBY_PORT (replay delay $PG_STANDBY_APPLY_DELAY)"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -369,8 +472,28 @@ ensure_mariadb() {
 alive() { owned_pid "$1" || die "$1" "the process exited right after it started" "$LOG_DIR/$1.log"; }
 
 # ---------------------------------------------------------------------------------------------------------
+# `up.sh <service>...`: start or check only these machine-level services (and what they need).
+main_only() {
+  local service
+  for service in "$@"; do
+    case "$service" in
+    redis) ensure_redis ;;
+    redis-cluster) ensure_redis_cluster ;;
+    postgresql) ensure_postgres ;;
+    postgres-standby) ensure_postgres && ensure_pg_standby ;;
+    mariadb) ensure_mariadb ;;
+    *) die stack "unknown service '$service' (expected none for all, or some of: redis redis-cluster postgresql postgres-standby mariadb)" ;;
+    esac
+  done
+  log stack "checked $* in ${SECONDS}s (logs: .stack/logs/)"
+}
+
 main() {
   preflight
+  if (($# > 0)); then
+    main_only "$@"
+    return
+  fi
   ensure_jars
   ensure_dynamodb_files
   # The JVMs start in the background while the machine's services are checked.
@@ -379,6 +502,7 @@ main() {
   ensure_redis
   ensure_redis_cluster
   ensure_postgres
+  ensure_pg_standby
   ensure_mariadb
   wait_until kafka 90 "$LOG_DIR/kafka.log" "$(alive kafka)" kafka_answers "$KAFKA_PORT"
   log kafka "ready on 127.0.0.1:$KAFKA_PORT"

@@ -11,6 +11,16 @@ export interface StackEndpoints {
     readonly user: string;
     readonly database: string;
   };
+  /**
+   * A hot standby of `postgres` (streaming replication, each commit applied a few hundred ms late): a read
+   * replica that really lags. Read-only; same user and database.
+   */
+  readonly postgresStandby: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly database: string;
+  };
   /** MariaDB (row binlog), root without password, the tests' database. */
   readonly mariadb: {
     readonly host: string;
@@ -36,6 +46,7 @@ export const STACK_PORT_DEFAULTS = {
   STACK_REDIS_PORT: '6379',
   STACK_REDIS_CLUSTER_PORTS: '7001,7002,7003',
   STACK_PG_PORT: '5432',
+  STACK_PG_STANDBY_PORT: '5433',
   STACK_MARIADB_PORT: '3306',
   STACK_KAFKA_PORT: '9092',
   STACK_KAFKA_CONTROLLER_PORT: '9093',
@@ -72,6 +83,12 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
     redis: { host: HOST, port: redisPort, url: `redis://${HOST}:${redisPort}` },
     redisCluster: { nodes: clusterPorts.map((p) => ({ host: HOST, port: p })) },
     postgres: { host: HOST, port: port(env, 'STACK_PG_PORT'), user: 'postgres', database: TEST_DATABASE },
+    postgresStandby: {
+      host: HOST,
+      port: port(env, 'STACK_PG_STANDBY_PORT'),
+      user: 'postgres',
+      database: TEST_DATABASE,
+    },
     mariadb: {
       host: HOST,
       port: port(env, 'STACK_MARIADB_PORT'),
