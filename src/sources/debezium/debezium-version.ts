@@ -31,7 +31,7 @@ export function debeziumVersion(source: DebeziumSourcePosition): string {
   if (lsn !== undefined) return lsn.padStart(WIDE, '0');
   const pos = unsignedText(source.pos);
   if (typeof source.file === 'string' && pos !== undefined) {
-    const index = /(\d+)$/.exec(source.file)?.[1] ?? '0';
+    const index = trailingDigits(source.file) || '0';
     const row = unsignedText(source.row) ?? '0';
     return (
       index.replace(/^0+(?=\d)/, '').padStart(BINLOG_INDEX_WIDTH, '0') +
@@ -40,6 +40,20 @@ export function debeziumVersion(source: DebeziumSourcePosition): string {
     );
   }
   return '';
+}
+
+/**
+ * The digits ending `text` (`mysql-bin.000003` -> `000003`). A loop, not `/(\d+)$/`: that regex retries from
+ * every digit of a long run that is not at the end, quadratic in a hostile file name.
+ */
+function trailingDigits(text: string): string {
+  let start = text.length;
+  while (start > 0) {
+    const code = text.charCodeAt(start - 1);
+    if (code < 0x30 || code > 0x39) break;
+    start--;
+  }
+  return text.slice(start);
 }
 
 function unsignedText(value: unknown): string | undefined {
