@@ -83,6 +83,7 @@ export function createDebeziumDecoder(
 ): (record: DebeziumRecord) => ChangeEvent<DebeziumPosition>[] {
   const { columns } = options;
   if (!columns) return decodeDebeziumRecord;
+  // Bounded like TABLE_NAMES: table names come from messages, and a stream of distinct names must not grow it.
   const projections = new Map<string, RowProjection>();
   const projectionFor = (source: Record<string, unknown>): RowProjection => {
     const table = tableOrUndefined(source);
@@ -92,6 +93,7 @@ export function createDebeziumDecoder(
     if (!projection) {
       const selected = columns(table);
       projection = selected === undefined ? NO_COLUMNS : projectColumns(selected);
+      if (projections.size >= MAX_TABLE_NAMES) projections.clear();
       projections.set(table, projection);
     }
     return projection;

@@ -213,6 +213,23 @@ describe('createDebeziumDecoder (projected images)', () => {
     expect(full).toEqual(fast);
   });
 
+  it('keeps a bounded number of table projections, however many table names the stream carries', () => {
+    const asked: string[] = [];
+    const decode = createDebeziumDecoder({
+      columns: (table) => {
+        asked.push(table);
+        return ['id'];
+      },
+    });
+    const record = (table: string) =>
+      debeziumRecord(pgEnvelope({ source: { ...(pgEnvelope()['source'] as object), table } }));
+    decode(record('first'));
+    for (let index = 0; index < 12_000; index++) decode(record(`t${index}`));
+    decode(record('first'));
+    // Forgotten and compiled again: the cache was emptied instead of growing past its bound.
+    expect(asked.filter((table) => table === 'public.first')).toHaveLength(2);
+  });
+
   it('builds only the columns a keyspace reads, and no image for tables outside it', () => {
     const keyspace = keyspaceFromData({
       entities: {
