@@ -56,3 +56,19 @@ export class CdcCacheError extends Error {
 export function isRetriableError(error: unknown): boolean {
   return error instanceof CdcCacheError && error.retriable;
 }
+
+/** Longest excerpt of a message-derived value {@link excerpt} puts in an error message. */
+export const EXCERPT_LENGTH = 80;
+
+/**
+ * A value from a change stream cut to {@link EXCERPT_LENGTH} characters, for an error message: a 1 MB
+ * field must not become a 1 MB error (errors reach logs and dead letters), and enough is kept to
+ * recognise it.
+ *
+ * @example
+ * excerpt('x'.repeat(1_000_000)) // 'xxxx…(1000000 characters)'
+ */
+export function excerpt(value: unknown, max: number = EXCERPT_LENGTH): string {
+  const text = typeof value === 'string' ? value : String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} characters)`;
+}

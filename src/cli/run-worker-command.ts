@@ -1,5 +1,6 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { CdcCacheError } from '../errors';
+import { createLogger } from '../observability/create-logger';
 import {
   type ConfigSchema,
   type ConfigValues,
@@ -56,7 +57,7 @@ export async function runWorkerCommand<Schema extends ConfigSchema>(
   }
   const config = resolved.values;
   const settings = config as unknown as ProcessSettings;
-  const logger = pino({ level: settings.logLevel, base: { service: worker.service } });
+  const logger = createLogger({ level: settings.logLevel, base: { service: worker.service } });
   logger.info({ config: redactConfig(worker.schema, config) }, 'starting');
 
   let fatal: (() => void) | undefined;

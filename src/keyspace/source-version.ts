@@ -37,12 +37,26 @@ export function postgresVersion(lsn: unknown): string | undefined {
 export function binlogVersion(file: unknown, pos: unknown, row: unknown = 0): string | undefined {
   const position = unsignedText(pos);
   if (typeof file !== 'string' || position === undefined) return undefined;
-  const index = /(\d+)$/.exec(file)?.[1] ?? '0';
+  const index = trailingDigits(file) || '0';
   return (
     index.replace(/^0+(?=\d)/, '').padStart(BINLOG_INDEX_WIDTH, '0') +
     position.padStart(WIDE, '0') +
     (unsignedText(row) ?? '0').padStart(ROW_WIDTH, '0')
   );
+}
+
+/**
+ * The digits ending `text` (`mysql-bin.000003` -> `000003`). A loop, not `/(\d+)$/`: that regex retries from
+ * every digit of a long run that is not at the end, quadratic in a hostile file name.
+ */
+function trailingDigits(text: string): string {
+  let start = text.length;
+  while (start > 0) {
+    const code = text.charCodeAt(start - 1);
+    if (code < 0x30 || code > 0x39) break;
+    start--;
+  }
+  return text.slice(start);
 }
 
 /**

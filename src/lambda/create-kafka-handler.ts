@@ -131,7 +131,12 @@ export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
   };
 }
 
-/** The default dead-letter sink: the full record in one structured error line (CloudWatch Logs keeps it). */
+/**
+ * The default dead-letter sink: one structured error line per poison record naming where it is (topic,
+ * partition, offset) and why, with the sizes of its key and value but not their bytes: row data does not
+ * belong in CloudWatch Logs. Read the record again from Kafka while the topic retains it, or configure a
+ * dead-letter topic (`CDC_CACHE_DLQ_TOPIC`) to keep the whole record.
+ */
 export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
   return async (letters) => {
     for (const { record, error } of letters) {
@@ -139,14 +144,13 @@ export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
         {
           err: error,
           code: error.code,
-          details: error.details,
           topic: record.topic,
           partition: record.partition,
           offset: record.offset,
-          key: record.key,
-          value: record.value,
+          keyBytes: record.key ? Buffer.byteLength(record.key, 'base64') : 0,
+          valueBytes: record.value ? Buffer.byteLength(record.value, 'base64') : 0,
         },
-        'cdc-cache: poison Kafka record dead-lettered to the log',
+        'cdc-cache: poison Kafka record dead-lettered to the log (sizes only; the record stays in Kafka)',
       );
     }
   };

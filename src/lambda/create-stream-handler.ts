@@ -142,7 +142,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
           eventID: record?.eventID,
           eventName: record?.eventName,
           eventSourceARN: record?.eventSourceARN,
-          keys: record?.dynamodb?.Keys,
+          // No keys or images: row data stays out of the logs (the record stays in the stream and goes
+          // to the on-failure destination).
         },
         'cdc-cache: poison stream record reported as a batch item failure',
       );

@@ -1,10 +1,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import pino from 'pino';
 import { createInvalidationEngine } from '../core/create-invalidation-engine';
 import type { InvalidationEngine } from '../core/ports';
 import type { ReplicaAckSetting } from '../core/replica-ack';
 import { CdcCacheError } from '../errors';
 import { type Keyspace, loadKeyspace } from '../keyspace';
+import { createLogger } from '../observability/create-logger';
 import type { RedisClient } from '../redis/create-redis-client';
 import { cacheTargetOptions } from '../runtimes/shared/common-options';
 import type { ConfigOption } from '../runtimes/shared/config-schema';
@@ -95,13 +95,14 @@ function fromSchema<T>(env: NodeJS.ProcessEnv, option: ConfigOption<T>): T {
 }
 
 /**
- * The JSON-lines logger of the Lambda: pino on stdout, level from `CDC_CACHE_LOG_LEVEL`.
+ * The JSON-lines logger of the Lambda: pino on stdout, level from `CDC_CACHE_LOG_LEVEL`, with the workers'
+ * guards (secret fields censored, URL credentials masked, long strings cut).
  *
  * @example
  * const logger = createLambdaLogger('debug')
  */
 export function createLambdaLogger(level: string): LambdaLogger {
-  return pino({ level, base: { service: 'cdc-cache' } });
+  return createLogger({ level, base: { service: 'cdc-cache' } });
 }
 
 /**

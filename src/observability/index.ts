@@ -1,5 +1,5 @@
 export { attachLogger } from './attach-logger';
-export { createLogger, type LoggerFactoryOptions } from './create-logger';
+export { createLogger, type LoggerFactoryOptions, MAX_LOGGED_STRING, REDACT_PATHS } from './create-logger';
 export {
   APPLY_DURATION_BUCKETS,
   createMetricsRegistry,
@@ -13,3 +13,4 @@ export {
   type InstrumentationEvents,
   type InstrumentationListener,
 } from './instrumentation';
+export { maskUrlCredentials } from './mask-url-credentials';

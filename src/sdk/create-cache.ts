@@ -826,7 +826,8 @@ export function createCache<Definitions extends EntityDefinitions>(
       try {
         const value = decode(entry);
         if (events.has('hit')) events.emit('hit', { entity: entityName, key });
-        if (verifier) verifier.sample(entityName, key, entity.generationKey, values[0]!, load);
+        // The verifier compares values only: the position its re-load reads is not used.
+        if (verifier) verifier.sample(entityName, key, entity.generationKey, values[0]!, () => load({}));
         return value;
       } catch (error) {
         report('deserialize', error, entityName, key);
@@ -871,7 +872,7 @@ export function createCache<Definitions extends EntityDefinitions>(
           if (verifier) {
             const params = paramsList[index]!;
             verifier.sample(entityName, key, entity.generationKey, values[index]!, async () => {
-              const loaded = await loader([params] as never);
+              const loaded = await loader([params] as never, { entity: entityName, readPosition: () => {} });
               return Array.isArray(loaded) ? loaded[0] : undefined;
             });
           }

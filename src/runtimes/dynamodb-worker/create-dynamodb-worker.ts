@@ -180,8 +180,8 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
             shardId,
             sequenceNumber: record.dynamodb?.SequenceNumber,
             eventName: record.eventName,
-            keys: record.dynamodb?.Keys,
           },
+          // No keys or images: row data stays in the dead-letter stream, out of the logs.
           'cdc-cache: poison stream record dead-lettered',
         );
       }

@@ -1,6 +1,7 @@
 import { cacheTargetOptions, processOptions } from '../shared/common-options';
 import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
 import { DYNAMODB_WORKER_DEFAULTS } from './create-dynamodb-worker';
+import { REDIS_DEAD_LETTER_DEFAULTS } from './redis-dead-letters';
 
 /**
  * Every option of `cdc-cache worker dynamodb`, as data: `--help` and the docs' reference come from it.
@@ -77,6 +78,21 @@ export const dynamodbWorkerConfigSchema = {
     description: 'Longest wait between attempts while Redis or the stream is unreachable',
     parse: parsers.integer({ min: 100, max: 600_000 }),
     default: DYNAMODB_WORKER_DEFAULTS.retryMaxMs,
+  }),
+  deadLetterMaxLength: defineOption({
+    env: 'CDC_CACHE_DEAD_LETTER_MAX_LENGTH',
+    flag: 'dead-letter-max-length',
+    description:
+      'Poison records kept (approximately) in the Redis dead-letter stream; they hold row data, so keep it small',
+    parse: parsers.integer({ min: 1, max: 1_000_000 }),
+    default: REDIS_DEAD_LETTER_DEFAULTS.maxLength,
+  }),
+  deadLetterRetentionMs: defineOption({
+    env: 'CDC_CACHE_DEAD_LETTER_RETENTION_MS',
+    flag: 'dead-letter-retention-ms',
+    description: 'How long a poison record stays in the Redis dead-letter stream (default 7 days)',
+    parse: parsers.integer({ min: 60_000, max: 366 * 24 * 3_600_000 }),
+    default: REDIS_DEAD_LETTER_DEFAULTS.retentionMs,
   }),
   ...processOptions,
 };

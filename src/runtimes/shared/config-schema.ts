@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CdcCacheError } from '../../errors';
+import { maskUrlCredentials } from '../../observability/mask-url-credentials';
 
 /** How an option is written and documented; the parse function turns the raw text into its value. */
 export interface OptionSpec<T> {
@@ -106,7 +107,9 @@ export const parsers = {
       try {
         url = new URL(raw);
       } catch {
-        throw new Error(`expected a URL (${protocols.join(' or ')}), got '${redactUrl(raw)}'`);
+        throw new Error(
+          `expected a URL (${protocols.join(' or ')}; percent-encode special characters in a password), got '${maskUrlCredentials(raw, { whole: true })}'`,
+        );
       }
       if (!protocols.includes(url.protocol)) {
         throw new Error(`expected a ${protocols.join(' or ')} URL, got '${url.protocol}'`);
@@ -274,7 +277,7 @@ export function redactConfig<Schema extends ConfigSchema>(
         : option.secret
           ? '***'
           : typeof value === 'string'
-            ? redactUrl(value)
+            ? maskUrlCredentials(value, { whole: true })
             : value instanceof RegExp
               ? value.source
               : value;
@@ -315,8 +318,4 @@ function fileValueText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return value.map(String).join(',');
   return String(value);
-}
-
-function redactUrl(text: string): string {
-  return text.replace(/^(\w+:\/\/)([^@/]*:)[^@/]*@/, '$1$2***@');
 }

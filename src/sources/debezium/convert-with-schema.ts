@@ -1,3 +1,5 @@
+import { CdcCacheError } from '../../errors';
+
 /** A Kafka Connect schema as the JSON converter writes it (`schemas.enable=true`). */
 export interface ConnectSchema {
   readonly type: string;
@@ -15,6 +17,10 @@ export interface ConnectSchema {
 type LogicalConverter = (value: unknown, schema: ConnectSchema) => unknown;
 
 const MS_PER_DAY = 86_400_000;
+/** Deeper schemas are rejected: real tables nest a few levels; thousands would overflow the stack. */
+const MAX_SCHEMA_DEPTH = 64;
+/** PostgreSQL's widest numeric scale; a larger one is a hostile message (and would build huge strings). */
+const MAX_DECIMAL_SCALE = 16_383;
 
 /**
  * Debezium's encodings of the column types that can feed cache keys, turned back into values that read
@@ -53,29 +59,40 @@ const LOGICAL_CONVERTERS: Readonly<Record<string, LogicalConverter>> = {
  * convertWithSchema('BNI=', { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } }) // '12.34'
  */
 export function convertWithSchema(value: unknown, schema: ConnectSchema | undefined): unknown {
-  if (value === null || value === undefined || schema === undefined) return value;
-  if (schema.name !== undefined) {
-    const converter = LOGICAL_CONVERTERS[schema.name];
-    if (converter) return converter(value, schema);
+  return convert(value, schema, 0);
+}
+
+function convert(value: unknown, schema: ConnectSchema | undefined, depth: number): unknown {
+  if (value === null || value === undefined || typeof schema !== 'object' || schema === null) return value;
+  if (depth > MAX_SCHEMA_DEPTH) {
+    throw new CdcCacheError(
+      'CDC_DECODE_FAILED',
+      `the Kafka Connect schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`,
+    );
   }
-  if (schema.type === 'struct' && schema.fields && typeof value === 'object') {
+  if (typeof schema.name === 'string' && Object.hasOwn(LOGICAL_CONVERTERS, schema.name)) {
+    return LOGICAL_CONVERTERS[schema.name]!(value, schema);
+  }
+  if (schema.type === 'struct' && Array.isArray(schema.fields) && typeof value === 'object') {
     const struct = value as Record<string, unknown>;
     for (const field of schema.fields) {
-      if (field.field === undefined || !needsConversion(field)) continue;
+      // Own members only: a field named `__proto__` or `toString` must not reach Object.prototype.
+      if (typeof field?.field !== 'string' || !Object.hasOwn(struct, field.field) || !needsConversion(field))
+        continue;
       const current = struct[field.field];
-      if (current !== null && current !== undefined) struct[field.field] = convertWithSchema(current, field);
+      if (current !== null && current !== undefined) struct[field.field] = convert(current, field, depth + 1);
     }
     return struct;
   }
   if (schema.type === 'array' && schema.items && Array.isArray(value) && needsConversion(schema.items)) {
-    return value.map((item) => convertWithSchema(item, schema.items));
+    return value.map((item) => convert(item, schema.items, depth + 1));
   }
   return value;
 }
 
 function needsConversion(schema: ConnectSchema): boolean {
   return (
-    (schema.name !== undefined && schema.name in LOGICAL_CONVERTERS) ||
+    (typeof schema.name === 'string' && Object.hasOwn(LOGICAL_CONVERTERS, schema.name)) ||
     schema.type === 'struct' ||
     schema.type === 'array'
   );
@@ -95,9 +112,15 @@ export function decimalText(unscaled: unknown, scale: number): unknown {
       : String(unscaled);
   }
   if (typeof unscaled !== 'string') return unscaled;
+  if (!Number.isInteger(scale) || Math.abs(scale) > MAX_DECIMAL_SCALE) {
+    throw new CdcCacheError(
+      'CDC_DECODE_FAILED',
+      `a decimal's scale is not an integer within ±${MAX_DECIMAL_SCALE}`,
+    );
+  }
   const bytes = Buffer.from(unscaled, 'base64');
-  let integer = 0n;
-  for (const byte of bytes) integer = (integer << 8n) | BigInt(byte);
+  // One hex parse: shifting in a byte at a time is quadratic in the value's length.
+  let integer = bytes.length === 0 ? 0n : BigInt(`0x${bytes.toString('hex')}`);
   if (bytes.length > 0 && (bytes[0]! & 0x80) !== 0) integer -= 1n << BigInt(bytes.length * 8);
   return formatScaled(integer, scale);
 }

@@ -1,5 +1,5 @@
 import type { ChangeEvent, ChangeOp, Row, SourceKind } from '../../core/change-event';
-import { CdcCacheError } from '../../errors';
+import { CdcCacheError, excerpt } from '../../errors';
 import type { ColumnType } from '../../keyspace';
 import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
@@ -92,6 +92,7 @@ export function createDebeziumDecoder(
 ): (record: DebeziumRecord) => ChangeEvent<DebeziumPosition>[] {
   const { columns, columnTypes } = options;
   if (!columns) return (record) => decodeRecord(record, undefined, undefined, columnTypes);
+  // Bounded like TABLE_NAMES: table names come from messages, and a stream of distinct names must not grow it.
   const projections = new Map<string, RowProjection>();
   const projectionFor = (source: Record<string, unknown>): RowProjection => {
     const table = tableOrUndefined(source);
@@ -101,6 +102,7 @@ export function createDebeziumDecoder(
     if (!projection) {
       const selected = columns(table);
       projection = selected === undefined ? NO_COLUMNS : projectColumns(selected);
+      if (projections.size >= MAX_TABLE_NAMES) projections.clear();
       projections.set(table, projection);
     }
     return projection;
@@ -123,11 +125,11 @@ function decodeRecord(
     offset: record.offset,
   };
   const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
-  const value = scan?.(record.value) ?? parseBytes(record.value, 'value', where);
+  const value = scan?.(record.value) ?? parseBytes(record.value, 'value', where, position);
   const key =
     record.key === null || record.key.length === 0
       ? null
-      : (scanKey?.(record.key) ?? parseBytes(record.key, 'key', where));
+      : (scanKey?.(record.key) ?? parseBytes(record.key, 'key', where, position));
   try {
     return decodeMessage(
       value,
@@ -220,7 +222,8 @@ function fromEnvelope<Position>(
   position: Position,
 ): ChangeEvent<Position> | null {
   const opCode = payload['op'] as string;
-  if (!(opCode in OPS)) throw decodeError(`unknown op '${opCode}' (expected c, u, d, r, t or m)`);
+  if (!Object.hasOwn(OPS, opCode))
+    throw decodeError(`unknown op '${excerpt(opCode)}' (expected c, u, d, r, t or m)`);
   const op = OPS[opCode];
   if (op === null || op === undefined) return null;
   const source = payload['source'];
@@ -230,7 +233,7 @@ function fromEnvelope<Position>(
   const before = rowOrNull(payload['before'], 'before');
   const after = rowOrNull(payload['after'], 'after');
   if ((op === 'create' || op === 'read' || op === 'update') && after === null) {
-    throw decodeError(`op '${opCode}' without an 'after' image`);
+    throw decodeError(`op '${excerpt(opCode)}' without an 'after' image`);
   }
   if (op === 'delete' && before === null && key === null) {
     throw decodeError(`op 'd' without a 'before' image or a record key`);
@@ -261,7 +264,8 @@ function fromFlattened<Position>(
   let op: ChangeOp;
   if (deleted === true || deleted === 'true') op = 'delete';
   else if (typeof opCode === 'string') {
-    if (!(opCode in OPS)) throw decodeError(`unknown __op '${opCode}' (expected c, u, d, r, t or m)`);
+    if (!Object.hasOwn(OPS, opCode))
+      throw decodeError(`unknown __op '${excerpt(opCode)}' (expected c, u, d, r, t or m)`);
     const mapped = OPS[opCode];
     if (mapped === null || mapped === undefined) return null;
     op = mapped;
@@ -349,16 +353,15 @@ function flattenedTable(meta: (name: string) => unknown, topic: string | undefin
   }
   if (segments.length >= 3) return segments.slice(-2).join('.');
   throw decodeError(
-    `flattened message without '__table' on topic '${topic ?? '(unknown)'}': cannot tell the table (add.fields=table,schema,db or a '<prefix>.<schema>.<table>' topic)`,
+    `flattened message without '__table' on topic '${excerpt(topic ?? '(unknown)')}': cannot tell the table (add.fields=table,schema,db or a '<prefix>.<schema>.<table>' topic)`,
   );
 }
 
 function sourceKind(connector: unknown, source: Record<string, unknown>): SourceKind {
   if (typeof connector === 'string') {
-    const kind = CONNECTORS[connector];
-    if (kind) return kind;
+    if (Object.hasOwn(CONNECTORS, connector)) return CONNECTORS[connector]!;
     throw decodeError(
-      `unsupported connector '${connector}' (supported: ${Object.keys(CONNECTORS).join(', ')})`,
+      `unsupported connector '${excerpt(connector)}' (supported: ${Object.keys(CONNECTORS).join(', ')})`,
     );
   }
   if (source['lsn'] !== undefined) return 'postgres';
@@ -383,7 +386,12 @@ function headerText(value: Buffer | string | undefined): string | undefined {
   return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 }
 
-function parseBytes(bytes: Buffer, part: 'key' | 'value', where: () => string): unknown {
+function parseBytes(
+  bytes: Buffer,
+  part: 'key' | 'value',
+  where: () => string,
+  position: DebeziumPosition,
+): unknown {
   const text = bytes.toString('utf8');
   try {
     // Plain JSON.parse first; the exact (slower) parse only when a row value lost digits to doubles.
@@ -392,8 +400,8 @@ function parseBytes(bytes: Buffer, part: 'key' | 'value', where: () => string): 
   } catch (error) {
     throw new CdcCacheError(
       'CDC_DECODE_FAILED',
-      `${where()}: the ${part} is not JSON (${(error as Error).message}); is the connector using the JSON converter?`,
-      { cause: error, details: { part } },
+      `${where()}: the ${part} is not JSON (${excerpt((error as Error).message, 200)}); is the connector using the JSON converter?`,
+      { cause: error, details: { part, ...position } },
     );
   }
 }
@@ -419,7 +427,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(String(value))}`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(excerpt(value))}`;
 }
 
 function decodeError(message: string): CdcCacheError {

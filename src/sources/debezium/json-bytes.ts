@@ -2,8 +2,7 @@
 // wants, without building the rest (JSON.parse of a 1 KB Debezium message costs several microseconds and
 // turns every column into garbage). Nothing here throws: anything unexpected returns NOT_JSON, and callers
 // fall back to JSON.parse, which names the problem. Skipped values are checked for structure (brackets,
-// quotes, literal characters), not for escape sequences, number grammar or raw control characters in
-// long strings.
+// quotes, literal characters) and raw control characters, not for escape sequences or number grammar.
 import { parseJson } from './parse-json';
 
 // A module-local constant: tsc compiles uses of an exported one to `exports.NOT_JSON` loads, in the hottest loops.
@@ -23,9 +22,6 @@ const MINUS = 0x2d;
 const LOWER_T = 0x74;
 const LOWER_F = 0x66;
 const LOWER_N = 0x6e;
-/** Strings longer than this are searched natively (Buffer#indexOf); shorter ones by a loop, which is cheaper. */
-const SHORT_STRING = 24;
-
 const TRUE = [0x74, 0x72, 0x75, 0x65];
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
@@ -46,35 +42,51 @@ export function skipWhitespace(bytes: Buffer, at: number): number {
   return index;
 }
 
-/** Index just past the closing quote of the string opening at `at`, or NOT_JSON. */
+/**
+ * Index just past the closing quote of the string opening at `at`, or NOT_JSON. Every byte is looked at, long
+ * strings too: a raw control character anywhere makes JSON.parse reject the whole message, and the fast
+ * decoder must reject what the full one rejects (a native search for the quote would skip past it).
+ */
 function stringEnd(bytes: Buffer, at: number): number {
   let index = at + 1;
   const length = bytes.length;
-  const shortEnd = Math.min(length, index + SHORT_STRING);
-  while (index < shortEnd) {
+  while (index < length) {
     const code = bytes[index]!;
     if (code === QUOTE) return index + 1;
-    if (code === BACKSLASH) index += 2;
-    else if (code < 0x20)
-      return INVALID; // a raw control character: JSON.parse would reject it
+    if (code === BACKSLASH) {
+      index = escapeEnd(bytes, index);
+      if (index === INVALID) return INVALID;
+    } else if (code < 0x20) return INVALID;
     else index++;
   }
-  for (;;) {
-    const quote = bytes.indexOf(QUOTE, index);
-    if (quote < 0) return INVALID;
-    // An odd run of backslashes right before the quote escapes it.
-    let back = quote - 1;
-    while (back > at && bytes[back] === BACKSLASH) back--;
-    if ((quote - 1 - back) % 2 === 0) return quote + 1;
-    index = quote + 1;
+  return INVALID;
+}
+
+/** Index past the escape sequence at `at` (a backslash), or NOT_JSON when JSON.parse would reject it. */
+function escapeEnd(bytes: Buffer, at: number): number {
+  const code = bytes[at + 1];
+  // " \ / b f n r t
+  if (code === QUOTE || code === BACKSLASH || code === 0x2f || code === 0x62 || code === 0x66) return at + 2;
+  if (code === LOWER_N || code === 0x72 || code === LOWER_T) return at + 2;
+  if (code !== 0x75 /* u */) return INVALID;
+  for (let offset = 2; offset < 6; offset++) {
+    const hex = bytes[at + offset]! | 0x20;
+    if (!((hex >= 0x30 && hex <= 0x39) || (hex >= 0x61 && hex <= 0x66))) return INVALID;
   }
+  return at + 6;
 }
 
 /** Index just past the value starting at `at` (no leading whitespace), or NOT_JSON. */
 export function valueEnd(bytes: Buffer, at: number): number {
   const code = bytes[at];
-  if (code === QUOTE) return stringEnd(bytes, at);
   if (code === OPEN_BRACE || code === OPEN_BRACKET) return containerEnd(bytes, at);
+  return scalarEnd(bytes, at);
+}
+
+/** Index just past the string, literal or number at `at`, or NOT_JSON. */
+function scalarEnd(bytes: Buffer, at: number): number {
+  const code = bytes[at];
+  if (code === QUOTE) return stringEnd(bytes, at);
   if (code === LOWER_T) return wordEnd(bytes, at, TRUE);
   if (code === LOWER_F) return wordEnd(bytes, at, FALSE);
   if (code === LOWER_N) return wordEnd(bytes, at, NULL);
@@ -82,25 +94,59 @@ export function valueEnd(bytes: Buffer, at: number): number {
   return INVALID;
 }
 
+/** The brackets open around the value {@link containerEnd} is in; reused (scanning is synchronous). */
+const open: number[] = [];
+
+/**
+ * Index just past the object or array at `at`, or NOT_JSON unless JSON.parse would accept it: the full
+ * grammar, without recursion (a hostile message may nest thousands of levels deep).
+ */
 function containerEnd(bytes: Buffer, at: number): number {
-  let depth = 0;
+  open.length = 0;
   let index = at;
-  const length = bytes.length;
-  while (index < length) {
-    const code = bytes[index]!;
-    if (code === QUOTE) {
-      index = stringEnd(bytes, index);
+  for (;;) {
+    // At a value.
+    const code = bytes[index];
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      const close = code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      index = skipWhitespace(bytes, index + 1);
+      if (bytes[index] === close) index++;
+      else {
+        open.push(code);
+        index = code === OPEN_BRACE ? memberValueStart(bytes, index) : index;
+        if (index === INVALID) return INVALID;
+        continue;
+      }
+    } else {
+      index = scalarEnd(bytes, index);
       if (index === INVALID) return INVALID;
-      continue;
     }
-    if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
-    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return index + 1;
+    // After a value: a comma and the next value, or the closing bracket(s).
+    for (;;) {
+      if (open.length === 0) return index;
+      index = skipWhitespace(bytes, index);
+      const inObject = open[open.length - 1] === OPEN_BRACE;
+      const next = bytes[index];
+      if (next === COMMA) {
+        index = skipWhitespace(bytes, index + 1);
+        if (inObject) index = memberValueStart(bytes, index);
+        if (index === INVALID) return INVALID;
+        break;
+      }
+      if (next !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) return INVALID;
+      open.pop();
+      index++;
     }
-    index++;
   }
-  return INVALID;
+}
+
+/** At a member's key: the index of its value (after the colon), or NOT_JSON. */
+function memberValueStart(bytes: Buffer, at: number): number {
+  if (bytes[at] !== QUOTE) return INVALID;
+  const keyEnd = stringEnd(bytes, at);
+  if (keyEnd === INVALID) return INVALID;
+  const colon = skipWhitespace(bytes, keyEnd);
+  return bytes[colon] === COLON ? skipWhitespace(bytes, colon + 1) : INVALID;
 }
 
 function wordEnd(bytes: Buffer, at: number, word: readonly number[]): number {
@@ -110,21 +156,37 @@ function wordEnd(bytes: Buffer, at: number, word: readonly number[]): number {
   return at + word.length;
 }
 
+/** Index past the number at `at`, or NOT_JSON when it breaks JSON's number grammar (`01`, `1.`, `1e`, `--1`). */
 function numberEnd(bytes: Buffer, at: number): number {
-  let index = at + 1;
+  let index = bytes[at] === MINUS ? at + 1 : at;
+  if (bytes[index] === 0x30) index++;
+  else {
+    const start = index;
+    index = digitsEnd(bytes, index);
+    if (index === start) return INVALID;
+  }
+  if (bytes[index] === 0x2e /* . */) {
+    const start = ++index;
+    index = digitsEnd(bytes, index);
+    if (index === start) return INVALID;
+  }
+  if ((bytes[index]! | 0x20) === 0x65 /* e E */) {
+    index++;
+    if (bytes[index] === 0x2b || bytes[index] === MINUS) index++;
+    const start = index;
+    index = digitsEnd(bytes, index);
+    if (index === start) return INVALID;
+  }
+  return index;
+}
+
+function digitsEnd(bytes: Buffer, at: number): number {
+  let index = at;
   const length = bytes.length;
   while (index < length) {
     const code = bytes[index]!;
-    // digits . + - e E
-    if (
-      (code >= 0x30 && code <= 0x39) ||
-      code === 0x2e ||
-      code === 0x2b ||
-      code === MINUS ||
-      (code | 0x20) === 0x65
-    ) {
-      index++;
-    } else break;
+    if (code < 0x30 || code > 0x39) break;
+    index++;
   }
   return index;
 }
@@ -176,7 +238,8 @@ export function scanMembers(bytes: Buffer, at: number, spans: MemberSpans): numb
       if (code === undefined || code < 0x20) return INVALID;
       if (code === BACKSLASH) {
         escaped = 1;
-        index += 2;
+        index = escapeEnd(bytes, index);
+        if (index === INVALID) return INVALID;
       } else index++;
     }
     const keyEnd = index + 1;
@@ -212,11 +275,11 @@ export function hasEscape(bytes: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-/** The text of the key whose quoted span is `[start, end)`, escapes decoded. */
-export function readKey(bytes: Buffer, start: number, end: number): string {
-  return hasEscape(bytes, start, end)
-    ? (JSON.parse(bytes.toString('utf8', start, end)) as string)
-    : bytes.toString('utf8', start + 1, end - 1);
+/** The text of the key whose quoted span is `[start, end)`, escapes decoded; undefined for a malformed escape. */
+export function readKey(bytes: Buffer, start: number, end: number): string | undefined {
+  if (!hasEscape(bytes, start, end)) return bytes.toString('utf8', start + 1, end - 1);
+  const text = parseOrInvalid(bytes.toString('utf8', start, end));
+  return typeof text === 'string' ? text : undefined;
 }
 
 /** Returned by {@link readValue} for a value JSON.parse would reject. */

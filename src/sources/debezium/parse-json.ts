@@ -108,19 +108,24 @@ function quoteUnsafeIntegers(text: string): string {
 }
 
 /**
- * Does a parsed row hold a number beyond 2^53 (which JSON.parse has already rounded)? Then the text is
- * parsed again with {@link parseJson}.
+ * Does a parsed row hold a number beyond 2^53 (which JSON.parse has already rounded), at any depth? Then the
+ * text is parsed again with {@link parseJson}. Walks with a stack, not recursion: a hostile row may nest
+ * thousands of levels deep.
  *
  * @example
  * hasUnsafeInteger(JSON.parse('{"id":12345678901234567890}')) // true
+ * hasUnsafeInteger(JSON.parse('{"ids":[[12345678901234567890]]}')) // true
  */
 export function hasUnsafeInteger(row: unknown): boolean {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) return false;
-  const columns = row as Record<string, unknown>;
-  for (const name in columns) {
-    const value = columns[name];
-    if (typeof value === 'number' && (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER)) {
-      return true;
+  const pending: object[] = [row];
+  while (pending.length > 0) {
+    const container = pending.pop() as Record<string, unknown>;
+    for (const name in container) {
+      const value = container[name];
+      if (typeof value === 'number') {
+        if (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER) return true;
+      } else if (typeof value === 'object' && value !== null) pending.push(value);
     }
   }
   return false;

@@ -1,4 +1,5 @@
 import type { Row } from '../../core/change-event';
+import { setOwnMember } from '../../core/set-own-member';
 import {
   hasEscape,
   INVALID_VALUE,
@@ -191,10 +192,10 @@ export function scanRecordKey(bytes: Buffer): Row | undefined {
       members[at + 4] === 1
         ? readKey(bytes, keyStart, keyEnd)
         : keyNames.read(bytes, keyStart + 1, keyEnd - 1);
-    if (name === 'payload' || name === 'schema') return undefined;
+    if (name === undefined || name === 'payload' || name === 'schema') return undefined;
     const value = readValue(bytes, members[at + 2]!, members[at + 3]!);
     if (value === INVALID_VALUE) return undefined;
-    key[name] = value;
+    setOwnMember(key, name, value);
   }
   return key;
 }
@@ -283,7 +284,7 @@ function project(bytes: Buffer, members: MemberSpans, projection: ColumnList): R
   const { names } = projection;
   if (names.length === 0) return row;
   const valid = readSelected(bytes, members, projection, undefined, (which, value) => {
-    row[names[which]!] = value;
+    setOwnMember(row, names[which]!, value);
   });
   return valid ? row : undefined;
 }
@@ -303,7 +304,9 @@ function readSelected(
     const keyEnd = members[at + 1]!;
     let which = -1;
     if (members[at + 4] === 1) {
-      which = names.indexOf(readKey(bytes, keyStart, keyEnd));
+      const name = readKey(bytes, keyStart, keyEnd);
+      if (name === undefined) return false;
+      which = names.indexOf(name);
     } else {
       const candidates = byLength[keyEnd - keyStart - 2];
       if (candidates === undefined) continue;

@@ -1,7 +1,8 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { convertToNative } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { ChangeEvent, ChangeOp, Row } from '../../core/change-event';
-import { CdcCacheError } from '../../errors';
+import { setOwnMember } from '../../core/set-own-member';
+import { CdcCacheError, excerpt } from '../../errors';
 import { DYNAMODB_VERSION_WIDTH, dynamodbVersion } from '../../keyspace/source-version';
 
 /** Options of {@link decodeStreamRecord}. */
@@ -58,11 +59,13 @@ export function decodeStreamRecord(
   if (!stream) return fail("has no 'dynamodb' field");
   if (typeof sequenceNumber !== 'string' || !DIGITS.test(sequenceNumber))
     return fail('SequenceNumber must be a string of up to 40 digits');
-  const op = EVENT_OPS[record.eventName ?? ''];
-  if (!op) return fail(`eventName '${String(record.eventName)}' is not INSERT, MODIFY or REMOVE`);
+  const eventName = record.eventName;
+  if (typeof eventName !== 'string' || !Object.hasOwn(EVENT_OPS, eventName))
+    return fail(`eventName '${excerpt(eventName)}' is not INSERT, MODIFY or REMOVE`);
+  const op = EVENT_OPS[eventName]!;
   const table = options.tableName ?? tableFromArn(record.eventSourceARN);
   if (!table)
-    return fail(`cannot read the table name from eventSourceARN '${String(record.eventSourceARN)}'`);
+    return fail(`cannot read the table name from eventSourceARN '${excerpt(record.eventSourceARN)}'`);
 
   let key: Row;
   let newImage: Row | null;
@@ -72,7 +75,7 @@ export function decodeStreamRecord(
     oldImage = stream.OldImage ? toRow(stream.OldImage) : null;
     key = keyRow(stream.Keys, newImage ?? oldImage);
   } catch (error) {
-    return fail(`cannot unmarshall attributes: ${(error as Error).message}`, error);
+    return fail(`cannot unmarshall attributes: ${excerpt((error as Error).message, 200)}`, error);
   }
   if (Object.keys(key).length === 0) return fail("has no 'Keys'");
 
@@ -162,19 +165,42 @@ function committedAt(value: unknown): number | null {
 function keyRow(keys: Record<string, AttributeValue> | undefined, image: Row | null): Row {
   if (!keys || !image) return toRow(keys);
   const row: Record<string, unknown> = {};
-  for (const name in keys) {
-    if (!(name in image)) return toRow(keys);
-    row[name] = image[name];
+  for (const name of Object.keys(keys)) {
+    if (!Object.hasOwn(image, name)) return toRow(keys);
+    setOwnMember(row, name, image[name]);
   }
   return row;
 }
 
+/** Deeper attribute values are rejected: DynamoDB itself allows 32 levels. */
+const MAX_DEPTH = 64;
+
 function toRow(image: Record<string, AttributeValue> | undefined): Row {
   if (!image) return {};
-  // biome-ignore lint/suspicious/noExplicitAny: the Lambda and SDK AttributeValue types differ only nominally.
-  const row = unmarshall(image as any, { wrapNumbers: normaliseNumber }) as Record<string, unknown>;
-  for (const name of Object.keys(row)) row[name] = plain(row[name]);
+  if (typeof image !== 'object')
+    throw new TypeError(`an image is ${typeof image}, expected a map of attributes`);
+  return toMap(image, 0);
+}
+
+/**
+ * A map of attribute values as a row. Maps and lists are walked here rather than by the SDK's `unmarshall`,
+ * which stores members with `acc[key] = ...`: an attribute named `__proto__` would replace the prototype.
+ */
+function toMap(map: Record<string, AttributeValue>, depth: number): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const name of Object.keys(map)) setOwnMember(row, name, toNative(map[name]!, depth));
   return row;
+}
+
+function toNative(value: AttributeValue, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new RangeError(`attribute values nest deeper than ${MAX_DEPTH} levels`);
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError(`an attribute value is ${String(value)}`);
+  if (value.M !== undefined && typeof value.M === 'object' && value.M !== null && !Array.isArray(value.M))
+    return toMap(value.M, depth + 1);
+  if (Array.isArray(value.L)) return value.L.map((item) => toNative(item, depth + 1));
+  // biome-ignore lint/suspicious/noExplicitAny: the Lambda and SDK AttributeValue types differ only nominally.
+  return plain(convertToNative(value as any, { wrapNumbers: normaliseNumber }));
 }
 
 /**
@@ -194,7 +220,12 @@ function sameDecimal(rendered: string, text: string): boolean {
 }
 
 function stripZeros(text: string): string {
-  return text.includes('.') && !/e/i.test(text) ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  if (!text.includes('.') || /e/i.test(text)) return text;
+  // A loop, not `/0+$/`: that regex retries from every zero of a long inner run, quadratic in its length.
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x30) end--;
+  if (text.charCodeAt(end - 1) === 0x2e) end--;
+  return text.slice(0, end);
 }
 
 function plain(value: unknown): unknown {

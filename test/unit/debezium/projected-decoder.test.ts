@@ -145,18 +145,89 @@ describe('createDebeziumDecoder (projected images)', () => {
     expectSameAsFull(debeziumRecord(text), ['id', 'email'], true);
   });
 
-  it('does not check values of columns it does not read (the full decoder would reject this message)', () => {
+  it.each([
+    ['a malformed escape', '"\\q"'],
+    ['a raw control character in a long string', `"${'x'.repeat(40)}\u0001"`],
+    ['a malformed number', '1.'],
+    ['a nested value that is not JSON', '[1,,2]'],
+    ['mismatched brackets', '[1}'],
+  ])('rejects %s in a column it does not read, as the full decoder does', (_name, bio) => {
     const text = JSON.stringify(pgEnvelope({ after: { id: 7, email: 'a@example.com', bio: 'x' } })).replace(
       '"bio":"x"',
-      '"bio":"\\q"',
+      `"bio":${bio}`,
     );
+    const fast = () => createDebeziumDecoder({ columns: () => ['id', 'email'] })(debeziumRecord(text));
     expect(() => decodeDebeziumRecord(debeziumRecord(text))).toThrow(/not JSON/);
-    expect(createDebeziumDecoder({ columns: () => ['id', 'email'] })(debeziumRecord(text))[0]?.after).toEqual(
-      {
-        id: 7,
-        email: 'a@example.com',
-      },
+    expect(fast).toThrow(/not JSON/);
+    expect(fast).toThrow(expect.objectContaining({ code: 'CDC_DECODE_FAILED' }));
+  });
+
+  it.each([
+    ['a column name', '"em\\qail"'],
+    ['a source field name', null],
+  ])('rejects a malformed escape in %s with a coded error', (_name, column) => {
+    const envelope = JSON.stringify(pgEnvelope({ after: { id: 7, email: 'a@example.com' } }));
+    const text =
+      column === null ? envelope.replace('"table"', '"ta\\qble"') : envelope.replace('"email"', column);
+    for (const decode of [decodeDebeziumRecord, createDebeziumDecoder({ columns: () => ['id', 'email'] })]) {
+      expect(() => decode(debeziumRecord(text))).toThrow(
+        expect.objectContaining({ code: 'CDC_DECODE_FAILED' }),
+      );
+    }
+  });
+
+  it('rejects a malformed escape in a record key name with a coded error', () => {
+    const record = { ...debeziumRecord(JSON.stringify(pgEnvelope())), key: Buffer.from('{"i\\qd":1}') };
+    for (const decode of [decodeDebeziumRecord, createDebeziumDecoder({ columns: () => ['id'] })]) {
+      expect(() => decode(record)).toThrow(
+        expect.objectContaining({
+          code: 'CDC_DECODE_FAILED',
+          details: expect.objectContaining({ offset: record.offset }),
+        }),
+      );
+    }
+  });
+
+  it('keeps a __proto__ member of a record key as a plain field, as JSON.parse does', () => {
+    const record = {
+      ...debeziumRecord(JSON.stringify(pgEnvelope())),
+      key: Buffer.from('{"__proto__":{"polluted":1},"id":1}'),
+    };
+    const fast = createDebeziumDecoder({ columns: () => ['id'] })(record)[0]!.key!;
+    const full = decodeDebeziumRecord(record)[0]!.key!;
+    for (const key of [fast, full]) {
+      expect(Object.getPrototypeOf(key)).toBe(Object.prototype);
+      expect(Object.keys(key)).toEqual(['__proto__', 'id']);
+      expect((key as Record<string, unknown>)['polluted']).toBeUndefined();
+    }
+  });
+
+  it('keeps integers beyond 2^53 exact inside arrays, in both decoders', () => {
+    const text = JSON.stringify(pgEnvelope({ after: { id: 7, tags: [1] } })).replace(
+      '"tags":[1]',
+      '"tags":[[9007199254740993]]',
     );
+    const fast = createDebeziumDecoder({ columns: () => ['id', 'tags'] })(debeziumRecord(text))[0]!.after;
+    const full = decodeDebeziumRecord(debeziumRecord(text))[0]!.after;
+    expect(fast).toEqual({ id: 7, tags: [['9007199254740993']] });
+    expect(full).toEqual(fast);
+  });
+
+  it('keeps a bounded number of table projections, however many table names the stream carries', () => {
+    const asked: string[] = [];
+    const decode = createDebeziumDecoder({
+      columns: (table) => {
+        asked.push(table);
+        return ['id'];
+      },
+    });
+    const record = (table: string) =>
+      debeziumRecord(pgEnvelope({ source: { ...(pgEnvelope()['source'] as object), table } }));
+    decode(record('first'));
+    for (let index = 0; index < 12_000; index++) decode(record(`t${index}`));
+    decode(record('first'));
+    // Forgotten and compiled again: the cache was emptied instead of growing past its bound.
+    expect(asked.filter((table) => table === 'public.first')).toHaveLength(2);
   });
 
   it('builds only the columns a keyspace reads, and no image for tables outside it', () => {
