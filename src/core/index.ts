@@ -10,6 +10,7 @@ export {
 } from './create-invalidation-engine';
 export { type EventPlan, type PlanOptions, planActions } from './plan-actions';
 export type { Decoder, EventOutcome, InvalidationEngine } from './ports';
+export { postgresLsnVersion } from './postgres-lsn-version';
 export {
   backoffDelay,
   DEFAULT_RETRY_OPTIONS,

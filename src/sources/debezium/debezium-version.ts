@@ -1,3 +1,5 @@
+import { postgresLsnVersion } from '../../core/postgres-lsn-version';
+
 /** Width of each zero-padded part: 20 digits hold any unsigned 64-bit number. */
 const WIDE = 20;
 const BINLOG_INDEX_WIDTH = 10;
@@ -28,7 +30,7 @@ export interface DebeziumSourcePosition {
  */
 export function debeziumVersion(source: DebeziumSourcePosition): string {
   const lsn = unsignedText(source.lsn);
-  if (lsn !== undefined) return lsn.padStart(WIDE, '0');
+  if (lsn !== undefined) return postgresLsnVersion(lsn);
   const pos = unsignedText(source.pos);
   if (typeof source.file === 'string' && pos !== undefined) {
     const index = /(\d+)$/.exec(source.file)?.[1] ?? '0';
