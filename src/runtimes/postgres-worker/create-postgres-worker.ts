@@ -214,26 +214,29 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
   /** Apply everything queued, batch after batch; one drain at a time. */
   const drain = (): Promise<void> => {
     if (applying) return applying;
-    const run = (async () => {
-      while (queue.length > 0) {
-        let events = 0;
-        let cut = 0;
-        while (cut < queue.length && events < settings.batchSize) {
-          if (queue[cut]!.kind === 'event') events++;
-          cut++;
+    // Several messages arrive in one socket read: the queue may have grown while no drain ran.
+    if (queue.length === 0) return Promise.resolve();
+    // The loop awaits before it can finish, so `applying` is set before the `finally` clears it.
+    applying = (async () => {
+      try {
+        while (queue.length > 0) {
+          let events = 0;
+          let cut = 0;
+          while (cut < queue.length && events < settings.batchSize) {
+            if (queue[cut]!.kind === 'event') events++;
+            cut++;
+          }
+          // Commit markers right after the last event belong to this batch: acknowledge them with it.
+          while (cut < queue.length && queue[cut]!.kind === 'commit') cut++;
+          const batch = queue.slice(0, cut);
+          queue = queue.slice(cut);
+          await applyBatch(batch);
         }
-        // Commit markers right after the last event belong to this batch: acknowledge them with it.
-        while (cut < queue.length && queue[cut]!.kind === 'commit') cut++;
-        const batch = queue.slice(0, cut);
-        queue = queue.slice(cut);
-        await applyBatch(batch);
+      } finally {
+        applying = undefined;
       }
-      // `finally` runs asynchronously, so `applying` is cleared only after it was set below.
-    })().finally(() => {
-      applying = undefined;
-    });
-    applying = run;
-    return run;
+    })();
+    return applying;
   };
 
   const kick = () => {
