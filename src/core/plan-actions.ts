@@ -1,7 +1,7 @@
 import { CdcCacheError } from '../errors';
 import {
+  compileKeyRenderer,
   type EntitySpec,
-  encodeKeyValue,
   generationKey,
   type Keyspace,
   type KeyTemplate,
@@ -73,8 +73,8 @@ function compiledBindings(keyspace: Keyspace, prefix: string): BindingIndex {
         const list = tables.get(source.table) ?? [];
         list.push({
           entity,
-          key: compileRenderer(entity.template, source, entity.name, prefix),
-          tags: entity.tags.map((template) => compileRenderer(template, source, entity.name, '')),
+          key: sourceRenderer(entity.template, source, entity, prefix),
+          tags: entity.tags.map((template) => sourceRenderer(template, source, entity, '')),
           generationKey: generationKey(prefix, entity.name),
         });
         tables.set(source.table, list);
@@ -204,55 +204,27 @@ function add(actions: CacheAction[], action: CacheAction): void {
 }
 
 /**
- * Compile a template into a renderer over source rows, with the same encoding as `renderKeyTemplate` (the
- * SDK's). A column that is absent, null or '' yields `undefined` (no entry can exist for it); a value no key
- * can contain (an object, NaN) means the decoder and the keyspace disagree on the column's type, which must
- * not pass silently: it throws `CDC_PLAN_FAILED`.
+ * The keyspace's one renderer (compileKeyRenderer, shared with the SDK) over a source's rows. A value no key
+ * can contain (an object, NaN, a value not of the declared type) means the decoder and the keyspace
+ * disagree on the column's type, which must not pass silently: it throws `CDC_PLAN_FAILED`.
  */
-function compileRenderer(template: KeyTemplate, source: SourceSpec, entity: string, lead: string): Renderer {
-  const parts: (string | { readonly placeholder: string; readonly column: string })[] = lead ? [lead] : [];
-  for (const segment of template.segments) {
-    if (segment.kind === 'placeholder') {
-      parts.push({ placeholder: segment.name, column: source.fields[segment.name] ?? segment.name });
-    } else if (typeof parts[parts.length - 1] === 'string') {
-      parts[parts.length - 1] += segment.text;
-    } else {
-      parts.push(segment.text);
-    }
-  }
+function sourceRenderer(
+  template: KeyTemplate,
+  source: SourceSpec,
+  entity: EntitySpec,
+  prefix: string,
+): Renderer {
+  const render = compileKeyRenderer(template, { prefix, columns: source.fields, types: entity.types });
   return (row, table) => {
-    let out = '';
-    let missing: null | undefined | false = false;
-    for (const part of parts) {
-      if (typeof part === 'string') {
-        out += part;
-        continue;
-      }
-      const value = row[part.column];
-      if (value === undefined) {
-        // An absent column (an incomplete image) outweighs a null one.
-        if (!(part.column in row)) missing = undefined;
-        else if (missing === false) missing = null;
-        continue;
-      }
-      // Safe integers (most ids) need no escaping: the fast path of the same rule.
-      if (typeof value === 'number' && Number.isSafeInteger(value)) {
-        out += value === 0 ? '0' : String(value);
-        continue;
-      }
-      const encoded = encodeKeyValue(value);
-      if (encoded !== undefined) out += encoded;
-      else if (value === null || value === '') {
-        if (missing === false) missing = null;
-      } else {
-        throw new CdcCacheError(
-          'CDC_PLAN_FAILED',
-          `${entity}: column '${part.column}' of ${table} holds ${describe(value)}, which cannot fill {${part.placeholder}} in '${template.source}'`,
-          { details: { table, entity, placeholder: part.placeholder, column: part.column } },
-        );
-      }
+    try {
+      return render(row);
+    } catch (error) {
+      const details = error instanceof CdcCacheError ? error.details : {};
+      throw new CdcCacheError('CDC_PLAN_FAILED', `${entity.name}: ${table}: ${(error as Error).message}`, {
+        cause: error,
+        details: { ...details, table, entity: entity.name },
+      });
     }
-    return missing === false ? out : missing;
   };
 }
 
@@ -272,11 +244,4 @@ function serializeImage(serializer: Serializer, entity: EntitySpec, after: Row, 
       { cause: error, details: { table, entity: entity.name } },
     );
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'number') return `the number ${value}`;
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'an invalid Date';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -1,4 +1,5 @@
 import { CdcCacheError } from '../errors';
+import { type ColumnType, parseColumnType } from './column-type';
 import { RESERVED_KEY_SEGMENT } from './internal-keys';
 import { type KeyTemplate, parseKeyTemplate, templatesMayCollide } from './key-template';
 import type { EntityDefinitions, EntitySpec, Keyspace, KeyspaceOptions, SourceSpec } from './keyspace-types';
@@ -16,7 +17,7 @@ const ENTITY_FIELDS = new Set([
   'fields',
   'sources',
 ]);
-const SOURCE_FIELDS = new Set(['table', 'dynamodb', 'fields']);
+const SOURCE_FIELDS = new Set(['table', 'dynamodb', 'fields', 'columns']);
 const DEFAULT_TTL_JITTER = 0.1;
 const MAX_NEGATIVE_TTL_MS = 30_000;
 
@@ -46,6 +47,7 @@ export function defineKeyspace<const Definitions extends EntityDefinitions>(
       if (entity) entities.set(name, entity);
     }
     checkCollisions([...entities.values()], problems);
+    checkColumnTypes([...entities.values()], problems);
   }
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix))
@@ -91,6 +93,7 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     ...tags.flatMap((tag) => tag.placeholders),
   ]);
   const sources = validateSources(at('sources'), definition['sources'], placeholders, problems);
+  const types = placeholderTypes(at('sources'), placeholders, sources, problems);
   if (problems.length > before || !template) return undefined;
   return {
     name,
@@ -101,6 +104,7 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     graceMs,
     mode: mode as EntitySpec['mode'],
     tags,
+    types,
     fields,
     sources,
   };
@@ -189,7 +193,7 @@ function validateSources(
     }
     for (const field of Object.keys(source)) {
       if (!SOURCE_FIELDS.has(field))
-        problems.push(`${at}.${field}: unknown field (expected table, dynamodb or fields)`);
+        problems.push(`${at}.${field}: unknown field (expected table, dynamodb, fields or columns)`);
     }
     const { table, dynamodb } = source;
     if ((table === undefined) === (dynamodb === undefined)) {
@@ -224,10 +228,83 @@ function validateSources(
     const fields: Record<string, string> = {};
     for (const placeholder of placeholders)
       fields[placeholder] = (mapping[placeholder] as string | undefined) ?? placeholder;
+    const columns = validateColumnTypes(`${at}.columns`, source['columns'], problems);
     return [
-      { kind: table !== undefined ? 'table' : 'dynamodb', table: (table ?? dynamodb) as string, fields },
+      {
+        kind: table !== undefined ? 'table' : 'dynamodb',
+        table: (table ?? dynamodb) as string,
+        fields,
+        columns,
+      },
     ];
   });
+}
+
+function validateColumnTypes(path: string, value: unknown, problems: string[]): Record<string, ColumnType> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) {
+    problems.push(`${path}: must map column names to types, e.g. { day: 'date', amount: 'numeric' }`);
+    return {};
+  }
+  const columns: Record<string, ColumnType> = {};
+  for (const [column, text] of Object.entries(value)) {
+    const parsed = parseColumnType(text);
+    if ('error' in parsed) problems.push(`${path}.${column}: ${parsed.error}`);
+    else columns[column] = parsed.type;
+  }
+  return columns;
+}
+
+/** Types that render the same canonical text (see canonical-key-text.ts). */
+const SAME_TEXT: Readonly<Record<string, string>> = { bigint: 'integer', float: 'numeric' };
+
+/**
+ * The type of each placeholder, from the columns its sources declare. Two sources declaring different types
+ * for one placeholder would render different keys for the same value: a keyspace error.
+ */
+function placeholderTypes(
+  path: string,
+  placeholders: ReadonlySet<string>,
+  sources: readonly SourceSpec[],
+  problems: string[],
+): Record<string, ColumnType> {
+  const types: Record<string, ColumnType> = {};
+  for (const placeholder of placeholders) {
+    for (const [index, source] of sources.entries()) {
+      const type = source.columns[source.fields[placeholder] ?? placeholder];
+      if (!type) continue;
+      const known = types[placeholder];
+      if (known && (SAME_TEXT[known.name] ?? known.name) !== (SAME_TEXT[type.name] ?? type.name)) {
+        problems.push(
+          `${path}[${index}].columns: {${placeholder}} is declared '${type.name}' here but '${known.name}' in another source; one placeholder needs one type`,
+        );
+      } else if (!known) types[placeholder] = type;
+    }
+  }
+  return types;
+}
+
+/** A table column read by several entities must have one type: a decoder reads it once for all of them. */
+function checkColumnTypes(entities: EntitySpec[], problems: string[]): void {
+  const seen = new Map<string, { type: ColumnType; entity: string }>();
+  for (const entity of entities) {
+    for (const source of entity.sources) {
+      for (const [column, type] of Object.entries(source.columns)) {
+        const id = `${source.kind}:${source.table}.${column}`;
+        const known = seen.get(id);
+        if (!known) seen.set(id, { type, entity: entity.name });
+        else if (
+          known.type.name !== type.name ||
+          known.type.scale !== type.scale ||
+          known.type.precision !== type.precision
+        ) {
+          problems.push(
+            `${entity.name}.sources: column '${column}' of ${source.table} is declared '${type.name}' here but '${known.type.name}' in ${known.entity}; declare one type`,
+          );
+        }
+      }
+    }
+  }
 }
 
 function checkCollisions(entities: EntitySpec[], problems: string[]): void {

@@ -1,10 +1,13 @@
+import { canonicalKeyText } from './canonical-key-text';
+import type { ColumnType } from './column-type';
+
 /**
  * The key encoding rule, shared by the SDK and the worker so both build byte-identical keys.
  *
  * - A template is split into segments by the separator characters `: / # |`. Each placeholder fills
  *   exactly one whole segment (validated when the keyspace is defined).
- * - A value is turned into text (numbers and bigints in decimal, booleans as `true`/`false`, dates as
- *   ISO-8601), then every separator, `%`, `{`, `}`, whitespace and control character is percent-encoded
+ * - A value is turned into its canonical text (canonical-key-text.ts: one text per column type, the same
+ *   for what a driver returns and what a change event decodes to), then every separator, `%`, `{`, `}`, whitespace and control character is percent-encoded
  *   as `%XX` (UTF-8 bytes). A lone UTF-16 surrogate (not valid unicode, but a JavaScript string may hold
  *   one) is encoded as the three bytes of its code unit (`\uD800` -> `%ED%A0%80`): Redis stores keys as
  *   UTF-8, where every lone surrogate would otherwise become the same replacement character. All other
@@ -15,11 +18,19 @@
  *   a separator, a key splits back into exactly one value per placeholder: two different rows can never
  *   produce the same key. The number 42 and the string "42" produce the same key on purpose: a database
  *   driver and a CDC decoder may type the same column differently.
+ * - No rendered key can fall inside cdc-cache's internal namespace (`<prefix>_cc:`), whatever a row holds.
  */
 export const KEY_SEPARATORS = [':', '/', '#', '|'] as const;
 
 /** The values a key placeholder accepts. */
-export type KeyValue = string | number | bigint | boolean | Date;
+export type KeyValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | Uint8Array
+  | { readonly value: string; toAttributeValue(): unknown };
 
 const MUST_ESCAPE = /[%{}:/#|\s\p{Cc}\p{Cs}]/gu;
 /** 1 for each printable ASCII character the rule keeps as it is. */
@@ -42,31 +53,18 @@ function percentEncode(char: string): string {
   return Array.from(Buffer.from(char, 'utf8'), hexByte).join('');
 }
 
-/** Turn a placeholder value into its canonical text, or `undefined` when it cannot be part of a key. */
-export function keyValueText(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return value.length > 0 ? value : undefined;
-    case 'number':
-      return Number.isFinite(value) ? String(value === 0 ? 0 : value) : undefined;
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    default:
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
-  }
-}
-
 /**
- * Encode one placeholder value for use in a key. Returns `undefined` for null, undefined, the empty
- * string, objects and non-finite numbers, which can never name a row.
+ * Encode one placeholder value for use in a key: its canonical text (see canonical-key-text.ts), then
+ * percent-encoded. Returns `undefined` for null, undefined and the empty string, which can never name a row;
+ * throws `CDC_INVALID_KEY_PARAMS` for a value no key of that type can hold (an object, NaN, an untyped Date).
  *
  * @example
  * encodeKeyValue('a:b{c}') // 'a%3Ab%7Bc%7D'
  * encodeKeyValue(42) // '42'
+ * encodeKeyValue(new Date(2024, 0, 2), { name: 'date' }) // '2024-01-02'
  */
-export function encodeKeyValue(value: unknown): string | undefined {
-  const text = keyValueText(value);
+export function encodeKeyValue(value: unknown, type?: ColumnType): string | undefined {
+  const text = canonicalKeyText(value, type);
   if (text === undefined) return undefined;
   // Most values (ids, emails, slugs) are plain ASCII with nothing to encode: a loop beats the regex.
   return isKeptAscii(text) ? text : text.replace(MUST_ESCAPE, percentEncode);

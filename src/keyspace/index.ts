@@ -1,10 +1,21 @@
+export { canonicalKeyText } from './canonical-key-text';
+export { COLUMN_TYPES, type ColumnType, type ColumnTypeName, parseColumnType } from './column-type';
+export { compileKeyRenderer, type KeyRenderer, type KeyRendererOptions } from './compile-key-renderer';
 export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
-export { generationKey, internalKey, RESERVED_KEY_SEGMENT, tagKey } from './internal-keys';
-export { type KeyTemplate, type PlaceholderNames, parseKeyTemplate, renderKeyTemplate } from './key-template';
+export { generationKey, internalKey, isInternalKey, RESERVED_KEY_SEGMENT, tagKey } from './internal-keys';
+export {
+  type KeyTemplate,
+  missingPlaceholders,
+  type PlaceholderNames,
+  parseKeyTemplate,
+  renderKeyTemplate,
+} from './key-template';
+export { keyspaceColumnTypes } from './keyspace-column-types';
 export { keyspaceColumns } from './keyspace-columns';
 export {
   bindingId,
+  entityKey,
   entryKey,
   getEntity,
   indexBindings,

@@ -33,3 +33,14 @@ export function tagKey(prefix: string, renderedTag: string): string {
 export function internalKey(prefix: string, ...parts: string[]): string {
   return `${prefix}${RESERVED_KEY_SEGMENT}${parts.map((part) => encodeKeyValue(part) ?? '').join(':')}`;
 }
+
+/**
+ * True when `key` lies in cdc-cache's internal namespace under `prefix`. No entry key a template renders
+ * ever does, whatever its values (see compile-key-renderer.ts).
+ *
+ * @example
+ * isInternalKey('shop:', 'shop:_cc:gen:user') // true
+ */
+export function isInternalKey(prefix: string, key: string): boolean {
+  return key.startsWith(prefix + RESERVED_KEY_SEGMENT);
+}

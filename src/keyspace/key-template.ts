@@ -1,4 +1,5 @@
-import { encodeKeyValue, KEY_SEPARATORS } from './encode-key-value';
+import { compileKeyRenderer, type KeyRenderer } from './compile-key-renderer';
+import { KEY_SEPARATORS } from './encode-key-value';
 
 /** Placeholder names of a key template, as a union type: `PlaceholderNames<'a:{x}:{y}'>` is `'x' | 'y'`. */
 export type PlaceholderNames<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
@@ -73,9 +74,12 @@ function isSegmentBoundary(char: string | undefined): boolean {
   return char === undefined || SEPARATORS.has(char);
 }
 
+const renderers = new WeakMap<KeyTemplate, KeyRenderer>();
+
 /**
- * Render a template with the values in `params`. Returns the missing or unusable placeholder names
- * instead when any value cannot be part of a key (null, undefined, an object).
+ * Render a template with the values in `params` (placeholder name -> value, read by their JavaScript type)
+ * through {@link compileKeyRenderer}. Returns the missing placeholder names instead when a value is null,
+ * undefined or ''; throws `CDC_INVALID_KEY_PARAMS` for a value no key can hold (an object, an untyped Date).
  *
  * @example
  * renderKeyTemplate(template, { id: 42 }) // { key: 'user:42' }
@@ -84,23 +88,29 @@ export function renderKeyTemplate(
   template: KeyTemplate,
   params: Readonly<Record<string, unknown>>,
 ): { key: string } | { missing: string[] } {
-  let key = '';
-  let missing: string[] | undefined;
-  for (const segment of template.segments) {
-    if (segment.kind !== 'placeholder') {
-      key += segment.text;
-      continue;
-    }
-    const encoded = encodeKeyValue(params[segment.name]);
-    if (encoded === undefined) {
-      missing ??= [];
-      missing.push(segment.name);
-    } else {
-      // See encode-key-value.ts: a first segment never starts with '_', so no key collides with '_cc:' keys.
-      key += key.length === 0 && encoded.startsWith('_') ? `%5F${encoded.slice(1)}` : encoded;
-    }
+  let render = renderers.get(template);
+  if (!render) {
+    render = compileKeyRenderer(template);
+    renderers.set(template, render);
   }
-  return missing ? { missing } : { key };
+  const key = render(params);
+  return typeof key === 'string' ? { key } : { missing: missingPlaceholders(template, params) };
+}
+
+/**
+ * The placeholders of `template` whose value names no row (null, undefined or '').
+ *
+ * @example
+ * missingPlaceholders(template, { id: '' }) // ['id']
+ */
+export function missingPlaceholders(
+  template: KeyTemplate,
+  params: Readonly<Record<string, unknown>>,
+): string[] {
+  return template.placeholders.filter((name) => {
+    const value = params[name];
+    return value === undefined || value === null || value === '';
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { CdcCacheError } from '../errors';
-import { renderKeyTemplate } from './key-template';
+import { compileKeyRenderer, type KeyRenderer } from './compile-key-renderer';
+import { missingPlaceholders } from './key-template';
 import type { EntitySpec, Keyspace, SourceSpec } from './keyspace-types';
 
 /** An entity together with the one of its sources that a change came from. */
@@ -38,16 +39,51 @@ export function entryKey(
   params: Readonly<Record<string, unknown>>,
   prefix: string = keyspace.prefix,
 ): string {
-  const entity = getEntity(keyspace, entityName);
-  const rendered = renderKeyTemplate(entity.template, params);
-  if ('missing' in rendered) {
-    throw new CdcCacheError(
-      'CDC_INVALID_KEY_PARAMS',
-      `${entityName}: key '${entity.template.source}' needs a non-empty string, number, bigint, boolean or Date for: ${rendered.missing.join(', ')}`,
-      { details: { entity: entityName, missing: rendered.missing } },
-    );
+  return entityKey(getEntity(keyspace, entityName), params, prefix);
+}
+
+const keyRenderers = new WeakMap<EntitySpec, Map<string, KeyRenderer>>();
+
+/**
+ * The key of one entry of `entity`, through the keyspace's one renderer (compiled once per entity and
+ * prefix, with the entity's declared column types): what the SDK's `get`, `set`, `delete` and `keyOf` use.
+ * Throws `CDC_INVALID_KEY_PARAMS` naming each missing parameter, or the one whose value is unusable.
+ *
+ * @example
+ * entityKey(getEntity(keyspace, 'user'), { id: 42 }, 'shop:') // 'shop:user:42'
+ */
+export function entityKey(
+  entity: EntitySpec,
+  params: Readonly<Record<string, unknown>>,
+  prefix: string,
+): string {
+  let byPrefix = keyRenderers.get(entity);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    keyRenderers.set(entity, byPrefix);
   }
-  return prefix + rendered.key;
+  let render = byPrefix.get(prefix);
+  if (!render) {
+    render = compileKeyRenderer(entity.template, { prefix, types: entity.types });
+    byPrefix.set(prefix, render);
+  }
+  let key: string | null | undefined;
+  try {
+    key = render(params);
+  } catch (error) {
+    const { details, message } = error as CdcCacheError;
+    throw new CdcCacheError('CDC_INVALID_KEY_PARAMS', `${entity.name}: ${message}`, {
+      cause: error,
+      details: { ...details, entity: entity.name },
+    });
+  }
+  if (typeof key === 'string') return key;
+  const missing = missingPlaceholders(entity.template, params);
+  throw new CdcCacheError(
+    'CDC_INVALID_KEY_PARAMS',
+    `${entity.name}: key '${entity.template.source}' needs a value (not null, undefined or '') for: ${missing.join(', ')}`,
+    { details: { entity: entity.name, missing } },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ColumnType } from './column-type';
 import type { KeyValue } from './encode-key-value';
 import type { KeyTemplate, PlaceholderNames } from './key-template';
 import type { Duration } from './parse-duration';
@@ -13,6 +14,13 @@ export interface SourceDefinition {
   dynamodb?: string;
   /** Placeholder name -> column or attribute name, where they differ. Unlisted placeholders use their own name. */
   fields?: Record<string, string>;
+  /**
+   * Column or attribute name -> its type, for key columns whose value alone is ambiguous: a `Date` (date,
+   * timestamp or timestamptz), numeric text, or a Debezium event written without schemas (day counts,
+   * micros, decimal bytes). One of `integer bigint numeric float boolean text uuid date time timestamp
+   * timestamptz bytes`; `numeric(p,s)`, `time(p)` and `timestamp(p)` give what schemaless events need.
+   */
+  columns?: Record<string, string>;
 }
 
 /** One cached entity, as written in a keyspace file. */
@@ -51,6 +59,8 @@ export interface SourceSpec {
   readonly table: string;
   /** Placeholder name -> column name, for every placeholder of the entity and its tags. */
   readonly fields: Readonly<Record<string, string>>;
+  /** Column name -> declared type, as given in `columns`. */
+  readonly columns: Readonly<Record<string, ColumnType>>;
 }
 
 /** An entity after validation: durations in milliseconds, templates parsed. */
@@ -63,6 +73,8 @@ export interface EntitySpec {
   readonly graceMs: number;
   readonly mode: EntityMode;
   readonly tags: readonly KeyTemplate[];
+  /** Placeholder name -> the type its sources declare for its column (undeclared placeholders are absent). */
+  readonly types: Readonly<Record<string, ColumnType>>;
   readonly fields: readonly string[] | null;
   readonly sources: readonly SourceSpec[];
 }

@@ -2,7 +2,7 @@ import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { ChangeEvent } from '../core/change-event';
 import type { InvalidationEngine } from '../core/ports';
 import { CdcCacheError } from '../errors';
-import { type Keyspace, keyspaceColumns } from '../keyspace';
+import { type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../keyspace';
 import { createDebeziumDecoder, type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
 import { memoize } from './create-stream-handler';
 import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
@@ -64,7 +64,13 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
   const resolve = memoize(options.engine);
   const keyspace = options.keyspace;
   const resolveDecoder = keyspace
-    ? memoize(async () => createDebeziumDecoder({ columns: keyspaceColumns(await memoize(keyspace)()) }))
+    ? memoize(async () => {
+        const loaded = await memoize(keyspace)();
+        return createDebeziumDecoder({
+          columns: keyspaceColumns(loaded),
+          columnTypes: keyspaceColumnTypes(loaded),
+        });
+      })
     : async () => decodeDebeziumRecord;
 
   return async (event) => {

@@ -1,14 +1,18 @@
 import { ReplyError } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import {
+  compileKeyRenderer,
   type EntityDefinitions,
   type EntitySpec,
+  entityKey,
   generationKey,
   getEntity,
   type KeyParams,
+  type KeyRenderer,
   type Keyspace,
   type KeyTemplate,
   type KeyValue,
+  missingPlaceholders,
   parseKeyTemplate,
   renderKeyTemplate,
   tagKey,
@@ -102,6 +106,8 @@ export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions
 
 interface EntityState {
   readonly spec: EntitySpec;
+  /** Its tag templates, each with its compiled renderer. */
+  readonly tags: readonly { readonly template: KeyTemplate; readonly render: KeyRenderer }[];
   readonly generationKey: string;
   /** Tag sets must outlive every entry listed in them. */
   readonly tagTtlMs: number;
@@ -189,9 +195,18 @@ export function createCache<Definitions extends EntityDefinitions>(
   for (const spec of keyspace.entities.values()) {
     entities.set(spec.name, {
       spec,
+      tags: spec.tags.map((template) => ({
+        template,
+        render: compileKeyRenderer(template, { types: spec.types }),
+      })),
       generationKey: generationKey(prefix, spec.name),
       tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
     });
+  }
+  const declaredTags = new Map<string, KeyRenderer>();
+  for (const entity of entities.values()) {
+    for (const tag of entity.tags)
+      if (!declaredTags.has(tag.template.source)) declaredTags.set(tag.template.source, tag.render);
   }
   const tokenPrefix = Math.random().toString(36).slice(2, 10);
   let tokenCounter = 0;
@@ -202,13 +217,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   }
 
   function keyFor(entity: EntityState, params: Readonly<Record<string, unknown>>): string {
-    const rendered = renderKeyTemplate(entity.spec.template, params);
-    if ('key' in rendered) return prefix + rendered.key;
-    throw new CdcCacheError(
-      'CDC_INVALID_KEY_PARAMS',
-      `${entity.spec.name}: key '${entity.spec.template.source}' needs a non-empty string, number, bigint, boolean or Date for: ${rendered.missing.join(', ')}`,
-      { details: { entity: entity.spec.name, missing: rendered.missing } },
-    );
+    return entityKey(entity.spec, params, prefix);
   }
 
   const sweeper = createTimeoutSweeper(settings.commandTimeoutMs);
@@ -352,10 +361,10 @@ export function createCache<Definitions extends EntityDefinitions>(
   ): { rendered: string[]; unresolved: KeyTemplate[] } {
     const rendered: string[] = [];
     const unresolved: KeyTemplate[] = [];
-    for (const template of entity.spec.tags) {
-      const result = renderKeyTemplate(template, values);
-      if ('key' in result) rendered.push(result.key);
-      else unresolved.push(template);
+    for (const tag of entity.tags) {
+      const result = tag.render(values);
+      if (typeof result === 'string') rendered.push(result);
+      else unresolved.push(tag.template);
     }
     return { rendered, unresolved };
   }
@@ -391,8 +400,8 @@ export function createCache<Definitions extends EntityDefinitions>(
         // Tag placeholders that only the loaded row knows: listed now, before the fill (see docs/sdk.md).
         const values = { ...(value as Record<string, unknown>), ...late.params };
         const tags = late.unresolved.flatMap((template) => {
-          const result = renderKeyTemplate(template, values);
-          return 'key' in result ? [result.key] : [];
+          const result = entity.tags.find((tag) => tag.template === template)?.render(values);
+          return typeof result === 'string' ? [result] : [];
         });
         await addTagMembers(entity, key, tags);
       }
@@ -774,14 +783,19 @@ export function createCache<Definitions extends EntityDefinitions>(
         const parsed = parseKeyTemplate(tag);
         if ('error' in parsed)
           throw new CdcCacheError('CDC_INVALID_KEY_PARAMS', `deleteByTag: tag '${tag}' ${parsed.error}`);
-        const result = renderKeyTemplate(parsed.template, params);
-        if ('missing' in result) {
+        // A keyspace tag renders with its entity's declared column types, exactly as fills list it.
+        const declared = declaredTags.get(tag);
+        const result = declared ? declared(params) : renderKeyTemplate(parsed.template, params);
+        const key =
+          typeof result === 'object' && result !== null ? ('key' in result ? result.key : null) : result;
+        if (typeof key !== 'string') {
+          const missing = missingPlaceholders(parsed.template, params);
           throw new CdcCacheError(
             'CDC_INVALID_KEY_PARAMS',
-            `deleteByTag: tag '${tag}' needs: ${result.missing.join(', ')}`,
+            `deleteByTag: tag '${tag}' needs: ${missing.join(', ')}`,
           );
         }
-        rendered = result.key;
+        rendered = key;
       }
       const setKey = tagKey(prefix, rendered);
       // Members are popped BEFORE their entries are deleted (as the worker does): a reader that lists the

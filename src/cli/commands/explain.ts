@@ -4,8 +4,9 @@ import type { CacheAction } from '../../core/cache-action';
 import type { ChangeEvent } from '../../core/change-event';
 import { planActions } from '../../core/plan-actions';
 import { CdcCacheError } from '../../errors';
-import { type Keyspace, loadKeyspace } from '../../keyspace';
-import { decodeDebeziumValue } from '../../sources/debezium/decode-debezium-record';
+import { type Keyspace, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
+import { type ColumnTypesOf, decodeDebeziumValue } from '../../sources/debezium/decode-debezium-record';
+import { parseJson } from '../../sources/debezium/parse-json';
 import { decodeStreamRecord } from '../../sources/dynamodb/decode-stream-record';
 
 const USAGE = `Usage: cdc-cache explain --keyspace FILE [options] < event.json
@@ -69,7 +70,7 @@ export async function run(argv: string[], io: ExplainIo = defaultIo): Promise<nu
     if (!keyspacePath) throw new UsageError('--keyspace FILE is required (or set CDC_CACHE_KEYSPACE)');
     const keyspace = await loadKeyspace(keyspacePath);
     const text = await io.readInput(options.input);
-    const events = decodeInput(text, options);
+    const events = decodeInput(text, options, keyspaceColumnTypes(keyspace));
     // An empty variable counts as unset, as container and Lambda configurations often leave one empty.
     const prefix = options.prefix ?? (io.env['CDC_CACHE_KEY_PREFIX'] || undefined) ?? keyspace.prefix;
     for (const line of explainEvents(events, keyspace, prefix)) io.out(JSON.stringify(line));
@@ -132,17 +133,20 @@ function parseOptions(argv: string[]): ExplainOptions {
   };
 }
 
-/** Parse the input text: one JSON document, or JSON lines. */
+/**
+ * Parse the input text: one JSON document, or JSON lines. Integers beyond 2^53 stay exact (parseJson), as
+ * the worker keeps them: a snowflake id must name the same key here as there.
+ */
 function parseInput(text: string): unknown[] {
   if (text.trim() === '') throw new UsageError('the input is empty: pipe a change event as JSON on stdin');
   try {
-    return [JSON.parse(text)];
+    return [parseJson(text)];
   } catch (whole) {
     const lines = text.split('\n').filter((line) => line.trim() !== '');
     if (lines.length < 2) throw new UsageError(`the input is not valid JSON: ${(whole as Error).message}`);
     return lines.map((line, index) => {
       try {
-        return JSON.parse(line);
+        return parseJson(line);
       } catch (error) {
         throw new UsageError(`line ${index + 1} of the input is not valid JSON: ${(error as Error).message}`);
       }
@@ -162,7 +166,11 @@ function detectSource(document: unknown): 'debezium' | 'dynamodb' {
 }
 
 /** Decode the input into events; `null` marks a record that changes no row. */
-function decodeInput(text: string, options: ExplainOptions): (ChangeEvent | null)[] {
+function decodeInput(
+  text: string,
+  options: ExplainOptions,
+  columnTypes: ColumnTypesOf,
+): (ChangeEvent | null)[] {
   const documents = parseInput(text);
   return documents.flatMap((document): (ChangeEvent | null)[] => {
     const source = options.source ?? detectSource(document);
@@ -181,7 +189,11 @@ function decodeInput(text: string, options: ExplainOptions): (ChangeEvent | null
         }),
       );
     }
-    const events = decodeDebeziumValue(document, options.topic ? { topic: options.topic } : {});
+    // Decoded as the worker decodes: with the keyspace's declared column types.
+    const events = decodeDebeziumValue(document, {
+      ...(options.topic ? { topic: options.topic } : {}),
+      columnTypes,
+    });
     return events.length > 0 ? events : [null];
   });
 }

@@ -1,7 +1,7 @@
 import { Kafka } from 'kafkajs';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
-import { keyspaceColumns, loadKeyspace } from '../../keyspace';
+import { keyspaceColumns, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
 import { createJsonMessageDecoder } from '../../sources/debezium';
 import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
@@ -80,8 +80,11 @@ export async function runKafkaWorker(
       }),
       producer: createKafkajsProducer({ kafka }),
       engine,
-      // Only the columns the keyspace reads are decoded.
-      decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
+      // Only the columns the keyspace reads are decoded, with their declared types.
+      decoder: createJsonMessageDecoder({
+        columns: keyspaceColumns(keyspace),
+        columnTypes: keyspaceColumnTypes(keyspace),
+      }),
       deadLetterTopic: config.deadLetterTopic,
       maxMessagesPerChunk: config.maxMessagesPerChunk,
       backoff: { maxMs: config.retryMaxMs },

@@ -17,9 +17,11 @@ type LogicalConverter = (value: unknown, schema: ConnectSchema) => unknown;
 const MS_PER_DAY = 86_400_000;
 
 /**
- * Debezium's encodings of the column types that can feed cache keys, turned back into the values a
- * database driver returns: decimals as exact decimal strings (`'12.50'`, as node-postgres and mysql2 give
- * them), timestamps as `Date`, dates as `'YYYY-MM-DD'`, times as `'HH:MM:SS.ffffff'`.
+ * Debezium's encodings of the column types that can feed cache keys, turned back into values that read
+ * the same whatever the process's time zone: decimals as exact decimal strings (`'12.50'`, as node-postgres
+ * and mysql2 give them), timestamps with a zone as `Date`, timestamps WITHOUT one as their wall clock
+ * `'YYYY-MM-DDTHH:MM:SS.mmm'` (Debezium encodes the wall clock as if it were UTC; a Date would move it by
+ * the process's offset), dates as `'YYYY-MM-DD'`, times as `'HH:MM:SS.ffffff'`.
  */
 const LOGICAL_CONVERTERS: Readonly<Record<string, LogicalConverter>> = {
   'org.apache.kafka.connect.data.Decimal': (value, schema) =>
@@ -29,10 +31,10 @@ const LOGICAL_CONVERTERS: Readonly<Record<string, LogicalConverter>> = {
     const { scale, value: unscaled } = value as { scale?: unknown; value?: unknown };
     return decimalText(unscaled, Number(scale ?? 0));
   },
-  'org.apache.kafka.connect.data.Timestamp': (value) => dateFromEpoch(value, 1),
-  'io.debezium.time.Timestamp': (value) => dateFromEpoch(value, 1),
-  'io.debezium.time.MicroTimestamp': (value) => dateFromEpoch(value, 1_000),
-  'io.debezium.time.NanoTimestamp': (value) => dateFromEpoch(value, 1_000_000),
+  'org.apache.kafka.connect.data.Timestamp': (value) => wallClock(value, 1),
+  'io.debezium.time.Timestamp': (value) => wallClock(value, 1),
+  'io.debezium.time.MicroTimestamp': (value) => wallClock(value, 1_000),
+  'io.debezium.time.NanoTimestamp': (value) => wallClock(value, 1_000_000),
   'io.debezium.time.ZonedTimestamp': (value) => (typeof value === 'string' ? new Date(value) : value),
   'io.debezium.time.IsoTimestamp': (value) => (typeof value === 'string' ? new Date(value) : value),
   'org.apache.kafka.connect.data.Date': (value) => isoDate(value),
@@ -79,8 +81,13 @@ function needsConversion(schema: ConnectSchema): boolean {
   );
 }
 
-/** Kafka Connect's decimal: the unscaled value as big-endian two's complement bytes (base64 in JSON). */
-function decimalText(unscaled: unknown, scale: number): unknown {
+/**
+ * Kafka Connect's decimal: the unscaled value as big-endian two's complement bytes (base64 in JSON).
+ *
+ * @example
+ * decimalText('BNI=', 2) // '12.34'
+ */
+export function decimalText(unscaled: unknown, scale: number): unknown {
   if (typeof unscaled === 'number' || typeof unscaled === 'bigint') {
     // `decimal.format=NUMERIC` on the JSON converter writes the decimal itself as a number.
     return typeof unscaled === 'number' && scale > 0 && scale <= 20
@@ -103,21 +110,48 @@ function formatScaled(integer: bigint, scale: number): string {
   return `${negative ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
-function dateFromEpoch(value: unknown, unitsPerMs: number): unknown {
+/**
+ * A timestamp without time zone, encoded as units since the epoch of its wall clock read as UTC, as that
+ * wall clock `'YYYY-MM-DDTHH:MM:SS.mmm'` (the canonical key text of a timestamp; see canonical-key-text.ts).
+ *
+ * @example
+ * wallClock(1732360000123456, 1_000) // '2024-11-23T11:06:40.123'
+ */
+export function wallClock(value: unknown, unitsPerMs: number): unknown {
+  let ms: number | undefined;
   // An int64 beyond 2^53 (nanoseconds since the epoch) arrives as a decimal string from parseJson.
-  if (typeof value === 'string' && /^-?\d+$/.test(value))
-    return new Date(Number(BigInt(value) / BigInt(unitsPerMs)));
-  if (typeof value === 'bigint') return new Date(Number(value / BigInt(unitsPerMs)));
-  if (typeof value === 'number') return new Date(Math.floor(value / unitsPerMs));
-  return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) ms = floorDiv(BigInt(value), BigInt(unitsPerMs));
+  else if (typeof value === 'bigint') ms = floorDiv(value, BigInt(unitsPerMs));
+  else if (typeof value === 'number' && Number.isFinite(value)) ms = Math.floor(value / unitsPerMs);
+  if (ms === undefined) return value;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString().slice(0, -1);
 }
 
-function isoDate(days: unknown): unknown {
+/** Division rounding toward minus infinity: a wall clock before 1970 keeps its millisecond. */
+function floorDiv(value: bigint, divisor: bigint): number {
+  const quotient = value / divisor;
+  return Number(value % divisor < 0n ? quotient - 1n : quotient);
+}
+
+/**
+ * Debezium's `Date`: days since the epoch, as `'YYYY-MM-DD'`.
+ *
+ * @example
+ * isoDate(19724) // '2024-01-02'
+ */
+export function isoDate(days: unknown): unknown {
   if (typeof days !== 'number') return days;
   return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
-function timeOfDay(value: unknown, unitsPerSecond: number): unknown {
+/**
+ * A time of day in units since midnight, as `'HH:MM:SS[.ffffff]'`.
+ *
+ * @example
+ * timeOfDay(3_723_500_000, 1_000_000) // '01:02:03.5'
+ */
+export function timeOfDay(value: unknown, unitsPerSecond: number): unknown {
   if (typeof value === 'string' && /^\d+$/.test(value)) return timeOfDay(BigInt(value), unitsPerSecond);
   if (typeof value !== 'number' && typeof value !== 'bigint') return value;
   const units = BigInt(value);

@@ -1,8 +1,10 @@
 import type { ChangeEvent, ChangeOp, Row, SourceKind } from '../../core/change-event';
 import { CdcCacheError } from '../../errors';
+import type { ColumnType } from '../../keyspace';
 import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
 import { debeziumVersion } from './debezium-version';
+import { decodeSchemalessColumns } from './decode-schemaless-columns';
 import { hasUnsafeInteger, parseJson } from './parse-json';
 import {
   NO_COLUMNS,
@@ -42,7 +44,12 @@ export interface DebeziumValueContext {
   readonly key?: unknown;
   /** Record headers: ExtractNewRecordState may put `__op` and `__deleted` there (`add.headers`). */
   readonly headers?: Readonly<Record<string, Buffer | string | undefined>>;
+  /** Declared key column types by table (keyspaceColumnTypes): how to read a message written without schemas. */
+  readonly columnTypes?: ColumnTypesOf;
 }
+
+/** Declared column types of a table, or undefined (see keyspaceColumnTypes). */
+export type ColumnTypesOf = (table: string) => Readonly<Record<string, ColumnType>> | undefined;
 
 /**
  * Decode one Kafka record written by a Debezium connector through the JSON converter (with or without
@@ -55,7 +62,7 @@ export interface DebeziumValueContext {
  * events[0]?.op // 'update'
  */
 export function decodeDebeziumRecord(record: DebeziumRecord): ChangeEvent<DebeziumPosition>[] {
-  return decodeRecord(record, undefined);
+  return decodeRecord(record, undefined, undefined, undefined);
 }
 
 /** Options of {@link createDebeziumDecoder}. */
@@ -66,6 +73,8 @@ export interface DebeziumDecoderOptions {
    * every column of every table.
    */
   readonly columns?: (table: string) => readonly string[] | 'all' | undefined;
+  /** Declared column types by table (keyspaceColumnTypes), to read messages written without schemas. */
+  readonly columnTypes?: ColumnTypesOf;
 }
 
 /**
@@ -81,8 +90,8 @@ export interface DebeziumDecoderOptions {
 export function createDebeziumDecoder(
   options: DebeziumDecoderOptions = {},
 ): (record: DebeziumRecord) => ChangeEvent<DebeziumPosition>[] {
-  const { columns } = options;
-  if (!columns) return decodeDebeziumRecord;
+  const { columns, columnTypes } = options;
+  if (!columns) return (record) => decodeRecord(record, undefined, undefined, columnTypes);
   const projections = new Map<string, RowProjection>();
   const projectionFor = (source: Record<string, unknown>): RowProjection => {
     const table = tableOrUndefined(source);
@@ -97,13 +106,14 @@ export function createDebeziumDecoder(
     return projection;
   };
   const scan = (bytes: Buffer) => scanDebeziumEnvelope(bytes, projectionFor);
-  return (record) => decodeRecord(record, scan, scanRecordKey);
+  return (record) => decodeRecord(record, scan, scanRecordKey, columnTypes);
 }
 
 function decodeRecord(
   record: DebeziumRecord,
   scan: ((bytes: Buffer) => ScannedEnvelope | undefined) | undefined,
-  scanKey?: (bytes: Buffer) => Row | undefined,
+  scanKey: ((bytes: Buffer) => Row | undefined) | undefined,
+  columnTypes: ColumnTypesOf | undefined,
 ): ChangeEvent<DebeziumPosition>[] {
   if (record.value === null || record.value.length === 0) return [];
   if (record.topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return [];
@@ -119,7 +129,11 @@ function decodeRecord(
       ? null
       : (scanKey?.(record.key) ?? parseBytes(record.key, 'key', where));
   try {
-    return decodeMessage(value, { topic: record.topic, key, headers: record.headers }, position);
+    return decodeMessage(
+      value,
+      { topic: record.topic, key, headers: record.headers, ...(columnTypes ? { columnTypes } : {}) },
+      position,
+    );
   } catch (error) {
     if (error instanceof CdcCacheError) {
       throw new CdcCacheError(error.code, `${where()}: ${error.message}`, {
@@ -159,7 +173,22 @@ function decodeMessage<Position>(
     typeof payload['op'] === 'string' && 'source' in payload
       ? fromEnvelope(payload, key, position)
       : fromFlattened(payload, key, context, position);
-  return event === null ? [] : [event];
+  if (event === null) return [];
+  const types = context.columnTypes && !hasSchema(value) ? context.columnTypes(event.table) : undefined;
+  return [types ? withDeclaredTypes(event, types) : event];
+}
+
+function hasSchema(message: unknown): boolean {
+  return isObject(message) && isObject(message['schema']) && 'payload' in message;
+}
+
+/** Without schemas, declared key column types say how to read Debezium's encodings (day counts, micros, decimal bytes). */
+function withDeclaredTypes<Position>(
+  event: ChangeEvent<Position>,
+  types: Readonly<Record<string, ColumnType>>,
+): ChangeEvent<Position> {
+  const read = (row: Row | null) => (row ? decodeSchemalessColumns(row, types, event.source) : row);
+  return { ...event, before: read(event.before), after: read(event.after), key: read(event.key) };
 }
 
 /** The JSON converter with `schemas.enable=true` wraps a message as `{ schema, payload }`. */

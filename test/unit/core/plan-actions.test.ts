@@ -219,7 +219,9 @@ describe('planActions keys match the SDK', () => {
     order: {
       key: 'order:{tenant}/{id}#{at}',
       ttl: '1m',
-      sources: [{ table: 'public.orders', fields: { at: 'created_at' } }],
+      sources: [
+        { table: 'public.orders', fields: { at: 'created_at' }, columns: { created_at: 'timestamptz' } },
+      ],
     },
   });
   const keyValue = fc.oneof(
@@ -233,19 +235,31 @@ describe('planActions keys match the SDK', () => {
 
   it('renders byte-identical keys to entryKey for any key values', () => {
     fc.assert(
-      fc.property(keyValue, keyValue, keyValue, fc.constantFrom('', 'shop:'), (tenant, id, at, prefix) => {
-        // Prepare
-        const row = { tenant, id, created_at: at };
-        // Act
-        const [plan] = planActions(
-          [userChange({ table: 'public.orders', before: row, after: null, op: 'delete' })],
-          { keyspace: composite, prefix },
-        );
-        // Assess
-        expect(actionsOf(plan)).toEqual([
-          { kind: 'delete', key: entryKey(composite, 'order', { tenant, id, at }, prefix), entity: 'order' },
-        ]);
-      }),
+      fc.property(
+        keyValue,
+        keyValue,
+        fc.date({ noInvalidDate: true }),
+        fc.constantFrom('', 'shop:'),
+        (tenant, id, at, prefix) => {
+          // Prepare
+          // A Date is a timestamptz value: only `at` declares that type.
+          fc.pre(!(tenant instanceof Date) && !(id instanceof Date));
+          const row = { tenant, id, created_at: at };
+          // Act
+          const [plan] = planActions(
+            [userChange({ table: 'public.orders', before: row, after: null, op: 'delete' })],
+            { keyspace: composite, prefix },
+          );
+          // Assess
+          expect(actionsOf(plan)).toEqual([
+            {
+              kind: 'delete',
+              key: entryKey(composite, 'order', { tenant, id, at }, prefix),
+              entity: 'order',
+            },
+          ]);
+        },
+      ),
     );
   });
 });

@@ -54,17 +54,24 @@ describe('convertWithSchema', () => {
   });
 
   it.each([
-    ['io.debezium.time.Timestamp', 1732360000123, '2024-11-23T11:06:40.123Z'],
-    ['org.apache.kafka.connect.data.Timestamp', 1732360000123, '2024-11-23T11:06:40.123Z'],
-    ['io.debezium.time.MicroTimestamp', 1732360000123456, '2024-11-23T11:06:40.123Z'],
-    ['io.debezium.time.NanoTimestamp', 1732360000123456789n, '2024-11-23T11:06:40.123Z'],
-    ['io.debezium.time.NanoTimestamp', '1732360000123456789', '2024-11-23T11:06:40.123Z'],
-    ['io.debezium.time.ZonedTimestamp', '2024-11-23T11:06:40.123456Z', '2024-11-23T11:06:40.123Z'],
-  ])('decodes %s as a Date', (name, value, iso) => {
-    const converted = convertWithSchema(value, { type: 'int64', name });
-    expect(converted).toBeInstanceOf(Date);
-    expect((converted as Date).toISOString()).toBe(iso);
+    ['io.debezium.time.Timestamp', 1732360000123, '2024-11-23T11:06:40.123'],
+    ['org.apache.kafka.connect.data.Timestamp', 1732360000123, '2024-11-23T11:06:40.123'],
+    ['io.debezium.time.MicroTimestamp', 1732360000123456, '2024-11-23T11:06:40.123'],
+    ['io.debezium.time.MicroTimestamp', -1000001, '1969-12-31T23:59:58.999'],
+    ['io.debezium.time.NanoTimestamp', 1732360000123456789n, '2024-11-23T11:06:40.123'],
+    ['io.debezium.time.NanoTimestamp', '1732360000123456789', '2024-11-23T11:06:40.123'],
+  ])('decodes %s (no time zone) as its wall clock, whatever the process TZ', (name, value, wall) => {
+    expect(convertWithSchema(value, { type: 'int64', name })).toBe(wall);
   });
+
+  it.each([['io.debezium.time.ZonedTimestamp', '2024-11-23T11:06:40.123456Z', '2024-11-23T11:06:40.123Z']])(
+    'decodes %s as a Date',
+    (name, value, iso) => {
+      const converted = convertWithSchema(value, { type: 'int64', name });
+      expect(converted).toBeInstanceOf(Date);
+      expect((converted as Date).toISOString()).toBe(iso);
+    },
+  );
 
   it.each([
     ['io.debezium.time.Date', 20050, '2024-11-23'],

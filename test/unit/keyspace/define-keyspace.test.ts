@@ -45,6 +45,7 @@ describe('defineKeyspace', () => {
       kind: 'dynamodb',
       table: 'Products',
       fields: { sku: 'pk' },
+      columns: {},
     });
   });
 

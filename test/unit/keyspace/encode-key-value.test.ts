@@ -7,7 +7,7 @@ import {
   RESERVED_KEY_SEGMENT,
   tagKey,
 } from '../../../src/keyspace';
-import { keyValueText } from '../../../src/keyspace/encode-key-value';
+import { canonicalKeyText } from '../../../src/keyspace/canonical-key-text';
 
 const keyspace = defineKeyspace({
   pair: { key: 'pair:{a}:{b}', ttl: '1m', sources: [{ table: 'public.pairs' }] },
@@ -60,13 +60,27 @@ describe('encodeKeyValue', () => {
     expect(encoded).toEqual(['a%3Ab%7Bc%7D', '50%25', 'x%20y', 'é%2F🙂%23%7C']);
   });
 
-  it('rejects values that cannot name a row', () => {
+  it('names no row for null, undefined and the empty string', () => {
+    expect([null, undefined, ''].map((value) => encodeKeyValue(value))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('rejects, with a coded error, values no key can hold', () => {
     // Prepare
-    const values = [null, undefined, '', Number.NaN, Number.POSITIVE_INFINITY, {}, [], new Date(Number.NaN)];
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, {}, [], new Date(Number.NaN), new Date()];
     // Act
-    const encoded = values.map((value) => encodeKeyValue(value));
+    const outcomes = values.map((value) => {
+      try {
+        return encodeKeyValue(value);
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    });
     // Assess
-    expect(encoded).toEqual(values.map(() => undefined));
+    expect(outcomes).toEqual(values.map(() => 'CDC_INVALID_KEY_PARAMS'));
   });
 
   it('encodes lone surrogates distinctly (they would all become U+FFFD as UTF-8 bytes)', () => {
@@ -91,7 +105,7 @@ describe('encodeKeyValue', () => {
   it('is injective on canonical text, as Redis sees the bytes (property)', () => {
     fc.assert(
       fc.property(keyValue, keyValue, (left, right) => {
-        const same = keyValueText(left) === keyValueText(right);
+        const same = canonicalKeyText(left) === canonicalKeyText(right);
         return (redisBytes(encodeKeyValue(left)!) === redisBytes(encodeKeyValue(right)!)) === same;
       }),
       { numRuns: 2000 },
