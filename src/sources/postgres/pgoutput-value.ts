@@ -1,3 +1,5 @@
+import { canonicalKeyText } from '../../keyspace';
+
 /** Type OIDs of the built-in types whose text form is converted (pg_type.oid; stable across versions). */
 const OID = {
   bool: 16,
@@ -11,16 +13,13 @@ const OID = {
   timestamptz: 1184,
 } as const;
 
-const TIMESTAMP =
-  /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?( BC)?$/;
-
 /**
  * Turn one pgoutput text-format column value into the value the Debezium decoder yields for the same
  * column (with the JSON converter's schemas): integers as numbers (beyond 2^53 as exact decimal text),
- * floats as numbers, booleans as booleans, `timestamp`/`timestamptz` as a `Date` (millisecond precision,
- * like Debezium's micro-timestamps once converted), and every other type as PostgreSQL's own text
- * (`numeric` '12.50', `date` '2024-01-02', `time` '03:04:05.25', `uuid`, `text`, ...), which is what the
- * Debezium decoder gives for those. Key rendering then produces the same key on both paths.
+ * floats as numbers, booleans as booleans, `timestamptz` as a `Date`, `timestamp` (no zone) as its wall
+ * clock `'YYYY-MM-DDTHH:MM:SS.mmm'` (both through the one canonical key text), and every other type as
+ * PostgreSQL's own text (`numeric` '12.50', `date` '2024-01-02', `time` '03:04:05.25', `uuid`, `text`, ...),
+ * which is what the Debezium decoder gives for those. Keys then render the same on both paths.
  *
  * The replication connection must use `DateStyle=ISO` and `TimeZone=UTC` (the stream sets both), so the
  * text does not depend on the server's or the session's settings.
@@ -29,6 +28,7 @@ const TIMESTAMP =
  * pgoutputValue(23, '42') // 42
  * pgoutputValue(16, 't') // true
  * pgoutputValue(1184, '2024-01-02 03:04:05.123456+00') // new Date('2024-01-02T03:04:05.123Z')
+ * pgoutputValue(1114, '2024-01-02 03:04:05.123456') // '2024-01-02T03:04:05.123'
  */
 export function pgoutputValue(typeOid: number, text: string): unknown {
   switch (typeOid) {
@@ -47,46 +47,21 @@ export function pgoutputValue(typeOid: number, text: string): unknown {
       return Number.isNaN(value) && text !== 'NaN' ? text : value;
     }
     case OID.timestamp:
-    case OID.timestamptz:
-      return timestampValue(text) ?? text;
+      return canonicalOrText(text, 'timestamp');
+    case OID.timestamptz: {
+      const iso = canonicalOrText(text, 'timestamptz');
+      return iso === text ? text : new Date(iso);
+    }
     default:
       return text;
   }
 }
 
-/** `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]` as a Date; undefined for `infinity` and the like. */
-function timestampValue(text: string): Date | undefined {
-  const match = TIMESTAMP.exec(text);
-  if (!match) return undefined;
-  const [
-    ,
-    year,
-    month,
-    day,
-    hour,
-    minute,
-    second,
-    fraction,
-    sign,
-    offsetHours,
-    offsetMinutes,
-    offsetSeconds,
-    bc,
-  ] = match;
-  // Year 1 BC is astronomical year 0.
-  const fullYear = bc ? 1 - Number(year) : Number(year);
-  const date = new Date(0);
-  date.setUTCFullYear(fullYear, Number(month) - 1, Number(day));
-  date.setUTCHours(
-    Number(hour),
-    Number(minute),
-    Number(second),
-    Number((fraction ?? '').padEnd(3, '0').slice(0, 3)),
-  );
-  if (sign) {
-    const offsetMs =
-      (Number(offsetHours) * 3600 + Number(offsetMinutes ?? 0) * 60 + Number(offsetSeconds ?? 0)) * 1000;
-    date.setTime(date.getTime() - (sign === '-' ? -offsetMs : offsetMs));
+/** The canonical text of a timestamp; PostgreSQL's own text for what has none (`infinity`, BC dates). */
+function canonicalOrText(text: string, name: 'timestamp' | 'timestamptz'): string {
+  try {
+    return canonicalKeyText(text, { name }) ?? text;
+  } catch {
+    return text;
   }
-  return date;
 }

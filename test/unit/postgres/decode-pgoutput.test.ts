@@ -1,4 +1,4 @@
-import { keyValueText } from '../../../src/keyspace/encode-key-value';
+import { type ColumnType, canonicalKeyText, parseColumnType } from '../../../src/keyspace';
 import { decodeDebeziumValue } from '../../../src/sources/debezium';
 import { createPgoutputDecoder, pgoutputValue } from '../../../src/sources/postgres';
 import { relationFactory } from './pgoutput-factories';
@@ -88,24 +88,26 @@ describe('createPgoutputDecoder', () => {
 
 describe('pgoutputValue', () => {
   // Debezium's JSON-with-schema encodings of the same values, as its connector writes them.
-  const cases: [string, number, string, unknown, Record<string, unknown>][] = [
-    ['int4', 23, '42', 42, { type: 'int32' }],
-    ['int8 beyond 2^53', 20, '9007199254740993', '9007199254740993', { type: 'int64' }],
+  const cases: [string, number, string, unknown, Record<string, unknown>, string][] = [
+    ['int4', 23, '42', 42, { type: 'int32' }, 'integer'],
+    ['int8 beyond 2^53', 20, '9007199254740993', '9007199254740993', { type: 'int64' }, 'bigint'],
     [
       'numeric',
       1700,
       '12.50',
       'BOI=',
       { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } },
+      'numeric',
     ],
-    ['bool', 16, 't', true, { type: 'boolean' }],
-    ['date', 1082, '2024-01-02', 19724, { type: 'int32', name: 'io.debezium.time.Date' }],
+    ['bool', 16, 't', true, { type: 'boolean' }, 'boolean'],
+    ['date', 1082, '2024-01-02', 19724, { type: 'int32', name: 'io.debezium.time.Date' }, 'date'],
     [
       'timestamp',
       1114,
       '2024-01-02 03:04:05.123456',
       1704164645123456,
       { type: 'int64', name: 'io.debezium.time.MicroTimestamp' },
+      'timestamp',
     ],
     [
       'timestamptz',
@@ -113,21 +115,23 @@ describe('pgoutputValue', () => {
       '2024-01-02 03:04:05.5+00',
       '2024-01-02T03:04:05.5Z',
       { type: 'string', name: 'io.debezium.time.ZonedTimestamp' },
+      'timestamptz',
     ],
-    ['time', 1083, '03:04:05.25', 11045250000, { type: 'int64', name: 'io.debezium.time.MicroTime' }],
+    ['time', 1083, '03:04:05.25', 11045250000, { type: 'int64', name: 'io.debezium.time.MicroTime' }, 'time'],
     [
       'uuid',
       2950,
       '0b6c4f5e-9d1a-4f7e-8a3b-2c1d0e9f8a7b',
       '0b6c4f5e-9d1a-4f7e-8a3b-2c1d0e9f8a7b',
       { type: 'string', name: 'io.debezium.data.Uuid' },
+      'uuid',
     ],
-    ['text', 25, 'a:b', 'a:b', { type: 'string' }],
+    ['text', 25, 'a:b', 'a:b', { type: 'string' }, 'text'],
   ];
 
   test.each(cases)(
-    '%s renders the same key text as the Debezium path',
-    (_name, typeOid, text, encoded, schema) => {
+    '%s: the same value and key text as the Debezium path',
+    (_name, typeOid, text, encoded, schema, declared) => {
       // Prepare
       const debezium = decodeDebeziumValue({
         schema: {
@@ -154,7 +158,9 @@ describe('pgoutputValue', () => {
       const value = pgoutputValue(typeOid, text);
 
       // Assess
-      expect(keyValueText(value)).toBe(keyValueText(debezium?.after?.['v']));
+      const type = (parseColumnType(declared) as { type: ColumnType }).type;
+      expect(value).toEqual(debezium?.after?.['v']);
+      expect(canonicalKeyText(value, type)).toBe(canonicalKeyText(debezium?.after?.['v'], type));
     },
   );
 });
