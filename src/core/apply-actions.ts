@@ -4,6 +4,7 @@ import { type EntitySpec, generationKey, RESERVED_KEY_SEGMENT } from '../keyspac
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
 import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import type { CacheAction } from './cache-action';
+import type { ReplicaAck } from './replica-ack';
 import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } from './retry';
 
 /** What {@link applyActions} needs besides the actions. */
@@ -24,6 +25,8 @@ export interface ApplyContext {
   readonly now: () => number;
   readonly random: () => number;
   readonly onRetry?: RetryListener;
+  /** Replica acknowledgement (WAIT) after each pipeline; none when absent. */
+  readonly replicaAck?: ReplicaAck;
 }
 
 const SCRIPTS = {
@@ -44,6 +47,8 @@ interface Sent {
   readonly actions: readonly number[];
   /** For a standalone tag invalidation: the reply tells whether members remain. */
   readonly tag?: boolean;
+  /** For the closing WAIT: the replicas required on `node`. */
+  readonly wait?: { readonly required: number; readonly node: string };
 }
 
 /**
@@ -94,7 +99,7 @@ export async function applyActions(
       if (retriable !== undefined) throw retriable;
     },
     context.retry,
-    context.onRetry,
+    { onRetry: context.onRetry },
   );
   return results;
 }
@@ -131,7 +136,7 @@ async function applyOnce(
 
   const now = context.now();
   const rounds: Promise<void>[] = [];
-  for (const indexes of groups.values()) {
+  for (const [node, indexes] of groups) {
     const pipeline = client.pipeline() as Commander;
     const sent: Sent[] = [];
     let unlink: string[] = [];
@@ -212,10 +217,21 @@ async function applyOnce(
       }
     }
     flushUnlink();
-    rounds.push(execPipeline(pipeline, sent, actions, failures, context));
+    rounds.push(
+      appendReplicaWait(pipeline, sent, indexes, node, context).then(
+        () => execPipeline(pipeline, sent, actions, failures, context),
+        (error: unknown) => {
+          for (const index of indexes) failures.set(index, error as Error);
+        },
+      ),
+    );
   }
   if (tagIndexes.length > 0)
-    rounds.push(invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures));
+    rounds.push(
+      invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures).then(() =>
+        waitOnEveryPrimary(client as Cluster, actions, tagIndexes, context, failures),
+      ),
+    );
   await Promise.all(rounds);
   return failures;
 }
@@ -243,6 +259,9 @@ async function execPipeline(
     ];
     if (error) {
       for (const index of command.actions) failures.set(index, error);
+    } else if (command.wait) {
+      const short = context.replicaAck!.check(reply, command.wait.required, command.wait.node);
+      if (short) for (const index of command.actions) if (!failures.has(index)) failures.set(index, short);
     } else if (command.tag && Number(reply) >= context.tagBatchSize) {
       moreTags.push(command.actions[0]!);
     }
@@ -295,6 +314,49 @@ async function invalidateClusterTags(
         } while (cursor !== '0');
       } catch (error) {
         failures.set(index, error as Error);
+      }
+    }),
+  );
+}
+
+/**
+ * End a pipeline with `WAIT required timeout` when replicas must acknowledge: WAIT covers every write sent
+ * before it on the same connection, so one WAIT per pipeline (per node on Cluster) is enough. A short reply
+ * fails every action of the pipeline with a retriable error (see {@link ReplicaAck.check}).
+ */
+async function appendReplicaWait(
+  pipeline: ChainableCommander,
+  sent: Sent[],
+  indexes: readonly number[],
+  node: string,
+  context: ApplyContext,
+): Promise<void> {
+  const required = context.replicaAck ? await context.replicaAck.replicasFor(node) : 0;
+  if (required === 0) return;
+  pipeline.wait(required, context.replicaAck!.timeoutMs);
+  sent.push({ actions: indexes, wait: { required, node } });
+}
+
+/** Tags on Cluster write through many node connections: WAIT on each primary. */
+async function waitOnEveryPrimary(
+  client: Cluster,
+  actions: readonly CacheAction[],
+  indexes: readonly number[],
+  context: ApplyContext,
+  failures: Map<number, Error>,
+): Promise<void> {
+  const ack = context.replicaAck;
+  if (!ack || indexes.every((index) => failures.has(index)) || actions.length === 0) return;
+  await Promise.all(
+    client.nodes('master').map(async (primary) => {
+      const node = `${primary.options.host}:${primary.options.port}`;
+      try {
+        const required = await ack.replicasFor(node);
+        if (required === 0) return;
+        const short = ack.check(await primary.wait(required, ack.timeoutMs), required, node);
+        if (short) for (const index of indexes) if (!failures.has(index)) failures.set(index, short);
+      } catch (error) {
+        for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
       }
     }),
   );

@@ -10,6 +10,7 @@ import type { ChangeEvent } from './change-event';
 import { coalesceActions } from './coalesce-actions';
 import { planActions } from './plan-actions';
 import type { EventOutcome, InvalidationEngine } from './ports';
+import { createReplicaAck, type ReplicaAckOptions } from './replica-ack';
 import { type RetryOptions, resolveRetryOptions } from './retry';
 
 /** Options of {@link createInvalidationEngine}. */
@@ -32,6 +33,11 @@ export interface InvalidationEngineOptions {
   readonly tagBatchSize?: number;
   /** Most keys per UNLINK command on standalone Redis. Default 500. */
   readonly unlinkBatchSize?: number;
+  /**
+   * Acknowledge a batch only once replicas hold it too (`WAIT` after each pipeline). Default: wait for every
+   * connected replica (`'auto'`, nothing to wait for without replicas), 1 s timeout; a short WAIT is retried.
+   */
+  readonly replicaAck?: ReplicaAckOptions;
   /** Clock, in ms since the epoch (tests). */
   readonly now?: () => number;
 }
@@ -100,6 +106,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   const instrumentation = options.instrumentation;
   const now = options.now ?? Date.now;
   const { client, owned } = resolveRedis(options.redis, OWNED_CLIENT_DEFAULTS);
+  const replicaAck = createReplicaAck(client, options.replicaAck);
   registerWorkerScripts(client);
   const generationKeys = new Map(
     [...keyspace.entities.keys()].map((name) => [name, generationKey(prefix, name)] as const),
@@ -118,6 +125,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
     retry,
     now,
     random: Math.random,
+    replicaAck,
     onRetry: instrumentation
       ? (info: { attempt: number; delayMs: number; error: unknown }) =>
           instrumentation.emit('redis.retry', info)

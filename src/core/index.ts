@@ -1,4 +1,10 @@
 export { type ApplyContext, applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
+export {
+  type ApplyRecordsOptions,
+  applyRecords,
+  type RecordEvent,
+  type RecordOutcome,
+} from './apply-records';
 export type { CacheAction, CacheActionKind } from './cache-action';
 export { CACHE_ACTION_KINDS } from './cache-action';
 export type { ChangeEvent, ChangeOp, Row, SourceKind } from './change-event';
@@ -15,8 +21,12 @@ export {
   backoffDelay,
   DEFAULT_RETRY_OPTIONS,
   isRetriableRedisError,
+  type RedisFault,
+  type RetryControl,
   type RetryListener,
   type RetryOptions,
+  redisFault,
   resolveRetryOptions,
   retry,
+  sleep,
 } from './retry';

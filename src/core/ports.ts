@@ -23,7 +23,10 @@ export interface InvalidationEngine {
 }
 
 /**
- * A source decoder: raw record in, change events out (zero for ignorable records such as Kafka
- * tombstones or heartbeats). Throws a non-retriable `CDC_DECODE_FAILED` error naming what is wrong.
+ * A source decoder: one raw record in, its change events out (zero for ignorable records such as Kafka
+ * tombstones or heartbeats, several for a truncate of several tables). Throws a non-retriable
+ * `CDC_DECODE_FAILED` error naming what is wrong, or a retriable error (a schema registry out of reach).
  */
-export type Decoder<Raw> = (raw: Raw) => ChangeEvent[];
+export type Decoder<Raw> = (
+  raw: Raw,
+) => readonly ChangeEvent[] | ChangeEvent[] | Promise<readonly ChangeEvent[] | ChangeEvent[]>;

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { CdcCacheError } from '../errors';
 
 /** How Redis operations are retried. */
@@ -26,7 +27,7 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = Object.freeze({
 /** Called before each retry (instrumentation). */
 export type RetryListener = (info: { attempt: number; delayMs: number; error: unknown }) => void;
 
-const RETRIABLE_CODES = new Set([
+const CONNECTION_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -37,25 +38,71 @@ const RETRIABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
-// Reply prefixes of transient server states, and ioredis messages for a lost or unusable connection.
-const RETRIABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MOVED|ASK|MASTERDOWN|READONLY|BUSY |NOREPLICAS)/;
-const RETRIABLE_MESSAGE =
+const CONNECTION_MESSAGE =
   /Connection is closed|max retries per request|Command timed out|Stream isn't writeable|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Connection in subscriber mode|socket closed unexpectedly/i;
+// Error replies that describe the server, not the command: retrying the same command later succeeds once an
+// operator (or a failover) fixes the server. Inside a script Redis 7 keeps the prefix and appends
+// "script: <sha>"; older servers wrap it as "ERR Error running script ... -PREFIX".
+const SERVER_REPLY =
+  /^(?:ERR Error running script[^\n]*?-)?(OOM|NOAUTH|WRONGPASS|NOPERM|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MOVED|ASK|BUSY|NOREPLICAS|MISCONF|NOTBUSY|UNBLOCKED|NOMASTERLINK)\b/;
+// Redis reports an ACL key-pattern denial inside a script as a plain ERR.
+const SCRIPT_ACL_MESSAGE = /^ERR The user executing the script can't access/;
+
+/** Why Redis could not take a command, when the cause is the server or the network rather than the data. */
+export type RedisFault =
+  /** The connection is lost, refused or timed out. */
+  | 'connection'
+  /** `maxmemory` reached under `noeviction` (OOM). */
+  | 'out-of-memory'
+  /** The credentials no longer authenticate (NOAUTH, WRONGPASS: a rotated password). */
+  | 'authentication'
+  /** The ACL user lost a command or key pattern (NOPERM). */
+  | 'permission'
+  /** A transient server or cluster state: failover (READONLY, MASTERDOWN), LOADING, CLUSTERDOWN, BUSY, ... */
+  | 'server-state';
+
+const FAULT_OF_PREFIX: Record<string, RedisFault> = {
+  OOM: 'out-of-memory',
+  NOAUTH: 'authentication',
+  WRONGPASS: 'authentication',
+  NOPERM: 'permission',
+};
 
 /**
- * True when a Redis error is transient: a lost connection, a timeout, or a cluster/server state that
- * resolves by itself (CLUSTERDOWN, TRYAGAIN, LOADING, MOVED, ...). Script errors and WRONGTYPE are not.
+ * Classify a Redis error: an infrastructure fault (the network, or a server reply that says nothing about
+ * the command: OOM, NOAUTH/WRONGPASS, NOPERM, READONLY, LOADING, MASTERDOWN, CLUSTERDOWN, TRYAGAIN, BUSY,
+ * ...) or `undefined` for an error the command itself caused (WRONGTYPE, a script error). The one place
+ * this rule is written: an infrastructure fault pauses and retries, it is never dead-lettered.
+ *
+ * @example
+ * redisFault(new Error("OOM command not allowed when used memory > 'maxmemory'.")) // 'out-of-memory'
+ */
+export function redisFault(error: unknown): RedisFault | undefined {
+  if (error instanceof CdcCacheError) {
+    const fault = error.details['fault'];
+    return typeof fault === 'string' ? (fault as RedisFault) : undefined;
+  }
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && CONNECTION_CODES.has(code)) return 'connection';
+  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError')
+    return 'connection';
+  const reply = SERVER_REPLY.exec(error.message);
+  if (reply) return FAULT_OF_PREFIX[reply[1]!] ?? 'server-state';
+  if (SCRIPT_ACL_MESSAGE.test(error.message)) return 'permission';
+  return CONNECTION_MESSAGE.test(error.message) ? 'connection' : undefined;
+}
+
+/**
+ * True when a Redis error is an infrastructure fault ({@link redisFault}) or a retriable cdc-cache error:
+ * retrying the same operation later may succeed. Script errors and WRONGTYPE are not.
  *
  * @example
  * isRetriableRedisError(new Error('LOADING Redis is loading the dataset in memory')) // true
  */
 export function isRetriableRedisError(error: unknown): boolean {
   if (error instanceof CdcCacheError) return error.retriable;
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code && RETRIABLE_CODES.has(code)) return true;
-  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return true;
-  return RETRIABLE_REPLY.test(error.message) || RETRIABLE_MESSAGE.test(error.message);
+  return redisFault(error) !== undefined;
 }
 
 /** The delay before retry number `attempt` (1-based), with jitter. */
@@ -95,39 +142,69 @@ export function resolveRetryOptions(
   return Object.freeze(merged);
 }
 
+/** How {@link retry} reports and stops. */
+export interface RetryControl {
+  /** Called before each retry (instrumentation). */
+  readonly onRetry?: RetryListener;
+  /** Stops waiting: the last error is thrown at once (a worker stopping). */
+  readonly signal?: AbortSignal;
+  /** Which errors are retried (default {@link isRetriableRedisError}); others are rethrown at once. */
+  readonly isRetriable?: (error: unknown) => boolean;
+  /** The wait between attempts (tests); default {@link sleep}. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>;
+}
+
 /**
- * Run `operation` until it succeeds, retrying retriable Redis errors with bounded exponential backoff and
- * jitter. A non-retriable error is rethrown at once; when retries run out, a retriable
- * `CDC_REDIS_UNAVAILABLE` error is thrown with the last error as its cause.
+ * Run `operation` until it succeeds, retrying retriable errors with bounded exponential backoff and jitter
+ * (`retries: Infinity` retries until `signal` aborts). A non-retriable error is rethrown at once; when
+ * retries run out, a retriable `CDC_REDIS_UNAVAILABLE` error is thrown with the last error as its cause and
+ * its {@link RedisFault} in `details.fault`. The one retry loop of cdc-cache.
  *
  * @example
- * await retry(() => client.unlink('user:42'), DEFAULT_RETRY_OPTIONS)
+ * await retry(() => client.unlink('user:42'), DEFAULT_RETRY_OPTIONS, { onRetry: ({ delayMs }) => log(delayMs) })
  */
 export async function retry<T>(
   operation: (attempt: number) => Promise<T>,
   options: RetryOptions,
-  onRetry?: RetryListener,
-  sleep: (ms: number) => Promise<void> = defaultSleep,
+  control: RetryControl = {},
 ): Promise<T> {
+  const isRetriable = control.isRetriable ?? isRetriableRedisError;
+  const wait = control.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (!isRetriableRedisError(error)) throw error;
-      if (attempt >= options.retries) {
-        throw new CdcCacheError(
-          'CDC_REDIS_UNAVAILABLE',
-          `Redis unavailable after ${attempt + 1} attempts: ${(error as Error).message}`,
-          { cause: error, retriable: true, details: { attempts: attempt + 1 } },
-        );
-      }
+      if (!isRetriable(error)) throw error;
+      if (attempt >= options.retries || control.signal?.aborted) throw unavailable(error, attempt + 1);
       const delayMs = backoffDelay(attempt + 1, options);
-      onRetry?.({ attempt: attempt + 1, delayMs, error });
-      await sleep(delayMs);
+      control.onRetry?.({ attempt: attempt + 1, delayMs, error });
+      await wait(delayMs, control.signal);
     }
   }
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function unavailable(error: unknown, attempts: number): CdcCacheError {
+  if (error instanceof CdcCacheError) return error;
+  const fault = redisFault(error);
+  return new CdcCacheError(
+    'CDC_REDIS_UNAVAILABLE',
+    `Redis unavailable after ${attempts} attempts${fault ? ` (${fault})` : ''}: ${(error as Error)?.message ?? String(error)}`,
+    { cause: error, retriable: true, details: { attempts, ...(fault ? { fault } : {}) } },
+  );
+}
+
+/**
+ * Wait `ms` milliseconds, or less if `signal` aborts; resolves `false` when cut short. Never rejects.
+ *
+ * @example
+ * if (!(await sleep(backoff.next(), stopping.signal))) return // stopping
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return false;
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
-import type { ChangeEvent } from '../core/change-event';
+import { applyRecords, type RecordOutcome } from '../core/apply-records';
 import type { InvalidationEngine } from '../core/ports';
+import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import { type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../keyspace';
 import { createDebeziumDecoder, type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
@@ -78,45 +79,30 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
     const engine = await resolve();
     const decode = await resolveDecoder();
     const records = Object.values(event?.records ?? {}).flat();
-    const events: ChangeEvent[] = [];
-    const eventRecord: number[] = [];
-    const failures = new Map<number, CdcCacheError>();
-    records.forEach((record, index) => {
-      try {
-        for (const change of decode(toDebeziumRecord(record))) {
-          events.push(change);
-          eventRecord.push(index);
-        }
-      } catch (error) {
-        failures.set(index, toCdcError(error));
-      }
-    });
-
-    let outcomes: Awaited<ReturnType<InvalidationEngine['apply']>>;
+    let outcomes: RecordOutcome[];
     try {
-      outcomes = events.length > 0 ? await engine.apply(events) : [];
+      outcomes = await applyRecords(records, {
+        decode: (record) => decode(toDebeziumRecord(record)),
+        engine,
+      });
     } catch (error) {
       metrics.count('BatchesFailed');
       metrics.flush();
       logger.error(
-        { err: error, records: records.length },
+        { err: error, fault: redisFault(error), records: records.length },
         'cdc-cache: Redis did not acknowledge the batch; failing the invocation so that Lambda retries it',
       );
       throw error;
     }
     let actions = 0;
-    outcomes.forEach((outcome, position) => {
+    const letters: KafkaDeadLetter[] = [];
+    outcomes.forEach((outcome, index) => {
       if (outcome.status === 'applied') actions += outcome.actions;
-      // One record may carry several events (a truncate of several tables); its first failure names it.
-      else if (outcome.status === 'failed' && !failures.has(eventRecord[position]!))
-        failures.set(eventRecord[position]!, outcome.error);
+      else if (outcome.status === 'poison') letters.push({ record: records[index]!, error: outcome.error });
     });
-    if (failures.size > 0) {
-      const letters = [...failures].map(([index, error]) => ({ record: records[index]!, error }));
-      await deadLetter(letters);
-    }
+    if (letters.length > 0) await deadLetter(letters);
     metrics.count('RecordsReceived', records.length);
-    metrics.count('RecordsDeadLettered', failures.size);
+    metrics.count('RecordsDeadLettered', letters.length);
     metrics.count('Actions', actions);
     metrics.timing('BatchDuration', performance.now() - started);
     metrics.flush();
@@ -164,10 +150,4 @@ export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
       );
     }
   };
-}
-
-function toCdcError(error: unknown): CdcCacheError {
-  return error instanceof CdcCacheError
-    ? error
-    : new CdcCacheError('CDC_DECODE_FAILED', (error as Error)?.message ?? String(error), { cause: error });
 }

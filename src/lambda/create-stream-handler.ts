@@ -1,6 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { ChangeEvent } from '../core/change-event';
+import { applyRecords, type RecordOutcome } from '../core/apply-records';
 import type { InvalidationEngine } from '../core/ports';
+import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
 import { checkStreamViewType, decodeStreamRecord, isTtlDeletion } from '../sources/dynamodb';
@@ -75,7 +76,11 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
         checkStreamViewType(keyspace, table, viewType, Object.keys(record.dynamodb?.Keys ?? {}));
         verdict = null;
       } catch (error) {
-        verdict = error as CdcCacheError;
+        // Configuration, not data: retriable, so the whole invocation fails loudly until it is fixed.
+        verdict = new CdcCacheError('CDC_CONFIG_INVALID', (error as Error).message, {
+          cause: error,
+          retriable: true,
+        });
         logger.error(
           { err: verdict, table, viewType, eventSourceARN: record.eventSourceARN },
           'cdc-cache: the stream view type cannot serve this keyspace; every batch fails until the stream or keyspace is fixed',
@@ -90,44 +95,41 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     const started = performance.now();
     const records = event?.Records ?? [];
     const { engine, keyspace } = await resolve();
-    const events: ChangeEvent<string>[] = [];
-    const eventRecord: number[] = [];
-    const failures = new Map<number, CdcCacheError>();
     let ttlDeletes = 0;
-
-    for (let index = 0; index < records.length; index++) {
-      const record = records[index]!;
-      let change: ChangeEvent<string>;
-      try {
-        change = decodeStreamRecord(record, decodeOptions);
-      } catch (error) {
-        failures.set(index, toCdcError(error));
-        continue;
-      }
-      // A view-type mismatch is configuration, not data: it throws, failing the whole invocation loudly.
-      checkViewType(keyspace, record, change.table);
-      if (isTtlDeletion(record)) ttlDeletes++;
-      events.push(change);
-      eventRecord.push(index);
-    }
-
-    let outcomes: Awaited<ReturnType<InvalidationEngine['apply']>>;
+    let outcomes: RecordOutcome[];
     try {
-      outcomes = events.length > 0 ? await engine.apply(events) : [];
+      outcomes = await applyRecords(records, {
+        decode: (record) => {
+          const change = decodeStreamRecord(record, decodeOptions);
+          checkViewType(keyspace, record, change.table);
+          if (isTtlDeletion(record)) ttlDeletes++;
+          return [change];
+        },
+        engine,
+      });
     } catch (error) {
       metrics.count('BatchesFailed');
       metrics.flush();
-      logger.error(
-        { err: error, records: records.length, firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber },
-        'cdc-cache: Redis did not acknowledge the batch; failing the invocation so that Lambda retries it',
-      );
+      // A view-type verdict is logged once, when first reached, not on every retried batch.
+      const configuration = error instanceof CdcCacheError && error.code === 'CDC_CONFIG_INVALID';
+      if (!configuration)
+        logger.error(
+          {
+            err: error,
+            fault: redisFault(error),
+            records: records.length,
+            firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+          },
+          'cdc-cache: the batch was not applied; failing the invocation so that Lambda retries it',
+        );
       throw error;
     }
 
     let actions = 0;
-    outcomes.forEach((outcome, position) => {
+    const failures = new Map<number, CdcCacheError>();
+    outcomes.forEach((outcome, index) => {
       if (outcome.status === 'applied') actions += outcome.actions;
-      else if (outcome.status === 'failed') failures.set(eventRecord[position]!, outcome.error);
+      else if (outcome.status === 'poison') failures.set(index, outcome.error);
     });
     for (const [index, error] of failures) {
       const record = records[index];
@@ -174,10 +176,4 @@ export function memoize<T>(source: T | (() => Promise<T>)): () => Promise<T> {
     });
     return pending;
   };
-}
-
-function toCdcError(error: unknown): CdcCacheError {
-  return error instanceof CdcCacheError
-    ? error
-    : new CdcCacheError('CDC_DECODE_FAILED', (error as Error)?.message ?? String(error), { cause: error });
 }

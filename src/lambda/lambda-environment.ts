@@ -2,9 +2,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import pino from 'pino';
 import { createInvalidationEngine } from '../core/create-invalidation-engine';
 import type { InvalidationEngine } from '../core/ports';
+import type { ReplicaAckSetting } from '../core/replica-ack';
 import { CdcCacheError } from '../errors';
 import { type Keyspace, loadKeyspace } from '../keyspace';
 import type { RedisClient } from '../redis/create-redis-client';
+import { cacheTargetOptions } from '../runtimes/shared/common-options';
+import type { ConfigOption } from '../runtimes/shared/config-schema';
 import { createWorkerRedis } from '../runtimes/shared/create-worker-redis';
 import type { LambdaLogger } from './lambda-logger';
 
@@ -22,6 +25,8 @@ export interface LambdaConfig {
   readonly versionAttribute: string | undefined;
   readonly dlqTopic: string | undefined;
   readonly kafkaBrokers: readonly string[];
+  readonly redisWaitReplicas: ReplicaAckSetting;
+  readonly redisWaitTimeoutMs: number;
 }
 
 /** What a cold start builds once and every invocation reuses. */
@@ -73,7 +78,20 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
       .split(',')
       .map((broker) => broker.trim())
       .filter(Boolean),
+    redisWaitReplicas: fromSchema(env, cacheTargetOptions.redisWaitReplicas),
+    redisWaitTimeoutMs: fromSchema(env, cacheTargetOptions.redisWaitTimeoutMs),
   };
+}
+
+/** One option of the workers' schema, read from the environment the same way. */
+function fromSchema<T>(env: NodeJS.ProcessEnv, option: ConfigOption<T>): T {
+  const raw = env[option.env]?.trim();
+  if (!raw) return option.default as T;
+  try {
+    return option.parse(raw);
+  } catch (error) {
+    throw new CdcCacheError('CDC_CONFIG_INVALID', `${option.env}: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -114,6 +132,7 @@ export async function createLambdaEnvironment(
     ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
     // Lambda retries the batch itself; a short in-process retry keeps the invocation well inside its timeout.
     retry: { retries: 3, maxDelayMs: 1000 },
+    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
   });
   return { config, keyspace, redis, engine };
 }

@@ -13,6 +13,10 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Start it again on the same port, empty (no persistence). Idempotent. */
   start(): Promise<void>;
+  /** Kill it with SIGKILL (a crash: nothing flushed, no goodbye to replicas), and wait for exit. */
+  kill(): Promise<void>;
+  /** Stop (SIGSTOP) or continue (SIGCONT) the process: frozen, it reads nothing from its sockets. */
+  freeze(frozen: boolean): void;
 }
 
 async function answersPing(port: number): Promise<boolean> {
@@ -31,14 +35,15 @@ async function answersPing(port: number): Promise<boolean> {
 
 /**
  * Start a redis-server on a free port, without persistence, for tests that stop Redis (never stop the
- * shared one). Stop it in `afterAll`.
+ * shared one); `extraArgs` are more `--name value` settings (`--maxmemory 2mb`, `--replicaof ...`). Stop it
+ * in `afterAll`.
  *
  * @example
  * const redis = await startRedisProcess()
  * await redis.stop() // Redis is down
  * await redis.start() // back, empty, same port
  */
-export async function startRedisProcess(): Promise<RedisProcess> {
+export async function startRedisProcess(extraArgs: readonly string[] = []): Promise<RedisProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
@@ -57,6 +62,7 @@ export async function startRedisProcess(): Promise<RedisProcess> {
         'no',
         '--loglevel',
         'warning',
+        ...extraArgs,
       ],
       { stdio: 'ignore' },
     );
@@ -73,15 +79,25 @@ export async function startRedisProcess(): Promise<RedisProcess> {
     }
   };
 
-  const stop = async (): Promise<void> => {
+  const end = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     const running = child;
     if (!running) return;
     child = undefined;
     const exited = once(running, 'exit');
-    running.kill('SIGTERM');
+    if (signal === 'SIGTERM') running.kill('SIGCONT');
+    running.kill(signal);
     await exited;
   };
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    freeze: (frozen) => {
+      child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+    },
+  };
 }

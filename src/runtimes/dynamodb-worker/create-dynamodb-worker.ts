@@ -1,8 +1,10 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
-import type { EventOutcome, InvalidationEngine } from '../../core/ports';
-import { CdcCacheError } from '../../errors';
+import type { InvalidationEngine } from '../../core/ports';
+import { redisFault, retry, sleep } from '../../core/retry';
+import { CdcCacheError, isRetriableError } from '../../errors';
 import type { Keyspace } from '../../keyspace';
 import {
   checkStreamViewType,
@@ -13,7 +15,7 @@ import {
   type StreamReader,
   type StreamShard,
 } from '../../sources/dynamodb';
-import { delayForAttempt } from '../shared/backoff';
+import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { DynamoDbWorkerMetrics } from './dynamodb-worker-metrics';
 import { SHARD_END, type ShardStore } from './shard-store';
 
@@ -123,63 +125,51 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
   let ready = false;
   let loop: Promise<void> | undefined;
 
-  const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
   const backoffMs = (attempt: number) =>
     delayForAttempt(attempt, { initialMs: Math.min(200, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+  const waitPolicy = {
+    retries: Number.POSITIVE_INFINITY,
+    initialDelayMs: Math.min(200, settings.retryMaxMs),
+    maxDelayMs: settings.retryMaxMs,
+    factor: 2,
+    jitter: DEFAULT_BACKOFF.jitter,
+  };
 
   /** Run `action` until it succeeds, backing off on retriable errors; throws Stopped once the shard stops. */
   const untilDone = async <T>(signal: AbortSignal, reason: string, action: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // The first attempt runs even when stopping, so a graceful stop finishes the page in flight.
-        return await action();
-      } catch (error) {
-        if (!(error instanceof CdcCacheError) || !error.retriable) throw error;
-        if (signal.aborted) throw new Stopped();
-        metrics?.retries.inc({ table, reason });
-        const delay = backoffMs(attempt);
-        logger.warn(
-          { err: error, attempt, delayMs: Math.round(delay) },
-          `cdc-cache: ${reason} unavailable, retrying`,
-        );
-        await sleep(delay, signal);
-      }
+    try {
+      // The first attempt runs even when stopping, so a graceful stop finishes the page in flight.
+      return await retry(action, waitPolicy, {
+        signal,
+        isRetriable: isRetriableError,
+        onRetry: ({ attempt, delayMs, error }) => {
+          metrics?.retries.inc({ table, reason });
+          logger.warn(
+            { err: error, attempt, delayMs, fault: redisFault(error) },
+            `cdc-cache: ${reason} unavailable, retrying`,
+          );
+        },
+      });
+    } catch (error) {
+      if (signal.aborted && isRetriableError(error)) throw new Stopped();
+      throw error;
     }
   };
 
   const applyPage = async (shardId: string, records: DynamoDBRecord[], signal: AbortSignal) => {
     const started = performance.now();
-    const events: ChangeEvent<string>[] = [];
-    const eventRecord: number[] = [];
+    const outcomes = await untilDone(signal, 'redis', () =>
+      applyRecords(records, { decode: (record) => [decodeStreamRecord(record, decodeOptions)], engine }),
+    );
     const letters: StreamDeadLetter[] = [];
-    records.forEach((record, index) => {
-      try {
-        events.push(decodeStreamRecord(record, decodeOptions));
-        eventRecord.push(index);
-        if (isTtlDeletion(record)) metrics?.ttlDeletes.inc({ table });
-      } catch (error) {
-        letters.push({ shardId, record, error: asCdcError(error) });
-      }
-    });
-    const outcomes: EventOutcome[] =
-      events.length > 0 ? await untilDone(signal, 'redis', () => engine.apply(events)) : [];
     let applied = 0;
     let skipped = 0;
-    outcomes.forEach((outcome, position) => {
-      if (outcome.status === 'failed')
-        letters.push({ shardId, record: records[eventRecord[position]!]!, error: outcome.error });
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'poison')
+        letters.push({ shardId, record: records[index]!, error: outcome.error });
       else if (outcome.status === 'applied') applied++;
       else skipped++;
+      if (outcome.status !== 'poison' && isTtlDeletion(records[index]!)) metrics?.ttlDeletes.inc({ table });
     });
     if (letters.length > 0) {
       for (const { record, error } of letters) {
@@ -429,12 +419,6 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
     isReady: () => ready && !abort.signal.aborted,
     heldShards: () => [...consumers.keys()],
   };
-}
-
-function asCdcError(error: unknown): CdcCacheError {
-  return error instanceof CdcCacheError
-    ? error
-    : new CdcCacheError('CDC_DECODE_FAILED', (error as Error)?.message ?? String(error), { cause: error });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -39,7 +39,14 @@ export async function runDynamoDbWorker(
   const prefix = config.keyPrefix ?? keyspace.prefix;
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY, instrumentation });
+  const engine = createInvalidationEngine({
+    keyspace,
+    redis,
+    prefix,
+    retry: ENGINE_RETRY,
+    instrumentation,
+    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
+  });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),

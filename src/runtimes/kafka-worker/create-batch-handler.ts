@@ -1,6 +1,6 @@
-import type { ChangeEvent } from '../../core/change-event';
-import type { EventOutcome, InvalidationEngine } from '../../core/ports';
-import { CdcCacheError, isRetriableError } from '../../errors';
+import { applyRecords, type RecordOutcome } from '../../core/apply-records';
+import type { InvalidationEngine } from '../../core/ports';
+import { CdcCacheError } from '../../errors';
 import type { DebeziumRecord, MessageDecoder } from '../../sources/debezium';
 import type {
   BatchControl,
@@ -43,8 +43,6 @@ export interface BatchHandlerOptions {
 /** Defaults of {@link BatchHandlerOptions}. */
 export const BATCH_HANDLER_DEFAULTS = { maxMessagesPerChunk: 2_000 } as const;
 
-type Failure = { readonly code: string; readonly message: string };
-
 /**
  * The Kafka worker's batch handler: decode a chunk, apply its events through the engine in one go,
  * dead-letter the poison records, and only then resolve the chunk's offsets. A chunk Redis cannot take is
@@ -61,58 +59,24 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   }
   const { decoder, engine, producer, deadLetterTopic, outage, metrics, logger, onChunkApplied } = options;
 
-  async function applyIsolating(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
-    if (events.length === 0) return [];
-    try {
-      return await engine.apply(events);
-    } catch (error) {
-      if (isRetriableError(error)) throw error;
-      // The engine reports bad events as outcomes; a throw is unexpected, so find the culprit event by event
-      // rather than dead-letter a whole chunk.
-      if (events.length === 1) return [{ status: 'failed', error: asCdcError(error, 'CDC_PLAN_FAILED') }];
-      const outcomes: EventOutcome[] = [];
-      for (const event of events) outcomes.push(...(await applyIsolating([event])));
-      return outcomes;
-    }
-  }
-
   async function handleChunk(
     batch: ConsumedBatch,
     chunk: readonly ConsumedMessage[],
     control: BatchControl,
   ): Promise<boolean> {
     const receivedAt = performance.now();
-    const events: ChangeEvent[] = [];
-    const owners: number[] = [];
-    const failures = new Map<number, Failure>();
-    for (let index = 0; index < chunk.length; index++) {
-      try {
-        let decoded = decoder.decode(debeziumRecord(batch, chunk[index]!));
-        if (isPromise(decoded)) decoded = await decoded;
-        for (const event of decoded) {
-          events.push(event);
-          owners.push(index);
-        }
-      } catch (error) {
-        if (isRetriableError(error)) return deferChunk(batch, chunk, control, error);
-        failures.set(index, describe(error, 'CDC_DECODE_FAILED'));
-      }
-    }
-
-    let outcomes: EventOutcome[];
+    let outcomes: RecordOutcome[];
     try {
-      outcomes = await applyIsolating(events);
+      outcomes = await applyRecords(chunk, {
+        decode: (message) => decoder.decode(debeziumRecord(batch, message)),
+        engine,
+      });
     } catch (error) {
       return deferChunk(batch, chunk, control, error);
     }
-    const applied = new Map<string, number>();
-    const skipped = new Map<string, number>();
+    const failures = new Map<number, CdcCacheError>();
     outcomes.forEach((outcome, index) => {
-      const table = events[index]!.table;
-      if (outcome.status === 'applied') applied.set(table, (applied.get(table) ?? 0) + 1);
-      else if (outcome.status === 'skipped') skipped.set(table, (skipped.get(table) ?? 0) + 1);
-      else if (!failures.has(owners[index]!))
-        failures.set(owners[index]!, describe(outcome.error, 'CDC_PLAN_FAILED'));
+      if (outcome.status === 'poison') failures.set(index, outcome.error);
     });
 
     if (failures.size > 0) {
@@ -120,7 +84,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       try {
         await producer.send(
           deadLetterTopic,
-          poisoned.map(([index, failure]) => deadLetterMessage(batch, chunk[index]!, failure)),
+          poisoned.map(([index, error]) => deadLetterMessage(batch, chunk[index]!, error)),
         );
       } catch (error) {
         return deferChunk(
@@ -137,18 +101,18 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
           ),
         );
       }
-      for (const [index, failure] of poisoned) {
+      for (const [index, error] of poisoned) {
         logger?.warn(
           {
             topic: batch.topic,
             partition: batch.partition,
             offset: chunk[index]!.offset,
-            code: failure.code,
-            err: failure.message,
+            code: error.code,
+            err: error.message,
           },
           'poison record sent to the dead-letter topic',
         );
-        metrics?.deadLettered.inc({ topic: batch.topic, code: failure.code });
+        metrics?.deadLettered.inc({ topic: batch.topic, code: error.code });
       }
     }
 
@@ -158,7 +122,7 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     control.resolveOffset(last.offset);
     outage.healthy();
     onChunkApplied?.({ receivedAt, messages: chunk.length });
-    if (metrics) record(metrics, batch, last, chunk.length, events, receivedAt, applied, skipped);
+    if (metrics) record(metrics, batch, last, chunk.length, outcomes, receivedAt);
     await control.heartbeat();
     return true;
   }
@@ -190,19 +154,23 @@ function record(
   batch: ConsumedBatch,
   last: ConsumedMessage,
   messages: number,
-  events: readonly ChangeEvent[],
+  outcomes: readonly RecordOutcome[],
   receivedAt: number,
-  applied: ReadonlyMap<string, number>,
-  skipped: ReadonlyMap<string, number>,
 ): void {
   metrics.consumed.inc({ topic: batch.topic }, messages);
+  const applied = new Map<string, number>();
+  const skipped = new Map<string, number>();
+  const now = Date.now();
+  for (const { events } of outcomes) {
+    for (const { event, outcome } of events) {
+      const counts = outcome.status === 'applied' ? applied : outcome.status === 'skipped' ? skipped : null;
+      counts?.set(event.table, (counts.get(event.table) ?? 0) + 1);
+      if (event.committedAt !== null) metrics.changeAge.observe(Math.max(0, now - event.committedAt) / 1000);
+    }
+  }
   for (const [table, count] of applied) metrics.applied.inc({ table }, count);
   for (const [table, count] of skipped) metrics.skipped.inc({ table }, count);
   metrics.batchDuration.observe((performance.now() - receivedAt) / 1000);
-  const now = Date.now();
-  for (const event of events) {
-    if (event.committedAt !== null) metrics.changeAge.observe(Math.max(0, now - event.committedAt) / 1000);
-  }
   const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
   metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(lag < 0n ? 0n : lag));
 }
@@ -229,18 +197,4 @@ function singleHeaders(
     single[name] = Array.isArray(value) ? value[value.length - 1] : (value as Buffer | string | undefined);
   }
   return single;
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | undefined)?.then === 'function';
-}
-
-function describe(error: unknown, fallbackCode: string): Failure {
-  if (error instanceof CdcCacheError) return { code: error.code, message: error.message };
-  return { code: fallbackCode, message: error instanceof Error ? error.message : String(error) };
-}
-
-function asCdcError(error: unknown, code: 'CDC_PLAN_FAILED'): CdcCacheError {
-  if (error instanceof CdcCacheError) return error;
-  return new CdcCacheError(code, error instanceof Error ? error.message : String(error), { cause: error });
 }

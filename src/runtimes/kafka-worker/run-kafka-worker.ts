@@ -53,6 +53,7 @@ export async function runKafkaWorker(
     instrumentation,
     ...(config.keyPrefix === undefined ? {} : { prefix: config.keyPrefix }),
     retry: ENGINE_RETRY,
+    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
   });
   const kafka = new Kafka(
     kafkaClientConfig({

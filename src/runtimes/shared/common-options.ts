@@ -1,3 +1,4 @@
+import type { ReplicaAckSetting } from '../../core/replica-ack';
 import { defineOption, parsers } from './config-schema';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './shutdown';
 
@@ -53,7 +54,28 @@ export const cacheTargetOptions = {
     default: false,
     switch: true,
   }),
+  redisWaitReplicas: defineOption({
+    env: 'CDC_CACHE_REDIS_WAIT_REPLICAS',
+    flag: 'redis-wait-replicas',
+    description:
+      "Acknowledge a batch only once this many replicas hold it (WAIT): 'auto' = every connected replica, 'off', or a number",
+    parse: parseReplicaAck,
+    default: 'auto' as ReplicaAckSetting,
+  }),
+  redisWaitTimeoutMs: defineOption({
+    env: 'CDC_CACHE_REDIS_WAIT_TIMEOUT_MS',
+    flag: 'redis-wait-timeout-ms',
+    description: 'Longest WAIT for replicas; fewer replicas in time = not acknowledged, retried',
+    parse: parsers.integer({ min: 1, max: 60_000 }),
+    default: 1000,
+  }),
 };
+
+function parseReplicaAck(raw: string): ReplicaAckSetting {
+  const text = raw.trim().toLowerCase();
+  if (text === 'auto' || text === 'off') return text;
+  return parsers.integer({ min: 0, max: 64 })(text);
+}
 
 /**
  * The options every worker process shares: health and metrics port, log level, shutdown bound.

@@ -1,4 +1,11 @@
-import { backoffDelay, DEFAULT_RETRY_OPTIONS, isRetriableRedisError, retry } from '../../../src/core/retry';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_OPTIONS,
+  isRetriableRedisError,
+  redisFault,
+  retry,
+  sleep,
+} from '../../../src/core/retry';
 import { CdcCacheError } from '../../../src/errors';
 
 function errorWith(message: string, code?: string, name?: string): Error {
@@ -21,6 +28,25 @@ describe('isRetriableRedisError', () => {
     ['LOADING', errorWith('LOADING Redis is loading the dataset in memory')],
     ['MOVED', errorWith('MOVED 3999 127.0.0.1:7002')],
     ['a command timeout', errorWith('Command timed out')],
+    ['OOM under noeviction', errorWith("OOM command not allowed when used memory > 'maxmemory'.")],
+    [
+      'OOM inside a script (Redis 7)',
+      errorWith("OOM command not allowed when used memory > 'maxmemory'. script: ff96, on @user_script:1."),
+    ],
+    ['a rotated password', errorWith('WRONGPASS invalid username-password pair or user is disabled.')],
+    ['a connection that lost its authentication', errorWith('NOAUTH Authentication required.')],
+    ['a revoked command', errorWith("NOPERM this user has no permissions to run the 'evalsha' command")],
+    [
+      'a revoked key pattern inside a script',
+      errorWith("ERR The user executing the script can't access at least one of the keys mentioned"),
+    ],
+    ['a demoted primary', errorWith("READONLY You can't write against a read only replica.")],
+    ['a replica without its primary', errorWith('MASTERDOWN Link with MASTER is down')],
+    ['a busy script', errorWith('BUSY Redis is busy running a script.')],
+    [
+      'an older server wrapping a script error',
+      errorWith('ERR Error running script (call to f_1): @user_script:1: -OOM command not allowed'),
+    ],
   ])('retries %s', (_what, error) => {
     expect(isRetriableRedisError(error)).toBe(true);
   });
@@ -35,6 +61,44 @@ describe('isRetriableRedisError', () => {
     ['not an error', 'ECONNRESET'],
   ])('does not retry %s', (_what, error) => {
     expect(isRetriableRedisError(error)).toBe(false);
+  });
+});
+
+describe('redisFault', () => {
+  it('names the kind of infrastructure fault, and nothing for an error the command caused', () => {
+    // Act
+    const faults = [
+      errorWith("OOM command not allowed when used memory > 'maxmemory'."),
+      errorWith('WRONGPASS invalid username-password pair'),
+      errorWith("NOPERM this user has no permissions to run the 'evalsha' command"),
+      errorWith("READONLY You can't write against a read only replica."),
+      errorWith('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED'),
+      errorWith('WRONGTYPE Operation against a key holding the wrong kind of value'),
+      new CdcCacheError('CDC_REDIS_UNAVAILABLE', 'x', { retriable: true, details: { fault: 'permission' } }),
+    ].map(redisFault);
+    // Assess
+    expect(faults).toEqual([
+      'out-of-memory',
+      'authentication',
+      'permission',
+      'server-state',
+      'connection',
+      undefined,
+      'permission',
+    ]);
+  });
+});
+
+describe('sleep', () => {
+  it('resolves false at once when its signal aborts', async () => {
+    // Prepare
+    const stop = new AbortController();
+    // Act
+    const waiting = sleep(60_000, stop.signal);
+    stop.abort();
+    // Assess
+    expect(await waiting).toBe(false);
+    expect(await sleep(1)).toBe(true);
   });
 });
 
@@ -62,9 +126,10 @@ describe('retry', () => {
         throw cause;
       },
       { ...DEFAULT_RETRY_OPTIONS, retries: 3 },
-      undefined,
-      async (ms) => {
-        slept.push(ms);
+      {
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
       },
     ).catch((error: unknown) => error);
     // Assess
@@ -82,8 +147,7 @@ describe('retry', () => {
     const failure = await retry(
       async () => Promise.reject(wrongType),
       DEFAULT_RETRY_OPTIONS,
-      undefined,
-      noSleep,
+      { sleep: noSleep },
     ).catch((error: unknown) => error);
     const value = await retry(
       async () => {
@@ -92,8 +156,7 @@ describe('retry', () => {
         return 'done';
       },
       DEFAULT_RETRY_OPTIONS,
-      undefined,
-      noSleep,
+      { sleep: noSleep },
     );
     // Assess
     expect(failure).toBe(wrongType);

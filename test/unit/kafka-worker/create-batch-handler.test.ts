@@ -234,7 +234,7 @@ describe('createBatchHandler', () => {
     expect(resolved).toEqual(['2']);
   });
 
-  it('isolates the event behind an unexpected non-retriable engine throw', async () => {
+  it('isolates the record behind an unexpected non-retriable engine throw', async () => {
     const { engine, calls } = fakeEngine((events) => {
       if (events.some((event) => event.after?.['id'] === 2)) throw new TypeError('bug');
       return events.map(() => ({ status: 'applied', actions: 1 }));
@@ -248,7 +248,8 @@ describe('createBatchHandler', () => {
       fakeOutage().outage,
     )(batchOf([changeMessage(1, 1), changeMessage(2, 2), changeMessage(3, 3)]), control);
 
-    expect(calls.map((call) => call.length)).toEqual([3, 1, 1, 1]);
+    // Halves, in order: [1,2,3] throws, [1,2] throws, [1] and [2] alone, then [3].
+    expect(calls.map((call) => call.length)).toEqual([3, 2, 1, 1, 1]);
     expect(sent[0]!.messages.map((message) => message.headers![DEAD_LETTER_HEADERS.offset])).toEqual(['2']);
     expect(resolved).toEqual(['3']);
   });
