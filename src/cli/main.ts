@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `cdc-cache` command line: `worker kafka|dynamodb`, `audit kafka|dynamodb`, `explain`. Each command loads lazily. */
+/** The `cdc-cache` command line: `worker kafka|postgres|dynamodb`, `audit kafka|dynamodb`, `explain`. Each command loads lazily. */
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -7,6 +7,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   'worker kafka': {
     summary: 'consume Debezium topics from Kafka and invalidate Redis keys',
     load: () => import('./commands/worker-kafka.js'),
+  },
+  'worker postgres': {
+    summary: 'stream PostgreSQL logical replication (no Kafka) and invalidate Redis keys',
+    load: () => import('./commands/worker-postgres.js'),
   },
   'worker dynamodb': {
     summary: 'poll a DynamoDB stream and invalidate Redis keys',

@@ -1,0 +1,21 @@
+import { postgresWorkerConfigSchema } from '../../runtimes/postgres-worker/postgres-worker-config';
+import { runPostgresWorker } from '../../runtimes/postgres-worker/run-postgres-worker';
+import { runWorkerCommand } from '../run-worker-command';
+
+/**
+ * `cdc-cache worker postgres`: stream PostgreSQL logical replication (pgoutput) and invalidate Redis keys
+ * until SIGTERM/SIGINT. No Kafka, no Debezium.
+ *
+ * @example
+ * // CDC_CACHE_KEYSPACE=keyspace.yaml CDC_CACHE_POSTGRES_URL=postgres://cdc@db/app cdc-cache worker postgres
+ * await run([])
+ */
+export function run(argv: string[]): Promise<number> {
+  return runWorkerCommand(argv, {
+    command: 'cdc-cache worker postgres',
+    usage: 'cdc-cache worker postgres --postgres-url <url> [options]',
+    service: 'cdc-cache-worker-postgres',
+    schema: postgresWorkerConfigSchema,
+    start: (config, { logger }) => runPostgresWorker(config, { logger }),
+  });
+}
