@@ -1,3 +1,4 @@
+import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
 import {
   isTransientStartError,
   startWhenAvailable,
@@ -30,14 +31,14 @@ function fakeWorkers(failures: Error[]) {
 
 describe('isTransientStartError', () => {
   it('retries a topic that does not exist yet and an unreachable broker, not a failed login', () => {
-    expect(isTransientStartError(kafkaError('KafkaJSProtocolError', true))).toBe(true);
-    expect(isTransientStartError(kafkaError('KafkaJSConnectionError', false))).toBe(true);
-    expect(
-      isTransientStartError(
-        kafkaError('KafkaJSNonRetriableError', false, kafkaError('KafkaJSProtocolError', true)),
-      ),
-    ).toBe(true);
-    expect(isTransientStartError(kafkaError('KafkaJSSASLAuthenticationError', false))).toBe(false);
+    // The Kafka client's own errors, as it throws them
+    const unknownTopic = new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(isTransientStartError(unknownTopic)).toBe(true);
+    expect(isTransientStartError(new NetworkError('Connection closed'))).toBe(true);
+    expect(isTransientStartError(new MultipleErrors('Metadata failed', [unknownTopic]))).toBe(true);
+    expect(isTransientStartError(new Error('wrapped', { cause: new NetworkError('refused') }))).toBe(true);
+    expect(isTransientStartError(new AuthenticationError('SASL authentication failed'))).toBe(false);
+    expect(isTransientStartError(new ProtocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
     expect(isTransientStartError(new TypeError('bad option'))).toBe(false);
   });
 });
