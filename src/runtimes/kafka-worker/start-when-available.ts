@@ -19,18 +19,31 @@ const TRANSIENT_KAFKA_ERRORS = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
  * isTransientStartError(Object.assign(new Error('...'), { code: 'PLT_KFK_NETWORK' })) // true
  */
 export function isTransientStartError(error: unknown): boolean {
+  // The client wraps a failed login in network errors (Connection failed → SASL authentication failed).
+  if (someInTree(error, isAuthenticationError)) return false;
+  return someInTree(error, (one) => {
+    const { code, retriable, canRetry } = one as Error & {
+      code?: unknown;
+      retriable?: unknown;
+      canRetry?: unknown;
+    };
+    // A protocol error the broker marks retriable, e.g. UNKNOWN_TOPIC_OR_PARTITION for a topic not created yet.
+    return retriable === true || canRetry === true || TRANSIENT_KAFKA_ERRORS.has(String(code));
+  });
+}
+
+function isAuthenticationError(error: Error): boolean {
+  const { code, apiId } = error as Error & { code?: unknown; apiId?: unknown };
+  return code === 'PLT_KFK_AUTHENTICATION' || apiId === 'SASL_AUTHENTICATION_FAILED';
+}
+
+/** True when `test` holds for the error, one it aggregates (`errors`) or one of its causes. */
+function someInTree(error: unknown, test: (error: Error) => boolean): boolean {
   if (!(error instanceof Error)) return false;
-  const { code, retriable, canRetry, errors } = error as Error & {
-    code?: unknown;
-    retriable?: unknown;
-    canRetry?: unknown;
-    errors?: unknown;
-  };
-  if (code === 'PLT_KFK_AUTHENTICATION') return false;
-  // A protocol error the broker marks retriable, e.g. UNKNOWN_TOPIC_OR_PARTITION for a topic not created yet.
-  if (retriable === true || canRetry === true || TRANSIENT_KAFKA_ERRORS.has(String(code))) return true;
-  if (Array.isArray(errors) && errors.some(isTransientStartError)) return true;
-  return isTransientStartError(error.cause);
+  if (test(error)) return true;
+  const { errors } = error as Error & { errors?: unknown };
+  if (Array.isArray(errors) && errors.some((inner) => someInTree(inner, test))) return true;
+  return someInTree(error.cause, test);
 }
 
 /**

@@ -1,5 +1,5 @@
 // The worker authenticates with SASL/SCRAM-SHA-512 to the stack broker's SASL listener (a real login, with a
-// user made through the admin API).
+// user made through the admin API), and exits on a wrong password instead of retrying it as an outage.
 import { randomBytes } from 'node:crypto';
 import { createCache, keyspaceFromData } from '../../../src';
 import { createScramUser } from '../../support/kafka-scram-user';
@@ -66,6 +66,17 @@ afterAll(async () => {
 }, 120_000);
 
 describe('worker kafka over SASL/SCRAM-SHA-512', () => {
+  it('exits with an authentication error when the password is wrong', async () => {
+    // Act
+    const refused = spawnWorker(workerEnv('not-the-password', await freePort()));
+    const code = await refused.exited;
+
+    // Assess: a failed login is not retried as "Kafka not there yet", and the password is not logged
+    expect(code).not.toBe(0);
+    expect(refused.output()).toMatch(/SASL authentication failed/);
+    expect(refused.output()).not.toContain('not-the-password');
+  });
+
   it('logs in with SCRAM and invalidates a cached row after an UPDATE', async () => {
     // Prepare
     const httpPort = await freePort();

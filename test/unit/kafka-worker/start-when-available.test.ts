@@ -38,6 +38,15 @@ describe('isTransientStartError', () => {
     expect(isTransientStartError(new MultipleErrors('Metadata failed', [unknownTopic]))).toBe(true);
     expect(isTransientStartError(new Error('wrapped', { cause: new NetworkError('refused') }))).toBe(true);
     expect(isTransientStartError(new AuthenticationError('SASL authentication failed'))).toBe(false);
+    // A wrong SCRAM password, as the client reports it: the login failure under network errors
+    const failedLogin = new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection to 127.0.0.1:9094 failed.', {
+        cause: new AuthenticationError('SASL authentication failed.', {
+          cause: new ProtocolError('SASL_AUTHENTICATION_FAILED'),
+        }),
+      }),
+    ]);
+    expect(isTransientStartError(failedLogin)).toBe(false);
     expect(isTransientStartError(new ProtocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
     expect(isTransientStartError(new TypeError('bad option'))).toBe(false);
   });
