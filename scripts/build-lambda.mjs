@@ -41,7 +41,9 @@ const common = {
   // loadKeyspace requires a user's .js keyspace at run time by path; that require stays dynamic on purpose.
   logOverride: { 'unsupported-require-call': 'silent' },
   // @platformatic/kafka is an ES module that calls createRequire(import.meta.url); a CommonJS bundle has no
-  // import.meta, so give it the bundle's own URL.
+  // import.meta, so give it the bundle's own URL. Its WebAssembly helper reads native.wasm beside itself:
+  // bundle the variant that embeds it.
+  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
   define: { 'import.meta.url': '__cdcCacheImportMetaUrl' },
   banner: { js: "const __cdcCacheImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
