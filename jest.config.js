@@ -1,7 +1,13 @@
 // Two projects: `unit` never touches the network; `integration` talks to the real services of `npm run stack:up`.
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+  // @platformatic/kafka ships ES modules only: Node 22 require()s them, Jest's CommonJS loader needs them compiled.
+  '/node_modules/@platformatic/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' } },
+  ],
 };
+const transformIgnorePatterns = ['/node_modules/(?!@platformatic/)'];
 
 // Dynamic imports carry a '.js' extension (node16 resolution); map them back to the TypeScript sources.
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
@@ -13,6 +19,7 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },
@@ -20,6 +27,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],

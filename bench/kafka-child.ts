@@ -1,6 +1,9 @@
 // One consumer of the Kafka benchmark, in its own process so throughput and memory are its own.
-// Modes: worker (cdc-cache's Kafka worker), naive (eachMessage + one awaited DEL), consume (consume and discard).
+// Modes: worker (cdc-cache's Kafka worker on @platformatic/kafka), naive (kafkajs eachMessage + one awaited DEL),
+// consume (@platformatic/kafka consume and discard, with the worker's fetch sizes) and consume-kafkajs (kafkajs
+// eachBatch consume and discard: the previous client, as a baseline).
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
+import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
@@ -9,10 +12,15 @@ import { createKafkaWorker } from '../src/runtimes/kafka-worker/create-kafka-wor
 import { createWorkerMetrics } from '../src/runtimes/kafka-worker/worker-metrics';
 import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import { createJsonMessageDecoder } from '../src/sources/debezium';
-import { createKafkajsConsumer, createKafkajsProducer } from '../src/sources/kafka';
+import {
+  createKafkaConsumer,
+  createKafkaProducer,
+  KAFKA_CONSUMER_DEFAULTS,
+  kafkaClientConfig,
+} from '../src/sources/kafka';
 
 interface Task {
-  readonly mode: 'worker' | 'naive' | 'consume';
+  readonly mode: 'worker' | 'naive' | 'consume' | 'consume-kafkajs';
   readonly topic: string;
   readonly groupId: string;
   readonly brokers: string[];
@@ -32,6 +40,7 @@ const kafka = new Kafka({
   clientId: `bench-${task.mode}`,
   logLevel: logLevel.NOTHING,
 });
+const client = kafkaClientConfig({ brokers: task.brokers, clientId: `bench-${task.mode}` });
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 let firstAt = 0;
@@ -62,14 +71,14 @@ async function runWorker(): Promise<() => Promise<void>> {
   const { registry, instrumentation } = createRuntimeMetrics();
   const engine = createInvalidationEngine({ keyspace, redis, prefix: task.prefix, instrumentation });
   const worker = createKafkaWorker({
-    consumer: createKafkajsConsumer({
-      kafka,
+    consumer: createKafkaConsumer({
+      kafka: client,
       groupId: task.groupId,
       topics: [task.topic],
       fromBeginning: !task.latest,
       partitionsConsumedConcurrently: task.concurrency,
     }),
-    producer: createKafkajsProducer({ kafka }),
+    producer: createKafkaProducer({ kafka: client }),
     engine,
     // As `cdc-cache worker kafka` builds it: only the columns the keyspace reads.
     decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
@@ -115,6 +124,26 @@ async function runNaive(): Promise<() => Promise<void>> {
 }
 
 async function runConsumeOnly(): Promise<() => Promise<void>> {
+  const consumer = new Consumer({
+    ...client,
+    groupId: task.groupId,
+    autocommit: true,
+    maxBytesPerPartition: KAFKA_CONSUMER_DEFAULTS.maxBytesPerPartition,
+    highWaterMark: KAFKA_CONSUMER_DEFAULTS.maxBufferedMessages,
+  });
+  const stream = await consumer.consume({
+    topics: [task.topic],
+    mode: MessagesStreamModes.COMMITTED,
+    fallbackMode: task.latest ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
+  });
+  stream.on('data', () => counted(1));
+  return async () => {
+    await stream.close();
+    await consumer.close(true);
+  };
+}
+
+async function runConsumeOnlyKafkajs(): Promise<() => Promise<void>> {
   const consumer = kafka.consumer({ groupId: task.groupId });
   await consumer.connect();
   await consumer.subscribe({ topics: [task.topic], fromBeginning: !task.latest });
@@ -134,7 +163,9 @@ async function main(): Promise<void> {
     ? runWorker()
     : task.mode === 'naive'
       ? runNaive()
-      : runConsumeOnly());
+      : task.mode === 'consume'
+        ? runConsumeOnly()
+        : runConsumeOnlyKafkajs());
   if (task.latest) {
     // Give the group a moment to settle on its assignment before the driver starts producing.
     await new Promise((done) => setTimeout(done, 3000));

@@ -3,7 +3,7 @@
 // - The AWS SDK (@aws-sdk/*, @smithy/*) is left out: the nodejs22.x runtime provides SDK v3, and leaving it
 //   out keeps the artifact small and cold starts fast. @aws-sdk/util-dynamodb (tiny, on the hot path) is
 //   bundled so its version is ours. Pass --bundle-aws-sdk to bundle the whole SDK instead.
-// - The Kafka dead-letter producer (kafkajs, the MSK IAM signer) is a second file, loaded only when
+// - The Kafka dead-letter producer (@platformatic/kafka, the MSK IAM signer) is a second file, loaded only when
 //   CDC_CACHE_DLQ_TOPIC is set, so the DynamoDB handler never parses it.
 // - The Lua scripts are copied beside the bundle: the engine reads them from `<bundle dir>/lua` at startup.
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -40,6 +40,12 @@ const common = {
   plugins: [externals],
   // loadKeyspace requires a user's .js keyspace at run time by path; that require stays dynamic on purpose.
   logOverride: { 'unsupported-require-call': 'silent' },
+  // @platformatic/kafka is an ES module that calls createRequire(import.meta.url); a CommonJS bundle has no
+  // import.meta, so give it the bundle's own URL. Its WebAssembly helper reads native.wasm beside itself:
+  // bundle the variant that embeds it.
+  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+  define: { 'import.meta.url': '__cdcCacheImportMetaUrl' },
+  banner: { js: "const __cdcCacheImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 rmSync(outdir, { recursive: true, force: true });

@@ -89,6 +89,7 @@ export class CdcCacheStack extends Stack {
           CDC_CACHE_REDIS_PASSWORD_SECRET_ARN: this.cache.workerPassword.secretArn,
         },
         logRetentionDays: config.logRetentionDays,
+        runtime: config.lambdaRuntime,
       });
       this.cache.grantWorkerPasswordRead(this.streamConsumer.function);
       notify(this.streamConsumer.alarms);

@@ -85,7 +85,15 @@ export interface CdcCacheConfig {
   readonly alarmTopicArn?: string;
   readonly logLevel: string;
   readonly logRetentionDays: number;
+  /** The DynamoDB stream consumer Lambda's runtime. */
+  readonly lambdaRuntime: LambdaRuntime;
 }
+
+/** The Lambda runtimes the stream consumer can run on (Node.js 22 or 24; the bundle targets the same). */
+export const LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
+
+/** A supported Lambda runtime. */
+export type LambdaRuntime = (typeof LAMBDA_RUNTIMES)[number];
 
 /** Defaults of every optional setting, as the README documents them. */
 export const CONFIG_DEFAULTS = {
@@ -107,6 +115,7 @@ export const CONFIG_DEFAULTS = {
   kafkaCpuArchitecture: 'arm64',
   logLevel: 'info',
   logRetentionDays: 30,
+  lambdaRuntime: 'nodejs22.x',
 } as const;
 
 /** Every context key the app reads (all prefixed `cdc-cache:` on the command line or in cdk.json). */
@@ -154,6 +163,7 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'logLevel',
   'logRetentionDays',
+  'lambdaRuntime',
 ] as const;
 
 /** A context key the app understands. */
@@ -478,6 +488,7 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
     logLevel: oneOf(raw, 'logLevel', LOG_LEVELS, CONFIG_DEFAULTS.logLevel),
     logRetentionDays: retentionDays(raw),
+    lambdaRuntime: oneOf<LambdaRuntime>(raw, 'lambdaRuntime', LAMBDA_RUNTIMES, CONFIG_DEFAULTS.lambdaRuntime),
   };
 }
 

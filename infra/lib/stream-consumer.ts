@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StreamConsumerConfig } from './config';
+import type { LambdaRuntime, StreamConsumerConfig } from './config';
 
 /** Where the bundle puts the keyspace: the Lambda's task root is /var/task. */
 export const LAMBDA_TASK_ROOT = '/var/task';
@@ -27,10 +27,12 @@ export interface StreamConsumerProps {
   /** Environment of the cache connection (CDC_CACHE_REDIS_*) and shared settings. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
+  /** The Lambda runtime (default `nodejs22.x`); the bundle targets the same Node.js. */
+  readonly runtime?: LambdaRuntime;
 }
 
 /**
- * The DynamoDB Streams consumer: the `cdc-cache/lambda` handler (Node.js 22, ARM64, bundled by the local
+ * The DynamoDB Streams consumer: the `cdc-cache/lambda` handler (Node.js 22 by default, or 24; ARM64, bundled by the local
  * esbuild), an event source mapping that reports partial batch failures, bisects failing batches, bounds
  * retries and record age and sends what it gives up on to an SQS queue, and alarms on iterator age, errors
  * and the queue's depth.
@@ -68,7 +70,7 @@ export class StreamConsumer extends Construct {
       handler: 'handler',
       projectRoot: props.repoRoot,
       depsLockFilePath: join(props.repoRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: props.runtime === 'nodejs24.x' ? lambda.Runtime.NODEJS_24_X : lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(60),
@@ -86,7 +88,7 @@ export class StreamConsumer extends Construct {
       },
       bundling: {
         forceDockerBundling: false,
-        target: 'node22',
+        target: props.runtime === 'nodejs24.x' ? 'node24' : 'node22',
         format: nodejs.OutputFormat.CJS,
         sourceMap: true,
         sourcesContent: false,

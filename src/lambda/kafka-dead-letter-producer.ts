@@ -1,5 +1,12 @@
-import { Kafka, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { CdcCacheError } from '../errors';
+import {
+  createKafkaProducer,
+  type KafkaClientOptions,
+  type KafkaProducerPort,
+  kafkaClientConfig,
+  SASL_MECHANISMS,
+  type SaslMechanism,
+} from '../sources/kafka';
 import type { KafkaDeadLetterSink } from './create-kafka-handler';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
@@ -13,7 +20,7 @@ export interface KafkaDeadLetterProducerOptions {
   /** Bootstrap brokers. */
   brokers: readonly string[];
   /** TLS, SASL and client id; default: from `CDC_CACHE_KAFKA_SSL`, `CDC_CACHE_KAFKA_SASL_*`, `CDC_CACHE_KAFKA_CLIENT_ID`. */
-  kafka?: Partial<KafkaConfig>;
+  kafka?: Partial<KafkaClientOptions>;
   /** Logger. */
   logger?: LambdaLogger;
 }
@@ -33,16 +40,11 @@ export function createKafkaDeadLetterProducer(
   if (!options.brokers?.length)
     throw new CdcCacheError('CDC_INVALID_OPTION', 'brokers: required, at least one broker');
   const logger = options.logger ?? silentLogger;
-  let connected: Promise<Producer> | undefined;
-  const producer = (): Promise<Producer> => {
-    connected ??= (async () => {
-      const kafka = new Kafka({ ...kafkaConfigFromEnv(), ...options.kafka, brokers: [...options.brokers] });
-      const created = kafka.producer({ allowAutoTopicCreation: false });
-      await created.connect();
-      return created;
-    })().catch((error: unknown) => {
-      connected = undefined;
-      throw error;
+  let connected: KafkaProducerPort | undefined;
+  const producer = (): KafkaProducerPort => {
+    connected ??= createKafkaProducer({
+      kafka: { ...kafkaConfigFromEnv(options.brokers), ...options.kafka },
+      autocreateTopics: false,
     });
     return connected;
   };
@@ -64,7 +66,7 @@ export function createKafkaDeadLetterProducer(
       },
     }));
     try {
-      await (await producer()).send({ topic: options.topic, acks: -1, messages });
+      await producer().send(options.topic, messages);
     } catch (error) {
       throw new CdcCacheError(
         'CDC_SOURCE_UNAVAILABLE',
@@ -84,38 +86,29 @@ export function createKafkaDeadLetterProducer(
     async close() {
       const pending = connected;
       connected = undefined;
-      if (pending) await (await pending.catch(() => undefined))?.disconnect();
+      await pending?.close();
     },
   });
 }
 
-function kafkaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<KafkaConfig, 'brokers'> {
-  const mechanism = env['CDC_CACHE_KAFKA_SASL_MECHANISM']?.trim();
-  const username = env['CDC_CACHE_KAFKA_SASL_USERNAME'] ?? '';
-  const password = env['CDC_CACHE_KAFKA_SASL_PASSWORD'] ?? '';
-  let sasl: SASLOptions | undefined;
-  if (mechanism === 'plain' || mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512') {
-    sasl = { mechanism, username, password } as SASLOptions;
-  } else if (mechanism === 'aws-msk-iam') {
-    const region = env['AWS_REGION'] ?? '';
-    sasl = {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => {
-        // Loaded only when MSK IAM is used, so other deployments do not pay for the signer.
-        const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-        const { token } = await generateAuthToken({ region });
-        return { value: token };
-      },
-    };
-  } else if (mechanism) {
+function kafkaConfigFromEnv(
+  brokers: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): KafkaClientOptions {
+  const mechanism = env['CDC_CACHE_KAFKA_SASL_MECHANISM']?.trim() || undefined;
+  if (mechanism && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
     throw new CdcCacheError(
       'CDC_CONFIG_INVALID',
       `CDC_CACHE_KAFKA_SASL_MECHANISM: '${mechanism}' is not plain, scram-sha-256, scram-sha-512 or aws-msk-iam`,
     );
   }
-  return {
+  return kafkaClientConfig({
+    brokers,
     clientId: env['CDC_CACHE_KAFKA_CLIENT_ID'] || 'cdc-cache-lambda',
-    ssl: env['CDC_CACHE_KAFKA_SSL'] === 'true' || mechanism === 'aws-msk-iam',
-    ...(sasl ? { sasl } : {}),
-  };
+    ssl: env['CDC_CACHE_KAFKA_SSL'] === 'true',
+    saslMechanism: mechanism as SaslMechanism | undefined,
+    saslUsername: env['CDC_CACHE_KAFKA_SASL_USERNAME'],
+    saslPassword: env['CDC_CACHE_KAFKA_SASL_PASSWORD'],
+    awsRegion: env['AWS_REGION'],
+  });
 }

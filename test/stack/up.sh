@@ -88,14 +88,16 @@ start_kafka() {
   local logfile="$LOG_DIR/kafka.log" fingerprint
   KAFKA_DATA_DIR="$DATA_DIR/kafka"
   render "$STACK_SRC/conf/kafka-server.properties" "$CONF_DIR/kafka-server.properties"
-  cp "$STACK_SRC/conf/log4j.properties" "$CONF_DIR/log4j.properties"
-  fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/kafka-server.properties" "$CONF_DIR/log4j.properties" | short_hash)"
+  cp "$STACK_SRC/conf/log4j2.properties" "$CONF_DIR/log4j2.properties"
+  fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/kafka-server.properties" "$CONF_DIR/log4j2.properties" | short_hash)"
   require_port_for kafka "$KAFKA_PORT" STACK_KAFKA_PORT
   require_port_for kafka "$KAFKA_CONTROLLER_PORT" STACK_KAFKA_CONTROLLER_PORT
+  require_port_for kafka "$KAFKA_SASL_PORT" STACK_KAFKA_SASL_PORT
   running_with kafka "$fingerprint" && return
   require_free_port kafka "$KAFKA_PORT" STACK_KAFKA_PORT
   require_free_port kafka "$KAFKA_CONTROLLER_PORT" STACK_KAFKA_CONTROLLER_PORT
-  local classpath=(-cp "$LIB_DIR/kafka/*" -Dlog4j.configuration="file:$CONF_DIR/log4j.properties")
+  require_free_port kafka "$KAFKA_SASL_PORT" STACK_KAFKA_SASL_PORT
+  local classpath=(-cp "$LIB_DIR/kafka/*" -Dlog4j2.configurationFile="$CONF_DIR/log4j2.properties")
   if [[ ! -f "$KAFKA_DATA_DIR/meta.properties" ]]; then
     local cluster_id
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
@@ -105,7 +107,7 @@ start_kafka() {
       -c "$CONF_DIR/kafka-server.properties" >"$LOG_DIR/kafka-format.log" 2>&1 ||
       die kafka "StorageTool format failed" "$LOG_DIR/kafka-format.log"
   fi
-  log kafka "starting on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)"
+  log kafka "starting on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT, SASL/SCRAM $KAFKA_SASL_PORT)"
   start_daemon kafka "$logfile" java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" "${JAVA_OPTS[@]}" "${classpath[@]}" \
     kafka.Kafka "$CONF_DIR/kafka-server.properties"
   echo "$fingerprint" >"$RUN_DIR/kafka.fingerprint"
@@ -124,13 +126,13 @@ start_connect() {
   local logfile="$LOG_DIR/connect.log" fingerprint
   PLUGIN_PATH="$LIB_DIR/plugins"
   render "$STACK_SRC/conf/connect-distributed.properties" "$CONF_DIR/connect-distributed.properties"
-  fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/connect-distributed.properties" "$CONF_DIR/log4j.properties" | short_hash)"
+  fingerprint="$(cat "$LIB_DIR/.pom-hash" "$CONF_DIR/connect-distributed.properties" "$CONF_DIR/log4j2.properties" | short_hash)"
   require_port_for connect "$CONNECT_PORT" STACK_CONNECT_PORT
   running_with connect "$fingerprint" && return
   require_free_port connect "$CONNECT_PORT" STACK_CONNECT_PORT
   log connect "starting on http://127.0.0.1:$CONNECT_PORT (plugins: ${PLUGIN_PROFILES[*]})"
   start_daemon connect "$logfile" java -Xms256m -Xmx"$CONNECT_HEAP" "${JAVA_OPTS[@]}" \
-    -cp "$LIB_DIR/kafka/*" -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" \
+    -cp "$LIB_DIR/kafka/*" -Dlog4j2.configurationFile="$CONF_DIR/log4j2.properties" \
     org.apache.kafka.connect.cli.ConnectDistributed "$CONF_DIR/connect-distributed.properties"
   echo "$fingerprint" >"$RUN_DIR/connect.fingerprint"
 }

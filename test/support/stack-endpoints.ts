@@ -29,8 +29,8 @@ export interface StackEndpoints {
     readonly password: string;
     readonly database: string;
   };
-  /** The Kafka broker (KRaft, single node). */
-  readonly kafka: { readonly brokers: readonly string[] };
+  /** The Kafka broker (KRaft, single node); `saslBrokers` is its SASL/SCRAM-SHA-512 listener. */
+  readonly kafka: { readonly brokers: readonly string[]; readonly saslBrokers: readonly string[] };
   /** The Kafka Connect REST API, e.g. `http://127.0.0.1:8083`. */
   readonly connect: { readonly url: string };
   /** DynamoDB Local (-sharedDb: any credentials and region see the same tables). */
@@ -50,6 +50,7 @@ export const STACK_PORT_DEFAULTS = {
   STACK_MARIADB_PORT: '3306',
   STACK_KAFKA_PORT: '9092',
   STACK_KAFKA_CONTROLLER_PORT: '9093',
+  STACK_KAFKA_SASL_PORT: '9094',
   STACK_CONNECT_PORT: '8083',
   STACK_DYNAMODB_PORT: '8000',
 } as const;
@@ -96,7 +97,10 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): StackEndpo
       password: '',
       database: TEST_DATABASE,
     },
-    kafka: { brokers: [`${HOST}:${port(env, 'STACK_KAFKA_PORT')}`] },
+    kafka: {
+      brokers: [`${HOST}:${port(env, 'STACK_KAFKA_PORT')}`],
+      saslBrokers: [`${HOST}:${port(env, 'STACK_KAFKA_SASL_PORT')}`],
+    },
     connect: { url: `http://${HOST}:${port(env, 'STACK_CONNECT_PORT')}` },
     dynamodb: {
       endpoint: `http://${HOST}:${port(env, 'STACK_DYNAMODB_PORT')}`,

@@ -1,9 +1,14 @@
-import { Kafka } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
 import { keyspaceColumns, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
 import { createJsonMessageDecoder } from '../../sources/debezium';
-import { createKafkajsConsumer, createKafkajsProducer, kafkaClientConfig } from '../../sources/kafka';
+import {
+  createKafkaConsumer,
+  createKafkaProducer,
+  type KafkaClientOptions,
+  kafkaClientConfig,
+} from '../../sources/kafka';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
@@ -55,22 +60,19 @@ export async function runKafkaWorker(
     retry: ENGINE_RETRY,
     replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
   });
-  const kafka = new Kafka(
-    kafkaClientConfig({
-      brokers: config.brokers,
-      clientId: config.clientId,
-      ssl: config.ssl,
-      sslCaFile: config.sslCaFile,
-      saslMechanism: config.saslMechanism,
-      saslUsername: config.saslUsername,
-      saslPassword: config.saslPassword,
-      awsRegion: config.awsRegion,
-      log: (level, message, extra) => logger[level](extra, message),
-    }),
-  );
+  const kafka = kafkaClientConfig({
+    brokers: config.brokers,
+    clientId: config.clientId,
+    ssl: config.ssl,
+    sslCaFile: config.sslCaFile,
+    saslMechanism: config.saslMechanism,
+    saslUsername: config.saslUsername,
+    saslPassword: config.saslPassword,
+    awsRegion: config.awsRegion,
+  });
   const buildWorker = () =>
     createKafkaWorker({
-      consumer: createKafkajsConsumer({
+      consumer: createKafkaConsumer({
         kafka,
         groupId: config.groupId,
         topics: config.topics,
@@ -78,8 +80,9 @@ export async function runKafkaWorker(
         fromBeginning: config.fromBeginning,
         partitionsConsumedConcurrently: config.concurrency,
         sessionTimeoutMs: config.sessionTimeoutMs,
+        log: (level, message, extra) => logger[level](extra, message),
       }),
-      producer: createKafkajsProducer({ kafka }),
+      producer: createKafkaProducer({ kafka }),
       engine,
       // Only the columns the keyspace reads are decoded, with their declared types.
       decoder: createJsonMessageDecoder({
@@ -120,31 +123,29 @@ export async function runKafkaWorker(
   );
   await warnIfMissing(kafka, config.deadLetterTopic, logger);
 
-  const admin = config.topicPattern && config.topicRefreshMs > 0 ? kafka.admin() : undefined;
+  const admin = config.topicPattern && config.topicRefreshMs > 0 ? topicAdmin(kafka) : undefined;
   const watch =
     admin && config.topicPattern
-      ? await admin.connect().then(() =>
-          watchTopicPattern({
-            listTopics: () => admin.listTopics(),
-            pattern: config.topicPattern!,
-            intervalMs: config.topicRefreshMs,
-            logger,
-            // Re-subscribe: the old consumer commits and leaves, the new one joins with the new topics.
-            onNewTopics: async (added) => {
-              logger.info({ added }, 'new topics match the pattern: re-subscribing');
-              await worker.stop();
-              worker = buildWorker();
-              attempt = worker;
-              await worker.start();
-            },
-          }),
-        )
+      ? await watchTopicPattern({
+          listTopics: () => admin.listTopics(),
+          pattern: config.topicPattern!,
+          intervalMs: config.topicRefreshMs,
+          logger,
+          // Re-subscribe: the old consumer commits and leaves, the new one joins with the new topics.
+          onNewTopics: async (added) => {
+            logger.info({ added }, 'new topics match the pattern: re-subscribing');
+            await worker.stop();
+            worker = buildWorker();
+            attempt = worker;
+            await worker.start();
+          },
+        })
       : undefined;
   return {
     httpPort: health.port,
     async stop() {
       await watch?.stop();
-      await admin?.disconnect().catch(() => undefined);
+      await admin?.close().catch(() => undefined);
       await worker.stop();
       await engine.close();
       await redis.quit().catch(() => redis.disconnect());
@@ -154,10 +155,9 @@ export async function runKafkaWorker(
 }
 
 // A missing dead-letter topic (with topic auto-creation off) would pause a partition at its first poison record.
-async function warnIfMissing(kafka: Kafka, topic: string, logger: WorkerLogger): Promise<void> {
-  const admin = kafka.admin();
+async function warnIfMissing(kafka: KafkaClientOptions, topic: string, logger: WorkerLogger): Promise<void> {
+  const admin = topicAdmin(kafka);
   try {
-    await admin.connect();
     if (!(await admin.listTopics()).includes(topic)) {
       logger.warn(
         { deadLetterTopic: topic },
@@ -167,6 +167,10 @@ async function warnIfMissing(kafka: Kafka, topic: string, logger: WorkerLogger):
   } catch (error) {
     logger.warn({ err: error, deadLetterTopic: topic }, 'cannot check the dead-letter topic');
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
+}
+
+function topicAdmin(kafka: KafkaClientOptions): Admin {
+  return new Admin({ ...kafka, clientId: `${kafka.clientId}-admin` });
 }

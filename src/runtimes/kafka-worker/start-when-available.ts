@@ -7,14 +7,8 @@ export interface StartRetryOptions extends BackoffOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** The kafkajs error names that mean "not yet", not "never": a broker away, or a topic not created yet. */
-const TRANSIENT_KAFKA_ERRORS = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSNumberOfRetriesExceeded',
-  'KafkaJSLockTimeout',
-]);
+/** The Kafka client's error codes that mean "not yet", not "never": a broker away or slow to answer. */
+const TRANSIENT_KAFKA_ERRORS = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 /**
  * True when starting again later may succeed. Debezium creates a table's topic on the table's first
@@ -22,18 +16,39 @@ const TRANSIENT_KAFKA_ERRORS = new Set([
  * still starting. Authentication and configuration errors are not retried.
  *
  * @example
- * isTransientStartError(Object.assign(new Error('...'), { name: 'KafkaJSProtocolError', retriable: true })) // true
+ * isTransientStartError(Object.assign(new Error('...'), { code: 'PLT_KFK_NETWORK' })) // true
  */
 export function isTransientStartError(error: unknown): boolean {
+  // The client wraps a failed login in network errors (Connection failed → SASL authentication failed).
+  if (someInTree(error, isAuthenticationError)) return false;
+  return someInTree(error, (one) => {
+    const { code, retriable, canRetry } = one as Error & {
+      code?: unknown;
+      retriable?: unknown;
+      canRetry?: unknown;
+    };
+    // A protocol error the broker marks retriable, e.g. UNKNOWN_TOPIC_OR_PARTITION for a topic not created yet.
+    return retriable === true || canRetry === true || TRANSIENT_KAFKA_ERRORS.has(String(code));
+  });
+}
+
+function isAuthenticationError(error: Error): boolean {
+  const { code, apiId } = error as Error & { code?: unknown; apiId?: unknown };
+  return code === 'PLT_KFK_AUTHENTICATION' || apiId === 'SASL_AUTHENTICATION_FAILED';
+}
+
+/** True when `test` holds for the error, one it aggregates (`errors`) or one of its causes. */
+function someInTree(error: unknown, test: (error: Error) => boolean): boolean {
   if (!(error instanceof Error)) return false;
-  if (error.name === 'KafkaJSSASLAuthenticationError') return false;
-  const retriable = (error as Error & { retriable?: unknown }).retriable === true;
-  return retriable || TRANSIENT_KAFKA_ERRORS.has(error.name) || isTransientStartError(error.cause);
+  if (test(error)) return true;
+  const { errors } = error as Error & { errors?: unknown };
+  if (Array.isArray(errors) && errors.some((inner) => someInTree(inner, test))) return true;
+  return someInTree(error.cause, test);
 }
 
 /**
  * Start a consumer, retrying transient failures with the shared bounded backoff until it runs. Each
- * retry gets a fresh consumer from `build` (a failed kafkajs consumer is not restarted), and the failed
+ * retry gets a fresh consumer from `build` (a failed consumer is not restarted), and the failed
  * one is stopped first. The worker stays not ready (/readyz) meanwhile.
  *
  * @example

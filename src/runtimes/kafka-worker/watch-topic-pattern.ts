@@ -2,7 +2,7 @@ import type { WorkerLogger } from './worker-logger';
 
 /** Options of {@link watchTopicPattern}. */
 export interface TopicPatternWatchOptions {
-  /** Every topic of the cluster (e.g. kafkajs `admin.listTopics`). */
+  /** Every topic of the cluster (e.g. the Kafka admin client's `listTopics`). */
   readonly listTopics: () => Promise<string[]>;
   readonly pattern: RegExp;
   /** How often to look (ms). */
@@ -19,8 +19,8 @@ export interface TopicPatternWatch {
 }
 
 /**
- * Watch the cluster for new topics matching a pattern. kafkajs matches a subscription pattern once, when it
- * subscribes; with this, a table added to a Debezium connector is picked up without a restart.
+ * Watch the cluster for new topics matching a pattern. the consumer matches the pattern once, when it
+ * starts; with this, a table added to a Debezium connector is picked up without a restart.
  *
  * @example
  * const watch = await watchTopicPattern({ listTopics: () => admin.listTopics(), pattern: /^dbserver1\.public\./, intervalMs: 60_000, onNewTopics: resubscribe })

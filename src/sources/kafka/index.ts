@@ -1,10 +1,11 @@
 export {
-  createKafkajsConsumer,
-  KAFKAJS_CONSUMER_DEFAULTS,
-  type KafkajsConsumerOptions,
-} from './create-kafkajs-consumer';
-export { createKafkajsProducer, type KafkajsProducerOptions } from './create-kafkajs-producer';
+  createKafkaConsumer,
+  KAFKA_CONSUMER_DEFAULTS,
+  type KafkaConsumerOptions,
+} from './create-kafka-consumer';
+export { createKafkaProducer, type KafkaProducerOptions } from './create-kafka-producer';
 export {
+  type KafkaClientOptions,
   type KafkaConnectionOptions,
   kafkaClientConfig,
   SASL_MECHANISMS,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
-import { logLevel as KafkaLogLevel } from 'kafkajs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { BaseOptions, SASLOptions } from '@platformatic/kafka';
 import { CdcCacheError } from '../../errors';
 
 /** The SASL mechanisms the worker supports. */
@@ -22,34 +22,42 @@ export interface KafkaConnectionOptions {
   readonly saslPassword?: string;
   /** AWS region of the MSK cluster, for `aws-msk-iam` (default `AWS_REGION`). */
   readonly awsRegion?: string;
-  /** Where kafkajs logs go (default: nowhere). */
-  readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: object) => void;
 }
 
+/** The connection options every `@platformatic/kafka` client (consumer, producer, admin) is built from. */
+export type KafkaClientOptions = Pick<
+  BaseOptions,
+  'clientId' | 'bootstrapBrokers' | 'tls' | 'sasl' | 'connectTimeout' | 'requestTimeout' | 'retries'
+>;
+
+const SASL_NAMES = {
+  plain: 'PLAIN',
+  'scram-sha-256': 'SCRAM-SHA-256',
+  'scram-sha-512': 'SCRAM-SHA-512',
+} as const;
+
 /**
- * Build the kafkajs client configuration: brokers, TLS, SASL PLAIN/SCRAM, or MSK IAM through the AWS-maintained
- * `aws-msk-iam-sasl-signer-js` (an OAUTHBEARER token signed with the default AWS credential chain).
+ * Build the Kafka client options: brokers, TLS, SASL PLAIN/SCRAM, or MSK IAM through the AWS-maintained
+ * `aws-msk-iam-sasl-signer-js` (an OAUTHBEARER token signed with the default AWS credential chain, asked for
+ * again at each (re)authentication).
  *
  * @example
- * new Kafka(kafkaClientConfig({ brokers: ['b-1.msk:9098'], clientId: 'cdc-cache', saslMechanism: 'aws-msk-iam', awsRegion: 'eu-west-1' }))
+ * new Consumer({ ...kafkaClientConfig({ brokers: ['b-1.msk:9098'], clientId: 'cdc-cache', saslMechanism: 'aws-msk-iam', awsRegion: 'eu-west-1' }), groupId: 'cdc-cache' })
  */
-export function kafkaClientConfig(options: KafkaConnectionOptions): KafkaConfig {
+export function kafkaClientConfig(options: KafkaConnectionOptions): KafkaClientOptions {
   if (options.brokers.length === 0) {
     throw new CdcCacheError('CDC_INVALID_OPTION', 'brokers: at least one broker is required');
   }
-  const config: {
-    -readonly [K in keyof KafkaConfig]: KafkaConfig[K];
-  } = {
-    brokers: [...options.brokers],
-    clientId: options.clientId,
-    logCreator: logCreatorFor(options.log),
-    logLevel: KafkaLogLevel.INFO,
-  };
+  let tls: TlsOptions | undefined;
   if (options.ssl || options.sslCaFile || options.saslMechanism === 'aws-msk-iam') {
-    config.ssl = options.sslCaFile ? { ca: [readCa(options.sslCaFile)] } : true;
+    tls = options.sslCaFile ? { ca: [readCa(options.sslCaFile)] } : {};
   }
-  if (options.saslMechanism) config.sasl = saslOptions(options);
-  return config;
+  return {
+    bootstrapBrokers: [...options.brokers],
+    clientId: options.clientId,
+    ...(tls ? { tls } : {}),
+    ...(options.saslMechanism ? { sasl: saslOptions(options) } : {}),
+  };
 }
 
 function saslOptions(options: KafkaConnectionOptions): SASLOptions {
@@ -60,12 +68,11 @@ function saslOptions(options: KafkaConnectionOptions): SASLOptions {
       throw new CdcCacheError('CDC_INVALID_OPTION', 'aws-msk-iam: set AWS_REGION to the MSK cluster region');
     }
     return {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => {
+      mechanism: 'OAUTHBEARER',
+      token: async () => {
         // Loaded only for MSK IAM: it pulls in the AWS credential chain.
         const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-        const { token } = await generateAuthToken({ region });
-        return { value: token };
+        return (await generateAuthToken({ region })).token;
       },
     };
   }
@@ -75,7 +82,7 @@ function saslOptions(options: KafkaConnectionOptions): SASLOptions {
       `SASL ${mechanism}: both a username and a password are required`,
     );
   }
-  return { mechanism, username: options.saslUsername, password: options.saslPassword };
+  return { mechanism: SASL_NAMES[mechanism], username: options.saslUsername, password: options.saslPassword };
 }
 
 function readCa(path: string): string {
@@ -90,22 +97,4 @@ function readCa(path: string): string {
       },
     );
   }
-}
-
-const LEVELS = {
-  [KafkaLogLevel.NOTHING]: null,
-  [KafkaLogLevel.ERROR]: 'error',
-  [KafkaLogLevel.WARN]: 'warn',
-  [KafkaLogLevel.INFO]: 'info',
-  [KafkaLogLevel.DEBUG]: 'debug',
-} as const;
-
-function logCreatorFor(log: KafkaConnectionOptions['log']): logCreator {
-  return () =>
-    ({ level, label, log: entry }) => {
-      const mapped = LEVELS[level];
-      if (!log || mapped === null || mapped === undefined) return;
-      const { message, ...extra } = entry;
-      log(mapped, `kafkajs ${label.toLowerCase()}: ${message}`, extra);
-    };
 }

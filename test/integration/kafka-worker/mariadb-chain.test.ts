@@ -1,6 +1,7 @@
 // MariaDB → Kafka Connect (Debezium) → Kafka → `cdc-cache worker kafka` (a real child process) → Redis.
 import { createCache, keyspaceFromData } from '../../../src';
 import {
+  BROKERS,
   createTopic,
   deleteTopics,
   freePort,
@@ -80,7 +81,7 @@ beforeAll(async () => {
     CDC_CACHE_KEYSPACE: writeKeyspace(entities),
     CDC_CACHE_KEY_PREFIX: prefix,
     CDC_CACHE_REDIS_URL: REDIS_URL,
-    CDC_CACHE_KAFKA_BROKERS: '127.0.0.1:9092',
+    CDC_CACHE_KAFKA_BROKERS: BROKERS.join(','),
     CDC_CACHE_KAFKA_TOPICS: `${connector.topic(users)},${connector.topic(products)}`,
     CDC_CACHE_KAFKA_GROUP_ID: uniqueName('group'),
     CDC_CACHE_DLQ_TOPIC: dlqTopic,

@@ -2,6 +2,7 @@
 import { createCache, keyspaceFromData } from '../../../src';
 import { DEAD_LETTER_HEADERS } from '../../../src/runtimes/kafka-worker/dead-letter-message';
 import {
+  BROKERS,
   createTopic,
   deleteTopics,
   freePort,
@@ -73,7 +74,7 @@ beforeAll(async () => {
     CDC_CACHE_KEYSPACE: writeKeyspace(entities),
     CDC_CACHE_KEY_PREFIX: prefix,
     CDC_CACHE_REDIS_URL: REDIS_URL,
-    CDC_CACHE_KAFKA_BROKERS: '127.0.0.1:9092',
+    CDC_CACHE_KAFKA_BROKERS: BROKERS.join(','),
     CDC_CACHE_KAFKA_TOPIC_PATTERN: `^${connector.topicPrefix}\\.public\\..*`,
     CDC_CACHE_KAFKA_GROUP_ID: uniqueName('group'),
     CDC_CACHE_DLQ_TOPIC: dlqTopic,

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { createCache, keyspaceFromData } from '../../../src';
 import {
+  BROKERS,
   freePort,
   pgQuery,
   spawnWorker,
@@ -67,7 +68,7 @@ beforeAll(async () => {
     CDC_CACHE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     CDC_CACHE_REDIS_USERNAME: 'cdc',
     CDC_CACHE_REDIS_PASSWORD: password,
-    CDC_CACHE_KAFKA_BROKERS: '127.0.0.1:9092',
+    CDC_CACHE_KAFKA_BROKERS: BROKERS.join(','),
     CDC_CACHE_KAFKA_TOPICS: connector.topic(users),
     CDC_CACHE_KAFKA_GROUP_ID: uniqueName('group'),
     CDC_CACHE_HTTP_PORT: String(httpPort),

@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis';
 import { createCache, keyspaceFromData } from '../../../src';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import {
+  BROKERS,
   freePort,
   pgQuery,
   spawnWorker,
@@ -50,7 +51,7 @@ beforeAll(async () => {
     CDC_CACHE_KEY_PREFIX: prefix,
     CDC_CACHE_REDIS_URL: `redis://${nodes[0]!.host}:${nodes[0]!.port}`,
     CDC_CACHE_REDIS_CLUSTER: 'true',
-    CDC_CACHE_KAFKA_BROKERS: '127.0.0.1:9092',
+    CDC_CACHE_KAFKA_BROKERS: BROKERS.join(','),
     CDC_CACHE_KAFKA_TOPICS: connector.topic(users),
     CDC_CACHE_KAFKA_GROUP_ID: uniqueName('group'),
     CDC_CACHE_HTTP_PORT: String(port),

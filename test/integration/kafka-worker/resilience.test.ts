@@ -3,6 +3,7 @@
 import { createCache, keyspaceFromData } from '../../../src';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import {
+  BROKERS,
   deleteTopics,
   freePort,
   pgQuery,
@@ -34,7 +35,7 @@ async function startWorker(env: Record<string, string>): Promise<{ worker: Worke
   const worker = spawnWorker({
     CDC_CACHE_KEYSPACE: keyspaceFile,
     CDC_CACHE_REDIS_URL: REDIS_URL,
-    CDC_CACHE_KAFKA_BROKERS: '127.0.0.1:9092',
+    CDC_CACHE_KAFKA_BROKERS: BROKERS.join(','),
     CDC_CACHE_KAFKA_TOPICS: connector.topic(table),
     CDC_CACHE_KAFKA_SESSION_TIMEOUT_MS: '6000',
     CDC_CACHE_HTTP_PORT: String(port),

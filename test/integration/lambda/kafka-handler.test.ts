@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { MSKRecord } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -105,5 +107,39 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
     expect(letter!.value).toBe('{"op": "u", broken');
     await reader.close();
     await deadLetter.close();
+  });
+
+  it('writes a dead letter from the esbuild bundle of the producer, in a fresh process', async () => {
+    // Prepare: the bundle as the Lambda loads it (an ES-module client inside a CommonJS bundle)
+    execFileSync(process.execPath, ['scripts/build-lambda.mjs'], { stdio: 'pipe' });
+    const dlqTopic = uniqueName('bundle-dlq');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const reader = await createTopicReader({ topics: dlqTopic, kafka });
+    const letter = {
+      record: {
+        topic: 'dbserver1.public.users',
+        partition: 2,
+        offset: 7,
+        value: Buffer.from('bad').toString('base64'),
+      },
+      error: { code: 'CDC_DECODE_FAILED', message: 'not JSON' },
+    };
+    const send = `
+      const { createKafkaDeadLetterProducer } = require(${JSON.stringify(join(process.cwd(), 'dist-lambda/kafka-dead-letter-producer.js'))});
+      const sink = createKafkaDeadLetterProducer({ topic: ${JSON.stringify(dlqTopic)}, brokers: ${JSON.stringify(endpoints.kafka.brokers)} });
+      sink([${JSON.stringify(letter)}]).then(() => sink.close()).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`;
+
+    // Act
+    execFileSync(process.execPath, ['-e', send], { env: { PATH: process.env['PATH'] }, stdio: 'pipe' });
+
+    // Assess
+    const [written] = await reader.waitFor((messages) => messages.length >= 1, {
+      description: 'the dead letter from the bundle',
+    });
+    expect(written!.value).toBe('bad');
+    await reader.close();
   });
 });

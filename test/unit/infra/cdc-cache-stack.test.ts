@@ -147,6 +147,20 @@ describe('CdcCacheStack', () => {
       );
     });
 
+    it('runs the Lambda on Node.js 24 when lambdaRuntime asks for it', () => {
+      // Prepare
+      const { template } = synthesizeRaw({ lambdaRuntime: 'nodejs24.x' });
+
+      // Act
+      const runtimes = Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))
+        .map((fn) => fn.Properties!)
+        .filter((fn) => fn.Handler === 'index.handler')
+        .map((fn) => fn.Runtime);
+
+      // Assess
+      expect(runtimes).toEqual(['nodejs24.x']);
+    });
+
     it('runs the cdc-cache/lambda handler on Node.js 22 ARM64 in the VPC, configured by the contract names', () => {
       // Prepare
       const { template } = synthesizeRaw({ keyPrefix: 'tenant-a:' });

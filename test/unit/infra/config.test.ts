@@ -60,6 +60,7 @@ describe('resolveConfig', () => {
     [{ alarmTopicArn: 'oncall' }, /cdc-cache:alarmTopicArn: must be an SNS topic ARN/],
     [{ cacheName: 'Bad_Name' }, /cdc-cache:cacheName: must be/],
     [{ logRetentionDays: 2 }, /cdc-cache:logRetentionDays: must be one of/],
+    [{ lambdaRuntime: 'nodejs20.x' }, /cdc-cache:lambdaRuntime: must be one of nodejs22.x, nodejs24.x/],
     [{ keyspaceFile: undefined }, /cdc-cache:keyspaceFile: is required/],
     [{ keyspaceFile: 'src/keyspace/index.ts' }, /must be a \.json, \.yaml or \.yml file/],
     [{ keyspaceFile: 'infra/examples/missing.json' }, /no such file/],

@@ -1,3 +1,4 @@
+import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
 import {
   isTransientStartError,
   startWhenAvailable,
@@ -30,14 +31,23 @@ function fakeWorkers(failures: Error[]) {
 
 describe('isTransientStartError', () => {
   it('retries a topic that does not exist yet and an unreachable broker, not a failed login', () => {
-    expect(isTransientStartError(kafkaError('KafkaJSProtocolError', true))).toBe(true);
-    expect(isTransientStartError(kafkaError('KafkaJSConnectionError', false))).toBe(true);
-    expect(
-      isTransientStartError(
-        kafkaError('KafkaJSNonRetriableError', false, kafkaError('KafkaJSProtocolError', true)),
-      ),
-    ).toBe(true);
-    expect(isTransientStartError(kafkaError('KafkaJSSASLAuthenticationError', false))).toBe(false);
+    // The Kafka client's own errors, as it throws them
+    const unknownTopic = new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(isTransientStartError(unknownTopic)).toBe(true);
+    expect(isTransientStartError(new NetworkError('Connection closed'))).toBe(true);
+    expect(isTransientStartError(new MultipleErrors('Metadata failed', [unknownTopic]))).toBe(true);
+    expect(isTransientStartError(new Error('wrapped', { cause: new NetworkError('refused') }))).toBe(true);
+    expect(isTransientStartError(new AuthenticationError('SASL authentication failed'))).toBe(false);
+    // A wrong SCRAM password, as the client reports it: the login failure under network errors
+    const failedLogin = new MultipleErrors('Cannot connect to any broker.', [
+      new NetworkError('Connection to 127.0.0.1:9094 failed.', {
+        cause: new AuthenticationError('SASL authentication failed.', {
+          cause: new ProtocolError('SASL_AUTHENTICATION_FAILED'),
+        }),
+      }),
+    ]);
+    expect(isTransientStartError(failedLogin)).toBe(false);
+    expect(isTransientStartError(new ProtocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
     expect(isTransientStartError(new TypeError('bad option'))).toBe(false);
   });
 });
