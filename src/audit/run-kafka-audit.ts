@@ -1,13 +1,12 @@
-import { Kafka } from 'kafkajs';
 import { CdcCacheError } from '../errors';
-import { keyspaceColumns } from '../keyspace';
+import { keyspaceColumns, keyspaceColumnTypes } from '../keyspace';
 import { startWhenAvailable } from '../runtimes/kafka-worker/start-when-available';
 import type { WorkerLogger } from '../runtimes/kafka-worker/worker-logger';
 import { createJsonMessageDecoder, type DebeziumRecord } from '../sources/debezium';
 import {
   type ConsumedBatch,
   type ConsumedMessage,
-  createKafkajsConsumer,
+  createKafkaConsumer,
   kafkaClientConfig,
 } from '../sources/kafka';
 import type { KafkaAuditConfig } from './kafka-audit-config';
@@ -45,20 +44,17 @@ export async function runKafkaAudit(
       `Invalid configuration: the audit group (CDC_CACHE_AUDIT_GROUP_ID) must not be the workers' group '${config.groupId}': the auditor would take their partitions`,
     );
   }
-  const kafka = new Kafka(
-    kafkaClientConfig({
-      brokers: config.brokers,
-      clientId: `${config.clientId}-audit`,
-      ssl: config.ssl,
-      sslCaFile: config.sslCaFile,
-      saslMechanism: config.saslMechanism,
-      saslUsername: config.saslUsername,
-      saslPassword: config.saslPassword,
-      awsRegion: config.awsRegion,
-      log: (level, message, extra) => logger[level](extra, message),
-    }),
-  );
-  let consumer: ReturnType<typeof createKafkajsConsumer> | undefined;
+  const kafka = kafkaClientConfig({
+    brokers: config.brokers,
+    clientId: `${config.clientId}-audit`,
+    ssl: config.ssl,
+    sslCaFile: config.sslCaFile,
+    saslMechanism: config.saslMechanism,
+    saslUsername: config.saslUsername,
+    saslPassword: config.saslPassword,
+    awsRegion: config.awsRegion,
+  });
+  let consumer: ReturnType<typeof createKafkaConsumer> | undefined;
   const service = await startAuditService(config, {
     logger,
     isReady: () => {
@@ -66,7 +62,11 @@ export async function runKafkaAudit(
       return status?.connected === true && status.joined;
     },
   });
-  const decoder = createJsonMessageDecoder({ columns: keyspaceColumns(service.keyspace) });
+  // The worker's decoder settings: the same columns with their declared types, so the keys are the worker's.
+  const decoder = createJsonMessageDecoder({
+    columns: keyspaceColumns(service.keyspace),
+    columnTypes: keyspaceColumnTypes(service.keyspace),
+  });
   const handler = async (batch: ConsumedBatch, control: { resolveOffset(offset: string): void }) => {
     const receivedAtMs = Date.now();
     for (const message of batch.messages) {
@@ -81,7 +81,7 @@ export async function runKafkaAudit(
     if (last) control.resolveOffset(last.offset);
   };
   const build = () => {
-    const next = createKafkajsConsumer({
+    const next = createKafkaConsumer({
       kafka,
       groupId: config.auditGroupId,
       topics: config.topics,
@@ -89,6 +89,7 @@ export async function runKafkaAudit(
       fromBeginning: config.auditFromBeginning,
       partitionsConsumedConcurrently: config.concurrency,
       sessionTimeoutMs: config.sessionTimeoutMs,
+      log: (level, message, extra) => logger[level](extra, message),
     });
     consumer = next;
     next.onFatal((error) => {
