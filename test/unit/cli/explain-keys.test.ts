@@ -56,7 +56,8 @@ describe('explain keys = keyOf', () => {
     // Assess
     expect(expected).toBe('%5Fcc:order/12345678901234567891/2024-01-02');
     expect(lines).toEqual([
-      { action: 'delete', key: expected, entity: 'order' },
+      // A known version: delete mode leaves a versioned tombstone (protocol v2), on the same key.
+      { action: 'tombstone', key: expected, entity: 'order', version: '00000000000000000007' },
       { action: 'invalidate-tag', key: '_cc:tag:%5Fcc:orders', tag: '%5Fcc:orders' },
     ]);
   });
