@@ -42,7 +42,8 @@ const DATE = /^(-?\d{4,6})-(\d{2})-(\d{2})$/;
 const TIME = /^(-?\d{2,3}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 const WALL_CLOCK = /^(-?\d{4,6})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?/;
 const OFFSET = /^(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Standard base64 with padding: the canonical text of bytes, and how Debezium writes them in JSON. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** DynamoDB numbers span 1e-130 to 1e126; a longer expansion is no database value. */
 const MAX_EXPONENT = 400;
 

@@ -1,10 +1,10 @@
 import type { Row, SourceKind } from '../../core/change-event';
 import { CdcCacheError } from '../../errors';
 import type { ColumnType } from '../../keyspace';
+import { BASE64 } from '../../keyspace/canonical-key-text';
 import { decimalText, isoDate, timeOfDay, wallClock } from './convert-with-schema';
 
 const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const DIGITS = /^-?\d+$/;
 /** Fractional-second digits a column has when its DDL gives none. */
 const DEFAULT_PRECISION: Readonly<Record<SourceKind, number>> = { postgres: 6, mysql: 0, dynamodb: 0 };

@@ -150,21 +150,52 @@ interface Mode {
   readonly config: Readonly<Record<string, string>>;
 }
 
-/** Start one connector per mode (in parallel: they are slow to start) and a reader on each topic. */
+interface Capture {
+  readonly connectors: DebeziumConnector[];
+  readonly readers: TopicReader[];
+  /** Close the readers, delete the connectors (slots, publications, topics). */
+  stop(): Promise<void>;
+}
+
+/**
+ * One connector per mode, each with a reader on its table topic. The readers come first and create the
+ * topics (a reader racing the connector's own topic creation can fail); the connectors then start in
+ * parallel (they are slow to start). Whatever was started is stopped if a later step fails.
+ */
 async function captureModes(
   source: 'postgres' | 'mariadb',
   table: string,
+  qualified: string,
   modes: readonly Mode[],
-): Promise<{ connectors: DebeziumConnector[]; readers: TopicReader[] }> {
-  const connectors = await Promise.all(
-    modes.map((mode) =>
-      registerDebeziumConnector({ source, tables: [table], config: mode.config, timeoutMs: 120_000 }),
-    ),
-  );
-  const readers = await Promise.all(
-    connectors.map((connector) => createTopicReader({ topics: connector.topicFor(table) })),
-  );
-  return { connectors, readers };
+): Promise<Capture> {
+  const names = modes.map(() => uniqueName(`keys_${source}`));
+  const connectors: DebeziumConnector[] = [];
+  const readers: TopicReader[] = [];
+  const stop = async () => {
+    await Promise.all(readers.map((reader) => reader.close()));
+    await Promise.all(connectors.map((connector) => connector.delete()));
+  };
+  try {
+    for (const name of names) readers.push(await createTopicReader({ topics: `${name}.${qualified}` }));
+    const started = await Promise.allSettled(
+      modes.map((mode, index) =>
+        registerDebeziumConnector({
+          source,
+          tables: [table],
+          name: names[index],
+          config: mode.config,
+          timeoutMs: 120_000,
+        }),
+      ),
+    );
+    for (const outcome of started) if (outcome.status === 'fulfilled') connectors.push(outcome.value);
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { connectors, readers, stop };
 }
 
 async function waitForRows(readers: readonly TopicReader[], count: number): Promise<void> {
@@ -183,19 +214,21 @@ describe('key round trip on the real stack (TZ=America/Los_Angeles)', () => {
     // Prepare
     const table = uniqueName('keys_pg');
     const pg = await connectPostgres();
-    const columns = Object.entries(PG_COLUMNS)
-      .map(([name, [sql]]) => `${name} ${sql}`)
-      .join(', ');
-    await pg.query(`CREATE TABLE ${table} (id int PRIMARY KEY, ${columns})`);
-    await pg.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
-    const keyspace = keyspaceFor(`public.${table}`, PG_COLUMNS);
-    const modes: Mode[] = [
-      { name: 'schemas', config: JSON_CONVERTERS(true) },
-      { name: 'no schemas', config: JSON_CONVERTERS(false) },
-      { name: 'flattened', config: { ...JSON_CONVERTERS(true), ...FLATTEN } },
-    ];
-    const { connectors, readers } = await captureModes('postgres', table, modes);
+    let capture: Capture | undefined;
     try {
+      const columns = Object.entries(PG_COLUMNS)
+        .map(([name, [sql]]) => `${name} ${sql}`)
+        .join(', ');
+      await pg.query(`CREATE TABLE ${table} (id int PRIMARY KEY, ${columns})`);
+      await pg.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+      const keyspace = keyspaceFor(`public.${table}`, PG_COLUMNS);
+      const modes: Mode[] = [
+        { name: 'schemas', config: JSON_CONVERTERS(true) },
+        { name: 'no schemas', config: JSON_CONVERTERS(false) },
+        { name: 'flattened', config: { ...JSON_CONVERTERS(true), ...FLATTEN } },
+      ];
+      capture = await captureModes('postgres', table, `public.${table}`, modes);
+      const { readers } = capture;
       // Act
       for (const row of PG_ROWS) await pg.query(`INSERT INTO ${table} VALUES (${row})`);
       const { rows } = await pg.query(`SELECT * FROM ${table} ORDER BY id`);
@@ -221,9 +254,8 @@ describe('key round trip on the real stack (TZ=America/Los_Angeles)', () => {
       expect(sdkKeys(keyspace, reread)).toEqual(expected);
     } finally {
       process.env['TZ'] = 'America/Los_Angeles';
-      await Promise.all(readers.map((reader) => reader.close()));
-      await Promise.all(connectors.map((connector) => connector.delete()));
-      await pg.query(`DROP TABLE ${table}`);
+      await capture?.stop();
+      await pg.query(`DROP TABLE IF EXISTS ${table}`);
       await pg.end();
     }
   });
@@ -233,17 +265,19 @@ describe('key round trip on the real stack (TZ=America/Los_Angeles)', () => {
     const table = uniqueName('keys_maria');
     const { database } = stackEndpoints().mariadb;
     const maria = await connectMariaDb();
-    const columns = Object.entries(MARIA_COLUMNS)
-      .map(([name, [sql]]) => `${name} ${sql}`)
-      .join(', ');
-    await maria.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, ${columns})`);
-    const keyspace = keyspaceFor(`${database}.${table}`, MARIA_COLUMNS);
-    const modes: Mode[] = [
-      { name: 'schemas', config: JSON_CONVERTERS(true) },
-      { name: 'flattened, no schemas', config: { ...JSON_CONVERTERS(false), ...FLATTEN } },
-    ];
-    const { connectors, readers } = await captureModes('mariadb', table, modes);
+    let capture: Capture | undefined;
     try {
+      const columns = Object.entries(MARIA_COLUMNS)
+        .map(([name, [sql]]) => `${name} ${sql}`)
+        .join(', ');
+      await maria.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, ${columns})`);
+      const keyspace = keyspaceFor(`${database}.${table}`, MARIA_COLUMNS);
+      const modes: Mode[] = [
+        { name: 'schemas', config: JSON_CONVERTERS(true) },
+        { name: 'flattened, no schemas', config: { ...JSON_CONVERTERS(false), ...FLATTEN } },
+      ];
+      capture = await captureModes('mariadb', table, `${database}.${table}`, modes);
+      const { readers } = capture;
       // Act
       for (const row of MARIA_ROWS) await maria.query(`INSERT INTO ${table} VALUES (${row})`);
       const [rows] = await maria.query(`SELECT * FROM ${table} ORDER BY id`);
@@ -260,9 +294,8 @@ describe('key round trip on the real stack (TZ=America/Los_Angeles)', () => {
         });
       }
     } finally {
-      await Promise.all(readers.map((reader) => reader.close()));
-      await Promise.all(connectors.map((connector) => connector.delete()));
-      await maria.query(`DROP TABLE ${table}`);
+      await capture?.stop();
+      await maria.query(`DROP TABLE IF EXISTS ${table}`);
       await maria.end();
     }
   });
@@ -271,23 +304,23 @@ describe('key round trip on the real stack (TZ=America/Los_Angeles)', () => {
     // Prepare
     const clients = dynamoDbLocalClients();
     const tableName = uniqueName('keys_ddb');
-    const { streamArn } = await createStreamTable(clients.dynamodb, { tableName });
-    const keyspace = defineKeyspace({
-      n: { key: 'n:{n}', ttl: '1m', sources: [{ dynamodb: tableName }] },
-      b: { key: 'b:{b}', ttl: '1m', sources: [{ dynamodb: tableName }] },
-      flag: { key: 'flag:{flag}', ttl: '1m', sources: [{ dynamodb: tableName }] },
-      s: { key: '{s}:s:x', ttl: '1m', sources: [{ dynamodb: tableName }] },
-    });
-    const numbers = [
-      '0.0000001',
-      '1E-7',
-      '-12.50',
-      '0',
-      '123456789012345678901234567890',
-      '1.5e+20',
-      '-0.000123',
-    ];
     try {
+      const { streamArn } = await createStreamTable(clients.dynamodb, { tableName });
+      const keyspace = defineKeyspace({
+        n: { key: 'n:{n}', ttl: '1m', sources: [{ dynamodb: tableName }] },
+        b: { key: 'b:{b}', ttl: '1m', sources: [{ dynamodb: tableName }] },
+        flag: { key: 'flag:{flag}', ttl: '1m', sources: [{ dynamodb: tableName }] },
+        s: { key: '{s}:s:x', ttl: '1m', sources: [{ dynamodb: tableName }] },
+      });
+      const numbers = [
+        '0.0000001',
+        '1E-7',
+        '-12.50',
+        '0',
+        '123456789012345678901234567890',
+        '1.5e+20',
+        '-0.000123',
+      ];
       // Act
       for (const [index, n] of numbers.entries()) {
         await clients.dynamodb.send(

@@ -8,44 +8,12 @@ import {
   tagKey,
 } from '../../../src/keyspace';
 import { canonicalKeyText } from '../../../src/keyspace/canonical-key-text';
+import { hostileString, hostileKeyValue as keyValue } from '../../support/hostile-key-values';
 
 const keyspace = defineKeyspace({
   pair: { key: 'pair:{a}:{b}', ttl: '1m', sources: [{ table: 'public.pairs' }] },
   lead: { key: '{tenant}:user/{id}', ttl: '1m', sources: [{ table: 'public.users' }] },
 });
-
-// Any value a row column can hold, including strings made of separators, braces, '%', unicode and lone surrogates.
-const hostileString = fc.oneof(
-  fc.string({ unit: 'binary', minLength: 1 }),
-  fc.string({
-    unit: fc.constantFrom(
-      ':',
-      '/',
-      '#',
-      '|',
-      '{',
-      '}',
-      '%',
-      '_',
-      'c',
-      ' ',
-      '\n',
-      '\uD800',
-      'é',
-      '🙂',
-      '3',
-      'A',
-    ),
-    minLength: 1,
-  }),
-);
-const keyValue = fc.oneof(
-  hostileString,
-  fc.integer(),
-  fc.bigInt(),
-  fc.boolean(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-);
 
 /** Redis compares keys as bytes, and ioredis sends strings as UTF-8: compare those bytes. */
 const redisBytes = (key: string) => Buffer.from(key, 'utf8').toString('hex');

@@ -9,6 +9,7 @@ import { keyspaceColumns } from '../../../src/keyspace/keyspace-columns';
 import { createCache } from '../../../src/sdk/create-cache';
 import { createDebeziumDecoder } from '../../../src/sources/debezium/decode-debezium-record';
 import { decodeStreamRecord } from '../../../src/sources/dynamodb/decode-stream-record';
+import { hostileString, hostileKeyValue as hostileValue } from '../../support/hostile-key-values';
 
 // The key contract: the key a reader fills (SDK keyOf, with what its driver returns) is byte for byte the
 // key the worker invalidates (planner, from the change event's encoding), and no row value ever names a key
@@ -45,40 +46,6 @@ function workerDeleteKeys(keyspace: Keyspace, prefix: string, row: Record<string
   if (plan?.status !== 'planned') throw new Error(`not planned: ${JSON.stringify(plan)}`);
   return plan.actions;
 }
-
-const hostileString = fc.oneof(
-  fc.string({ unit: 'binary', minLength: 1 }),
-  fc.string({
-    unit: fc.constantFrom(
-      ':',
-      '/',
-      '#',
-      '|',
-      '{',
-      '}',
-      '%',
-      '_',
-      'c',
-      ' ',
-      '\uD800',
-      'é',
-      '🙂',
-      '5',
-      '.',
-      'e',
-    ),
-    minLength: 1,
-    maxLength: 8,
-  }),
-  fc.constantFrom('_cc', '_cc:gen:x', '_', '__', '%5Fcc', '_cc:tag:t', '-0', '0', '1e-7', '007'),
-);
-const hostileValue = fc.oneof(
-  hostileString,
-  fc.integer(),
-  fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.boolean(),
-);
 
 /** A template of 1 to 4 segments, each a literal or a placeholder, joined by random separators. */
 const templateShape = fc
