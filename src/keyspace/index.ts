@@ -10,6 +10,7 @@ export {
   newGeneration,
   RESERVED_KEY_SEGMENT,
   tagKey,
+  tagSetTtlMs,
   versionKey,
 } from './internal-keys';
 export {

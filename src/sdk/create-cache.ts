@@ -19,6 +19,7 @@ import {
   readPositionVersion,
   renderKeyTemplate,
   tagKey,
+  tagSetTtlMs,
   versionKey,
 } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
@@ -259,7 +260,7 @@ export function createCache<Definitions extends EntityDefinitions>(
         render: compileKeyRenderer(template, { types: spec.types }),
       })),
       generationKey: generationKey(prefix, spec.name),
-      tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
+      tagTtlMs: tagSetTtlMs(spec, settings.leaseTtlMs),
     });
   }
   const declaredTags = new Map<string, KeyRenderer>();
@@ -676,14 +677,15 @@ export function createCache<Definitions extends EntityDefinitions>(
       const refreshToken = entity.spec.graceMs > 0 ? `${token}.${Date.now() + settings.leaseTtlMs}` : '';
       let reply: TakeLeaseReply;
       try {
-        // A missing generation key (never set, evicted, lost in a failover) gets a new random generation.
-        generation ??= generationOf(
-          String(
-            await guarded('generation', () =>
-              scripts[ENSURE_GENERATION]!(entity.generationKey, newGeneration()),
-            ),
-          ),
-        );
+        // A missing generation key (never set, evicted, lost in a failover) gets a new random generation,
+        // created in the same round trip as the lease (commands on one connection run in order).
+        let created: Promise<unknown> | undefined;
+        if (generation === null) {
+          const candidate = newGeneration();
+          created = guarded('generation', () => scripts[ENSURE_GENERATION]!(entity.generationKey, candidate));
+          created.catch(() => undefined);
+          generation = Number(candidate);
+        }
         const leaseGeneration = generation;
         reply = (await guarded('take-lease', () =>
           scripts[TAKE_LEASE]!(
@@ -691,11 +693,19 @@ export function createCache<Definitions extends EntityDefinitions>(
             versionKey(prefix, key),
             token,
             settings.leaseTtlMs,
-            leaseGeneration ?? 0,
+            leaseGeneration,
             Date.now(),
             refreshToken,
+            created ? '1' : '',
           ),
         )) as TakeLeaseReply;
+        const current = created && generationOf(String(await created));
+        if (current !== undefined && current !== leaseGeneration) {
+          // Another reader created the generation first: what we leased is under a stale one; start over.
+          if (reply[0] === 'lease') release(entity, key, token);
+          generation = current;
+          continue;
+        }
       } catch (error) {
         report('take-lease', error, entity.spec.name, key);
         return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');
