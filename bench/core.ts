@@ -325,7 +325,7 @@ async function main(): Promise<void> {
         plan_us_per_event: Number(cpu.planUs.toFixed(2)),
         batch_ms_p50: Number(percentile(sorted, 50).toFixed(2)),
         batch_ms_p99: Number(percentile(sorted, 99).toFixed(2)),
-        mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) UNLINKed; refresh run adds a guarded Lua write (profile)',
+        mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) get versioned tombstones (one Lua call each: delete + version memory); refresh run adds a guarded Lua write (profile)',
         redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
         node: process.version,
         cpu: cpus()[0]?.model ?? 'unknown',

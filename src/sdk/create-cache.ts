@@ -661,14 +661,15 @@ export function createCache<Definitions extends EntityDefinitions>(
       const refreshToken = entity.spec.graceMs > 0 ? `${token}.${Date.now() + settings.leaseTtlMs}` : '';
       let reply: TakeLeaseReply;
       try {
-        // A missing generation key (never set, evicted, lost in a failover) gets a new random generation.
-        generation ??= generationOf(
-          String(
-            await guarded('generation', () =>
-              scripts[ENSURE_GENERATION]!(entity.generationKey, newGeneration()),
-            ),
-          ),
-        );
+        // A missing generation key (never set, evicted, lost in a failover) gets a new random generation,
+        // created in the same round trip as the lease (commands on one connection run in order).
+        let created: Promise<unknown> | undefined;
+        if (generation === null) {
+          const candidate = newGeneration();
+          created = guarded('generation', () => scripts[ENSURE_GENERATION]!(entity.generationKey, candidate));
+          created.catch(() => undefined);
+          generation = Number(candidate);
+        }
         const leaseGeneration = generation;
         reply = (await guarded('take-lease', () =>
           scripts[TAKE_LEASE]!(
@@ -676,11 +677,18 @@ export function createCache<Definitions extends EntityDefinitions>(
             versionKey(prefix, key),
             token,
             settings.leaseTtlMs,
-            leaseGeneration ?? 0,
+            leaseGeneration,
             Date.now(),
             refreshToken,
           ),
         )) as TakeLeaseReply;
+        const current = created && generationOf(String(await created));
+        if (current !== undefined && current !== leaseGeneration) {
+          // Another reader created the generation first: what we leased is under a stale one; start over.
+          if (reply[0] === 'lease') release(entity, key, token);
+          generation = current;
+          continue;
+        }
       } catch (error) {
         report('take-lease', error, entity.spec.name, key);
         return loadUncached(entity, key, loader, error === BREAKER_OPEN ? 'breaker-open' : 'redis-error');

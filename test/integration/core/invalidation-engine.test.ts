@@ -47,6 +47,9 @@ describe('invalidation engine on real Redis', () => {
   afterAll(async () => {
     await redis.quit();
   });
+  /** The version the worker remembers for an entry key (its versioned tombstone), or null. */
+  const remembered = async (key: string) =>
+    (await redis.get(`${prefix}_cc:ver:{${key}}`))?.split('|')[0] ?? null;
 
   it('deletes the keys of both images in one pipeline per batch and reports one outcome per event', async () => {
     // Prepare
@@ -104,7 +107,7 @@ describe('invalidation engine on real Redis', () => {
     expect(await redis.get(key)).toContain('"at 300"');
   });
 
-  it('turns an unversioned SDK fill into a tombstone instead of writing possibly older data', async () => {
+  it('deletes an unversioned SDK fill (a versioned tombstone) instead of writing possibly older data', async () => {
     // Prepare
     const key = `${prefix}profile:42`;
     await redis.set(key, `v|0||${now()}|${now() + 1000}||j{"name":"sdk"}`, 'PX', 60_000);
@@ -112,7 +115,8 @@ describe('invalidation engine on real Redis', () => {
     const outcomes = await engine.apply([userEvent({ version: V200 })]);
     // Assess
     expect(outcomes).toEqual([{ status: 'applied', actions: 4 }]); // user, two emails, profile
-    expect(await redis.get(key)).toBe(`t|0|${V200}|${now()}`);
+    expect(await redis.get(key)).toBeNull();
+    expect(await remembered(key)).toBe(V200);
   });
 
   it('replaces an SDK lease, which cancels that fill', async () => {
@@ -122,7 +126,7 @@ describe('invalidation engine on real Redis', () => {
     // Act
     await engine.apply([userEvent({ version: V200 })]);
     // Assess
-    expect(await redis.get(key)).toMatch(/^v\|0\|/);
+    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|\\d+\\|${V200}\\|`));
   });
 
   it('leaves a tombstone on delete that a late, older refresh cannot pass; a newer one can', async () => {
@@ -131,17 +135,17 @@ describe('invalidation engine on real Redis', () => {
     await engine.apply([userEvent({ version: V100, after: { id: 42, name: 'at 100' } })]);
     // Act
     await engine.apply([userEvent({ op: 'delete', after: null, version: V300 })]);
-    const tombstone = await redis.get(key);
+    const tombstone = [await redis.get(key), await remembered(key)];
     await engine.apply([userEvent({ version: V200, after: { id: 42, name: 'late 200' } })]);
-    const afterLate = await redis.get(key);
+    const afterLate = [await redis.get(key), await remembered(key)];
     await engine.apply([userEvent({ op: 'delete', after: null, version: V200 })]);
-    const afterLateDelete = await redis.get(key);
+    const afterLateDelete = [await redis.get(key), await remembered(key)];
     await engine.apply([userEvent({ op: 'create', before: null, version: '00000000000000000400' })]);
     // Assess
-    expect(tombstone).toBe(`t|0|${V300}|${now()}`);
-    expect(afterLate).toBe(tombstone);
-    expect(afterLateDelete).toBe(tombstone);
-    expect(await redis.get(key)).toMatch(/^v\|0\|00000000000000000400\|/);
+    expect(tombstone).toEqual([null, V300]);
+    expect(afterLate).toEqual(tombstone);
+    expect(afterLateDelete).toEqual(tombstone);
+    expect(await redis.get(key)).toMatch(/^v\|\d+\|00000000000000000400\|/);
     expect(await redis.pttl(key)).toBeGreaterThan(0);
   });
 
@@ -152,18 +156,25 @@ describe('invalidation engine on real Redis', () => {
     // Act
     await engine.apply([userEvent({ op: 'delete', after: null, version: V200 })]);
     // Assess
-    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|0\\|${V300}\\|`));
+    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|\\d+\\|${V300}\\|`));
   });
 
-  it('bumps the generation of every bound entity on truncate', async () => {
+  it('gives every bound entity a new random generation on truncate', async () => {
     // Prepare
     await redis.set(generationKey(prefix, 'user'), '5');
     // Act
     await engine.apply([userEvent({ op: 'truncate', before: null, after: null, key: null })]);
     // Assess
-    expect(
-      await redis.mget(...['user', 'userByEmail', 'profile'].map((name) => generationKey(prefix, name))),
-    ).toEqual(['6', '1', '1']);
+    const generations = await redis.mget(
+      ...['user', 'userByEmail', 'profile'].map((name) => generationKey(prefix, name)),
+    );
+    expect(generations).toEqual([
+      expect.stringMatching(/^\d+$/),
+      expect.stringMatching(/^\d+$/),
+      expect.stringMatching(/^\d+$/),
+    ]);
+    expect(generations[0]).not.toBe('5');
+    expect(new Set(generations).size).toBe(3);
   });
 
   it('turns a late refresh from before a truncate into a tombstone, so the truncated row does not come back', async () => {
@@ -177,8 +188,9 @@ describe('invalidation engine on real Redis', () => {
       userEvent({ op: 'create', before: null, version: V300, after: { id: 42, name: 'again' } }),
     ]);
     // Assess
-    expect(afterLate).toBe(`t|1|${V100}|${now()}`);
-    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|1\\|${V300}\\|.*"again"`));
+    const generation = await redis.get(generationKey(prefix, 'profile'));
+    expect(afterLate).toBeNull();
+    expect(await redis.get(key)).toMatch(new RegExp(`^v\\|${generation}\\|${V300}\\|.*"again"`));
   });
 
   it('invalidates every member of a big tag set in bounded steps and removes exactly those members', async () => {

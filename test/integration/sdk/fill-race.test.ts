@@ -70,7 +70,7 @@ describe('the fill race', () => {
     expect(nextRead).toEqual({ id: 1, name: 'after' });
   });
 
-  it('is cancelled when the worker leaves a tombstone during the load, and the next fill keeps its version', async () => {
+  it('is cancelled when the worker leaves a tombstone during the load, and the next fill claims no version it did not read', async () => {
     // Prepare
     const db = database();
     const cache = createCache({ redis, keyspace: testKeyspace(), prefix: uniquePrefix('race-tombstone') });
@@ -94,7 +94,8 @@ describe('the fill race', () => {
     // Assess
     expect(tombstone).toMatch(/^t\|/);
     expect(nextRead).toEqual({ id: 1, name: 'after' });
-    expect(await redis.get(key)).toMatch(/^v\|0\|00000000000000000042\|/);
+    // A loader that reports no read position may have read any snapshot: its version is unknown ('').
+    expect(await redis.get(key)).toMatch(/^v\|\d+\|\|/);
   });
 
   it('cancels a background refresh (grace) that an invalidation overtook', async () => {

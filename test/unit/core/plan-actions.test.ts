@@ -194,6 +194,55 @@ describe('planActions', () => {
     expect(plans[2]).toMatchObject({ status: 'planned' });
   });
 
+  it('deletes without a version a DynamoDB key built from a non-key attribute, and compares versions on the item key', () => {
+    // Prepare: records of different items meet on user-by-email keys; only the item key orders versions
+    const dynamo = defineKeyspace({
+      user: { key: 'user:{id}', ttl: '5m', mode: 'refresh', sources: [{ dynamodb: 'Users' }] },
+      userByEmail: {
+        key: 'user-by-email:{email}',
+        ttl: '5m',
+        mode: 'refresh',
+        sources: [{ dynamodb: 'Users' }],
+      },
+    });
+    const event = userChange({
+      source: 'dynamodb',
+      table: 'Users',
+      before: { id: 'B', email: 'x' },
+      after: { id: 'B', email: 'y' },
+      key: { id: 'B' },
+      version: '9'.padStart(40, '0'),
+    });
+    // Act
+    const [plan] = planActions([event], { keyspace: dynamo });
+    // Assess
+    expect(actionsOf(plan)).toEqual([
+      expect.objectContaining({ kind: 'refresh', key: 'user:B', version: event.version }),
+      { kind: 'delete', key: 'user-by-email:x', entity: 'userByEmail' },
+      { kind: 'delete', key: 'user-by-email:y', entity: 'userByEmail' },
+    ]);
+  });
+
+  it('lists a refreshed entry under the tags of its after image', () => {
+    // Prepare
+    const tagged = defineKeyspace({
+      profile: {
+        key: 'profile:{id}',
+        ttl: '5m',
+        mode: 'refresh',
+        tags: ['tenant:{tenantId}'],
+        sources: [{ table: 'public.users', fields: { tenantId: 'tenant_id' } }],
+      },
+    });
+    const event = userChange({ before: { id: 42, tenant_id: 7 }, after: { id: 42, tenant_id: 8 } });
+    // Act
+    const [plan] = planActions([event], { keyspace: tagged, prefix: 'p:' });
+    // Assess
+    expect(actionsOf(plan)).toContainEqual(
+      expect.objectContaining({ kind: 'refresh', key: 'p:profile:42', tags: ['p:_cc:tag:tenant:8'] }),
+    );
+  });
+
   it('binds DynamoDB events through the source field mapping, and never to a same-named relational table', () => {
     // Prepare
     const dynamo = userChange({

@@ -130,6 +130,45 @@ describe('defineKeyspace', () => {
     ]);
   });
 
+  it.each([
+    [
+      'two tables',
+      [{ table: 'public.users' }, { table: 'public.accounts' }],
+      'table public.users, table public.accounts',
+    ],
+    [
+      'mixed source kinds',
+      [{ table: 'public.users' }, { dynamodb: 'Users' }],
+      'table public.users, dynamodb Users',
+    ],
+  ])(
+    'rejects a refresh entity with %s, whose versions share no order, naming the entity and the fix',
+    (_case, sources, named) => {
+      // Act
+      const problems = problemsOf({ profile: { key: 'profile:{id}', ttl: '5m', mode: 'refresh', sources } });
+      // Assess
+      expect(problems).toEqual([expect.stringContaining('profile.sources')]);
+      expect(problems[0]).toContain(named);
+      expect(problems[0]).toContain("use mode 'delete', or one refresh entity per table");
+    },
+  );
+
+  it('accepts a delete entity with several tables, and reads maxReplicaLag as a duration', () => {
+    // Act
+    const keyspace = defineKeyspace({
+      user: {
+        ...userDefinition(),
+        maxReplicaLag: '500ms',
+        sources: [{ table: 'public.users' }, { dynamodb: 'Users' }],
+      },
+    });
+    // Assess
+    expect(getEntity(keyspace, 'user')).toMatchObject({ maxReplicaLagMs: 500, mode: 'delete' });
+    expect(problemsOf({ user: { ...userDefinition(), maxReplicaLag: 'soon' } })).toEqual([
+      expect.stringContaining('user.maxReplicaLag'),
+    ]);
+  });
+
   it('reports every problem at once', () => {
     // Act
     const problems = problemsOf({ user: { key: 'u:{id}', ttl: 'x', mode: 'm', sources: [] } });

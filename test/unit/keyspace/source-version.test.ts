@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { binlogVersion, postgresVersion, readPositionVersion } from '../../../src/keyspace';
+import { debeziumVersion } from '../../../src/sources/debezium';
+import { decodeStreamRecord } from '../../../src/sources/dynamodb';
+import { dynamodbRecordFactory } from '../dynamodb/dynamodb-record-factory';
+
+const table = { kind: 'table', table: 'public.users' } as const;
+const items = { kind: 'dynamodb', table: 'Items' } as const;
+const lsnText = (lsn: bigint) =>
+  `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
+
+describe('readPositionVersion', () => {
+  it('reads the pg_lsn text and keeps exactly the changes before it (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        (replayed, change) => {
+          // A change at `change` is in a snapshot replayed up to `replayed` exactly when it starts before it.
+          const position = readPositionVersion(table, lsnText(replayed));
+          const version = debeziumVersion({ lsn: change });
+          return version <= position === change < replayed;
+        },
+      ),
+    );
+  });
+
+  it('reads a binlog { file, pos } and keeps every row of the events before pos', () => {
+    // Prepare
+    const position = readPositionVersion(table, { file: 'mysql-bin.000003', pos: 1540 });
+    // Assess
+    expect(binlogVersion('mysql-bin.000003', 1539, 7)! <= position).toBe(true);
+    expect(debeziumVersion({ file: 'mysql-bin.000003', pos: 1540, row: 0 }) > position).toBe(true);
+    expect(debeziumVersion({ file: 'mysql-bin.000002', pos: 999999, row: 3 }) < position).toBe(true);
+  });
+
+  it('encodes a DynamoDB version attribute exactly as the stream decoder does', () => {
+    // Prepare
+    const event = decodeStreamRecord(dynamodbRecordFactory({ newImage: { pk: 'I1', rev: 12 } }), {
+      versionAttribute: 'rev',
+    });
+    // Assess
+    expect(readPositionVersion(items, 12)).toBe(event.version);
+    expect(readPositionVersion(items, 12n)).toBe(event.version);
+  });
+
+  it.each([
+    ['a GTID set', table, '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5'],
+    ['a negative number', table, -1],
+    ['a non-numeric DynamoDB version', items, 'v7'],
+  ])('rejects %s with CDC_INVALID_OPTION', (_case, source, position) => {
+    expect(() => readPositionVersion(source, position as never)).toThrow(
+      expect.objectContaining({ code: 'CDC_INVALID_OPTION' }),
+    );
+  });
+
+  it('gives the decoder the same LSN encoding for a number and for the pg_lsn text', () => {
+    expect(postgresVersion('0/16B3748')).toBe(debeziumVersion({ lsn: 0x16b3748 }));
+  });
+});
