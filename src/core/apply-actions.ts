@@ -1,6 +1,13 @@
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
-import { type EntitySpec, generationKey, newGeneration, RESERVED_KEY_SEGMENT, versionKey } from '../keyspace';
+import {
+  type EntitySpec,
+  generationKey,
+  newGeneration,
+  RESERVED_KEY_SEGMENT,
+  tagSetTtlMs,
+  versionKey,
+} from '../keyspace';
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
 import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import type { CacheAction } from './cache-action';
@@ -232,8 +239,7 @@ async function applyOnce(
   // A refreshed entry joins its tag sets (each set lives at least as long as the entry), as an SDK fill does.
   for (const index of memberships) {
     const action = actions[index] as Extract<CacheAction, { kind: 'refresh' }>;
-    const entity = context.entities.get(action.entity)!;
-    const tagTtlMs = Math.ceil(entity.ttlMs * (1 + entity.ttlJitter)) + entity.graceMs;
+    const tagTtlMs = tagSetTtlMs(context.entities.get(action.entity)!);
     for (const tag of action.tags) {
       const round = roundOf(tag);
       round.pipeline[ADD_TAG_MEMBER]!(tag, action.key, tagTtlMs);

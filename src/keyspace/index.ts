@@ -6,6 +6,7 @@ export {
   newGeneration,
   RESERVED_KEY_SEGMENT,
   tagKey,
+  tagSetTtlMs,
   versionKey,
 } from './internal-keys';
 export { type KeyTemplate, type PlaceholderNames, parseKeyTemplate, renderKeyTemplate } from './key-template';

@@ -40,6 +40,20 @@ export function tagKey(prefix: string, renderedTag: string): string {
 }
 
 /**
+ * How long a tag set must live so that it outlives every entry listed in it: the longest value lifetime
+ * (TTL with its jitter, plus grace), plus `extraMs` (the SDK lists a key before loading: its lease ttl).
+ *
+ * @example
+ * tagSetTtlMs({ ttlMs: 1000, ttlJitter: 0.1, graceMs: 0 }) // 1100
+ */
+export function tagSetTtlMs(
+  entity: { readonly ttlMs: number; readonly ttlJitter: number; readonly graceMs: number },
+  extraMs = 0,
+): number {
+  return Math.ceil(entity.ttlMs * (1 + entity.ttlJitter)) + entity.graceMs + extraMs;
+}
+
+/**
  * A key for cdc-cache's own state (checkpoints, leases of shards), with each part key-encoded.
  *
  * @example

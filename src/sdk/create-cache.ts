@@ -15,6 +15,7 @@ import {
   readPositionVersion,
   renderKeyTemplate,
   tagKey,
+  tagSetTtlMs,
   versionKey,
 } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
@@ -248,7 +249,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     entities.set(spec.name, {
       spec,
       generationKey: generationKey(prefix, spec.name),
-      tagTtlMs: Math.ceil(spec.ttlMs * (1 + spec.ttlJitter)) + spec.graceMs + settings.leaseTtlMs,
+      tagTtlMs: tagSetTtlMs(spec, settings.leaseTtlMs),
     });
   }
   const tokenPrefix = Math.random().toString(36).slice(2, 10);
