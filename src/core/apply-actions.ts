@@ -39,6 +39,7 @@ export interface ApplyContext {
 const SCRIPTS = {
   refreshEntry: 'refresh-entry-2.lua',
   writeTombstone: 'write-tombstone-2.lua',
+  writeTombstones: 'write-tombstones-n.lua',
   invalidateTag: 'invalidate-tag-1.lua',
   raiseVersion: 'raise-version-1.lua',
   addTagMember: 'add-tag-member-1.lua',
@@ -46,6 +47,7 @@ const SCRIPTS = {
 } as const;
 const REFRESH = scriptCommand('refreshEntry');
 const TOMBSTONE = scriptCommand('writeTombstone');
+const TOMBSTONES = scriptCommand('writeTombstones');
 const INVALIDATE_TAG = scriptCommand('invalidateTag');
 const RAISE_VERSION = scriptCommand('raiseVersion');
 const ADD_TAG_MEMBER = scriptCommand('addTagMember');
@@ -136,13 +138,25 @@ async function applyOnce(
     readonly sent: Sent[];
     unlink: string[];
     unlinkOwners: number[];
+    /** Standalone: versioned tombstones gathered into one script call (entry, memory; version, ttl). */
+    tombstoneKeys: string[];
+    tombstoneArgs: (string | number)[];
+    tombstoneOwners: number[];
   }
   const rounds = new Map<string, Round>();
   const roundOf = (key: string): Round => {
     const group = cluster ? nodeOf(client as Cluster, key) : '';
     let round = rounds.get(group);
     if (!round) {
-      round = { pipeline: client.pipeline() as Commander, sent: [], unlink: [], unlinkOwners: [] };
+      round = {
+        pipeline: client.pipeline() as Commander,
+        sent: [],
+        unlink: [],
+        unlinkOwners: [],
+        tombstoneKeys: [],
+        tombstoneArgs: [],
+        tombstoneOwners: [],
+      };
       rounds.set(group, round);
     }
     return round;
@@ -154,11 +168,28 @@ async function applyOnce(
     round.unlink = [];
     round.unlinkOwners = [];
   };
+  const flushTombstones = (round: Round) => {
+    if (round.tombstoneOwners.length === 0) return;
+    round.pipeline[TOMBSTONES]!(round.tombstoneKeys.length, ...round.tombstoneKeys, ...round.tombstoneArgs);
+    round.sent.push({ actions: round.tombstoneOwners });
+    round.tombstoneKeys = [];
+    round.tombstoneArgs = [];
+    round.tombstoneOwners = [];
+  };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
   const tombstone = (round: Round, index: number, key: string, entity: string, version: string) => {
-    round.pipeline[TOMBSTONE]!(key, versionKey(context.prefix, key), version, memoryTtl(entity));
-    round.sent.push({ actions: [index] });
+    const memory = versionKey(context.prefix, key);
+    if (cluster) {
+      // On Cluster a script holds one slot: one call per key (the entry and its memory share it).
+      round.pipeline[TOMBSTONE]!(key, memory, version, memoryTtl(entity));
+      round.sent.push({ actions: [index] });
+      return;
+    }
+    round.tombstoneKeys.push(key, memory);
+    round.tombstoneArgs.push(version, memoryTtl(entity));
+    round.tombstoneOwners.push(index);
+    if (round.tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones(round);
   };
 
   const now = context.now();
@@ -249,6 +280,7 @@ async function applyOnce(
   const executions: Promise<void>[] = [];
   for (const round of rounds.values()) {
     flushUnlink(round);
+    flushTombstones(round);
     executions.push(execPipeline(round.pipeline, round.sent, actions, failures, context));
   }
   if (tagIndexes.length > 0)

@@ -26,7 +26,8 @@ export function scriptCommand(name: string): string {
 }
 
 /**
- * Register scripts (by camelCase name -> file `<kebab-name>-<numKeys>.lua`) once on a client and return it.
+ * Register scripts (by camelCase name -> file `<kebab-name>-<numKeys>.lua`, or `-n.lua` for a variable
+ * number of keys, passed first by the caller) once on a client and return it.
  *
  * @example
  * registerScripts(client, { takeLease: 'take-lease-2.lua' })
@@ -41,10 +42,17 @@ export function registerScripts<C extends RedisClient>(
   for (const [name, fileName] of Object.entries(scripts)) {
     const command = scriptCommand(name);
     if (done.has(command)) continue;
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(fileName)?.[1]);
-    if (!Number.isInteger(numberOfKeys))
-      throw new Error(`Lua script file '${fileName}' must be named <name>-<numKeys>.lua`);
-    client.defineCommand(command, { numberOfKeys, lua: readLuaScript(fileName) });
+    // `<name>-n.lua` takes a variable number of keys: the caller passes the count first.
+    const count = /-(\d+|n)\.lua$/.exec(fileName)?.[1];
+    const numberOfKeys = count === 'n' ? undefined : Number(count);
+    if (count === undefined)
+      throw new Error(`Lua script file '${fileName}' must be named <name>-<numKeys>.lua or <name>-n.lua`);
+    client.defineCommand(
+      command,
+      numberOfKeys === undefined
+        ? { lua: readLuaScript(fileName) }
+        : { numberOfKeys, lua: readLuaScript(fileName) },
+    );
     done.add(command);
   }
   return client;

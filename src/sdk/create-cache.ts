@@ -681,6 +681,7 @@ export function createCache<Definitions extends EntityDefinitions>(
             leaseGeneration,
             Date.now(),
             refreshToken,
+            created ? '1' : '',
           ),
         )) as TakeLeaseReply;
         const current = created && generationOf(String(await created));

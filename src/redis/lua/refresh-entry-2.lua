@@ -26,12 +26,12 @@ if kind then
     if compare_versions(version, incoming) >= 0 then return 0 end
   elseif kind == 'v' or kind == 'n' then
     redis.call('DEL', KEYS[1])
-    remember(KEYS[2], incoming, ARGV[7])
+    remember(KEYS[2], incoming, ARGV[7], redis_now_ms())
     return 2
   end
 end
 redis.call('SET', KEYS[1],
   'v|' .. ARGV[1] .. '|' .. incoming .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '||' .. ARGV[6],
   'PX', ARGV[5])
-remember(KEYS[2], incoming, ARGV[7])
+remember(KEYS[2], incoming, ARGV[7], redis_now_ms())
 return 1

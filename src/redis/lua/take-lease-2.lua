@@ -5,6 +5,8 @@
           ARGV[3] generation the caller observed (its entity's generation key; an entry of any other
                   generation is treated as absent)
           ARGV[4] now ms                 ARGV[5] refresh token ('' when the entity has no grace)
+          ARGV[6] '1' when ARGV[3] is a generation the caller is creating in the same round trip (it may lose
+                  to another's): a lease of another generation is then waited for, never taken over
   Output: {'lease', floor, since}   lease taken: the key was absent, a tombstone, not a cdc-cache entry, of
                                     another generation, or expired without grace; or a lease of another generation.
           {'fresh', raw}            a fresh value is there (someone filled it since the caller's read)
@@ -36,6 +38,7 @@ local function floor_and_since()
   return floor, since
 end
 
+if kind == 'l' and ARGV[6] == '1' then return {'wait', redis.call('PTTL', key)} end
 if kind and entry_gen == gen then
   if kind == 'l' then return {'wait', redis.call('PTTL', key)} end
   if kind == 'v' or kind == 'n' then

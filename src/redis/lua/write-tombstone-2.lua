@@ -13,13 +13,4 @@
 --@include entry-header
 --@include compare-versions
 --@include version-memory
-local incoming = ARGV[1]
-local raw = redis.pcall('GET', KEYS[1])
-if type(raw) ~= 'string' then raw = nil end
-local kind, _, version = entry_header(raw)
-remember(KEYS[2], incoming, ARGV[2])
-if incoming ~= '' and kind and kind ~= 't' and version ~= '' and compare_versions(version, incoming) >= 0 then
-  return 0
-end
-redis.call('DEL', KEYS[1])
-return 1
+return tombstone(KEYS[1], KEYS[2], ARGV[1], ARGV[2], redis_now_ms())

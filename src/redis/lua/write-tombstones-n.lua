@@ -1,0 +1,17 @@
+--[[
+  Worker, standalone Redis: many versioned tombstones in one call (see write-tombstone-2.lua for one),
+  so a batch of deletes costs a few script calls instead of one per key.
+  Input:  KEYS[2i-1] entry key             KEYS[2i] its version memory
+          ARGV[2i-1] event version ('' = forget the versions, keep the time)
+          ARGV[2i]   memory ttl ms
+  Output: the number of entries deleted
+]]
+--@include entry-header
+--@include compare-versions
+--@include version-memory
+local now_ms = redis_now_ms()
+local deleted = 0
+for i = 1, #KEYS, 2 do
+  deleted = deleted + tombstone(KEYS[i], KEYS[i + 1], ARGV[i], ARGV[i + 1], now_ms)
+end
+return deleted
