@@ -193,6 +193,7 @@ afterAll(async () => {
   await connector?.remove();
   await pgQuery(`DROP TABLE IF EXISTS ${CASES.map((c) => c.table).join(', ')}`);
   await deleteTopics(CASES.map((c) => connector.topic(c.table)));
+  await cache.redis.unlink(...CASES.map((c) => loadsKeyOf(c)));
   await Promise.all([primary?.end(), standby?.end(), cache.close()]);
 }, 120_000);
 
@@ -267,6 +268,11 @@ async function everyKeyCached(c: Case): Promise<true> {
   return true;
 }
 
+/** The Redis counter of the case's loads (the readers increment it). */
+function loadsKeyOf(c: Case): string {
+  return `${prefix}${c.entity}:loads`;
+}
+
 async function loadsSoFar(key: string): Promise<number> {
   return Number((await cache.redis.get(key)) ?? 0);
 }
@@ -303,7 +309,7 @@ function title(c: Case): string {
 describe('readers that load from a lagging PostgreSQL standby', () => {
   const run = async (c: Case) => {
     // Prepare: reader processes on the standby; every key cached
-    const loadsKey = `${prefix}${c.entity}:loads`;
+    const loadsKey = loadsKeyOf(c);
     const keys = paramsOf(c);
     const readers = await startReplicaReaders(READER_PROCESSES, {
       redisUrl: REDIS_URL,
