@@ -135,9 +135,11 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   // own keys weakens its guarantees, and must be loud, but never stops the worker.
   let policyChecked: Promise<void> | undefined;
   const checkPolicy = () =>
-    (policyChecked ??= checkEvictionPolicy(client).then((check) =>
-      instrumentation?.emit('redis.eviction-policy', check),
-    ));
+    (policyChecked ??= checkEvictionPolicy(client).then((check) => {
+      instrumentation?.emit('redis.eviction-policy', check);
+      // On stderr even where nobody listens to the event (the worker runtimes log it nowhere else).
+      if (!check.safe) process.emitWarning(check.message, { code: 'CDC_CACHE_EVICTION_POLICY' });
+    }));
 
   return {
     async apply(events: readonly ChangeEvent[]): Promise<EventOutcome[]> {
