@@ -35,7 +35,7 @@ export interface RuntimeRun {
 /** What a runtime brings to the suite. */
 export interface RuntimeDriver {
   readonly name: string;
-  /** The contract keyspace for this transport's sources (see {@link contractEntities}). */
+  /** The contract keyspace for this transport's sources (see {@link contractEntities}), once per run. */
   keyspace(): Promise<Keyspace>;
   /** Hand `changes` to the runtime as one partition/shard, in order. */
   run(changes: readonly ContractChange[], context: RunContext): Promise<RuntimeRun>;
@@ -51,10 +51,10 @@ export interface RunContext {
 }
 
 /** The contract's entities: two keys per row (one from a non-key column) and a refresh-mode view. */
-export function contractEntities(sources: readonly object[]) {
+export function contractEntities(sources: readonly object[], byNameSources = sources) {
   return {
     item: { key: 'item:{id}', ttl: '5m', sources },
-    itemByName: { key: 'item-by-name:{name}', ttl: '5m', sources },
+    itemByName: { key: 'item-by-name:{name}', ttl: '5m', sources: byNameSources },
     itemView: { key: 'item-view:{id}', ttl: '5m', mode: 'refresh', sources },
   };
 }
@@ -74,13 +74,11 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
   describe(`${driver.name} runtime contract`, () => {
     let server: RedisProcess;
     let admin: Redis;
-    let keyspace: Keyspace;
     const open: (() => Promise<void>)[] = [];
 
     beforeAll(async () => {
       server = await startRedisProcess(['--requirepass', PASSWORD]);
       admin = new Redis(server.url, { password: PASSWORD, maxRetriesPerRequest: null });
-      keyspace = await driver.keyspace();
     });
     afterEach(async () => {
       for (const close of open.splice(0).reverse()) await close();
@@ -100,6 +98,7 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
       { engineBug = false, fault }: { engineBug?: boolean; fault?: () => Promise<void> } = {},
     ) {
       const prefix = `${uniqueName('contract')}:`;
+      const keyspace = await driver.keyspace();
       // The workers' own client: fails fast while Redis is unusable, times out, reconnects on its own.
       const redis = createWorkerRedis({
         redisUrl: server.url,

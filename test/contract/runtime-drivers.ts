@@ -238,7 +238,9 @@ export function kafkaLambdaDriver(): RuntimeDriver {
 }
 
 function dynamodbKeyspace(table: string) {
-  return keyspaceFromData({ entities: contractEntities([{ dynamodb: table, fields: { id: 'pk' } }]) });
+  return keyspaceFromData({
+    entities: contractEntities([{ dynamodb: table, fields: { id: 'pk' } }], [{ dynamodb: table }]),
+  });
 }
 
 /** The DynamoDB Streams Lambda handler: the first poison record reported as a batch item failure. */
@@ -305,7 +307,8 @@ export function dynamodbPollerDriver(): RuntimeDriver {
       const initial = new Map(changes.map((change) => [change.id, change.from] as const));
       for (const [id, name] of [...initial].reverse())
         await fixture.put(table, { pk: String(id), name, v: 0 });
-      const before = (await fixture.readStream(table)).length;
+      const rows = await fixture.readStream(table);
+      const before = rows.length;
       for (const [index, change] of changes.entries()) {
         await fixture.put(table, {
           pk: String(change.id),
@@ -322,6 +325,13 @@ export function dynamodbPollerDriver(): RuntimeDriver {
         owner: uniqueName('w'),
         leaseMs: 5000,
       });
+      // The worker starts after the rows' own inserts, as if it had checkpointed them earlier. A fresh
+      // table of DynamoDB Local has one shard.
+      const shards = (await fixture.reader.describe(table)).shards.map((shard) => shard.shardId);
+      if (shards.length !== 1) throw new Error(`expected one shard, got ${shards.length}`);
+      await store.claim(shards[0]!);
+      await store.checkpoint(shards[0]!, rows.at(-1)!.dynamodb!.SequenceNumber!);
+      await store.release(shards[0]!);
       let failures = 0;
       const logger = {
         ...silent,
@@ -347,7 +357,6 @@ export function dynamodbPollerDriver(): RuntimeDriver {
         retryMaxMs: 200,
       });
       await worker.start();
-      const shards = (await fixture.reader.describe(table)).shards.map((shard) => shard.shardId);
       return {
         async acknowledged() {
           const checkpoints = [...(await store.checkpoints(shards)).values()].filter((seq) =>
