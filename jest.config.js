@@ -1,4 +1,5 @@
-// Two projects: `unit` never touches the network; `integration` talks to the real services of `npm run stack:up`.
+// Three projects: `unit` never touches the network; `integration` and `contract` (one set of delivery
+// scenarios run against every runtime) talk to the real services of `npm run stack:up`.
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
   // @platformatic/kafka ships ES modules only: Node 22 require()s them, Jest's CommonJS loader needs them compiled.
@@ -28,6 +29,15 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
+      testEnvironment: 'node',
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+    },
+    {
+      // One set of delivery scenarios run against every runtime, on real Redis (and DynamoDB Local).
+      displayName: 'contract',
+      testMatch: ['<rootDir>/test/contract/**/*.test.ts'],
+      transform,
       moduleNameMapper,
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],

@@ -3,7 +3,7 @@ import { CdcCacheError } from '../errors';
 import { generationKey, type Keyspace } from '../keyspace';
 import type { Instrumentation } from '../observability/instrumentation';
 import { checkEvictionPolicy } from '../redis/check-eviction-policy';
-import { type RedisInput, resolveRedis } from '../redis/create-redis-client';
+import { type RedisInput, resolveRedis, WORKER_COMMAND_TIMEOUT_MS } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
 import { applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
 import { CACHE_ACTION_KINDS, type CacheAction, type CacheActionKind } from './cache-action';
@@ -11,7 +11,7 @@ import type { ChangeEvent } from './change-event';
 import { coalesceActions } from './coalesce-actions';
 import { planActions } from './plan-actions';
 import type { EventOutcome, InvalidationEngine } from './ports';
-import { createReplicaAck, type ReplicaAckOptions } from './replica-ack';
+import { createReplicaAck, DEFAULT_REPLICA_ACK, type ReplicaAckOptions } from './replica-ack';
 import { type RetryOptions, resolveRetryOptions } from './retry';
 
 /** Options of {@link createInvalidationEngine}. */
@@ -111,7 +111,11 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   }
   const instrumentation = options.instrumentation;
   const now = options.now ?? Date.now;
-  const { client, owned } = resolveRedis(options.redis, OWNED_CLIENT_DEFAULTS);
+  const { client, owned } = resolveRedis(options.redis, {
+    ...OWNED_CLIENT_DEFAULTS,
+    commandTimeout:
+      WORKER_COMMAND_TIMEOUT_MS + (options.replicaAck?.timeoutMs ?? DEFAULT_REPLICA_ACK.timeoutMs),
+  });
   const replicaAck = createReplicaAck(client, options.replicaAck);
   registerWorkerScripts(client);
   const generationKeys = new Map(

@@ -126,6 +126,7 @@ export async function createLambdaEnvironment(
     redisUsername: config.redisUsername || undefined,
     redisPassword: password || undefined,
     redisCluster: config.redisCluster,
+    redisWaitTimeoutMs: config.redisWaitTimeoutMs,
   });
   const engine = createInvalidationEngine({
     keyspace,

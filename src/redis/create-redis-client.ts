@@ -29,3 +29,11 @@ export function resolveRedis(input: RedisInput, defaults: RedisOptions = {}): Re
 export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
 }
+
+/**
+ * Longest wait for any one reply (plus the WAIT timeout). Why: ioredis keeps a command that was in flight
+ * when the connection dropped until a reconnect succeeds, so after a password rotation (every reconnect
+ * refused with WRONGPASS) a batch would hang forever without a word; timed out, it is a retriable fault
+ * that pauses the worker loudly.
+ */
+export const WORKER_COMMAND_TIMEOUT_MS = 5_000;

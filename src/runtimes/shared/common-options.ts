@@ -58,7 +58,7 @@ export const cacheTargetOptions = {
     env: 'CDC_CACHE_REDIS_WAIT_REPLICAS',
     flag: 'redis-wait-replicas',
     description:
-      "Acknowledge a batch only once this many replicas hold it (WAIT): 'auto' = every connected replica, 'off', or a number",
+      "Acknowledge a batch only once this many replicas hold it (WAIT): 'auto' = the most replicas seen connected, 'off', or a number",
     parse: parseReplicaAck,
     default: 'auto' as ReplicaAckSetting,
   }),

@@ -6,6 +6,7 @@
 // delete while no replica can receive it, exactly the window asynchronous replication leaves open. With
 // the replica frozen it cannot reconnect and fetch the write from the backlog before the primary dies.
 // Without WAIT the engine acknowledges; with WAIT it refuses (retriable), so the change is delivered again.
+import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { defineKeyspace } from '../../../src/keyspace';
@@ -25,8 +26,15 @@ interface Pair {
 }
 
 async function startPair(): Promise<Pair> {
-  const primary = await startRedisProcess();
-  const replica = await startRedisProcess(['--replicaof', '127.0.0.1', String(primary.port)]);
+  // The full sync writes an RDB file: keep it out of the working directory.
+  const primary = await startRedisProcess(['--dir', tmpdir()]);
+  const replica = await startRedisProcess([
+    '--dir',
+    tmpdir(),
+    '--replicaof',
+    '127.0.0.1',
+    String(primary.port),
+  ]);
   const onPrimary = new Redis(primary.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
   const onReplica = new Redis(replica.url, { maxRetriesPerRequest: 1 });
   await pollUntil(

@@ -1,0 +1,385 @@
+// The four runtimes, each driven through its own entry point with its own failure policy. The cache Redis
+// (the one the suite breaks) is real; each transport is the runtime's port fed in memory (a Kafka
+// partition, a Lambda invocation) or real (DynamoDB Local's stream for the poller, its shard store on the
+// shared Redis so that breaking the cache Redis does not stop the poller from starting).
+import type { DynamoDBRecord, MSKRecord } from 'aws-lambda';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { internalKey, keyspaceFromData } from '../../src/keyspace';
+import { createKafkaHandler, createStreamHandler } from '../../src/lambda';
+import {
+  createDynamoDbWorker,
+  createRedisDeadLetters,
+  createShardStore,
+} from '../../src/runtimes/dynamodb-worker';
+import { createKafkaWorker } from '../../src/runtimes/kafka-worker/create-kafka-worker';
+import { DEAD_LETTER_HEADERS } from '../../src/runtimes/kafka-worker/dead-letter-message';
+import { jsonMessageDecoder } from '../../src/sources/debezium';
+import type {
+  BatchHandler,
+  ConsumedMessage,
+  KafkaConsumerPort,
+  KafkaProducerPort,
+} from '../../src/sources/kafka';
+import { dynamodbStreamFixture } from '../integration/dynamodb/dynamodb-stream-fixture';
+import { stackEndpoints } from '../support/stack-endpoints';
+import { uniqueName } from '../support/unique-name';
+import { dynamodbRecordFactory } from '../unit/dynamodb/dynamodb-record-factory';
+import {
+  type ContractChange,
+  contractEntities,
+  type RunContext,
+  type RuntimeDriver,
+  type RuntimeRun,
+} from './runtime-contract-suite';
+
+const TOPIC = 'dbserver1.public.items';
+const silent = pino({ level: 'silent' });
+
+/** A Debezium PostgreSQL update envelope (JSON converter, no schemas) for one change. */
+function debeziumValue(change: ContractChange, index: number): Buffer {
+  if (change.poison) return Buffer.from('{not json');
+  return Buffer.from(
+    JSON.stringify({
+      op: 'u',
+      before: { id: change.id, name: change.from },
+      after: { id: change.id, name: change.name },
+      source: {
+        connector: 'postgresql',
+        name: 'dbserver1',
+        schema: 'public',
+        table: 'items',
+        lsn: 1000 + index,
+        txId: 7,
+        ts_ms: Date.now(),
+      },
+      ts_ms: Date.now(),
+    }),
+  );
+}
+
+const debeziumKeyspace = async () =>
+  keyspaceFromData({ entities: contractEntities([{ table: 'public.items' }]) });
+
+/** Retry a Lambda invocation as the event source mapping does, until it succeeds. */
+async function untilInvoked(invoke: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await invoke()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * One partition held in memory behind the {@link KafkaConsumerPort}: fetches from the committed position,
+ * commits what the handler resolved, honours pause/resume and seek, as a consumer group member does.
+ */
+function memoryPartition(messages: readonly ConsumedMessage[]) {
+  let committed = 0;
+  let position = 0;
+  let paused = false;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  const consumer: KafkaConsumerPort = {
+    async run(handler: BatchHandler) {
+      running = true;
+      loop = (async () => {
+        while (running) {
+          if (paused || position >= messages.length) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            continue;
+          }
+          let resolved: number | undefined;
+          await handler(
+            {
+              topic: TOPIC,
+              partition: 0,
+              highWatermark: String(messages.length),
+              messages: messages.slice(position),
+            },
+            {
+              resolveOffset: (offset) => {
+                resolved = Number(offset);
+              },
+              heartbeat: async () => undefined,
+              isRunning: () => running,
+              isStale: () => false,
+              pause: () => {
+                paused = true;
+                return () => {
+                  paused = false;
+                };
+              },
+            },
+          );
+          if (resolved !== undefined) committed = resolved + 1;
+          // What is not resolved is fetched again (after a seek, from the offset the worker names).
+          if (!paused) position = committed;
+        }
+      })();
+    },
+    async stop() {
+      running = false;
+      await loop;
+    },
+    pause: () => undefined,
+    resume: () => undefined,
+    seek: ({ offset }) => {
+      position = Number(offset);
+    },
+    status: () => ({ connected: true, joined: true, assignment: { [TOPIC]: [0] } }),
+    onFatal: () => undefined,
+  };
+  return { consumer, committed: () => committed };
+}
+
+/** The Kafka worker: its batch handler, pause-and-backoff policy and dead-letter topic. */
+export function kafkaWorkerDriver(): RuntimeDriver {
+  return {
+    name: 'Kafka worker',
+    keyspace: debeziumKeyspace,
+    async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
+      const messages = changes.map(
+        (change, index): ConsumedMessage => ({
+          offset: String(index),
+          key: Buffer.from(JSON.stringify({ id: change.id })),
+          value: debeziumValue(change, index),
+          timestamp: String(Date.now()),
+        }),
+      );
+      const partition = memoryPartition(messages);
+      const deadLettered: number[] = [];
+      // The dead-letter topic: what the worker produced, by source offset.
+      const producer: KafkaProducerPort = {
+        async send(_topic, produced) {
+          for (const message of produced)
+            deadLettered.push(Number(message.headers?.[DEAD_LETTER_HEADERS.offset]));
+        },
+        close: async () => undefined,
+      };
+      let failures = 0;
+      const logger = {
+        ...silent,
+        debug: () => undefined,
+        info: () => undefined,
+        error: () => undefined,
+        warn: (_context: object, message?: string) => {
+          if (message?.startsWith('cannot apply')) failures++;
+        },
+      };
+      const worker = createKafkaWorker({
+        consumer: partition.consumer,
+        producer,
+        engine,
+        decoder: jsonMessageDecoder,
+        backoff: { initialMs: 50, maxMs: 200 },
+        logger,
+      });
+      await worker.start();
+      return {
+        acknowledged: async () => partition.committed(),
+        deadLettered: async () => [...deadLettered],
+        failures: () => failures,
+        redeliver: async () => undefined,
+        stop: () => worker.stop(),
+      };
+    },
+  };
+}
+
+function mskRecord(change: ContractChange, index: number): MSKRecord {
+  return {
+    topic: TOPIC,
+    partition: 0,
+    offset: index,
+    timestamp: Date.now(),
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(JSON.stringify({ id: change.id })).toString('base64'),
+    value: debeziumValue(change, index).toString('base64'),
+    headers: [],
+  };
+}
+
+/** The Kafka (MSK) Lambda handler: poison records to its dead-letter sink, an outage fails the invocation. */
+export function kafkaLambdaDriver(): RuntimeDriver {
+  return {
+    name: 'Kafka Lambda',
+    keyspace: debeziumKeyspace,
+    async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
+      const records = changes.map(mskRecord);
+      const deadLettered: number[] = [];
+      let failures = 0;
+      let acknowledged = 0;
+      const handler = createKafkaHandler({
+        engine,
+        deadLetter: async (letters) => {
+          for (const { record } of letters) deadLettered.push(Number(record.offset));
+        },
+      });
+      const invoke = async () => {
+        try {
+          await handler({ eventSource: 'aws:kafka', records: { [`${TOPIC}-0`]: records } });
+          acknowledged = records.length;
+          return true;
+        } catch {
+          failures++;
+          return false;
+        }
+      };
+      await invoke();
+      return {
+        acknowledged: async () => acknowledged,
+        deadLettered: async () => [...deadLettered],
+        failures: () => failures,
+        redeliver: () => untilInvoked(invoke),
+        stop: async () => undefined,
+      };
+    },
+  };
+}
+
+function dynamodbKeyspace(table: string) {
+  return keyspaceFromData({
+    entities: contractEntities([{ dynamodb: table, fields: { id: 'pk' } }], [{ dynamodb: table }]),
+  });
+}
+
+/** The DynamoDB Streams Lambda handler: the first poison record reported as a batch item failure. */
+export function streamLambdaDriver(): RuntimeDriver {
+  const table = uniqueName('ContractItems');
+  return {
+    name: 'DynamoDB Streams Lambda',
+    keyspace: async () => dynamodbKeyspace(table),
+    async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
+      const records: DynamoDBRecord[] = changes.map((change, index) =>
+        dynamodbRecordFactory({
+          table,
+          keys: { pk: String(change.id) },
+          oldImage: { pk: String(change.id), name: change.from, v: index },
+          newImage: { pk: String(change.id), name: change.name, v: change.poison ? 'abc' : index + 1 },
+        }),
+      );
+      const handler = createStreamHandler({
+        dependencies: { engine, keyspace: await dynamodbKeyspace(table) },
+        versionAttribute: 'v',
+      });
+      let failures = 0;
+      let acknowledged = 0;
+      const deadLettered = new Set<number>();
+      const invoke = async () => {
+        try {
+          const { batchItemFailures } = await handler({ Records: records });
+          const first = records.findIndex(
+            (record) => record.dynamodb?.SequenceNumber === batchItemFailures[0]?.itemIdentifier,
+          );
+          acknowledged = first < 0 ? records.length : first;
+          if (first >= 0) deadLettered.add(first);
+          return true;
+        } catch {
+          failures++;
+          return false;
+        }
+      };
+      await invoke();
+      return {
+        acknowledged: async () => acknowledged,
+        deadLettered: async () => [...deadLettered],
+        failures: () => failures,
+        redeliver: () => untilInvoked(invoke),
+        stop: async () => undefined,
+      };
+    },
+  };
+}
+
+/** The DynamoDB polling worker on DynamoDB Local: dead letters in its Redis stream, checkpoints per shard. */
+export function dynamodbPollerDriver(): RuntimeDriver {
+  const fixture = dynamodbStreamFixture();
+  const control = new Redis(stackEndpoints().redis.url, { maxRetriesPerRequest: 1 });
+  let table = '';
+  return {
+    name: 'DynamoDB poller',
+    async keyspace() {
+      table = await fixture.createTable('contract');
+      return dynamodbKeyspace(table);
+    },
+    async run(changes, { engine, prefix }: RunContext): Promise<RuntimeRun> {
+      // The rows as they were before the changes, then the changes: only the latter are counted.
+      const initial = new Map(changes.map((change) => [change.id, change.from] as const));
+      for (const [id, name] of [...initial].reverse())
+        await fixture.put(table, { pk: String(id), name, v: 0 });
+      const rows = await fixture.readStream(table);
+      const before = rows.length;
+      for (const [index, change] of changes.entries()) {
+        await fixture.put(table, {
+          pk: String(change.id),
+          name: change.name,
+          v: change.poison ? 'abc' : index + 1,
+        });
+      }
+      const stream = (await fixture.readStream(table)).slice(before);
+      const sequenceOf = stream.map((record) => BigInt(record.dynamodb!.SequenceNumber!));
+      const store = createShardStore({
+        redis: control,
+        prefix,
+        table,
+        owner: uniqueName('w'),
+        leaseMs: 5000,
+      });
+      // The worker starts after the rows' own inserts, as if it had checkpointed them earlier. A fresh
+      // table of DynamoDB Local has one shard.
+      const shards = (await fixture.reader.describe(table)).shards.map((shard) => shard.shardId);
+      if (shards.length !== 1) throw new Error(`expected one shard, got ${shards.length}`);
+      await store.claim(shards[0]!);
+      await store.checkpoint(shards[0]!, rows.at(-1)!.dynamodb!.SequenceNumber!);
+      await store.release(shards[0]!);
+      let failures = 0;
+      const logger = {
+        ...silent,
+        debug: () => undefined,
+        info: () => undefined,
+        error: () => undefined,
+        warn: (_context: object, message?: string) => {
+          if (message?.includes('unavailable, retrying')) failures++;
+        },
+      };
+      const worker = createDynamoDbWorker({
+        table,
+        keyspace: await dynamodbKeyspace(table),
+        engine,
+        reader: fixture.reader,
+        store,
+        deadLetters: createRedisDeadLetters({ redis: control, prefix, table }),
+        logger,
+        versionAttribute: 'v',
+        idleMs: 50,
+        discoveryMs: 500,
+        leaseMs: 5000,
+        retryMaxMs: 200,
+      });
+      await worker.start();
+      return {
+        async acknowledged() {
+          const checkpoints = [...(await store.checkpoints(shards)).values()].filter((seq) =>
+            /^\d+$/.test(seq),
+          );
+          const newest = checkpoints.reduce((max, seq) => (BigInt(seq) > max ? BigInt(seq) : max), -1n);
+          return sequenceOf.filter((seq) => seq <= newest).length;
+        },
+        async deadLettered() {
+          const entries = await control.xrange(internalKey(prefix, 'dlq', table), '-', '+');
+          return entries.map(([, fields]) => {
+            const seq = BigInt(fields[fields.indexOf('sequenceNumber') + 1]!);
+            return sequenceOf.indexOf(seq);
+          });
+        },
+        failures: () => failures,
+        redeliver: async () => undefined,
+        stop: () => worker.stop(),
+      };
+    },
+    async close() {
+      control.disconnect();
+      await fixture.close();
+    },
+  };
+}
