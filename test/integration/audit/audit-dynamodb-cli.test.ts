@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { scrapeCounter } from '../../../scripts/demo/scrape-counter';
 import { createCache, keyspaceFromData } from '../../../src';
 import { writeEntry } from '../../../src/sdk/entry-codec';
 import { stackEndpoints } from '../../support/stack-endpoints';
@@ -63,12 +64,8 @@ async function start(command: 'worker' | 'audit', extra: Record<string, string> 
   return Number(port);
 }
 
-async function metric(name: string, labels = '', of = 'audit'): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${ports[of]}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))]
-    .filter((match) => (match[1] ?? '').includes(labels))
-    .reduce((sum, match) => sum + Number(match[2]), 0);
-}
+const metric = (name: string, labels = '', of = 'audit') =>
+  scrapeCounter(`http://127.0.0.1:${ports[of]}/metrics`, name, labels);
 
 beforeAll(async () => {
   table = await fixture.createTable('audited');
