@@ -68,11 +68,12 @@ export function followStream(options: FollowStreamOptions): StreamFollower {
           shardId,
           last === undefined ? start : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last },
         );
+        const page = await reader.getRecords(streamArn, iterator, options.batchSize);
+        // Positioned once a first read answered (DynamoDB Local fixes a LATEST iterator only then).
         if (!positioned) {
           positioned = true;
           unpositioned -= 1;
         }
-        const page = await reader.getRecords(streamArn, iterator, options.batchSize);
         if (page.records.length > 0) {
           options.onRecords(page.records);
           last = page.records.at(-1)!.dynamodb?.SequenceNumber ?? last;

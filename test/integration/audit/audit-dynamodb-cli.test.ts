@@ -23,6 +23,8 @@ let table: string;
 let keyspacePath: string;
 let cache: ReturnType<typeof createCache>;
 const ports: Record<string, number> = {};
+/** What each child printed, for failure messages. */
+const outputs: Record<string, () => string> = {};
 
 /** `cdc-cache <command> dynamodb` as a child process; resolves its /metrics port once it is ready. */
 async function start(command: 'worker' | 'audit', extra: Record<string, string> = {}): Promise<number> {
@@ -44,6 +46,7 @@ async function start(command: 'worker' | 'audit', extra: Record<string, string> 
   });
   children.push(child);
   let output = '';
+  outputs[command] = () => output;
   child.stdout!.on('data', (chunk) => {
     output += chunk;
   });
@@ -79,8 +82,9 @@ beforeAll(async () => {
   cache = createCache({ redis, keyspace: keyspaceFromData(data), prefix });
   ports['worker'] = await start('worker');
   ports['audit'] = await start('audit', {
-    CDC_CACHE_AUDIT_DELAYS: '2s,30s',
+    CDC_CACHE_AUDIT_DELAYS: '5s,30s',
     CDC_CACHE_AUDIT_RECHECK_MS: '250',
+    CDC_CACHE_AUDIT_SUMMARY_MS: '1000',
   });
 });
 
@@ -99,12 +103,14 @@ describe('cdc-cache audit dynamodb', () => {
     await fixture.put(table, { pk: 'A', price: 1 });
     await fixture.put(table, { pk: 'B', price: 1 });
     await waitFor(
-      async () => (await metric('cdc_cache_audit_checks_total', 'delay="2s",result="consistent"')) >= 2,
+      async () => (await metric('cdc_cache_audit_checks_total', 'delay="5s",result="consistent"')) >= 2,
       {
-        description: 'two changes checked at 2s',
+        description: 'two changes checked at 5s',
         timeoutMs: 30_000,
       },
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\naudit output:\n${outputs['audit']?.().slice(-3000)}`);
+    });
     const healthyInconsistent = await metric('cdc_cache_audit_checks_total', 'result="inconsistent"');
     await fixture.put(table, { pk: 'C', price: 1 });
     // The worker applied it (a plant before that would simply be deleted by it).
@@ -127,7 +133,7 @@ describe('cdc-cache audit dynamodb', () => {
     // Assess
     expect(healthyInconsistent).toBe(0);
     await waitFor(
-      async () => (await metric('cdc_cache_audit_checks_total', 'delay="2s",result="inconsistent"')) >= 1,
+      async () => (await metric('cdc_cache_audit_checks_total', 'delay="5s",result="inconsistent"')) >= 1,
       {
         description: 'the planted key reported',
         timeoutMs: 30_000,
