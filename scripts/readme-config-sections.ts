@@ -1,3 +1,6 @@
+import { auditOptions } from '../src/audit/audit-options';
+import { dynamodbAuditOnlyOptions } from '../src/audit/dynamodb-audit-config';
+import { kafkaAuditOnlyOptions } from '../src/audit/kafka-audit-config';
 import { dynamodbWorkerConfigSchema } from '../src/runtimes/dynamodb-worker/dynamodb-worker-config';
 import { kafkaWorkerConfigSchema } from '../src/runtimes/kafka-worker/kafka-worker-config';
 import { type ConfigSchema, formatConfigReference } from '../src/runtimes/shared/config-schema';
@@ -6,6 +9,8 @@ import { type ConfigSchema, formatConfigReference } from '../src/runtimes/shared
 export const README_CONFIG_SECTIONS: Readonly<Record<string, ConfigSchema>> = {
   'kafka-worker': kafkaWorkerConfigSchema,
   'dynamodb-worker': dynamodbWorkerConfigSchema,
+  // `cdc-cache audit` takes its source's worker options plus these.
+  audit: { ...auditOptions, ...kafkaAuditOnlyOptions, ...dynamodbAuditOnlyOptions },
 };
 
 /**

@@ -4,8 +4,11 @@ import { ENTRY_KIND, readEntryHeader } from '../redis/entry-format';
 export interface AuditedChange {
   /** The change's source version (`ChangeEvent.version`), `''` when unknown. */
   readonly version: string;
-  /** When the change committed, ms since the epoch (the source's clock). */
-  readonly committedAtMs: number;
+  /**
+   * The latest time the change can have committed, ms since the epoch: an entry written at or after it is
+   * newer than the change. (Commit time plus the source clock's precision, and never after its arrival.)
+   */
+  readonly newerFromMs: number;
 }
 
 /** Why an entry is consistent with a change: it cannot serve data from before it. */
@@ -53,7 +56,7 @@ function consistent(reason: ConsistentReason): AuditVerdict {
  * with the writer's clock (skew shifts the verdict, see docs/audit.md).
  *
  * @example
- * classifyEntry('v|0||1700000000000|1700000300000||j{"id":1}', 0, { version: '', committedAtMs: 1700000001000 })
+ * classifyEntry('v|0||1700000000000|1700000300000||j{"id":1}', 0, { version: '', newerFromMs: 1700000001000 })
  * // { consistent: false, reason: 'written-before', writtenAtMs: 1700000000000 }
  */
 export function classifyEntry(
@@ -76,7 +79,7 @@ export function classifyEntry(
       ? consistent('newer-version')
       : { consistent: false, reason: 'older-version', writtenAtMs };
   }
-  return writtenAtMs > change.committedAtMs
+  return writtenAtMs >= change.newerFromMs
     ? consistent('written-after')
     : { consistent: false, reason: 'written-before', writtenAtMs };
 }

@@ -173,8 +173,14 @@ export function createAuditor(options: AuditorOptions): Auditor {
         skip('sampled-out');
         return;
       }
-      // Delays count from the commit; a change without a commit time counts from its arrival.
-      const baseMs = event.committedAt ?? receivedAtMs;
+      // Delays count from the latest time the change can have committed (an entry written from then on is
+      // newer): the commit time's next millisecond, never after the arrival. DynamoDB stream records carry
+      // only an approximate creation time (rounded down to the second; to the minute on DynamoDB Local), so
+      // they count from their arrival, the one bound that never calls an older entry newer.
+      const baseMs =
+        event.committedAt === null || event.source === 'dynamodb'
+          ? receivedAtMs
+          : Math.min(event.committedAt + 1, receivedAtMs);
       let stage = 0;
       while (stage < delaysMs.length && baseMs + delaysMs[stage]! < receivedAtMs) {
         perDelay[stage]!.late += 1;
@@ -238,7 +244,7 @@ export function createAuditor(options: AuditorOptions): Auditor {
           target.kind === 'entry'
             ? classifyEntry(raw, generationOf(values[keys.get(target.generationKey)!]), {
                 version: check.version,
-                committedAtMs: check.baseMs,
+                newerFromMs: check.baseMs,
               })
             : classifyTruncation(raw, target.version);
         if (!verdict.consistent) {

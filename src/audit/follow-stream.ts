@@ -21,7 +21,7 @@ export interface FollowStreamOptions {
 
 /** A running {@link followStream}. */
 export interface StreamFollower {
-  /** True once the first discovery found the stream. */
+  /** True once the first discovery found the stream and every shard has its starting position. */
   isReady(): boolean;
   stop(): Promise<void>;
 }
@@ -41,6 +41,8 @@ export function followStream(options: FollowStreamOptions): StreamFollower {
   const shards = new Map<string, Promise<void>>();
   let ready = false;
   let first = true;
+  // Shards still waiting for their first iterator: a LATEST iterator marks where the audit begins.
+  let unpositioned = 0;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const wake = () => {
@@ -57,6 +59,8 @@ export function followStream(options: FollowStreamOptions): StreamFollower {
   const follow = async (streamArn: string, shardId: string, start: ShardStart) => {
     let last: string | undefined;
     let iterator: string | null = null;
+    let positioned = false;
+    unpositioned += 1;
     while (!abort.signal.aborted) {
       try {
         iterator ??= await reader.getIterator(
@@ -65,6 +69,11 @@ export function followStream(options: FollowStreamOptions): StreamFollower {
           last === undefined ? start : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last },
         );
         const page = await reader.getRecords(streamArn, iterator, options.batchSize);
+        // Positioned once a first read answered (DynamoDB Local fixes a LATEST iterator only then).
+        if (!positioned) {
+          positioned = true;
+          unpositioned -= 1;
+        }
         if (page.records.length > 0) {
           options.onRecords(page.records);
           last = page.records.at(-1)!.dynamodb?.SequenceNumber ?? last;
@@ -104,7 +113,7 @@ export function followStream(options: FollowStreamOptions): StreamFollower {
   })();
 
   return {
-    isReady: () => ready,
+    isReady: () => ready && unpositioned === 0,
     async stop() {
       abort.abort();
       await loop;

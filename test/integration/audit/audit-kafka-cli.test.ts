@@ -1,8 +1,7 @@
 // PostgreSQL → Debezium → Kafka → `cdc-cache worker kafka` → Redis, audited by `cdc-cache audit kafka` (both
 // real child processes with ONE configuration). The auditor logs in to Redis as an ACL user that may only read.
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { scrapeCounter } from '../../../scripts/demo/scrape-counter';
 import { type Cache, createCache, keyspaceFromData } from '../../../src';
 import { writeEntry } from '../../../src/sdk/entry-codec';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
@@ -40,35 +39,10 @@ let workerPort: number;
 let cache: Cache;
 
 /** `cdc-cache audit kafka` as a child process (the worker's env plus the auditor's own settings). */
-function spawnAuditor(env: Record<string, string>): WorkerProcess {
-  const root = resolve(__dirname, '../../..');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'audit', 'kafka'],
-    {
-      cwd: root,
-      env: { ...process.env, CDC_CACHE_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, output: () => output, exited };
-}
+const spawnAuditor = (env: Record<string, string>) => spawnWorker(env, [], ['audit', 'kafka']);
 
-/** One sample of the auditor's /metrics (summed over labels that `labels` matches). */
-async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${auditPort}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))]
-    .filter((match) => (match[1] ?? '').includes(labels))
-    .reduce((sum, match) => sum + Number(match[2]), 0);
-}
+const metric = (name: string, labels = '') =>
+  scrapeCounter(`http://127.0.0.1:${auditPort}/metrics`, name, labels);
 
 const checks = (delay: string, result: string) =>
   metric('cdc_cache_audit_checks_total', `delay="${delay}",result="${result}"`);

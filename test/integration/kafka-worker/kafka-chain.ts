@@ -208,12 +208,19 @@ export interface WorkerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawn `cdc-cache worker kafka [args]` with `env` (the tsx loader runs the TypeScript sources). */
-export function spawnWorker(env: Record<string, string>, args: readonly string[] = []): WorkerProcess {
+/**
+ * Spawn `cdc-cache worker kafka [args]` with `env` (the tsx loader runs the TypeScript sources); `command`
+ * names another command, e.g. `['audit', 'kafka']`.
+ */
+export function spawnWorker(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+  command: readonly string[] = ['worker', 'kafka'],
+): WorkerProcess {
   const root = resolve(__dirname, '../../..');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'worker', 'kafka', ...args],
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...command, ...args],
     {
       cwd: root,
       env: { ...process.env, CDC_CACHE_LOG_LEVEL: 'info', ...env },

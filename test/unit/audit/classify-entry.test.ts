@@ -4,8 +4,8 @@ import { writeEntry } from '../../../src/sdk/entry-codec';
 
 const COMMIT = 1_700_000_010_000;
 const V = '00000000000000000100';
-const known: AuditedChange = { version: V, committedAtMs: COMMIT };
-const unknown: AuditedChange = { version: '', committedAtMs: COMMIT };
+const known: AuditedChange = { version: V, newerFromMs: COMMIT + 1 };
+const unknown: AuditedChange = { version: '', newerFromMs: COMMIT + 1 };
 const value = (version: string, writtenAtMs: number, generation = 0, payload: string | null = 'j{"id":1}') =>
   writeEntry({ generation, version, writtenAtMs, staleAtMs: writtenAtMs + 60_000, payload });
 
@@ -81,12 +81,12 @@ describe('classifyEntry', () => {
         (entryVersion, changeVersion, offset) => {
           const verdict = classifyEntry(value(entryVersion, COMMIT + offset), 0, {
             version: changeVersion,
-            committedAtMs: COMMIT,
+            newerFromMs: COMMIT + 1,
           });
           expect(verdict.consistent).toBe(entryVersion >= changeVersion);
           const untimed = classifyEntry(value('', COMMIT + offset), 0, {
             version: changeVersion,
-            committedAtMs: COMMIT,
+            newerFromMs: COMMIT + 1,
           });
           expect(untimed.consistent).toBe(offset > 0);
         },

@@ -1,0 +1,163 @@
+// Audit benchmark: what `cdc-cache audit` costs per change (planning + enqueue, then one check of its keys
+// against Redis), and the SDK hit path's throughput with `verify` at 0.1% against without, in the same run,
+// alternating rounds. The last line of output is one JSON object.
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import Redis from 'ioredis';
+import { createAuditor } from '../src/audit/create-auditor';
+import type { ChangeEvent } from '../src/core/change-event';
+import { defineKeyspace } from '../src/keyspace';
+import { createCache } from '../src/sdk/create-cache';
+
+const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 50_000);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
+const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+const VERIFY_RATE = 0.001;
+
+const keyspace = defineKeyspace({
+  user: { key: 'user:{id}', ttl: '1h', sources: [{ table: 'public.users' }] },
+  userByEmail: { key: 'user-by-email:{email}', ttl: '1h', sources: [{ table: 'public.users' }] },
+});
+const row = { id: 42, email: 'ada@example.com', name: 'Ada Lovelace', roles: ['admin', 'billing'] };
+
+async function throughput(operation: () => Promise<unknown>, concurrency: number, durationMs: number) {
+  let count = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await operation();
+        count += 1;
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Auditor cost: observe CHANGES user updates (two keys each), then run their one check on a fake clock. */
+async function auditorCost(redis: Redis, prefix: string) {
+  // Half the keys hold an entry (so classification parses real envelopes), half are absent.
+  const cache = createCache({ redis, keyspace, prefix });
+  for (let id = 0; id < Math.min(CHANGES, 5_000); id += 2)
+    await cache.get('user', { id }, () => ({ ...row, id }));
+  await cache.close();
+  const clock = { now: 0 };
+  const auditor = createAuditor({
+    keyspace,
+    prefix,
+    redis,
+    delaysMs: [1_000],
+    maxPending: CHANGES,
+    now: () => clock.now,
+  });
+  const events: ChangeEvent[] = Array.from({ length: CHANGES }, (_, id) => ({
+    source: 'postgres',
+    table: 'public.users',
+    op: 'update',
+    before: { id, email: `u${id}@example.com` },
+    after: { id, email: `u${id}@example.org` },
+    key: { id },
+    version: String(id).padStart(20, '0'),
+    committedAt: Date.now(),
+    position: id,
+  }));
+  const observeStarted = performance.now();
+  const receivedAt = Date.now();
+  for (let at = 0; at < events.length; at += 500) auditor.observe(events.slice(at, at + 500), receivedAt);
+  const observeMs = performance.now() - observeStarted;
+  clock.now = Number.MAX_SAFE_INTEGER;
+  const checkStarted = performance.now();
+  const checked = await auditor.runDue();
+  const checkMs = performance.now() - checkStarted;
+  const stats = auditor.stats();
+  return {
+    changes: CHANGES,
+    keys_per_change: 3, // user and two user-by-email keys (plus the generation key, shared by all)
+    observe_us_per_change: Number(((observeMs * 1000) / CHANGES).toFixed(2)),
+    check_us_per_change: Number(((checkMs * 1000) / checked).toFixed(2)),
+    checked,
+    inconsistent: stats.delays[0]!.inconsistent,
+  };
+}
+
+async function main(): Promise<void> {
+  const prefix = `bench:audit:${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(REDIS_URL);
+  const plainClient = new Redis(REDIS_URL);
+  const verifyClient = new Redis(REDIS_URL);
+  const plain = createCache({ redis: plainClient, keyspace, prefix });
+  const verifying = createCache({
+    redis: verifyClient,
+    keyspace,
+    prefix,
+    verify: { rate: VERIFY_RATE, delay: '1s' },
+  });
+  let verified = 0;
+  verifying.events.on('verify', () => {
+    verified += 1;
+  });
+  try {
+    const auditor = await auditorCost(redis, prefix);
+    console.log(
+      `auditor: ${auditor.changes} changes, observe ${auditor.observe_us_per_change} µs/change, one check ${auditor.check_us_per_change} µs/change`,
+    );
+
+    await plain.get('user', { id: 42 }, () => row);
+    const loader = () => row;
+    const withoutVerify = () => plain.get('user', { id: 42 }, loader);
+    const withVerify = () => verifying.get('user', { id: 42 }, loader);
+    await throughput(withoutVerify, CONCURRENCY, 500);
+    await throughput(withVerify, CONCURRENCY, 500);
+    const ratios: number[] = [];
+    const plainRounds: number[] = [];
+    const verifyRounds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const plainFirst = round % 2 === 0;
+      const first = await throughput(plainFirst ? withoutVerify : withVerify, CONCURRENCY, ROUND_MS);
+      const second = await throughput(plainFirst ? withVerify : withoutVerify, CONCURRENCY, ROUND_MS);
+      const [plainOps, verifyOps] = plainFirst ? [first, second] : [second, first];
+      plainRounds.push(plainOps);
+      verifyRounds.push(verifyOps);
+      ratios.push(verifyOps / plainOps);
+    }
+    console.log(
+      `hit path without verify ${median(plainRounds).toFixed(0)} ops/s, with verify at ${VERIFY_RATE * 100}% ${median(verifyRounds).toFixed(0)} ops/s (median ratio ${median(ratios).toFixed(3)})`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'audit',
+        auditor,
+        concurrency: CONCURRENCY,
+        round_ms: ROUND_MS,
+        rounds: ROUNDS,
+        verify_rate: VERIFY_RATE,
+        hit_ops_per_s: Math.round(median(plainRounds)),
+        hit_ops_per_s_with_verify: Math.round(median(verifyRounds)),
+        verify_ratio: Number(median(ratios).toFixed(3)),
+        verifications_done: verified,
+        node: process.version,
+        cpus: cpus().length,
+      }),
+    );
+  } finally {
+    await plain.close();
+    await verifying.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    await Promise.all([redis.quit(), plainClient.quit(), verifyClient.quit()]);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
