@@ -202,7 +202,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       autocommit: false,
     });
     // A 'readable' listener puts the stream in paused mode: it fetches ahead up to its high-water mark.
-    next.on('readable', notify);
+    next.on('readable', () => {
+      if (!allPaused()) notify();
+    });
     next.on('error', (error) => {
       if (stopping || next !== stream) return;
       log('warn', 'Kafka stream failed; opening a new one', { err: error });
@@ -213,10 +215,15 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     return next;
   };
 
-  const waitForWork = (current: MessagesStream<Buffer | undefined, Buffer | undefined, string, Buffer>) =>
+  /** Wait for a message (unless `forMessages` is false: every partition is paused), a restart or a stop. */
+  const waitForWork = (
+    current: MessagesStream<Buffer | undefined, Buffer | undefined, string, Buffer>,
+    forMessages = true,
+  ) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      if (restartRequested || stopping || current.readableLength > 0 || current.destroyed) notify();
+      if (restartRequested || stopping || current.destroyed) notify();
+      else if (forMessages && current.readableLength > 0) notify();
     });
 
   const control = (topic: string, partition: number, batchEpoch: number): BatchControl => {
@@ -249,7 +256,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         continue;
       }
       if (allPaused()) {
-        await waitForWork(current);
+        // Buffered messages must not wake this wait: nothing reads them until a partition resumes.
+        await waitForWork(current, false);
         continue;
       }
       const batches = new Map<string, Raw[]>();

@@ -111,4 +111,45 @@ describe('the Kafka consumer group settings', () => {
       await consumer.stop();
     }
   });
+
+  it('re-reads a paused partition from its committed offset once resumed, with messages still buffered', async () => {
+    // Prepare: every partition paused at its first batch; more messages arrive while they are paused
+    const pausedTopic = uniqueName('paused');
+    await createTopic(pausedTopic, 3);
+    const batch = (from: number) =>
+      Array.from({ length: MESSAGES }, (_, index) => ({
+        key: String(from + index),
+        value: `m ${from + index}`,
+      }));
+    await produce(pausedTopic, batch(0));
+    const groupId = uniqueName('pause');
+    const pausedPartitions = new Set<number>();
+    const seen = new Set<string>();
+    const consumer = createKafkaConsumer({ kafka: client, groupId, topics: [pausedTopic] });
+
+    // Act
+    await consumer.run(async (consumed, control) => {
+      if (!pausedPartitions.has(consumed.partition)) {
+        pausedPartitions.add(consumed.partition);
+        const resume = control.pause();
+        // Resumed by a timer: the event loop must keep turning while every partition is paused.
+        setTimeout(resume, 3_000);
+        return;
+      }
+      for (const message of consumed.messages) seen.add(`${consumed.partition}:${message.offset}`);
+      control.resolveOffset(consumed.messages[consumed.messages.length - 1]!.offset);
+    });
+    try {
+      await waitFor(() => pausedPartitions.size === 3, { description: 'every partition paused' });
+      await produce(pausedTopic, batch(MESSAGES));
+
+      // Assess: every message, including each paused batch, is delivered after the resume
+      await waitFor(() => seen.size >= 2 * MESSAGES, {
+        description: `${groupId} consumed all ${2 * MESSAGES} messages`,
+      });
+    } finally {
+      await consumer.stop();
+      await deleteTopics([pausedTopic]);
+    }
+  });
 });
