@@ -1,7 +1,7 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import type { ChangeEvent, Row } from '../../core/change-event';
-import { postgresVersion } from '../../keyspace/source-version';
 import { CdcCacheError } from '../../errors';
+import { postgresVersion } from '../../keyspace/source-version';
 import { formatLsn } from './lsn';
 import { pgoutputValue } from './pgoutput-value';
 
