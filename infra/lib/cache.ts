@@ -4,6 +4,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { type RedisRole, redisAclRules } from '../../src/redis/redis-acl-rules';
 
 /** ElastiCache Serverless serves the primary endpoint on 6379 and the reader endpoint on 6380. */
 export const CACHE_PORTS = ec2.Port.tcpRange(6379, 6380);
@@ -22,7 +23,7 @@ export interface CacheProps {
   readonly subnets: ec2.SubnetSelection;
   /** ElastiCache names and user IDs derive from it: lower-case letters, digits, hyphens, at most 30 characters. */
   readonly cacheName: string;
-  /** Every key the worker and the SDK touch starts with it; the users' ACLs are scoped to it ('' = all keys). */
+  /** Every key the worker and the SDK touch starts with it; the users' ACLs are scoped to it ('' = all keys) and to their role. */
   readonly keyPrefix: string;
   /** Security groups of read services that may connect (in addition to {@link Cache.clientSecurityGroup}). */
   readonly readServiceSecurityGroupIds?: readonly string[];
@@ -31,17 +32,17 @@ export interface CacheProps {
 }
 
 /**
- * Build the ACL rule string of a cdc-cache user: enabled, keys under the prefix only, every command except
- * the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...), but INFO, which ioredis's ready check sends.
+ * The ACL access string of a cdc-cache user: enabled, keys under the prefix only and by role (the worker
+ * every key there; the read services entries, tag sets and generations read-only, never the worker's own
+ * keys or its dead letters), every command except the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...),
+ * but INFO, which ioredis's ready check sends. The rules are `redisAclRules` of the library, which the
+ * integration tests apply to a real Redis.
  *
  * @example
- * cacheAccessString('shop:') // 'on ~shop:* &* +@all -@dangerous +info'
+ * cacheAccessString('shop:', 'worker') // 'on %RW~shop:* +@all -@dangerous +info'
  */
-export function cacheAccessString(keyPrefix: string): string {
-  if (/\s/.test(keyPrefix))
-    throw new Error(`key prefix '${keyPrefix}' contains whitespace: no ACL key pattern can match it`);
-  const pattern = keyPrefix.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
-  return `on ~${pattern}* &* +@all -@dangerous +info`;
+export function cacheAccessString(keyPrefix: string, role: RedisRole): string {
+  return redisAclRules(role, keyPrefix).join(' ');
 }
 
 /**
@@ -104,7 +105,6 @@ export class Cache extends Construct {
     this.workerPassword = password('Worker', 'the cdc-cache worker');
     this.readerPassword = password('Reader', 'the read services');
 
-    const accessString = cacheAccessString(props.keyPrefix);
     // A user group must hold a user named 'default'; ours is switched off, so unauthenticated clients get nothing.
     const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
       engine: CACHE_DEFAULTS.engine,
@@ -117,14 +117,14 @@ export class Cache extends Construct {
       engine: CACHE_DEFAULTS.engine,
       userId: `${cacheName}-worker`,
       userName: this.workerUsername,
-      accessString,
+      accessString: cacheAccessString(props.keyPrefix, 'worker'),
       passwords: [this.workerPassword.secretValue.unsafeUnwrap()],
     });
     const readerUser = new elasticache.CfnUser(this, 'ReaderUser', {
       engine: CACHE_DEFAULTS.engine,
       userId: `${cacheName}-reader`,
       userName: this.readerUsername,
-      accessString,
+      accessString: cacheAccessString(props.keyPrefix, 'reader'),
       passwords: [this.readerPassword.secretValue.unsafeUnwrap()],
     });
     const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {

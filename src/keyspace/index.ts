@@ -42,7 +42,7 @@ export type {
   SourceDefinition,
   SourceSpec,
 } from './keyspace-types';
-export { keyspaceFromData, loadKeyspace } from './load-keyspace';
+export { isKeyspaceModule, keyspaceFromData, loadKeyspace } from './load-keyspace';
 export { type Duration, parseDuration } from './parse-duration';
 export {
   type BinlogPosition,

@@ -76,7 +76,7 @@ export async function loadKeyspace(path: string): Promise<Keyspace> {
     }
     return keyspaceFromData(data, path);
   }
-  if (['.js', '.cjs', '.ts', '.cts'].includes(extension)) {
+  if (isKeyspaceModule(path)) {
     let loaded: { default?: unknown };
     try {
       loaded = require(absolute) as { default?: unknown };
@@ -110,4 +110,16 @@ export async function loadKeyspace(path: string): Promise<Keyspace> {
 
 function isKeyspace(value: unknown): value is Keyspace {
   return typeof value === 'object' && value !== null && (value as Keyspace).entities instanceof Map;
+}
+
+/**
+ * True when `path` names a keyspace that is code (`.js`, `.cjs`, `.ts`, `.cts`): loading it runs it, with
+ * the privileges of the process that loads it (the worker's Redis credentials included).
+ *
+ * @example
+ * isKeyspaceModule('keyspace.ts') // true
+ * isKeyspaceModule('keyspace.yaml') // false
+ */
+export function isKeyspaceModule(path: string): boolean {
+  return ['.js', '.cjs', '.ts', '.cts'].includes(extname(path).toLowerCase());
 }

@@ -4,7 +4,7 @@ import type { CacheAction } from '../../core/cache-action';
 import type { ChangeEvent } from '../../core/change-event';
 import { planActions } from '../../core/plan-actions';
 import { CdcCacheError } from '../../errors';
-import { type Keyspace, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
+import { isKeyspaceModule, type Keyspace, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
 import { type ColumnTypesOf, decodeDebeziumValue } from '../../sources/debezium/decode-debezium-record';
 import { parseJson } from '../../sources/debezium/parse-json';
 import { decodeStreamRecord } from '../../sources/dynamodb/decode-stream-record';
@@ -19,6 +19,8 @@ values may be given as JSON lines.
 
 Options:
   --keyspace FILE             keyspace file (.json, .yaml, .yml, .js); default $CDC_CACHE_KEYSPACE
+  --allow-code-keyspace       run a .js/.ts keyspace named by $CDC_CACHE_KEYSPACE (a keyspace module is code:
+                              explain runs one only when --keyspace names it or this flag is given)
   --source debezium|dynamodb  input kind; default: detected (Records[] or a 'dynamodb' field -> dynamodb)
   --topic TOPIC               Kafka topic of a Debezium value (names the table of a flattened message)
   --table NAME                DynamoDB table name when the record has no eventSourceARN
@@ -68,9 +70,15 @@ export async function run(argv: string[], io: ExplainIo = defaultIo): Promise<nu
     }
     const keyspacePath = options.keyspace ?? io.env['CDC_CACHE_KEYSPACE'];
     if (!keyspacePath) throw new UsageError('--keyspace FILE is required (or set CDC_CACHE_KEYSPACE)');
+    // Loading a keyspace module runs it: never because of a variable left in the environment.
+    if (options.keyspace === undefined && isKeyspaceModule(keyspacePath) && !options.allowCodeKeyspace) {
+      throw new UsageError(
+        `CDC_CACHE_KEYSPACE names a keyspace module (${keyspacePath}), which is code: explain runs it only when asked (--keyspace ${keyspacePath} or --allow-code-keyspace)`,
+      );
+    }
     const keyspace = await loadKeyspace(keyspacePath);
     const text = await io.readInput(options.input);
-    const events = decodeInput(text, options, keyspaceColumnTypes(keyspace));
+    const events = decodeOrExplain(text, options, keyspaceColumnTypes(keyspace));
     // An empty variable counts as unset, as container and Lambda configurations often leave one empty.
     const prefix = options.prefix ?? (io.env['CDC_CACHE_KEY_PREFIX'] || undefined) ?? keyspace.prefix;
     for (const line of explainEvents(events, keyspace, prefix)) io.out(JSON.stringify(line));
@@ -93,6 +101,7 @@ interface ExplainOptions {
   readonly versionAttribute?: string;
   readonly prefix?: string;
   readonly input?: string;
+  readonly allowCodeKeyspace: boolean;
   readonly help: boolean;
 }
 
@@ -111,6 +120,7 @@ function parseOptions(argv: string[]): ExplainOptions {
         'version-attribute': { type: 'string' },
         prefix: { type: 'string' },
         input: { type: 'string' },
+        'allow-code-keyspace': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -129,6 +139,7 @@ function parseOptions(argv: string[]): ExplainOptions {
     versionAttribute: values['version-attribute'] as string | undefined,
     prefix: values['prefix'] as string | undefined,
     input: values['input'] as string | undefined,
+    allowCodeKeyspace: values['allow-code-keyspace'] === true,
     help: values['help'] === true,
   };
 }
@@ -163,6 +174,25 @@ function detectSource(document: unknown): 'debezium' | 'dynamodb' {
     return 'dynamodb';
   }
   return 'debezium';
+}
+
+/**
+ * {@link decodeInput}, with any error that is not already a coded one (a decoder defect) turned into a
+ * coded CDC_DECODE_FAILED: explain exits 2 with a message, never 1 with a stack, whatever the input.
+ */
+function decodeOrExplain(
+  text: string,
+  options: ExplainOptions,
+  columnTypes: ColumnTypesOf,
+): (ChangeEvent | null)[] {
+  try {
+    return decodeInput(text, options, columnTypes);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof CdcCacheError) throw error;
+    throw new CdcCacheError('CDC_DECODE_FAILED', `the input cannot be decoded: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Decode the input into events; `null` marks a record that changes no row. */

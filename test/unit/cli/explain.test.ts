@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/cli/commands/explain';
@@ -61,14 +61,14 @@ function dynamodbRecord(overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function explain(argv: string[], input: string) {
+async function explain(argv: string[], input: string, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await run(argv, {
     readInput: async () => input,
     out: (line) => out.push(line),
     err: (line) => err.push(line),
-    env: {},
+    env,
   });
   return { code, lines: out.map((line) => JSON.parse(line) as Record<string, unknown>), err: err.join('\n') };
 }
@@ -185,5 +185,55 @@ describe('cdc-cache explain', () => {
         event: 1,
       },
     ]);
+  });
+
+  it('exits 2 with a message, not a stack, for a Connect schema nested 10,000 levels deep', async () => {
+    // Prepare: a value nested as deep as its schema (written as text: JSON.stringify would overflow too).
+    const depth = 10_000;
+    const schema = `${'{"type":"struct","field":"a","fields":['.repeat(depth)}{"type":"int64","field":"id"}${']}'.repeat(depth)}`;
+    const payload = `${'{"a":'.repeat(depth)}{"id":1}${'}'.repeat(depth)}`;
+    const value = `{"schema":{"type":"struct","fields":[{"type":"struct","field":"after","fields":[${schema}]}]},"payload":{"op":"c","after":{"a":${payload}},"source":{}}}`;
+    // Act
+    const { code, err } = await explain(['--keyspace', keyspaceFile], value);
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toMatch(/nests deeper than \d+ levels/);
+  });
+
+  describe('a keyspace module (code) named by CDC_CACHE_KEYSPACE', () => {
+    const marker = join(directory, 'ran');
+    let modules = 0;
+    /** A fresh module each time (require caches a module it ran): it leaves a marker file when run. */
+    const keyspaceModule = () => {
+      const file = join(directory, `keyspace-${++modules}.js`);
+      writeFileSync(
+        file,
+        `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = {};\n`,
+      );
+      return file;
+    };
+    afterEach(() => rmSync(marker, { force: true }));
+
+    it('is not run unless asked', async () => {
+      // Act
+      const { code, err } = await explain([], JSON.stringify(debeziumValue()), {
+        CDC_CACHE_KEYSPACE: keyspaceModule(),
+      });
+      // Assess
+      expect(code).toBe(2);
+      expect(err).toContain('--allow-code-keyspace');
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it.each([
+      ['--allow-code-keyspace', (_file: string) => ['--allow-code-keyspace']],
+      ['--keyspace naming it', (file: string) => ['--keyspace', file]],
+    ])('is run when asked with %s', async (_name, argv) => {
+      // Act
+      const file = keyspaceModule();
+      await explain(argv(file), JSON.stringify(debeziumValue()), { CDC_CACHE_KEYSPACE: file });
+      // Assess
+      expect(existsSync(marker)).toBe(true);
+    });
   });
 });

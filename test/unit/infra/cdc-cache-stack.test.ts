@@ -256,14 +256,17 @@ describe('CdcCacheStack', () => {
           expect.objectContaining({ UserName: 'default', AccessString: 'off -@all' }),
           expect.objectContaining({
             UserName: 'cdc-cache-worker',
-            AccessString: 'on ~shop:* &* +@all -@dangerous +info',
+            AccessString: 'on %RW~shop:* +@all -@dangerous +info',
             Passwords: [
               { 'Fn::Join': ['', ['{{resolve:secretsmanager:', expect.anything(), ':SecretString:::}}']] },
             ],
           }),
           expect.objectContaining({
             UserName: 'cdc-cache-reader',
-            AccessString: 'on ~shop:* &* +@all -@dangerous +info',
+            // Entries, tag sets and read-only generations: never the worker's own keys or its dead letters.
+            AccessString: expect.stringMatching(
+              /^on %RW~shop:\[\^_\]\* .* %RW~shop:_cc:tag:\* %R~shop:_cc:gen:\* \+@all/,
+            ),
           }),
         ]),
       );

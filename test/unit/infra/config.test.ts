@@ -142,19 +142,41 @@ describe('readRawConfig', () => {
 });
 
 describe('cacheAccessString', () => {
-  it('scopes keys to the prefix, escaping glob characters, and allows every key when there is none', () => {
+  it('gives the worker every key under the prefix, escaping glob characters, and every key when there is none', () => {
     // Prepare
     const prefixes = ['shop:', 'a*b?[c]:', ''];
 
     // Act
-    const strings = prefixes.map(cacheAccessString);
+    const strings = prefixes.map((prefix) => cacheAccessString(prefix, 'worker'));
 
     // Assess
     expect(strings).toEqual([
-      'on ~shop:* &* +@all -@dangerous +info',
-      'on ~a\\*b\\?\\[c\\]:* &* +@all -@dangerous +info',
-      'on ~* &* +@all -@dangerous +info',
+      'on %RW~shop:* +@all -@dangerous +info',
+      'on %RW~a\\*b\\?\\[c\\]:* +@all -@dangerous +info',
+      'on %RW~* +@all -@dangerous +info',
     ]);
+  });
+
+  it('gives the read services entries, tag sets and read-only generations, none of the worker keys', () => {
+    // Act
+    const rules = cacheAccessString('shop:', 'reader').split(' ');
+
+    // Assess: a key outside `shop:_cc:` is matched by one of the entry patterns (checked on a real Redis in
+    // test/integration/redis/acl-roles.test.ts); inside it, only tags (read-write) and generations (read).
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'on',
+        '%RW~shop:[^_]*',
+        '%RW~shop:_cc[^:]*',
+        '%RW~shop:_cc:tag:*',
+        '%R~shop:_cc:gen:*',
+      ]),
+    );
+    expect(rules.filter((rule) => rule.includes('_cc:'))).toEqual([
+      '%RW~shop:_cc:tag:*',
+      '%R~shop:_cc:gen:*',
+    ]);
+    expect(rules).not.toContain('%RW~shop:*');
   });
 
   it('refuses a prefix with whitespace, which no ACL key pattern can express', () => {
@@ -162,7 +184,7 @@ describe('cacheAccessString', () => {
     const prefix = 'my shop:';
 
     // Act
-    const act = () => cacheAccessString(prefix);
+    const act = () => cacheAccessString(prefix, 'reader');
 
     // Assess
     expect(act).toThrow(/whitespace/);
