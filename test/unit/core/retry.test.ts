@@ -144,11 +144,9 @@ describe('retry', () => {
     let attempts = 0;
     const noSleep = async () => undefined;
     // Act
-    const failure = await retry(
-      async () => Promise.reject(wrongType),
-      DEFAULT_RETRY_OPTIONS,
-      { sleep: noSleep },
-    ).catch((error: unknown) => error);
+    const failure = await retry(async () => Promise.reject(wrongType), DEFAULT_RETRY_OPTIONS, {
+      sleep: noSleep,
+    }).catch((error: unknown) => error);
     const value = await retry(
       async () => {
         attempts++;
