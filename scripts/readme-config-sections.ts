@@ -3,11 +3,13 @@ import { dynamodbAuditOnlyOptions } from '../src/audit/dynamodb-audit-config';
 import { kafkaAuditOnlyOptions } from '../src/audit/kafka-audit-config';
 import { dynamodbWorkerConfigSchema } from '../src/runtimes/dynamodb-worker/dynamodb-worker-config';
 import { kafkaWorkerConfigSchema } from '../src/runtimes/kafka-worker/kafka-worker-config';
+import { postgresWorkerConfigSchema } from '../src/runtimes/postgres-worker/postgres-worker-config';
 import { type ConfigSchema, formatConfigReference } from '../src/runtimes/shared/config-schema';
 
 /** The README sections generated from configuration schemas, by marker name. */
 export const README_CONFIG_SECTIONS: Readonly<Record<string, ConfigSchema>> = {
   'kafka-worker': kafkaWorkerConfigSchema,
+  'postgres-worker': postgresWorkerConfigSchema,
   'dynamodb-worker': dynamodbWorkerConfigSchema,
   // `cdc-cache audit` takes its source's worker options plus these.
   audit: { ...auditOptions, ...kafkaAuditOnlyOptions, ...dynamodbAuditOnlyOptions },

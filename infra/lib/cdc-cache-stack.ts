@@ -8,6 +8,7 @@ import { CACHE_PORTS, Cache } from './cache';
 import { type CdcCacheConfig, REPO_ROOT } from './config';
 import { KafkaConsumerService } from './kafka-consumer-service';
 import { Network } from './network';
+import { PostgresConsumerService } from './postgres-consumer-service';
 import { StreamConsumer } from './stream-consumer';
 
 /** Properties of {@link CdcCacheStack}. */
@@ -31,6 +32,7 @@ export class CdcCacheStack extends Stack {
   readonly cache: Cache;
   readonly streamConsumer?: StreamConsumer;
   readonly kafkaConsumer?: KafkaConsumerService;
+  readonly postgresConsumer?: PostgresConsumerService;
 
   constructor(scope: Construct, id: string, props: CdcCacheStackProps) {
     super(scope, id, props);
@@ -123,6 +125,31 @@ export class CdcCacheStack extends Stack {
       notify([this.kafkaConsumer.lagAlarm]);
 
       new CfnOutput(this, 'KafkaConsumerServiceName', { value: this.kafkaConsumer.service.serviceName });
+    }
+
+    if (config.postgresConsumer) {
+      const securityGroup = new ec2.SecurityGroup(this, 'PostgresConsumerSecurityGroup', {
+        vpc,
+        description: 'cdc-cache PostgreSQL worker tasks',
+        allowAllOutbound: true,
+      });
+      this.cache.allowFrom(securityGroup, 'cdc-cache PostgreSQL worker');
+
+      this.postgresConsumer = new PostgresConsumerService(this, 'PostgresConsumer', {
+        config: config.postgresConsumer,
+        repoRoot,
+        keyspaceFile: config.keyspaceFile,
+        vpc,
+        subnets: privateSubnets,
+        securityGroup,
+        environment: cacheEnvironment,
+        redisPassword: this.cache.workerPassword,
+        logRetentionDays: config.logRetentionDays,
+      });
+
+      new CfnOutput(this, 'PostgresConsumerServiceName', {
+        value: this.postgresConsumer.service.serviceName,
+      });
     }
 
     // What read services connect with; exported so their stacks can Fn::ImportValue them.

@@ -66,6 +66,26 @@ export interface KafkaConsumerConfig {
   readonly cpuArchitecture: 'arm64' | 'x86_64';
 }
 
+/** The PostgreSQL logical replication worker (ECS Fargate), `cdc-cache worker postgres`. */
+export interface PostgresConsumerConfig {
+  /** `postgres://user@host:5432/db?sslmode=require`, without the password. */
+  readonly url: string;
+  /** Secrets Manager secret (plain string) holding the password. */
+  readonly passwordSecretArn: string;
+  readonly slot: string;
+  readonly publication: string;
+  readonly tables?: readonly string[];
+  /** Security group of the database: when set, the worker's security group is allowed into it on 5432. */
+  readonly databaseSecurityGroupId?: string;
+  /** Tasks: one streams, the others stand by to take over the slot. */
+  readonly tasks: number;
+  readonly image?: string;
+  readonly keyspacePathInImage?: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly cpuArchitecture: 'arm64' | 'x86_64';
+}
+
 /** Everything the app stack needs, validated. */
 export interface CdcCacheConfig {
   readonly stackName: string;
@@ -82,6 +102,7 @@ export interface CdcCacheConfig {
   readonly cacheMaxEcpuPerSecond?: number;
   readonly streamConsumer?: StreamConsumerConfig;
   readonly kafkaConsumer?: KafkaConsumerConfig;
+  readonly postgresConsumer?: PostgresConsumerConfig;
   readonly alarmTopicArn?: string;
   readonly logLevel: string;
   readonly logRetentionDays: number;
@@ -113,6 +134,10 @@ export const CONFIG_DEFAULTS = {
   kafkaCpu: 512,
   kafkaMemoryMiB: 1024,
   kafkaCpuArchitecture: 'arm64',
+  postgresSlot: 'cdc_cache',
+  postgresTasks: 2,
+  postgresCpu: 256,
+  postgresMemoryMiB: 512,
   logLevel: 'info',
   logRetentionDays: 30,
   lambdaRuntime: 'nodejs22.x',
@@ -160,6 +185,18 @@ export const CONTEXT_KEYS = [
   'kafkaCpu',
   'kafkaMemoryMiB',
   'kafkaCpuArchitecture',
+  'postgresUrl',
+  'postgresPasswordSecretArn',
+  'postgresSlot',
+  'postgresPublication',
+  'postgresTables',
+  'postgresSecurityGroupId',
+  'postgresTasks',
+  'postgresImage',
+  'postgresKeyspacePathInImage',
+  'postgresCpu',
+  'postgresMemoryMiB',
+  'postgresCpuArchitecture',
   'alarmTopicArn',
   'logLevel',
   'logRetentionDays',
@@ -407,6 +444,54 @@ function readKafkaConsumer(raw: RawConfig): KafkaConsumerConfig | undefined {
   };
 }
 
+function readPostgresConsumer(raw: RawConfig): PostgresConsumerConfig | undefined {
+  const url = optionalString(raw, 'postgresUrl');
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    fail('postgresUrl', `must be a postgres:// URL, got '${url}'`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
+    fail('postgresUrl', `must be a postgres:// URL, got '${parsed.protocol}'`);
+  if (parsed.password !== '')
+    fail('postgresUrl', 'must not contain the password: put it in cdc-cache:postgresPasswordSecretArn');
+  const passwordSecretArn = requiredString(raw, 'postgresPasswordSecretArn', 'with cdc-cache:postgresUrl');
+  if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/.test(passwordSecretArn))
+    fail('postgresPasswordSecretArn', `must be a Secrets Manager secret ARN, got '${passwordSecretArn}'`);
+  const slot = optionalString(raw, 'postgresSlot') ?? CONFIG_DEFAULTS.postgresSlot;
+  const publication = optionalString(raw, 'postgresPublication') ?? slot;
+  for (const [key, name] of [
+    ['postgresSlot', slot],
+    ['postgresPublication', publication],
+  ] as const)
+    if (!/^[a-z0-9_]{1,63}$/.test(name)) fail(key, `must be 1 to 63 of a-z, 0-9 and _, got '${name}'`);
+  const tables = optionalList(raw, 'postgresTables');
+  const databaseSecurityGroupId = optionalString(raw, 'postgresSecurityGroupId');
+  const image = optionalString(raw, 'postgresImage');
+  const keyspacePathInImage = optionalString(raw, 'postgresKeyspacePathInImage');
+  return {
+    url,
+    passwordSecretArn,
+    slot,
+    publication,
+    ...(tables ? { tables } : {}),
+    ...(databaseSecurityGroupId ? { databaseSecurityGroupId } : {}),
+    tasks: integer(raw, 'postgresTasks', CONFIG_DEFAULTS.postgresTasks, 1, 3),
+    ...(image ? { image } : {}),
+    ...(keyspacePathInImage ? { keyspacePathInImage } : {}),
+    cpu: integer(raw, 'postgresCpu', CONFIG_DEFAULTS.postgresCpu, 256, 16_384),
+    memoryMiB: integer(raw, 'postgresMemoryMiB', CONFIG_DEFAULTS.postgresMemoryMiB, 512, 122_880),
+    cpuArchitecture: oneOf(
+      raw,
+      'postgresCpuArchitecture',
+      ['arm64', 'x86_64'] as const,
+      CONFIG_DEFAULTS.kafkaCpuArchitecture,
+    ),
+  };
+}
+
 /** CloudWatch Logs accepts only these retention periods. */
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -461,9 +546,10 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
       fail('readServiceSecurityGroupIds', `'${id}' is not a security group ID (sg-…)`);
   const streamConsumer = readStreamConsumer(raw);
   const kafkaConsumer = readKafkaConsumer(raw);
-  if (!streamConsumer && !kafkaConsumer)
+  const postgresConsumer = readPostgresConsumer(raw);
+  if (!streamConsumer && !kafkaConsumer && !postgresConsumer)
     throw new InfraConfigError(
-      'nothing to consume: set cdc-cache:tableName + cdc-cache:tableStreamArn (DynamoDB) and/or cdc-cache:kafkaBrokers + cdc-cache:kafkaTopics (Kafka)',
+      'nothing to consume: set cdc-cache:tableName + cdc-cache:tableStreamArn (DynamoDB), cdc-cache:kafkaBrokers + cdc-cache:kafkaTopics (Kafka) and/or cdc-cache:postgresUrl + cdc-cache:postgresPasswordSecretArn (PostgreSQL logical replication)',
     );
   const maxData = integer(raw, 'cacheMaxDataStorageGb', undefined, 1, 5000);
   const maxEcpu = integer(raw, 'cacheMaxEcpuPerSecond', undefined, 1000, 15_000_000);
@@ -485,6 +571,7 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
     ...(maxEcpu === undefined ? {} : { cacheMaxEcpuPerSecond: maxEcpu }),
     ...(streamConsumer ? { streamConsumer } : {}),
     ...(kafkaConsumer ? { kafkaConsumer } : {}),
+    ...(postgresConsumer ? { postgresConsumer } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
     logLevel: oneOf(raw, 'logLevel', LOG_LEVELS, CONFIG_DEFAULTS.logLevel),
     logRetentionDays: retentionDays(raw),

@@ -1,38 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { KafkaConsumerConfig } from './config';
+import { WorkerTask } from './worker-task';
 
-/** The worker's health, readiness and metrics port (CDC_CACHE_HTTP_PORT). */
-export const WORKER_HTTP_PORT = 9464;
-
-/** Where the keyspace volume is mounted in the worker (read-only) and the init container (read-write). */
-export const KEYSPACE_MOUNT = '/etc/cdc-cache';
-
-/** The task definition carries the keyspace inline; keep it far below the 64 KiB task definition limit. */
-export const MAX_INLINE_KEYSPACE_BYTES = 32 * 1024;
-
-/** Paths never sent to the Docker build (a `.dockerignore` in the repository adds to these). */
-export const DOCKER_BUILD_EXCLUDES = [
-  'node_modules',
-  '.git',
-  '.stack',
-  'coverage',
-  'cdk.out',
-  'infra/cdk.out',
-  // Not read by the image build: left out so that editing them does not change the image's asset hash.
-  'dist-lambda',
-  '*.md',
-];
+export {
+  DOCKER_BUILD_EXCLUDES,
+  KEYSPACE_MOUNT,
+  MAX_INLINE_KEYSPACE_BYTES,
+  WORKER_HTTP_PORT,
+} from './worker-task';
 
 /** Properties of {@link KafkaConsumerService}. */
 export interface KafkaConsumerServiceProps {
@@ -84,37 +66,7 @@ export class KafkaConsumerService extends Construct {
       throw new Error(
         `kafka consumer: maxTasks ${config.maxTasks} exceeds the partition count ${config.partitionCount}; the extra tasks would sit idle`,
       );
-    const arm = config.cpuArchitecture === 'arm64';
     const msk = mskResourceArns(config.mskClusterArn);
-    const keyspacePath =
-      config.keyspacePathInImage ?? `${KEYSPACE_MOUNT}/keyspace${extname(props.keyspaceFile)}`;
-
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: props.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
-
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: config.cpu,
-      memoryLimitMiB: config.memoryMiB,
-      runtimePlatform: {
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-      },
-    });
-
-    const image = config.image
-      ? ecs.ContainerImage.fromRegistry(config.image)
-      : ecs.ContainerImage.fromAsset(props.repoRoot, {
-          platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-          exclude: DOCKER_BUILD_EXCLUDES,
-        });
-
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
     const secrets: Record<string, ecs.Secret> = {
       CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword),
     };
@@ -122,37 +74,21 @@ export class KafkaConsumerService extends Construct {
       const scram = secretsmanager.Secret.fromSecretCompleteArn(this, 'ScramSecret', config.auth.secretArn);
       secrets.CDC_CACHE_KAFKA_SASL_USERNAME = ecs.Secret.fromSecretsManager(scram, 'username');
       secrets.CDC_CACHE_KAFKA_SASL_PASSWORD = ecs.Secret.fromSecretsManager(scram, 'password');
-      if (config.auth.secretKmsKeyArn)
-        this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'DecryptMskScramSecret',
-            actions: ['kms:Decrypt'],
-            resources: [config.auth.secretKmsKeyArn],
-          }),
-        );
     }
-
-    const logging = (streamPrefix: string) =>
-      ecs.LogDrivers.awsLogs({
-        logGroup,
-        streamPrefix,
-        // A slow log pipe must not stall consumption: drop log lines rather than invalidations.
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      });
-
-    const worker = this.taskDefinition.addContainer('worker', {
-      image,
-      // The image's entry point is the cdc-cache CLI (as docker-compose.yml runs it).
+    const task = new WorkerTask(this, 'Task', {
+      vpc: props.vpc,
       command: ['worker', 'kafka'],
-      essential: true,
-      readonlyRootFilesystem: true,
-      stopTimeout: Duration.seconds(60),
+      label: 'kafka consumer',
+      cpu: config.cpu,
+      memoryMiB: config.memoryMiB,
+      cpuArchitecture: config.cpuArchitecture,
+      ...(config.image ? { image: config.image } : {}),
+      repoRoot: props.repoRoot,
+      keyspaceFile: props.keyspaceFile,
+      ...(config.keyspacePathInImage ? { keyspacePathInImage: config.keyspacePathInImage } : {}),
       environment: {
         ...props.environment,
         AWS_REGION: Stack.of(this).region,
-        CDC_CACHE_KEYSPACE: keyspacePath,
-        CDC_CACHE_HTTP_PORT: String(WORKER_HTTP_PORT),
         CDC_CACHE_KAFKA_BROKERS: config.brokers,
         CDC_CACHE_KAFKA_TOPICS: config.topics.join(','),
         CDC_CACHE_KAFKA_GROUP_ID: config.groupId,
@@ -162,52 +98,18 @@ export class KafkaConsumerService extends Construct {
         CDC_CACHE_DLQ_TOPIC: config.dlqTopic,
       },
       secrets,
-      portMappings: [{ containerPort: WORKER_HTTP_PORT, name: 'http' }],
-      // Node is in any image that runs the worker; curl and wget are not.
-      healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${WORKER_HTTP_PORT}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(60),
-      },
-      logging: logging('worker'),
+      logRetentionDays: props.logRetentionDays,
     });
-
-    if (config.keyspacePathInImage === undefined) {
-      // The keyspace is configuration, not code: an init container (the same image, so node is there) writes it
-      // into a task volume that the worker mounts read-only. A keyspace change is a new task definition, not a new image.
-      const keyspace = readFileSync(props.keyspaceFile, 'utf8');
-      if (Buffer.byteLength(keyspace) > MAX_INLINE_KEYSPACE_BYTES)
-        throw new Error(
-          `kafka consumer: the keyspace ${props.keyspaceFile} is over ${MAX_INLINE_KEYSPACE_BYTES} bytes; bake it into an image (kafkaImage + kafkaKeyspacePathInImage)`,
-        );
-      this.taskDefinition.addVolume({ name: 'keyspace' });
-      const writer = this.taskDefinition.addContainer('keyspace', {
-        image,
-        essential: false,
-        // Root only to write into the fresh volume (root-owned); the worker reads it as the image's own user.
-        user: '0',
-        readonlyRootFilesystem: true,
-        entryPoint: [
-          'node',
-          '-e',
-          'require("node:fs").writeFileSync(process.argv[1], process.argv[2], { mode: 0o644 })',
-        ],
-        command: [keyspacePath, keyspace],
-        logging: logging('keyspace'),
-      });
-      writer.addMountPoints({ sourceVolume: 'keyspace', containerPath: KEYSPACE_MOUNT, readOnly: false });
-      worker.addMountPoints({ sourceVolume: 'keyspace', containerPath: KEYSPACE_MOUNT, readOnly: true });
-      worker.addContainerDependencies({
-        container: writer,
-        condition: ecs.ContainerDependencyCondition.SUCCESS,
-      });
+    this.cluster = task.cluster;
+    this.taskDefinition = task.taskDefinition;
+    if (config.auth.mechanism === 'scram-sha-512' && config.auth.secretKmsKeyArn) {
+      this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptMskScramSecret',
+          actions: ['kms:Decrypt'],
+          resources: [config.auth.secretKmsKeyArn],
+        }),
+      );
     }
 
     if (config.auth.mechanism === 'aws-msk-iam') {

@@ -137,15 +137,17 @@ async function main(): Promise<number> {
     await createProductsTable(dynamodb, PRODUCTS);
     cleanups.unshift(['demo table', () => deleteProductsTable(dynamodb)]);
 
-    say('registering the Debezium PostgreSQL connector and waiting until it streams');
-    connector = await registerDebeziumConnector({
-      source: 'postgres',
-      tables: [USERS_TABLE],
-      name: `demo_${runId}`,
-      config: { 'poll.interval.ms': '50' },
-    });
-    const debezium = connector;
-    cleanups.unshift(['connector', () => debezium.delete()]);
+    if (args.source === 'debezium') {
+      say('registering the Debezium PostgreSQL connector and waiting until it streams');
+      connector = await registerDebeziumConnector({
+        source: 'postgres',
+        tables: [USERS_TABLE],
+        name: `demo_${runId}`,
+        config: { 'poll.interval.ms': '50' },
+      });
+      const debezium = connector;
+      cleanups.unshift(['connector', () => debezium.delete()]);
+    }
 
     const common = {
       CDC_CACHE_KEYSPACE: KEYSPACE_FILE,
@@ -153,21 +155,49 @@ async function main(): Promise<number> {
       CDC_CACHE_REDIS_URL: endpoints.redis.url,
       CDC_CACHE_LOG_LEVEL: 'info',
     };
-    const kafkaPort = await freePort();
-    say('starting the Kafka worker (cdc-cache worker kafka)');
+    const pgPort = await freePort();
+    const slot = `demo_${runId}`;
+    let pgWorker: DemoProcess;
     // One configuration per source, shared by its worker and its auditor.
-    const kafkaEnv = {
-      ...common,
-      CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
-      CDC_CACHE_KAFKA_TOPICS: connector.topicFor(USERS_TABLE),
-      CDC_CACHE_KAFKA_GROUP_ID: `demo-${runId}`,
-      CDC_CACHE_DLQ_TOPIC: `demo-${runId}.dlq`,
-    };
-    const kafkaWorker = startProcess('kafka-worker', ['src/cli/main.ts', 'worker', 'kafka'], {
-      ...kafkaEnv,
-      CDC_CACHE_HTTP_PORT: String(kafkaPort),
-    });
-    processes.push(kafkaWorker);
+    const kafkaEnv = connector
+      ? {
+          ...common,
+          CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
+          CDC_CACHE_KAFKA_TOPICS: connector.topicFor(USERS_TABLE),
+          CDC_CACHE_KAFKA_GROUP_ID: `demo-${runId}`,
+          CDC_CACHE_DLQ_TOPIC: `demo-${runId}.dlq`,
+        }
+      : undefined;
+    if (kafkaEnv) {
+      say('starting the Kafka worker (cdc-cache worker kafka)');
+      pgWorker = startProcess('kafka-worker', ['src/cli/main.ts', 'worker', 'kafka'], {
+        ...kafkaEnv,
+        CDC_CACHE_HTTP_PORT: String(pgPort),
+      });
+    } else {
+      say('starting the PostgreSQL worker (cdc-cache worker postgres: logical replication, no Kafka)');
+      const { host, port, user, database } = endpoints.postgres;
+      pgWorker = startProcess('postgres-worker', ['src/cli/main.ts', 'worker', 'postgres'], {
+        ...common,
+        CDC_CACHE_POSTGRES_URL: `postgres://${user}@${host}:${port}/${database}`,
+        CDC_CACHE_POSTGRES_SLOT: slot,
+        CDC_CACHE_POSTGRES_PUBLICATION: slot,
+        CDC_CACHE_POSTGRES_TABLES: USERS_TABLE,
+        CDC_CACHE_HTTP_PORT: String(pgPort),
+      });
+      // After the worker is stopped (cleanups run after the processes): a leaked slot would retain WAL.
+      cleanups.unshift([
+        'replication slot',
+        async () => {
+          await pg.query(
+            'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
+            [slot],
+          );
+          await pg.query(`DROP PUBLICATION IF EXISTS ${slot}`);
+        },
+      ]);
+    }
+    processes.push(pgWorker);
     const dynamoPort = await freePort();
     say('starting the DynamoDB Streams worker (cdc-cache worker dynamodb)');
     const dynamoEnv = {
@@ -184,16 +214,24 @@ async function main(): Promise<number> {
       CDC_CACHE_HTTP_PORT: String(dynamoPort),
     });
     processes.push(dynamoWorker);
-    say('starting both auditors (cdc-cache audit kafka, cdc-cache audit dynamodb): read-only, own positions');
+    say(
+      kafkaEnv
+        ? 'starting both auditors (cdc-cache audit kafka, cdc-cache audit dynamodb): read-only, own positions'
+        : 'starting the DynamoDB auditor (cdc-cache audit dynamodb): read-only, own positions',
+    );
     const auditEnv = { CDC_CACHE_AUDIT_DELAYS: AUDIT_DELAYS.join(','), CDC_CACHE_AUDIT_RECHECK_MS: '250' };
-    const kafkaAuditPort = await freePort();
-    const kafkaAudit = startProcess('kafka-audit', ['src/cli/main.ts', 'audit', 'kafka'], {
-      ...kafkaEnv,
-      ...auditEnv,
-      CDC_CACHE_AUDIT_GROUP_ID: `demo-${runId}-audit`,
-      CDC_CACHE_HTTP_PORT: String(kafkaAuditPort),
-    });
-    processes.push(kafkaAudit);
+    const auditors: { name: string; port: number; process: DemoProcess }[] = [];
+    if (kafkaEnv) {
+      const kafkaAuditPort = await freePort();
+      const kafkaAudit = startProcess('kafka-audit', ['src/cli/main.ts', 'audit', 'kafka'], {
+        ...kafkaEnv,
+        ...auditEnv,
+        CDC_CACHE_AUDIT_GROUP_ID: `demo-${runId}-audit`,
+        CDC_CACHE_HTTP_PORT: String(kafkaAuditPort),
+      });
+      processes.push(kafkaAudit);
+      auditors.push({ name: 'Kafka auditor', port: kafkaAuditPort, process: kafkaAudit });
+    }
     const dynamoAuditPort = await freePort();
     const dynamoAudit = startProcess('dynamodb-audit', ['src/cli/main.ts', 'audit', 'dynamodb'], {
       ...dynamoEnv,
@@ -201,10 +239,8 @@ async function main(): Promise<number> {
       CDC_CACHE_HTTP_PORT: String(dynamoAuditPort),
     });
     processes.push(dynamoAudit);
-    auditUrls.push(
-      `http://127.0.0.1:${kafkaAuditPort}/metrics`,
-      `http://127.0.0.1:${dynamoAuditPort}/metrics`,
-    );
+    auditors.push({ name: 'DynamoDB auditor', port: dynamoAuditPort, process: dynamoAudit });
+    auditUrls.push(...auditors.map(({ port }) => `http://127.0.0.1:${port}/metrics`));
     say('starting the read service (SDK cache-aside over PostgreSQL and DynamoDB)');
     const readService = startProcess('read-service', ['scripts/demo/read-service.ts'], {
       DEMO_VERIFY_DELAY: String(VERIFY_DELAY_MS),
@@ -213,14 +249,26 @@ async function main(): Promise<number> {
     });
     processes.push(readService);
     const readPort = Number((await readService.waitForLine(/^ready (\d+)$/, 60_000))[1]);
-    await waitReady('Kafka worker', `http://127.0.0.1:${kafkaPort}/readyz`, kafkaWorker, 90_000);
+    await waitReady(
+      connector ? 'Kafka worker' : 'PostgreSQL worker',
+      `http://127.0.0.1:${pgPort}/readyz`,
+      pgWorker,
+      90_000,
+    );
     await waitReady('DynamoDB worker', `http://127.0.0.1:${dynamoPort}/readyz`, dynamoWorker, 90_000);
-    await waitReady('Kafka auditor', `http://127.0.0.1:${kafkaAuditPort}/readyz`, kafkaAudit, 90_000);
-    await waitReady('DynamoDB auditor', `http://127.0.0.1:${dynamoAuditPort}/readyz`, dynamoAudit, 90_000);
+    for (const auditor of auditors) {
+      await waitReady(auditor.name, `http://127.0.0.1:${auditor.port}/readyz`, auditor.process, 90_000);
+    }
     if (interrupted.signal.aborted) return 130;
 
     const metricsOf = async () =>
-      (await scrapeCounter(`http://127.0.0.1:${kafkaPort}/metrics`, 'cdc_cache_events_applied_total')) +
+      (connector
+        ? await scrapeCounter(`http://127.0.0.1:${pgPort}/metrics`, 'cdc_cache_events_applied_total')
+        : await scrapeCounter(
+            `http://127.0.0.1:${pgPort}/metrics`,
+            'cdc_cache_postgres_changes_total',
+            'result="applied"',
+          )) +
       (await scrapeCounter(
         `http://127.0.0.1:${dynamoPort}/metrics`,
         'cdc_cache_dynamodb_records_total',
@@ -307,6 +355,7 @@ async function main(): Promise<number> {
     const hitRatio = readStats.hits / Math.max(1, readStats.hits + readStats.misses);
     const summary = {
       duration_s: args.durationS,
+      source: args.source,
       interrupted: interrupted.signal.aborted,
       reads: stats.reads,
       read_errors: stats.readErrors,

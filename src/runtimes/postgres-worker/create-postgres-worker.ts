@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
 import type { InvalidationEngine } from '../../core/ports';
-import { CdcCacheError } from '../../errors';
+import { redisFault, retry, sleep } from '../../core/retry';
+import { CdcCacheError, isRetriableError } from '../../errors';
 import {
   createPgoutputDecoder,
   formatLsn,
@@ -12,7 +14,7 @@ import {
   type ReplicationStream,
   type SlotStatus,
 } from '../../sources/postgres';
-import { delayForAttempt } from '../shared/backoff';
+import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { PostgresWorkerMetrics } from './postgres-worker-metrics';
 
 /** The logger the worker writes to (pino, or anything with these four methods). */
@@ -130,17 +132,6 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
   let loop: Promise<void> | undefined;
   const timers: NodeJS.Timeout[] = [];
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (abort.signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      abort.signal.addEventListener('abort', done, { once: true });
-    });
   const backoffMs = (attempt: number) =>
     delayForAttempt(attempt, { initialMs: Math.min(100, settings.retryMaxMs), maxMs: settings.retryMaxMs });
 
@@ -149,28 +140,32 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
     stream?.confirm(flushed);
   };
 
-  /** Run `action` until it succeeds, backing off while Redis is unavailable (never gives up: nothing is acknowledged meanwhile). */
+  const waitPolicy = {
+    retries: Number.POSITIVE_INFINITY,
+    initialDelayMs: Math.min(100, settings.retryMaxMs),
+    maxDelayMs: settings.retryMaxMs,
+    factor: 2,
+    jitter: DEFAULT_BACKOFF.jitter,
+  };
+
+  /** Run `action` until it succeeds, backing off while Redis is unavailable (nothing is acknowledged meanwhile). */
   const untilApplied = async <T>(action: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await action();
-        if (redisDown) logger.info({ slot }, 'cdc-cache: Redis is back, resuming');
-        redisDown = false;
-        return result;
-      } catch (error) {
-        if (!(error instanceof CdcCacheError) || !error.retriable) throw error;
+    // The first attempt runs even when stopping; a stop while Redis is down leaves the slot where it is.
+    const result = await retry(action, waitPolicy, {
+      signal: abort.signal,
+      isRetriable: isRetriableError,
+      onRetry: ({ attempt, delayMs, error }) => {
         redisDown = true;
         metrics?.retries.inc({ ...labels, reason: 'redis' });
-        const delay = backoffMs(attempt);
         logger.warn(
-          { err: error, attempt, delayMs: delay },
+          { err: error, attempt, delayMs, fault: redisFault(error) },
           'cdc-cache: Redis unavailable, paused, retrying',
         );
-        // A stop while Redis is down exits without acknowledging: the slot keeps the position.
-        if (abort.signal.aborted) throw error;
-        await sleep(delay);
-      }
-    }
+      },
+    });
+    if (redisDown) logger.info({ slot }, 'cdc-cache: Redis is back, resuming');
+    redisDown = false;
+    return result;
   };
 
   const applyBatch = async (items: readonly Item[]) => {
@@ -183,12 +178,15 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       else if (item.kind === 'letter') letters.push(item.letter);
       else endLsn = item.endLsn;
     }
-    const outcomes = events.length > 0 ? await untilApplied(() => engine.apply(events)) : [];
+    const outcomes =
+      events.length > 0
+        ? await untilApplied(() => applyRecords(events, { decode: (event) => [event], engine }))
+        : [];
     let applied = 0;
     let skipped = 0;
     outcomes.forEach((outcome, index) => {
       const event = events[index]!;
-      if (outcome.status === 'failed') {
+      if (outcome.status === 'poison') {
         letters.push({ lsn: event.position.lsn, table: event.table, event, error: outcome.error });
       } else if (outcome.status === 'applied') applied++;
       else skipped++;
@@ -337,7 +335,7 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       // Whatever was received is applied before the next connection replays from the acknowledged position.
       await drain().catch(() => undefined);
       queue = [];
-      if (!overflowed) await sleep(backoffMs(attempt.value++));
+      if (!overflowed) await sleep(backoffMs(attempt.value++), abort.signal);
     }
   };
 

@@ -64,7 +64,14 @@ export async function runPostgresWorker(
 
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createInvalidationEngine({ keyspace, redis, prefix, retry: ENGINE_RETRY, instrumentation });
+  const engine = createInvalidationEngine({
+    keyspace,
+    redis,
+    prefix,
+    retry: ENGINE_RETRY,
+    instrumentation,
+    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
+  });
   let statusClient: Client | undefined;
   const slotStatus = async () => {
     if (!statusClient) {

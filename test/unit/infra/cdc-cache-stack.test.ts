@@ -38,6 +38,11 @@ const CONTRACT_ENV_NAMES = new Set([
   'CDC_CACHE_DLQ_TOPIC',
   'CDC_CACHE_DYNAMODB_TABLE',
   'CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE',
+  'CDC_CACHE_POSTGRES_URL',
+  'CDC_CACHE_POSTGRES_PASSWORD',
+  'CDC_CACHE_POSTGRES_SLOT',
+  'CDC_CACHE_POSTGRES_PUBLICATION',
+  'CDC_CACHE_POSTGRES_TABLES',
 ]);
 
 function onlyResource(template: Template, type: string): [string, Record<string, unknown>] {
@@ -705,5 +710,65 @@ describe('CdcCacheStack', () => {
     expect(stack).toBeInstanceOf(CdcCacheStack);
     template.resourceCountIs('AWS::ECS::Service', 0);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+
+  describe('PostgreSQL consumer', () => {
+    it('runs worker postgres on Fargate: two tasks on one slot, passwords from Secrets Manager, into the database on 5432', () => {
+      // Prepare
+      const secret = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop-db-cdc-AbCdEf';
+
+      // Act
+      const { template } = synthesizeRaw({
+        postgresUrl:
+          'postgres://cdc_cache@shop.cluster-abc.eu-west-1.rds.amazonaws.com:5432/shop?sslmode=require',
+        postgresPasswordSecretArn: secret,
+        postgresSecurityGroupId: 'sg-0cccccccccccccccc',
+        postgresImage: 'example.org/cdc-cache:test',
+      });
+
+      // Assess
+      const definitions = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
+      const worker = definitions
+        .flatMap(
+          (definition) =>
+            (definition.Properties?.['ContainerDefinitions'] as Record<string, unknown>[]) ?? [],
+        )
+        .find((container) => JSON.stringify(container['Command']) === JSON.stringify(['worker', 'postgres']));
+      expect(worker).toBeDefined();
+      const environment = Object.fromEntries(
+        (worker!['Environment'] as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [
+          Name,
+          Value,
+        ]),
+      );
+      expect(environment).toEqual(
+        expect.objectContaining({
+          CDC_CACHE_POSTGRES_SLOT: 'cdc_cache',
+          CDC_CACHE_POSTGRES_PUBLICATION: 'cdc_cache',
+        }),
+      );
+      for (const name of Object.keys(environment))
+        if (name.startsWith('CDC_CACHE_')) expect(CONTRACT_ENV_NAMES).toContain(name);
+      expect((worker!['Secrets'] as { Name: string }[]).map(({ Name }) => Name).sort()).toEqual([
+        'CDC_CACHE_POSTGRES_PASSWORD',
+        'CDC_CACHE_REDIS_PASSWORD',
+      ]);
+      template.hasResourceProperties('AWS::ECS::Service', Match.objectLike({ DesiredCount: 2 }));
+      template.hasResourceProperties(
+        'AWS::EC2::SecurityGroupIngress',
+        Match.objectLike({ GroupId: 'sg-0cccccccccccccccc', FromPort: 5432, ToPort: 5432 }),
+      );
+    });
+
+    it('refuses a URL that carries the password', () => {
+      expect(() =>
+        resolveConfig(
+          rawConfigFactory({
+            postgresUrl: 'postgres://cdc:secret@db:5432/shop',
+            postgresPasswordSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:x',
+          }),
+        ),
+      ).toThrow('cdc-cache:postgresUrl: must not contain the password');
+    });
   });
 });

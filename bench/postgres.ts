@@ -1,0 +1,202 @@
+// npm run bench:postgres — `cdc-cache worker postgres` (logical replication straight to Redis) against the
+// Debezium path (Kafka Connect + Kafka + `cdc-cache worker kafka`) on the same rows in the same run: both
+// consume the same committed transactions at the same time, each into its own key prefix.
+// 1. Throughput: BENCH_PG_CHANGES row updates committed in transactions of BENCH_PG_TX_ROWS rows as fast as
+//    PostgreSQL takes them; changes/s = changes / (first commit -> the path invalidated the last change).
+// 2. Latency: BENCH_PG_LATENCY_CHANGES single-row commits one after another; commit returned -> key gone
+//    from Redis (polled every millisecond), p50/p99 per path.
+// The last line is JSON.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { percentile } from '../scripts/demo/percentiles';
+import { registerDebeziumConnector } from '../test/support/debezium-connectors';
+import { stackEndpoints } from '../test/support/stack-endpoints';
+import { uniqueName } from '../test/support/unique-name';
+import { waitFor } from '../test/support/wait-for';
+
+const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
+const TX_ROWS = Number(process.env['BENCH_PG_TX_ROWS'] ?? 100);
+const LATENCY_CHANGES = Number(process.env['BENCH_PG_LATENCY_CHANGES'] ?? 200);
+const ROWS = Math.max(CHANGES, LATENCY_CHANGES) + 1;
+
+const endpoints = stackEndpoints();
+const table = uniqueName('bench_pg');
+const slot = uniqueName('bench_pg_slot');
+const pgPrefix = `${uniqueName('bpg')}:`;
+const dbzPrefix = `${uniqueName('bdbz')}:`;
+const children: ChildProcess[] = [];
+
+function startWorker(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'worker', ...args, '--http-port', '0', '--log-level', 'warn'],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  children.push(child);
+  return child;
+}
+
+async function main() {
+  const { host, port, user, database } = endpoints.postgres;
+  const pg = new Client({ host, port, user, database });
+  await pg.connect();
+  const redis = new Redis(endpoints.redis.url);
+  const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-bench-pg-'));
+  const keyspacePath = join(directory, 'keyspace.json');
+  writeFileSync(
+    keyspacePath,
+    JSON.stringify({
+      entities: { user: { key: 'user:{id}', ttl: '5m', sources: [{ table: `public.${table}` }] } },
+    }),
+  );
+  await pg.query(`CREATE TABLE ${table} (id int PRIMARY KEY, email text NOT NULL, name text NOT NULL)`);
+  await pg.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+  await pg.query(
+    `INSERT INTO ${table} SELECT i, 'u' || i || '@example.com', 'User ' || i FROM generate_series(0, ${ROWS}) i`,
+  );
+  const connector = await registerDebeziumConnector({ source: 'postgres', tables: [table] });
+  try {
+    const common = {
+      CDC_CACHE_KEYSPACE: keyspacePath,
+      CDC_CACHE_REDIS_URL: endpoints.redis.url,
+      CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
+    };
+    startWorker(['postgres'], {
+      ...common,
+      CDC_CACHE_KEY_PREFIX: pgPrefix,
+      CDC_CACHE_POSTGRES_URL: `postgres://${user}@${host}:${port}/${database}`,
+      CDC_CACHE_POSTGRES_SLOT: slot,
+      CDC_CACHE_POSTGRES_PUBLICATION: slot,
+    });
+    startWorker(['kafka'], {
+      ...common,
+      CDC_CACHE_KEY_PREFIX: dbzPrefix,
+      CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
+      CDC_CACHE_KAFKA_TOPICS: connector.topicFor(table),
+      CDC_CACHE_KAFKA_GROUP_ID: uniqueName('bench_pg_group'),
+    });
+    const gone = async (prefix: string, id: number) => (await redis.exists(`${prefix}user:${id}`)) === 0;
+    const mark = (id: number) => redis.mset(`${pgPrefix}user:${id}`, 'x', `${dbzPrefix}user:${id}`, 'x');
+    // Both paths stream once a probe change reaches them.
+    let probe = 0;
+    await waitFor(
+      async () => {
+        await mark(0);
+        await pg.query(`UPDATE ${table} SET name = $2 WHERE id = $1`, [0, `probe ${probe++}`]);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return (await gone(pgPrefix, 0)) && (await gone(dbzPrefix, 0));
+      },
+      { description: 'both paths streaming', timeoutMs: 180_000, intervalMs: 1_000 },
+    );
+
+    // 1. Throughput on the same committed transactions.
+    await mark(0);
+    const started = performance.now();
+    for (let first = 1; first <= CHANGES; first += TX_ROWS) {
+      const last = Math.min(CHANGES, first + TX_ROWS - 1);
+      await pg.query(`UPDATE ${table} SET name = name || '.' WHERE id BETWEEN $1 AND $2`, [first, last]);
+    }
+    await pg.query(`UPDATE ${table} SET name = name || '.' WHERE id = 0`);
+    const committedMs = performance.now() - started;
+    const finished: Record<string, number> = {};
+    await waitFor(
+      async () => {
+        for (const [name, prefix] of [
+          ['postgres', pgPrefix],
+          ['debezium', dbzPrefix],
+        ] as const) {
+          if (finished[name] === undefined && (await gone(prefix, 0)))
+            finished[name] = performance.now() - started;
+        }
+        return finished['postgres'] !== undefined && finished['debezium'] !== undefined;
+      },
+      { description: 'both paths applied every change', timeoutMs: 600_000, intervalMs: 5 },
+    );
+    const changes = CHANGES + 1;
+
+    // 2. Commit-to-invalidated latency, one change at a time.
+    const latencies: Record<'postgres' | 'debezium', number[]> = { postgres: [], debezium: [] };
+    for (let id = 1; id <= LATENCY_CHANGES; id++) {
+      await mark(id);
+      await pg.query(`UPDATE ${table} SET email = email || '.' WHERE id = $1`, [id]);
+      const committed = performance.now();
+      const pending = new Map<'postgres' | 'debezium', string>([
+        ['postgres', pgPrefix],
+        ['debezium', dbzPrefix],
+      ]);
+      while (pending.size > 0) {
+        for (const [name, prefix] of pending) {
+          if (await gone(prefix, id)) {
+            latencies[name].push(performance.now() - committed);
+            pending.delete(name);
+          }
+        }
+        if (performance.now() - committed > 30_000)
+          throw new Error(`change ${id} not invalidated within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
+    const result = {
+      bench: 'postgres',
+      changes,
+      tx_rows: TX_ROWS,
+      commit_ms: Math.round(committedMs),
+      changes_per_s: Math.round((changes / finished['postgres']!) * 1000),
+      p50_ms: round(percentile(latencies.postgres, 50)),
+      p99_ms: round(percentile(latencies.postgres, 99)),
+      debezium_changes_per_s: Math.round((changes / finished['debezium']!) * 1000),
+      debezium_p50_ms: round(percentile(latencies.debezium, 50)),
+      debezium_p99_ms: round(percentile(latencies.debezium, 99)),
+      ratio_vs_debezium: Math.round((finished['debezium']! / finished['postgres']!) * 100) / 100,
+      latency_changes: LATENCY_CHANGES,
+    };
+    console.log(
+      `postgres worker: ${result.changes_per_s} changes/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`,
+    );
+    console.log(
+      `debezium path:   ${result.debezium_changes_per_s} changes/s, p50 ${result.debezium_p50_ms} ms, p99 ${result.debezium_p99_ms} ms`,
+    );
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
+      ),
+    );
+    await connector.delete();
+    await waitFor(
+      async () =>
+        (await pg.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slot])).rows
+          .length === 0,
+      { description: 'bench slot released', timeoutMs: 30_000 },
+    ).catch(() => undefined);
+    await pg.query(
+      'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+      [slot],
+    );
+    await pg.query(`DROP PUBLICATION IF EXISTS ${slot}`);
+    await pg.query(`DROP TABLE IF EXISTS ${table}`);
+    for (const prefix of [pgPrefix, dbzPrefix]) {
+      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) {
+        if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+      }
+    }
+    await pg.end();
+    redis.disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
