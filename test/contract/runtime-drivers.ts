@@ -61,12 +61,34 @@ function debeziumValue(change: ContractChange, index: number): Buffer {
 const debeziumKeyspace = async () =>
   keyspaceFromData({ entities: contractEntities([{ table: 'public.items' }]) });
 
-/** Retry a Lambda invocation as the event source mapping does, until it succeeds. */
-async function untilInvoked(invoke: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await invoke()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/**
+ * A Lambda invocation seen as a run: `invoke` resolves how many records it acknowledged, or throws (the
+ * event source mapping then retries the batch, as `redeliver` does until it succeeds).
+ */
+async function lambdaRun(invoke: () => Promise<number>, deadLettered: () => number[]): Promise<RuntimeRun> {
+  let failures = 0;
+  let acknowledged = 0;
+  const attempt = async () => {
+    try {
+      acknowledged = await invoke();
+      return true;
+    } catch {
+      failures++;
+      return false;
+    }
+  };
+  await attempt();
+  return {
+    acknowledged: async () => acknowledged,
+    deadLettered: async () => deadLettered(),
+    failures: () => failures,
+    async redeliver() {
+      for (let tries = 0; tries < 200 && !(await attempt()); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    stop: async () => undefined,
+  };
 }
 
 /**
@@ -207,32 +229,19 @@ export function kafkaLambdaDriver(): RuntimeDriver {
     async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
       const records = changes.map(mskRecord);
       const deadLettered: number[] = [];
-      let failures = 0;
-      let acknowledged = 0;
       const handler = createKafkaHandler({
         engine,
         deadLetter: async (letters) => {
           for (const { record } of letters) deadLettered.push(Number(record.offset));
         },
       });
-      const invoke = async () => {
-        try {
+      return lambdaRun(
+        async () => {
           await handler({ eventSource: 'aws:kafka', records: { [`${TOPIC}-0`]: records } });
-          acknowledged = records.length;
-          return true;
-        } catch {
-          failures++;
-          return false;
-        }
-      };
-      await invoke();
-      return {
-        acknowledged: async () => acknowledged,
-        deadLettered: async () => [...deadLettered],
-        failures: () => failures,
-        redeliver: () => untilInvoked(invoke),
-        stop: async () => undefined,
-      };
+          return records.length;
+        },
+        () => [...deadLettered],
+      );
     },
   };
 }
@@ -262,31 +271,18 @@ export function streamLambdaDriver(): RuntimeDriver {
         dependencies: { engine, keyspace: await dynamodbKeyspace(table) },
         versionAttribute: 'v',
       });
-      let failures = 0;
-      let acknowledged = 0;
       const deadLettered = new Set<number>();
-      const invoke = async () => {
-        try {
+      return lambdaRun(
+        async () => {
           const { batchItemFailures } = await handler({ Records: records });
           const first = records.findIndex(
             (record) => record.dynamodb?.SequenceNumber === batchItemFailures[0]?.itemIdentifier,
           );
-          acknowledged = first < 0 ? records.length : first;
           if (first >= 0) deadLettered.add(first);
-          return true;
-        } catch {
-          failures++;
-          return false;
-        }
-      };
-      await invoke();
-      return {
-        acknowledged: async () => acknowledged,
-        deadLettered: async () => [...deadLettered],
-        failures: () => failures,
-        redeliver: () => untilInvoked(invoke),
-        stop: async () => undefined,
-      };
+          return first < 0 ? records.length : first;
+        },
+        () => [...deadLettered],
+      );
     },
   };
 }
