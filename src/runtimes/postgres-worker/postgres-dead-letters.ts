@@ -1,64 +1,45 @@
-import { CdcCacheError } from '../../errors';
 import { internalKey } from '../../keyspace';
-import type { RedisClient } from '../../redis/create-redis-client';
+import {
+  createRedisDeadLetterStream,
+  type RedisDeadLetterStreamOptions,
+} from '../shared/redis-dead-letter-stream';
 import type { PostgresDeadLetterSink } from './create-postgres-worker';
 
 /** Options of {@link createPostgresDeadLetters}. */
-export interface PostgresDeadLettersOptions {
-  readonly redis: RedisClient;
+export interface PostgresDeadLettersOptions extends Omit<RedisDeadLetterStreamOptions, 'key'> {
   readonly prefix: string;
   readonly slot: string;
-  /** Approximate length the stream is trimmed to. Default 10,000. */
-  readonly maxLength?: number;
 }
 
 /**
- * Dead letters of the PostgreSQL worker, in the Redis stream `internalKey(prefix, 'dlq', 'postgres', slot)`:
- * one entry per change that could not be decoded or planned, with its LSN, table, error and event as JSON.
- * Logical replication has no dead-letter destination of its own; read them with `XRANGE <key> - +`.
+ * Dead letters of the PostgreSQL worker, in the bounded Redis stream
+ * `internalKey(prefix, 'dlq', 'postgres', slot)`: one entry per change that could not be decoded or planned,
+ * with its LSN, table, error and event as JSON. Logical replication has no dead-letter destination of its
+ * own. See {@link createRedisDeadLetterStream}.
  *
  * @example
  * const deadLetters = createPostgresDeadLetters({ redis, prefix: '', slot: 'cdc_cache' })
  */
 export function createPostgresDeadLetters(options: PostgresDeadLettersOptions): PostgresDeadLetterSink {
-  const key = internalKey(options.prefix, 'dlq', 'postgres', options.slot);
-  const maxLength = options.maxLength ?? 10_000;
-  return async (letters) => {
-    try {
-      const pipeline = options.redis.pipeline();
-      for (const { lsn, table, event, error } of letters) {
-        pipeline.xadd(
-          key,
-          'MAXLEN',
-          '~',
-          maxLength,
-          '*',
-          'slot',
-          options.slot,
-          'lsn',
-          lsn,
-          'table',
-          table,
-          'code',
-          error.code,
-          'error',
-          error.message,
-          'event',
-          JSON.stringify(event),
-        );
-      }
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
-    } catch (error) {
-      throw new CdcCacheError(
-        'CDC_REDIS_UNAVAILABLE',
-        `cannot write dead letters to ${key}: ${(error as Error).message}`,
-        {
-          cause: error,
-          retriable: true,
-        },
-      );
-    }
-  };
+  const write = createRedisDeadLetterStream({
+    ...options,
+    key: internalKey(options.prefix, 'dlq', 'postgres', options.slot),
+  });
+  return (letters) =>
+    write(
+      letters.map(({ lsn, table, event, error }) => [
+        'slot',
+        options.slot,
+        'lsn',
+        lsn,
+        'table',
+        table,
+        'code',
+        error.code,
+        'error',
+        error.message,
+        'event',
+        JSON.stringify(event),
+      ]),
+    );
 }

@@ -1,0 +1,72 @@
+import { CdcCacheError } from '../../errors';
+import type { RedisClient } from '../../redis/create-redis-client';
+
+/** Bounds of a dead-letter stream in Redis; see {@link createRedisDeadLetterStream}. */
+export const REDIS_DEAD_LETTER_DEFAULTS = Object.freeze({
+  /** Entries kept (approximately): at DynamoDB's 400 KB item limit, at most about 800 MB with both images. */
+  maxLength: 1_000,
+  /** How long an entry is kept, and how long the stream outlives its last entry: 7 days. */
+  retentionMs: 7 * 24 * 3_600_000,
+});
+
+/** Options of {@link createRedisDeadLetterStream}. */
+export interface RedisDeadLetterStreamOptions {
+  readonly redis: RedisClient;
+  /** The stream's key (an internal key: the read services' Redis user cannot read it). */
+  readonly key: string;
+  /** Approximate number of entries the stream is trimmed to. Default {@link REDIS_DEAD_LETTER_DEFAULTS}. */
+  readonly maxLength?: number;
+  /** Entries older than this are trimmed, and the stream expires this long after its last entry. */
+  readonly retentionMs?: number;
+  /** The clock, for tests. */
+  readonly now?: () => number;
+}
+
+/** Appends dead letters, each a flat list of field names and values; throws a retriable error when Redis fails. */
+export type RedisDeadLetterWriter = (entries: readonly (readonly string[])[]) => Promise<void>;
+
+/**
+ * The one bounded dead-letter stream of the runtimes that have no dead-letter destination of their own (the
+ * DynamoDB poller, the PostgreSQL worker). The entries hold row data, in the cache's Redis: the stream is
+ * bounded by length (`MAXLEN ~`) and age (`MINID ~`, and an expiry renewed on each write). Read it with
+ * `XRANGE <key> - +`.
+ *
+ * @example
+ * const write = createRedisDeadLetterStream({ redis, key: internalKey('', 'dlq', 'Products') })
+ * await write([['table', 'Products', 'code', 'CDC_DECODE_FAILED', 'error', 'bad image']])
+ */
+export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOptions): RedisDeadLetterWriter {
+  const { key } = options;
+  const maxLength = options.maxLength ?? REDIS_DEAD_LETTER_DEFAULTS.maxLength;
+  const retentionMs = options.retentionMs ?? REDIS_DEAD_LETTER_DEFAULTS.retentionMs;
+  const now = options.now ?? Date.now;
+  for (const [name, value] of [
+    ['maxLength', maxLength],
+    ['retentionMs', retentionMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new CdcCacheError(
+        'CDC_INVALID_OPTION',
+        `${name}: must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
+  return async (entries) => {
+    const transaction = options.redis.multi();
+    for (const fields of entries) transaction.xadd(key, 'MAXLEN', '~', maxLength, '*', ...fields);
+    // Stream ids start with their time in ms: MINID drops entries older than the retention.
+    transaction.xtrim(key, 'MINID', '~', Math.max(0, now() - retentionMs));
+    transaction.pexpire(key, retentionMs);
+    try {
+      const results = await transaction.exec();
+      const failed = results?.find(([failure]) => failure !== null)?.[0];
+      if (!results || failed) throw failed ?? new Error('the transaction was discarded');
+    } catch (error) {
+      throw new CdcCacheError(
+        'CDC_REDIS_UNAVAILABLE',
+        `cannot write dead letters to ${key}: ${(error as Error).message}`,
+        { cause: error, retriable: true },
+      );
+    }
+  };
+}
