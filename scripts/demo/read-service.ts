@@ -20,10 +20,7 @@ async function main(): Promise<void> {
     keyspace,
     prefix: process.env.CDC_CACHE_KEY_PREFIX ?? '',
     // The read side of the audit: re-load a sample of hits later and compare (docs/audit.md).
-    verify: {
-      rate: Number(process.env.DEMO_VERIFY_RATE ?? '0.05'),
-      delay: process.env.DEMO_VERIFY_DELAY ?? '2s',
-    },
+    verify: { rate: 0.1, delay: Number(process.env.DEMO_VERIFY_DELAY ?? 1_000) },
   });
   const pg = new Client({ ...endpoints.postgres });
   await pg.connect();

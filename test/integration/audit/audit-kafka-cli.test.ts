@@ -134,7 +134,7 @@ describe('cdc-cache audit kafka', () => {
   it('reports a key planted with a value older than the change', async () => {
     // Prepare: the worker applied the change (the key was never cached)
     await pgQuery(`UPDATE ${users} SET name = 'v1' WHERE id = 3`);
-    await waitUntilConsumed(workerPort, 8, worker);
+    await waitUntilConsumed(workerPort, 9, worker); // 6 inserts, 2 updates, this one
     // Act: a value written before the change shows up (a lost invalidation, a fill from a lagging replica)
     const writtenAtMs = Date.now() - 60_000;
     await admin.set(
