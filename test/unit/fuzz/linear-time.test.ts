@@ -101,7 +101,10 @@ describe('decoding time is linear in the message size', () => {
     const bySize = new Map<number, DebeziumRecord>();
     const message = (size: number) => {
       let record = bySize.get(size);
-      if (!record) bySize.set(size, (record = build(size)));
+      if (!record) {
+        record = build(size);
+        bySize.set(size, record);
+      }
       return record;
     };
     for (const decode of Object.values(decoders)) {
