@@ -10,9 +10,11 @@ export type RedisRole = 'reader' | 'worker';
  * - `worker`: every key under the prefix: entries, and its own keys under `_cc:` (generations, tag sets,
  *   truncate markers, shard checkpoints and leases, dead letters).
  * - `reader`: entries (every key under the prefix that is not under `<prefix>_cc:`), the tag sets the SDK
- *   maintains and pops (`_cc:tag:*`, read and write), and the generation counters (`_cc:gen:*`, read only).
- *   It cannot bump a generation, touch the worker's checkpoints and leases, or read dead letters (they hold
- *   row data). ACL globs cannot exclude a prefix, so "not `_cc:`" is spelled as the keys whose first four
+ *   maintains and pops (`_cc:tag:*`, read and write), the generations (`_cc:gen:*`, read and write: the SDK
+ *   creates a lost one with a new random value, SET NX) and the version memories (`_cc:ver:*`: the lease script
+ *   reads them, and Redis grants a script's declared keys only with read and write access). It cannot write
+ *   a truncation marker, touch the worker's checkpoints and leases, or read dead letters (they hold row data). A reader that overwrites a generation empties that entity's
+ *   cache (no entry matches a new random generation). ACL globs cannot exclude a prefix, so "not `_cc:`" is spelled as the keys whose first four
  *   characters differ from it.
  *
  * Both get every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...), with INFO back
@@ -36,5 +38,14 @@ export function redisAclRules(role: RedisRole, keyPrefix: string): string[] {
     if (length > 0) entries.push(`%RW~${prefix}${same}`);
   }
   if (prefix !== '') entries.push(`%RW~${prefix}`);
-  return ['on', ...entries, `%RW~${prefix}${reserved}tag:*`, `%R~${prefix}${reserved}gen:*`, ...commands];
+  return [
+    'on',
+    ...entries,
+    `%RW~${prefix}${reserved}tag:*`,
+    // The lease script reads a key's version memory (keys a script declares need read AND write access), and
+    // the SDK creates a missing generation (a random one, SET NX).
+    `%RW~${prefix}${reserved}gen:*`,
+    `%RW~${prefix}${reserved}ver:*`,
+    ...commands,
+  ];
 }

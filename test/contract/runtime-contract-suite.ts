@@ -27,6 +27,8 @@ export interface RuntimeRun {
   deadLettered(): Promise<number[]>;
   /** How many times the runtime reported that it could not apply (paused, retried, failed the invocation). */
   failures(): number;
+  /** A long-running worker's readiness (its /readyz); absent for a Lambda, which has none. */
+  ready?(): boolean;
   /** Deliver again what is not acknowledged, as the transport would (a Lambda retry; workers retry alone). */
   redeliver(): Promise<void>;
   stop(): Promise<void>;
@@ -284,12 +286,21 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
         });
         const whileFaulty = await run.acknowledged().catch(() => 0);
         const deadWhileFaulty = await run.deadLettered().catch(() => [] as number[]);
+        // A worker reports the fault on /readyz while it lasts, and is ready again once it is lifted.
+        const readyWhileFaulty = run.ready?.();
         await lift();
         await run.redeliver();
         await settled(run, 2, 'both records acknowledged once the fault is lifted');
+        if (run.ready) {
+          await waitFor(() => run.ready?.() || undefined, {
+            description: `${driver.name}: ready again after the fault`,
+            timeoutMs: 20_000,
+          });
+        }
         // Assess
         expect(whileFaulty).toBe(0);
         expect(deadWhileFaulty).toEqual([]);
+        if (run.ready) expect(readyWhileFaulty).toBe(false);
         expect(await run.deadLettered()).toEqual([]);
         expect(await cached(`${prefix}item:1`)).toBe(false);
         expect(await admin.get(`${prefix}item-view:2`)).toMatch(/"name":"d"/);

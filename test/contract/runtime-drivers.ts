@@ -201,6 +201,7 @@ export function kafkaWorkerDriver(): RuntimeDriver {
         acknowledged: async () => partition.committed(),
         deadLettered: async () => [...deadLettered],
         failures: () => failures,
+        ready: () => worker.isReady(),
         redeliver: async () => undefined,
         stop: () => worker.stop(),
       };
@@ -369,6 +370,7 @@ export function dynamodbPollerDriver(): RuntimeDriver {
           });
         },
         failures: () => failures,
+        ready: () => worker.isReady(),
         redeliver: async () => undefined,
         stop: () => worker.stop(),
       };

@@ -127,6 +127,8 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
 
   const backoffMs = (attempt: number) =>
     delayForAttempt(attempt, { initialMs: Math.min(200, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+  /** Actions retrying after an infrastructure fault: /readyz reports the worker not ready while any is. */
+  let faultsInProgress = 0;
   const waitPolicy = {
     retries: Number.POSITIVE_INFINITY,
     initialDelayMs: Math.min(200, settings.retryMaxMs),
@@ -137,12 +139,17 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
 
   /** Run `action` until it succeeds, backing off on retriable errors; throws Stopped once the shard stops. */
   const untilDone = async <T>(signal: AbortSignal, reason: string, action: () => Promise<T>): Promise<T> => {
+    let faulted = false;
     try {
       // The first attempt runs even when stopping, so a graceful stop finishes the page in flight.
       return await retry(action, waitPolicy, {
         signal,
         isRetriable: isRetriableError,
         onRetry: ({ attempt, delayMs, error }) => {
+          if (!faulted) {
+            faulted = true;
+            faultsInProgress++;
+          }
           metrics?.retries.inc({ table, reason });
           logger.warn(
             { err: error, attempt, delayMs, fault: redisFault(error) },
@@ -153,6 +160,8 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
     } catch (error) {
       if (signal.aborted && isRetriableError(error)) throw new Stopped();
       throw error;
+    } finally {
+      if (faulted) faultsInProgress--;
     }
   };
 
@@ -416,7 +425,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
       await store.leave().catch(() => undefined);
       ready = false;
     },
-    isReady: () => ready && !abort.signal.aborted,
+    isReady: () => ready && faultsInProgress === 0 && !abort.signal.aborted,
     heldShards: () => [...consumers.keys()],
   };
 }

@@ -52,6 +52,8 @@ export interface KafkaWorker {
 export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
   const { consumer, logger, metrics } = options;
   const backoff = createBackoff(options.backoff);
+  /** True from a Redis fault until a batch applies again. */
+  let redisFaulted = false;
   const paused = new Map<string, { partition: TopicPartition; offset: string; resume: () => void }>();
   let retryTimer: NodeJS.Timeout | null = null;
   let stopping = false;
@@ -78,6 +80,7 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
     onChunkApplied: options.onChunkApplied,
     outage: {
       unavailable(partition, offset, resume, error) {
+        redisFaulted = true;
         paused.set(`${partition.topic}:${partition.partition}`, { partition, offset, resume });
         metrics?.redisOutages.inc();
         metrics?.redisUnavailable.set(1);
@@ -92,6 +95,7 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
       healthy() {
         if (backoff.attempts === 0 || paused.size > 0 || retryTimer !== null) return;
         logger?.info({ attempts: backoff.attempts }, 'applying again');
+        redisFaulted = false;
         backoff.reset();
         metrics?.redisUnavailable.set(0);
       },
@@ -117,7 +121,8 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
     },
     isReady() {
       const status = consumer.status();
-      return !stopping && status.connected && status.joined;
+      // Not ready while Redis refuses the batches (outage, OOM, auth, ACL): the fault is reported, not hidden.
+      return !stopping && !redisFaulted && status.connected && status.joined;
     },
   };
 }

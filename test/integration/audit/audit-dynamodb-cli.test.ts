@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { scrapeCounter } from '../../../scripts/demo/scrape-counter';
 import { createCache, keyspaceFromData } from '../../../src';
 import { writeEntry } from '../../../src/sdk/entry-codec';
+import { currentGeneration } from '../../support/current-generation';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { uniqueName } from '../../support/unique-name';
 import { waitFor } from '../../support/wait-for';
@@ -122,7 +123,7 @@ describe('cdc-cache audit dynamodb', () => {
     await redis.set(
       `${prefix}product:C`,
       writeEntry({
-        generation: 0,
+        generation: await currentGeneration(redis, prefix, 'product'),
         version: '',
         writtenAtMs,
         staleAtMs: writtenAtMs + 600_000,

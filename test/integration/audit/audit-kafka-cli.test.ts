@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { scrapeCounter } from '../../../scripts/demo/scrape-counter';
 import { type Cache, createCache, keyspaceFromData } from '../../../src';
 import { writeEntry } from '../../../src/sdk/entry-codec';
+import { currentGeneration } from '../../support/current-generation';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import {
   BROKERS,
@@ -140,7 +141,7 @@ describe('cdc-cache audit kafka', () => {
     await admin.set(
       `${prefix}user:3`,
       writeEntry({
-        generation: 0,
+        generation: await currentGeneration(admin, prefix, 'user'),
         version: '',
         writtenAtMs,
         staleAtMs: writtenAtMs + 600_000,

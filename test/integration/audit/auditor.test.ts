@@ -5,6 +5,7 @@ import type { ChangeEvent } from '../../../src/core/change-event';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { createCache, keyspaceFromData } from '../../../src/index';
 import { writeEntry } from '../../../src/sdk/entry-codec';
+import { currentGeneration } from '../../support/current-generation';
 import { deletePrefix, sharedRedis, uniquePrefix } from '../core/core-test-support';
 
 const keyspace = keyspaceFromData({
@@ -136,7 +137,7 @@ describe('createAuditor', () => {
     await redis.set(
       `${prefix}product:A-1`,
       writeEntry({
-        generation: 0,
+        generation: await currentGeneration(redis, prefix, 'product'),
         version: older,
         writtenAtMs: committedAt + 5,
         staleAtMs: committedAt + 60_000,

@@ -124,7 +124,8 @@ function workerKeys(keyspace: Keyspace, messages: readonly TopicMessage[]): Reco
     if (plan.status !== 'planned')
       throw new Error(`the worker could not plan an event: ${JSON.stringify(plan)}`);
     for (const action of plan.actions) {
-      if (action.kind !== 'delete') continue;
+      // Delete mode: a delete, or a versioned tombstone where the change's version is known (protocol v2).
+      if (action.kind !== 'delete' && action.kind !== 'tombstone') continue;
       keys[action.entity] ??= new Set();
       keys[action.entity]!.add(action.key);
     }

@@ -162,19 +162,22 @@ describe('cacheAccessString', () => {
     const rules = cacheAccessString('shop:', 'reader').split(' ');
 
     // Assess: a key outside `shop:_cc:` is matched by one of the entry patterns (checked on a real Redis in
-    // test/integration/redis/acl-roles.test.ts); inside it, only tags (read-write) and generations (read).
+    // test/integration/redis/acl-roles.test.ts); inside it, only tags, generations and version memories
+    // (read-write: a script's declared keys need both).
     expect(rules).toEqual(
       expect.arrayContaining([
         'on',
         '%RW~shop:[^_]*',
         '%RW~shop:_cc[^:]*',
         '%RW~shop:_cc:tag:*',
-        '%R~shop:_cc:gen:*',
+        '%RW~shop:_cc:gen:*',
+        '%RW~shop:_cc:ver:*',
       ]),
     );
     expect(rules.filter((rule) => rule.includes('_cc:'))).toEqual([
       '%RW~shop:_cc:tag:*',
-      '%R~shop:_cc:gen:*',
+      '%RW~shop:_cc:gen:*',
+      '%RW~shop:_cc:ver:*',
     ]);
     expect(rules).not.toContain('%RW~shop:*');
   });
