@@ -104,7 +104,7 @@ describe('worker kafka with a Redis ACL user', () => {
       timeoutMs: 45_000,
       description: 'user 1 invalidated through the ACL user',
     });
-    expect(worker.output()).toContain('"redisPassword":"***"');
+    expect(worker.output()).toContain('"redisPassword":"[redacted]"');
     expect(worker.output()).not.toContain(password);
     await cache.close();
   });
