@@ -22,6 +22,9 @@ export function isTransientStartError(error: unknown): boolean {
   // The client wraps a failed login in network errors (Connection failed → SASL authentication failed).
   if (someInTree(error, isAuthenticationError)) return false;
   return someInTree(error, (one) => {
+    // The client's metadata step names a topic that does not exist yet as a UserError (not retriable to it):
+    // Debezium creates a table's topic at its first change, so a worker may start before it.
+    if (isUnknownTopic(one)) return true;
     const { code, retriable, canRetry } = one as Error & {
       code?: unknown;
       retriable?: unknown;
@@ -30,6 +33,13 @@ export function isTransientStartError(error: unknown): boolean {
     // A protocol error the broker marks retriable, e.g. UNKNOWN_TOPIC_OR_PARTITION for a topic not created yet.
     return retriable === true || canRetry === true || TRANSIENT_KAFKA_ERRORS.has(String(code));
   });
+}
+
+function isUnknownTopic(error: Error): boolean {
+  return (
+    (error as Error & { code?: unknown }).code === 'PLT_KFK_USER' &&
+    error.message.startsWith('Unknown topic ')
+  );
 }
 
 function isAuthenticationError(error: Error): boolean {

@@ -1,4 +1,10 @@
-import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  UserError,
+} from '@platformatic/kafka';
 import {
   isTransientStartError,
   startWhenAvailable,
@@ -34,6 +40,9 @@ describe('isTransientStartError', () => {
     // The Kafka client's own errors, as it throws them
     const unknownTopic = new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION');
     expect(isTransientStartError(unknownTopic)).toBe(true);
+    // The metadata step's own word for a topic Debezium has not created yet (seen in the demo)
+    expect(isTransientStartError(new UserError('Unknown topic demo_1.demo.users.'))).toBe(true);
+    expect(isTransientStartError(new UserError('Invalid option groupId'))).toBe(false);
     expect(isTransientStartError(new NetworkError('Connection closed'))).toBe(true);
     expect(isTransientStartError(new MultipleErrors('Metadata failed', [unknownTopic]))).toBe(true);
     expect(isTransientStartError(new Error('wrapped', { cause: new NetworkError('refused') }))).toBe(true);
