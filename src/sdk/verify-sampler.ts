@@ -81,8 +81,10 @@ export function createVerifySampler(settings: VerifySettings, context: VerifySam
   const identity = (raw: string | null | undefined) => {
     if (!raw) return undefined;
     const header = readEntryHeader(raw);
-    const entry = readEntry(raw, 0, 0);
-    if (!header || !('payload' in entry)) return undefined;
+    if (!header) return undefined;
+    // Read at its own generation (generations are random): whether it is current is checked apart.
+    const entry = readEntry(raw, header.generation, 0);
+    if (!('payload' in entry)) return undefined;
     const writtenStart = raw.indexOf('|', raw.indexOf('|', 2) + 1) + 1;
     return { writtenAtMs: Number(raw.slice(writtenStart, raw.indexOf('|', writtenStart))), entry, header };
   };
@@ -128,10 +130,12 @@ export function createVerifySampler(settings: VerifySettings, context: VerifySam
       return;
     }
     const latest = identity(current[0]);
-    const generation = Number(current[1] ?? 0);
+    // Still served: the same entry, in the entity's current generation (a truncate replaces it).
     const still =
       latest !== undefined &&
-      latest.header.generation >= generation &&
+      current[1] !== null &&
+      current[1] !== undefined &&
+      latest.header.generation === Number(current[1]) &&
       latest.writtenAtMs === served.writtenAtMs &&
       latest.entry.payload === served.entry.payload;
     emit(

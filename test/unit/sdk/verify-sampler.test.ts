@@ -25,7 +25,8 @@ function harness(
     { rate: options.rate ?? 1, delayMs: 1_000, maxPending: options.maxPending ?? 10 },
     {
       serializer: jsonSerializer,
-      read: async () => [state.redis, null],
+      // The entity's current generation is the entries' (0): a served entry still held is current.
+      read: async () => [state.redis, '0'],
       emit: (event) => events.push(event),
       now: () => state.now,
       random: () => draws.shift() ?? 0,
