@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { type Cache, createCache, loadKeyspace } from '../../src/index';
 import { type DebeziumConnector, registerDebeziumConnector } from '../../test/support/debezium-connectors';
@@ -147,6 +148,9 @@ async function main(): Promise<number> {
       });
       const debezium = connector;
       cleanups.unshift(['connector', () => debezium.delete()]);
+      // Debezium creates a table's topic at its first change, and the worker and the auditor wait for it
+      // before they are ready; the workload writes only once they are: create it first.
+      await createDemoTopic(endpoints.kafka.brokers, connector.topicFor(USERS_TABLE));
     }
 
     const common = {
@@ -413,3 +417,18 @@ main().then(
     process.exitCode = 1;
   },
 );
+
+/** Create a topic if it does not exist (kafkajs is the test stack's admin client, a devDependency). */
+async function createDemoTopic(brokers: readonly string[], topic: string): Promise<void> {
+  const admin = new Kafka({
+    brokers: [...brokers],
+    clientId: 'cdc-cache-demo',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
