@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { loadKeyspace } from '../../keyspace';
 import { createStreamReader } from '../../sources/dynamodb';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
+import { createWorkerEngine } from '../shared/create-worker-engine';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createDynamoDbWorker, type DynamoDbWorkerLogger } from './create-dynamodb-worker';
@@ -19,9 +19,6 @@ export interface RunningDynamoDbWorker {
   /** Port of /healthz, /readyz and /metrics. */
   readonly httpPort: number;
 }
-
-// A page fails fast while Redis is down; the worker backs off on its own schedule and keeps its checkpoint.
-const ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
 
 /**
  * Build and start everything `cdc-cache worker dynamodb` runs: keyspace, Redis, engine, Streams reader,
@@ -39,14 +36,7 @@ export async function runDynamoDbWorker(
   const prefix = config.keyPrefix ?? keyspace.prefix;
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createInvalidationEngine({
-    keyspace,
-    redis,
-    prefix,
-    retry: ENGINE_RETRY,
-    instrumentation,
-    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
-  });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),

@@ -1,8 +1,7 @@
 import { Admin } from '@platformatic/kafka';
-import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { CdcCacheError } from '../../errors';
-import { keyspaceColumns, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
-import { createJsonMessageDecoder } from '../../sources/debezium';
+import { loadKeyspace } from '../../keyspace';
+import { createJsonMessageDecoder, keyspaceDecoderOptions } from '../../sources/debezium';
 import {
   createKafkaConsumer,
   createKafkaProducer,
@@ -10,6 +9,7 @@ import {
   kafkaClientConfig,
 } from '../../sources/kafka';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
+import { createWorkerEngine } from '../shared/create-worker-engine';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createKafkaWorker } from './create-kafka-worker';
@@ -26,9 +26,6 @@ export interface RunningKafkaWorker {
   /** Port of /healthz, /readyz and /metrics. */
   readonly httpPort: number;
 }
-
-// A batch fails fast while Redis is down; the worker then pauses and backs off on its own schedule.
-const ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
 
 /**
  * Build and start everything `cdc-cache worker kafka` runs from its configuration: keyspace, Redis, engine,
@@ -52,14 +49,7 @@ export async function runKafkaWorker(
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
   const metrics = createWorkerMetrics(registry);
-  const engine = createInvalidationEngine({
-    keyspace,
-    redis,
-    instrumentation,
-    ...(config.keyPrefix === undefined ? {} : { prefix: config.keyPrefix }),
-    retry: ENGINE_RETRY,
-    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
-  });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
   const kafka = kafkaClientConfig({
     brokers: config.brokers,
     clientId: config.clientId,
@@ -85,10 +75,7 @@ export async function runKafkaWorker(
       producer: createKafkaProducer({ kafka }),
       engine,
       // Only the columns the keyspace reads are decoded, with their declared types.
-      decoder: createJsonMessageDecoder({
-        columns: keyspaceColumns(keyspace),
-        columnTypes: keyspaceColumnTypes(keyspace),
-      }),
+      decoder: createJsonMessageDecoder(keyspaceDecoderOptions(keyspace)),
       deadLetterTopic: config.deadLetterTopic,
       maxMessagesPerChunk: config.maxMessagesPerChunk,
       backoff: { maxMs: config.retryMaxMs },

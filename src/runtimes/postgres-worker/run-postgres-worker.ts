@@ -1,8 +1,8 @@
 import { Client, type ClientConfig } from 'pg';
-import { createInvalidationEngine } from '../../core/create-invalidation-engine';
 import { loadKeyspace } from '../../keyspace';
 import { pgoutputStreamOpener, prepareReplication, readSlotStatus } from '../../sources/postgres';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
+import { createWorkerEngine } from '../shared/create-worker-engine';
 import { createWorkerRedis } from '../shared/create-worker-redis';
 import { startHealthServer } from '../shared/health-server';
 import { createPostgresWorker, type PostgresWorkerLogger } from './create-postgres-worker';
@@ -18,9 +18,6 @@ export interface RunningPostgresWorker {
   /** Port of /healthz, /readyz and /metrics. */
   readonly httpPort: number;
 }
-
-// A batch fails fast while Redis is down; the worker backs off on its own schedule and keeps the slot position.
-const ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
 
 /**
  * Build and start everything `cdc-cache worker postgres` runs: keyspace, checks and setup of publication
@@ -64,14 +61,7 @@ export async function runPostgresWorker(
 
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createInvalidationEngine({
-    keyspace,
-    redis,
-    prefix,
-    retry: ENGINE_RETRY,
-    instrumentation,
-    replicaAck: { replicas: config.redisWaitReplicas, timeoutMs: config.redisWaitTimeoutMs },
-  });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
   let statusClient: Client | undefined;
   const slotStatus = async () => {
     if (!statusClient) {
