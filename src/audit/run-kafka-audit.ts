@@ -1,8 +1,7 @@
 import { CdcCacheError } from '../errors';
-import { keyspaceColumns, keyspaceColumnTypes } from '../keyspace';
 import { startWhenAvailable } from '../runtimes/kafka-worker/start-when-available';
 import type { WorkerLogger } from '../runtimes/kafka-worker/worker-logger';
-import { createJsonMessageDecoder, type DebeziumRecord } from '../sources/debezium';
+import { createJsonMessageDecoder, type DebeziumRecord, keyspaceDecoderOptions } from '../sources/debezium';
 import {
   type ConsumedBatch,
   type ConsumedMessage,
@@ -62,11 +61,8 @@ export async function runKafkaAudit(
       return status?.connected === true && status.joined;
     },
   });
-  // The worker's decoder settings: the same columns with their declared types, so the keys are the worker's.
-  const decoder = createJsonMessageDecoder({
-    columns: keyspaceColumns(service.keyspace),
-    columnTypes: keyspaceColumnTypes(service.keyspace),
-  });
+  // The worker's decoder settings, so the keys are the worker's.
+  const decoder = createJsonMessageDecoder(keyspaceDecoderOptions(service.keyspace));
   const handler = async (batch: ConsumedBatch, control: { resolveOffset(offset: string): void }) => {
     const receivedAtMs = Date.now();
     for (const message of batch.messages) {

@@ -3,8 +3,13 @@ import { applyRecords, type RecordOutcome } from '../core/apply-records';
 import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
-import { type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../keyspace';
-import { createDebeziumDecoder, type DebeziumRecord, decodeDebeziumRecord } from '../sources/debezium';
+import type { Keyspace } from '../keyspace';
+import {
+  createDebeziumDecoder,
+  type DebeziumRecord,
+  decodeDebeziumRecord,
+  keyspaceDecoderOptions,
+} from '../sources/debezium';
 import { memoize } from './create-stream-handler';
 import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
@@ -67,10 +72,7 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
   const resolveDecoder = keyspace
     ? memoize(async () => {
         const loaded = await memoize(keyspace)();
-        return createDebeziumDecoder({
-          columns: keyspaceColumns(loaded),
-          columnTypes: keyspaceColumnTypes(loaded),
-        });
+        return createDebeziumDecoder(keyspaceDecoderOptions(loaded));
       })
     : async () => decodeDebeziumRecord;
 

@@ -1,6 +1,6 @@
 import type { ChangeEvent, ChangeOp, Row, SourceKind } from '../../core/change-event';
 import { CdcCacheError, excerpt } from '../../errors';
-import type { ColumnType } from '../../keyspace';
+import { type ColumnType, type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../../keyspace';
 import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
 import { debeziumVersion } from './debezium-version';
@@ -75,6 +75,17 @@ export interface DebeziumDecoderOptions {
   readonly columns?: (table: string) => readonly string[] | 'all' | undefined;
   /** Declared column types by table (keyspaceColumnTypes), to read messages written without schemas. */
   readonly columnTypes?: ColumnTypesOf;
+}
+
+/**
+ * The decoder options of every consumer of a keyspace (worker, Lambda, auditor, explain's checks): only the
+ * columns the keyspace reads, with their declared types. One place, so the keys they build stay the worker's.
+ *
+ * @example
+ * const decode = createDebeziumDecoder(keyspaceDecoderOptions(keyspace))
+ */
+export function keyspaceDecoderOptions(keyspace: Keyspace): DebeziumDecoderOptions {
+  return { columns: keyspaceColumns(keyspace), columnTypes: keyspaceColumnTypes(keyspace) };
 }
 
 /**

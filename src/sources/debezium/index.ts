@@ -8,6 +8,7 @@ export {
   type DebeziumValueContext,
   decodeDebeziumRecord,
   decodeDebeziumValue,
+  keyspaceDecoderOptions,
 } from './decode-debezium-record';
 export { decodeSchemalessColumns } from './decode-schemaless-columns';
 export { createJsonMessageDecoder, jsonMessageDecoder, type MessageDecoder } from './message-decoder';

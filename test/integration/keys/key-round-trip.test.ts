@@ -9,9 +9,12 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/clie
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import Redis from 'ioredis';
 import { planActions } from '../../../src/core/plan-actions';
-import { defineKeyspace, type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../../../src/keyspace';
+import { defineKeyspace, type Keyspace } from '../../../src/keyspace';
 import { createCache } from '../../../src/sdk/create-cache';
-import { createDebeziumDecoder } from '../../../src/sources/debezium/decode-debezium-record';
+import {
+  createDebeziumDecoder,
+  keyspaceDecoderOptions,
+} from '../../../src/sources/debezium/decode-debezium-record';
 import { toLambdaRecord } from '../../../src/sources/dynamodb/create-stream-reader';
 import { decodeStreamRecord } from '../../../src/sources/dynamodb/decode-stream-record';
 import { connectMariaDb, connectPostgres } from '../../support/database-clients';
@@ -105,10 +108,7 @@ function sdkKeys(keyspace: Keyspace, rows: readonly Record<string, unknown>[]): 
 /** What the worker invalidates for the captured messages: entity -> keys (deduplicated). */
 function workerKeys(keyspace: Keyspace, messages: readonly TopicMessage[]): Record<string, string[]> {
   // The decoder the Kafka worker builds (run-kafka-worker.ts), from the same keyspace.
-  const decode = createDebeziumDecoder({
-    columns: keyspaceColumns(keyspace),
-    columnTypes: keyspaceColumnTypes(keyspace),
-  });
+  const decode = createDebeziumDecoder(keyspaceDecoderOptions(keyspace));
   const events = messages.flatMap((message) =>
     decode({
       topic: message.topic,
