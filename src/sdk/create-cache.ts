@@ -88,9 +88,9 @@ export function createCache<Definitions extends EntityDefinitions>(
         serializer,
         read: guard.read,
         emit: (event) => events.emit('verify', event),
-        now: clock.now,
+        now: () => clock.now(),
         setTimer: (run, ms) => unrefTimer(clock.setTimer(run, ms)),
-        clearTimer: clock.clearTimer,
+        clearTimer: (timer) => clock.clearTimer(timer),
       })
     : undefined;
   const reads: ReadDeps = {
@@ -106,13 +106,6 @@ export function createCache<Definitions extends EntityDefinitions>(
     leaseWaitMs: settings.leaseWaitMs,
     loaderSoftTimeoutMs: settings.loaderSoftTimeoutMs,
   };
-  const batchReads = {
-    ...reads,
-    readMany: (keys: string[]) =>
-      guard.run('get-many', () =>
-        cluster ? Promise.all(keys.map((key) => client.get(key))) : client.mget(...keys),
-      ),
-  };
   const writes = createCacheWrites({ client, scripts, guard, entities, tags, serializer, clock });
 
   const cache: Cache<EntityDefinitions> = {
@@ -121,13 +114,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     get: (entity, params, loader, getOptions) =>
       getOne(reads, entity, params, loader as Loader<never, unknown>, getOptions) as Promise<never>,
     getMany: (entity, paramsList, loader, getOptions) =>
-      getMany(
-        batchReads,
-        entity,
-        paramsList,
-        loader as BatchLoader<never, unknown>,
-        getOptions,
-      ) as Promise<never>,
+      getMany(reads, entity, paramsList, loader as BatchLoader<never, unknown>, getOptions) as Promise<never>,
     peek: (entity, params) => peek(reads, entity, params) as Promise<never>,
     set: (entity, params, value, setOptions) => writes.set(entity, params, value, setOptions),
     delete: (entity, params) => writes.delete(entity, params),

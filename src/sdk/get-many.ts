@@ -7,12 +7,6 @@ import type { Load, ReadSink } from './loader-runner';
 import { positionVersion } from './read-position-check';
 import { emitNotFresh, resolveMiss } from './resolve-miss';
 
-/** What `getMany` needs besides the reads' dependencies. */
-export interface BatchReadDeps extends ReadDeps {
-  /** Read many keys in one round trip (MGET, or GETs in parallel on a cluster), under the guard. */
-  readonly readMany: (keys: string[]) => Promise<(string | null)[]>;
-}
-
 /**
  * `cache.getMany`: the entries and their generation in one round trip, then one loader call for the
  * misses. Each missed key goes through the same lease protocol as `get`, and the batch starts only once
@@ -23,7 +17,7 @@ export interface BatchReadDeps extends ReadDeps {
  * const users = await getMany(deps, 'user', [{ id: 1 }, { id: 2 }], (list) => db.users.findMany(list), undefined)
  */
 export async function getMany(
-  deps: BatchReadDeps,
+  deps: ReadDeps,
   entityName: string,
   paramsList: readonly Readonly<Record<string, unknown>>[],
   loader: BatchLoader<never, unknown>,
@@ -37,7 +31,7 @@ export async function getMany(
   if (keys.length === 0) return results;
   let values: (string | null)[];
   try {
-    values = await deps.readMany([...keys, entity.generationKey]);
+    values = await deps.guard.readMany([...keys, entity.generationKey]);
   } catch (error) {
     deps.guard.report('get-many', error, entityName);
     values = [];

@@ -46,6 +46,8 @@ export interface RedisGuard {
   run<T>(operation: string, call: () => Promise<T>): Promise<T>;
   /** Read an entry and its entity's generation key (standalone: coalesced into one MGET per tick). */
   readonly read: EntryReader;
+  /** Read many keys in one round trip (MGET; on a cluster, GETs sent together), as `get-many`. */
+  readMany(keys: string[]): Promise<(string | null)[]>;
   /** Emit a handled failure as an `error` event; a refusal by the open breaker is not one. */
   report(operation: string, error: unknown, entity?: string, key?: string): void;
   /** Stop the timeout timer. */
@@ -67,7 +69,7 @@ export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
     ? createCircuitBreaker({
         failureThreshold: options.breaker.failureThreshold,
         resetTimeoutMs: options.breaker.resetTimeoutMs,
-        now: options.clock.now,
+        now: () => options.clock.now(),
         onStateChange: (state) => events.emit('breaker', { state }),
       })
     : undefined;
@@ -115,6 +117,10 @@ export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
   return {
     run,
     read,
+    readMany: (keys) =>
+      run('get-many', () =>
+        options.cluster ? Promise.all(keys.map((key) => client.get(key))) : client.mget(...keys),
+      ),
     report(operation, error, entity, key) {
       if (error === BREAKER_OPEN || !events.has('error')) return;
       const wrapped = redisError(operation, error);
