@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdcCacheError } from '../../../src/errors';
 import { kafkaWorkerConfigSchema } from '../../../src/runtimes/kafka-worker/kafka-worker-config';
-import {
-  formatConfigReference,
-  formatHelp,
-  redactConfig,
-  resolveConfig,
-} from '../../../src/runtimes/shared/config-schema';
+import { formatConfigReference, formatHelp } from '../../../src/runtimes/shared/config-docs';
+import { redactConfig, resolveConfig } from '../../../src/runtimes/shared/config-schema';
 
 const requiredEnv = { CDC_CACHE_KEYSPACE: 'keyspace.yaml', CDC_CACHE_KAFKA_BROKERS: 'a:9092, b:9092' };
 
