@@ -29,7 +29,10 @@ describe('readLambdaConfig', () => {
   it.each([
     [{ CDC_CACHE_REDIS_URL: 'redis://x' }, /keyspace is required: set CDC_CACHE_KEYSPACE$/m],
     [{ CDC_CACHE_KEYSPACE: 'k.json' }, /redisUrl is required: set CDC_CACHE_REDIS_URL$/m],
-    [{ CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'http://x' }, /redisUrl \(CDC_CACHE_REDIS_URL\): expected a redis: or rediss: URL/],
+    [
+      { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'http://x' },
+      /redisUrl \(CDC_CACHE_REDIS_URL\): expected a redis: or rediss: URL/,
+    ],
     [
       { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'redis://x', CDC_CACHE_REDIS_CLUSTER: 'maybe' },
       /CLUSTER/,
