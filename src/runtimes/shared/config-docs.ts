@@ -41,10 +41,13 @@ export function formatHelp(
     ];
     return `  ${left.padEnd(width)}${option.description}\n  ${' '.repeat(width)}(${notes.join('; ')})`;
   });
+  const fromEnv = Object.values(schema).some((option) => option.env !== undefined);
   const precedence = configFile
-    ? 'flags override env variables, which override the config file'
-    : 'flags override env variables';
-  return `Usage: ${usage}\n${intro ? `\n${intro}\n` : ''}\nOptions (${precedence}):\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}show this help`;
+    ? ' (flags override env variables, which override the config file)'
+    : fromEnv
+      ? ' (flags override env variables)'
+      : '';
+  return `Usage: ${usage}\n${intro ? `\n${intro}\n` : ''}\nOptions${precedence}:\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}show this help`;
 }
 
 /**
