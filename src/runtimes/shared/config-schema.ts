@@ -171,7 +171,9 @@ export function resolveConfig<Schema extends ConfigSchema>(
     try {
       values[name] = option.parse(raw);
     } catch (error) {
-      problems.push(`${name} (${origin}): ${(error as Error).message}`);
+      // A parser may quote the value it refused: never a secret's.
+      const problem = option.secret ? 'invalid value (a secret: not shown)' : (error as Error).message;
+      problems.push(`${name} (${origin}): ${problem}`);
     }
   }
   if (problems.length > 0) {

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { CdcCacheError } from '../../../src/errors';
 import { kafkaWorkerConfigSchema } from '../../../src/runtimes/kafka-worker/kafka-worker-config';
 import { formatConfigReference, formatHelp } from '../../../src/runtimes/shared/config-docs';
-import { redactConfig, resolveConfig } from '../../../src/runtimes/shared/config-schema';
+import {
+  defineOption,
+  parsers,
+  redactConfig,
+  resolveConfig,
+} from '../../../src/runtimes/shared/config-schema';
 
 const requiredEnv = { CDC_CACHE_KEYSPACE: 'keyspace.yaml', CDC_CACHE_KAFKA_BROKERS: 'a:9092, b:9092' };
 
@@ -107,6 +112,29 @@ describe('redactConfig', () => {
     expect(shown['redisPassword']).toBe('***');
     expect(shown['redisUrl']).toBe('rediss://***@cache:6379');
     expect(JSON.stringify(shown)).not.toMatch(/hunter2|s3cret/);
+  });
+});
+
+describe('secret options', () => {
+  it('never echo a refused secret value, and say what the option is', () => {
+    // Prepare
+    const schema = {
+      token: defineOption({
+        env: 'CDC_CACHE_TEST_TOKEN',
+        flag: 'token',
+        description: 'a token',
+        parse: parsers.oneOf(['a', 'b'] as const),
+        secret: true,
+      }),
+    };
+
+    // Act
+    const act = () => resolveConfig(schema, { env: { CDC_CACHE_TEST_TOKEN: 'hunter2' } });
+
+    // Assess
+    expect(act).toThrow('token (CDC_CACHE_TEST_TOKEN): invalid value (a secret: not shown)');
+    expect(act).not.toThrow(/hunter2/);
+    expect(formatHelp(schema, { usage: 'x' })).toContain('a|b, secret');
   });
 });
 
