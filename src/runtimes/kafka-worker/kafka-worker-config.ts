@@ -1,6 +1,7 @@
 import { cacheTargetOptions, processOptions, retryOptions } from '../shared/common-options';
 import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
 import { kafkaConnectionOptions } from '../shared/kafka-options';
+import { BATCH_HANDLER_DEFAULTS } from './create-batch-handler';
 
 /**
  * Every option of `cdc-cache worker kafka`, as data: `--help` and the docs' configuration reference are
@@ -67,7 +68,7 @@ export const kafkaWorkerConfigSchema = {
     flag: 'kafka-chunk-size',
     description: 'Most messages applied in one Redis pipeline; larger batches are split',
     parse: parsers.integer({ min: 1, max: 100_000 }),
-    default: 2_000,
+    default: BATCH_HANDLER_DEFAULTS.maxMessagesPerChunk as number,
   }),
   sessionTimeoutMs: defineOption({
     env: 'CDC_CACHE_KAFKA_SESSION_TIMEOUT_MS',
