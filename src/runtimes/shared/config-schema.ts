@@ -151,6 +151,10 @@ export function resolveConfig<Schema extends ConfigSchema>(
     const fromFlag = flags.get(option.flag);
     const fromEnv = option.env === undefined ? undefined : env[option.env];
     const fromFile = fileValueText(file[name]);
+    if (fromFile === NESTED) {
+      problems.push(`${name} (config file '${name}'): expected a value or a list of values, got an object`);
+      continue;
+    }
     const [raw, source, origin]: [string | undefined, OptionSource, string] =
       fromFlag !== undefined
         ? [fromFlag, 'flag', `--${option.flag}`]
@@ -273,8 +277,12 @@ function readConfigFile(path: string | undefined, problems: string[]): Record<st
   return {};
 }
 
-function fileValueText(value: unknown): string | undefined {
+/** A file value that is an object (or holds one): it has no text form an option could parse. */
+const NESTED = Symbol('nested');
+
+function fileValueText(value: unknown): string | undefined | typeof NESTED {
   if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value)) return value.map(String).join(',');
-  return String(value);
+  const items = Array.isArray(value) ? value : [value];
+  if (items.some((item) => typeof item === 'object' && item !== null)) return NESTED;
+  return items.map(String).join(',');
 }

@@ -46,6 +46,21 @@ describe('resolveConfig with the Kafka worker schema', () => {
     expect(config.topicPattern).toBeUndefined();
   });
 
+  it('refuses an object in the config file instead of reading it as text', () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'cdc-config-')), 'worker.yaml');
+    writeFileSync(file, 'groupId: { name: workers }\ntopics: [a, { b: 1 }]\n');
+
+    // Act
+    const act = () => resolveConfig(kafkaWorkerConfigSchema, { argv: ['--config', file], env: requiredEnv });
+
+    // Assess
+    expect(act).toThrow(
+      "groupId (config file 'groupId'): expected a value or a list of values, got an object",
+    );
+    expect(act).toThrow("topics (config file 'topics'): expected a value or a list of values");
+  });
+
   it('lets flags override env variables, which override the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdc-config-'));
     const file = join(dir, 'worker.yaml');
