@@ -7,6 +7,7 @@ import {
   kafkaClientConfig,
 } from '../sources/kafka';
 import type { KafkaDeadLetterSink } from './create-kafka-handler';
+import { LAMBDA_KAFKA_CLIENT_ID } from './lambda-defaults';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
 /** A dead-letter sink with a producer to disconnect (a Lambda never needs to; tests and other hosts do). */
@@ -18,7 +19,7 @@ export interface KafkaDeadLetterProducerOptions {
   topic: string;
   /** Bootstrap brokers. */
   brokers: readonly string[];
-  /** Client id, TLS and SASL (`loadKafkaDeadLetterProducer` reads them from the environment); default: client id `cdc-cache-lambda`, plaintext. */
+  /** Client id, TLS and SASL (`loadKafkaDeadLetterProducer` reads them from the environment); default: client id {@link LAMBDA_KAFKA_CLIENT_ID}, plaintext. */
   connection?: Omit<KafkaConnectionOptions, 'brokers'>;
   /** Client options on top of those built from `connection`. */
   kafka?: Partial<KafkaClientOptions>;
@@ -46,7 +47,7 @@ export function createKafkaDeadLetterProducer(
     connected ??= createKafkaProducer({
       kafka: {
         ...kafkaClientConfig({
-          clientId: 'cdc-cache-lambda',
+          clientId: LAMBDA_KAFKA_CLIENT_ID,
           ...options.connection,
           brokers: options.brokers,
         }),

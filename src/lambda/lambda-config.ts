@@ -12,12 +12,13 @@ import {
 } from '../runtimes/shared/config-schema';
 import { kafkaConnectionOptions } from '../runtimes/shared/kafka-options';
 import type { SaslMechanism } from '../sources/kafka/kafka-client-config';
+import { LAMBDA_KAFKA_CLIENT_ID } from './lambda-defaults';
 
 /** The Kafka handler's dead-letter producer: it produces only when both topic and brokers are set, else logs. */
 const lambdaKafkaOptions = {
   deadLetterTopic: optionalIn(kafkaConnectionOptions.deadLetterTopic),
   brokers: optionalIn(kafkaConnectionOptions.brokers),
-  clientId: withDefault(kafkaConnectionOptions.clientId, 'cdc-cache-lambda'),
+  clientId: withDefault(kafkaConnectionOptions.clientId, LAMBDA_KAFKA_CLIENT_ID),
   ssl: kafkaConnectionOptions.ssl,
   saslMechanism: kafkaConnectionOptions.saslMechanism,
   saslUsername: kafkaConnectionOptions.saslUsername,
