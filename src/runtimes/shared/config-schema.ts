@@ -16,7 +16,7 @@ export interface OptionSpec<T> {
   /** One line for `--help` and the configuration reference. */
   readonly description: string;
   /** Turn the raw text (flag, env or file) into the value; throw an Error saying what is expected. */
-  readonly parse: OptionParser<T> | ((raw: string) => T);
+  readonly parse: OptionParser<T>;
   /** Other flags accepted for it (kept for compatibility), e.g. `prefix` for `key-prefix`. */
   readonly aliases?: readonly string[];
   /** The value when the option is not given. */
