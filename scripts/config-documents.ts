@@ -1,3 +1,5 @@
+import { CONFIG_DEFAULTS } from '../infra/lib/config';
+import { formatInfraSettings } from '../infra/lib/settings';
 import { auditOptions } from '../src/audit/audit-options';
 import { dynamodbAuditConfigSchema, dynamodbAuditOnlyOptions } from '../src/audit/dynamodb-audit-config';
 import { kafkaAuditConfigSchema, kafkaAuditOnlyOptions } from '../src/audit/kafka-audit-config';
@@ -46,6 +48,7 @@ export const CONFIG_DOCUMENTS: Readonly<Record<string, readonly GeneratedSection
     { name: 'lambda', render: table(lambdaConfigSchema, { flags: false }) },
     { name: 'dynamodb-worker', render: table(dynamodbWorkerConfigSchema) },
   ],
+  'docs/infra.md': [{ name: 'infra-settings', render: () => formatInfraSettings(CONFIG_DEFAULTS) }],
   'docs/configuration.md': [{ name: 'catalog', render: () => formatOptionCatalog(RUNTIME_SCHEMAS) }],
 };
 

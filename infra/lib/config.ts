@@ -7,6 +7,7 @@ import { kafkaWorkerConfigSchema } from '../../src/runtimes/kafka-worker/kafka-w
 import { postgresWorkerConfigSchema } from '../../src/runtimes/postgres-worker/postgres-worker-config';
 import { dynamodbRecordOptions, processOptions } from '../../src/runtimes/shared/common-options';
 import type { OptionSpec } from '../../src/runtimes/shared/config-schema';
+import { INFRA_SETTINGS, type InfraSettingKey } from './settings';
 
 /** The repository root: the Docker build context of the worker image and the esbuild project root of the Lambda. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -146,73 +147,17 @@ export const CONFIG_DEFAULTS = {
   postgresTasks: 2,
   postgresCpu: 256,
   postgresMemoryMiB: 512,
+  postgresCpuArchitecture: 'arm64',
   logLevel: processOptions.logLevel.default,
   logRetentionDays: 30,
   lambdaRuntime: 'nodejs22.x',
 } as const;
 
 /** Every context key the app reads (all prefixed `cdc-cache:` on the command line or in cdk.json). */
-export const CONTEXT_KEYS = [
-  'configFile',
-  'stackName',
-  'keyspaceFile',
-  'keyPrefix',
-  'vpcId',
-  'vpcAvailabilityZones',
-  'vpcPrivateSubnetIds',
-  'vpcMaxAzs',
-  'vpcNatGateways',
-  'cacheName',
-  'readServiceSecurityGroupIds',
-  'cacheMaxDataStorageGb',
-  'cacheMaxEcpuPerSecond',
-  'tableName',
-  'tableStreamArn',
-  'batchSize',
-  'maxBatchingWindowSeconds',
-  'retryAttempts',
-  'maxRecordAgeSeconds',
-  'parallelizationFactor',
-  'iteratorAgeAlarmMs',
-  'versionAttribute',
-  'kafkaBrokers',
-  'kafkaTopics',
-  'kafkaPartitionCount',
-  'mskClusterArn',
-  'kafkaAuth',
-  'kafkaScramSecretArn',
-  'kafkaScramSecretKmsKeyArn',
-  'kafkaGroupId',
-  'kafkaDlqTopic',
-  'kafkaMinTasks',
-  'kafkaMaxTasks',
-  'kafkaImage',
-  'kafkaKeyspacePathInImage',
-  'mskSecurityGroupId',
-  'kafkaLagAlarmSeconds',
-  'kafkaCpu',
-  'kafkaMemoryMiB',
-  'kafkaCpuArchitecture',
-  'postgresUrl',
-  'postgresPasswordSecretArn',
-  'postgresSlot',
-  'postgresPublication',
-  'postgresTables',
-  'postgresSecurityGroupId',
-  'postgresTasks',
-  'postgresImage',
-  'postgresKeyspacePathInImage',
-  'postgresCpu',
-  'postgresMemoryMiB',
-  'postgresCpuArchitecture',
-  'alarmTopicArn',
-  'logLevel',
-  'logRetentionDays',
-  'lambdaRuntime',
-] as const;
+export const CONTEXT_KEYS = ['configFile', ...Object.keys(INFRA_SETTINGS)] as readonly ContextKey[];
 
-/** A context key the app understands. */
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
+/** A context key the app understands: the config file, or a setting declared in settings.ts. */
+export type ContextKey = 'configFile' | InfraSettingKey;
 
 /** Raw settings as they come from context or a config file: strings from `-c`, any JSON from files. */
 export type RawConfig = Partial<Record<ContextKey, unknown>>;
@@ -518,7 +463,7 @@ function readPostgresConsumer(raw: RawConfig): PostgresConsumerConfig | undefine
       raw,
       'postgresCpuArchitecture',
       ['arm64', 'x86_64'] as const,
-      CONFIG_DEFAULTS.kafkaCpuArchitecture,
+      CONFIG_DEFAULTS.postgresCpuArchitecture,
     ),
   };
 }

@@ -1,44 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CONFIG_DEFAULTS, CONTEXT_KEYS, REPO_ROOT } from '../../../infra/lib/config';
+import { CONFIG_DEFAULTS, CONTEXT_KEYS } from '../../../infra/lib/config';
+import { formatInfraSettings, INFRA_SETTINGS } from '../../../infra/lib/settings';
 
-/** The first cell of every row of the settings table in docs/infra.md: the keys it documents. */
-function documentedKeys(): string[] {
-  const doc = readFileSync(join(REPO_ROOT, 'docs', 'infra.md'), 'utf8');
-  const table = doc.slice(doc.indexOf('| key | default | meaning |'));
-  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
-  return rows.flatMap((row) =>
-    [...(row.split('|')[1] ?? '').matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1]!),
-  );
-}
-
-describe('docs/infra.md', () => {
-  it('documents every setting the app reads, and no other', () => {
+describe('the CDK app settings, as data', () => {
+  it('read every key the app validates, and give each a default or say why it has none', () => {
     // Prepare
-    const known = CONTEXT_KEYS.filter((key) => key !== 'configFile');
+    const table = formatInfraSettings(CONFIG_DEFAULTS);
+    // Each of these switches a consumer on: absent means that consumer is not deployed.
+    const enabling = ['tableName', 'tableStreamArn', 'kafkaBrokers', 'kafkaTopics'];
 
     // Act
-    const documented = documentedKeys();
+    const defaultsWithoutSetting = Object.keys(CONFIG_DEFAULTS).filter((key) => !(key in INFRA_SETTINGS));
+    const silent = Object.keys(INFRA_SETTINGS).filter(
+      (key) => !enabling.includes(key) && table.includes(`| \`${key}\` |  |`),
+    );
 
     // Assess
-    expect(known.filter((key) => !documented.includes(key))).toEqual([]);
-    expect(documented.filter((key) => !(known as readonly string[]).includes(key))).toEqual([]);
-  });
-
-  it('gives the defaults the app applies, those shared with the runtimes included', () => {
-    // Prepare
-    const doc = readFileSync(join(REPO_ROOT, 'docs', 'infra.md'), 'utf8');
-
-    // Act
-    const shared = [
-      CONFIG_DEFAULTS.kafkaGroupId,
-      CONFIG_DEFAULTS.kafkaDlqTopic,
-      CONFIG_DEFAULTS.postgresSlot,
-    ];
-
-    // Assess
-    expect(doc).toContain(`| \`${CONFIG_DEFAULTS.logLevel}\` |`);
-    expect(doc).toContain(`| \`${shared[0]}\`, \`${shared[1]}\` |`);
-    expect(doc).toContain(`| \`${shared[2]}\`, the slot's name |`);
+    expect(CONTEXT_KEYS).toEqual(['configFile', ...Object.keys(INFRA_SETTINGS)]);
+    expect(defaultsWithoutSetting).toEqual([]);
+    expect(silent).toEqual([]);
+    expect(table).toContain(`| \`kafkaDlqTopic\` | \`${CONFIG_DEFAULTS.kafkaDlqTopic}\` |`);
   });
 });
