@@ -13,7 +13,7 @@ function decodeError(run: () => unknown): CdcCacheError {
 }
 
 describe('decodeDebeziumRecord: envelopes', () => {
-  it('decodes a PostgreSQL update with table, images, key, LSN version and commit time', () => {
+  it('decodes a PostgreSQL update with table, images, key, LSN version, transaction id and commit time', () => {
     // Prepare
     const value = pgEnvelope({
       op: 'u',
@@ -34,6 +34,7 @@ describe('decodeDebeziumRecord: envelopes', () => {
         after: { id: 1, email: 'new@example.com' },
         key: { id: 1 },
         version: '00000000000024023128',
+        transactionId: '771',
         committedAt: 1732360000000,
         position: { topic: 'dbserver1.public.users', partition: 0, offset: '42' },
       },
