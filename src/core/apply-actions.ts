@@ -143,7 +143,7 @@ async function applyOnce(
     readonly sent: Sent[];
     unlink: string[];
     unlinkOwners: number[];
-    /** Standalone: versioned tombstones gathered into one script call (entry, memory; version, ttl). */
+    /** Standalone: versioned tombstones gathered into one script call (entry, memory; version, ttl, xid). */
     tombstoneKeys: string[];
     tombstoneArgs: (string | number)[];
     tombstoneOwners: number[];
@@ -183,16 +183,23 @@ async function applyOnce(
   };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
-  const tombstone = (round: Round, index: number, key: string, entity: string, version: string) => {
+  const tombstone = (
+    round: Round,
+    index: number,
+    key: string,
+    entity: string,
+    version: string,
+    transactionId = '',
+  ) => {
     const memory = versionKey(context.prefix, key);
     if (cluster) {
       // On Cluster a script holds one slot: one call per key (the entry and its memory share it).
-      round.pipeline[TOMBSTONE]!(key, memory, version, memoryTtl(entity));
+      round.pipeline[TOMBSTONE]!(key, memory, version, memoryTtl(entity), transactionId);
       round.sent.push({ actions: [index] });
       return;
     }
     round.tombstoneKeys.push(key, memory);
-    round.tombstoneArgs.push(version, memoryTtl(entity));
+    round.tombstoneArgs.push(version, memoryTtl(entity), transactionId);
     round.tombstoneOwners.push(index);
     if (round.tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones(round);
   };
@@ -234,7 +241,7 @@ async function applyOnce(
         const truncatedAt = state.truncatedAt.get(action.entity);
         if (truncatedAt !== undefined && action.version <= truncatedAt) {
           // Older than a truncate of its table: the row it would write back is gone.
-          tombstone(round, index, action.key, action.entity, action.version);
+          tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
           break;
         }
         const entity = context.entities.get(action.entity)!;
@@ -249,13 +256,14 @@ async function applyOnce(
           ttlMs + entity.graceMs,
           action.payload,
           memoryTtl(action.entity),
+          action.transactionId ?? '',
         );
         sent.push({ actions: [index] });
         if (action.tags.length > 0) memberships.push(index);
         break;
       }
       case 'tombstone':
-        tombstone(round, index, action.key, action.entity, action.version);
+        tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
         // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
