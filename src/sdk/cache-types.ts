@@ -2,6 +2,7 @@ import type { EntityDefinitions, KeyParams, KeyValue, ReadPosition } from '../ke
 import type { Duration } from '../keyspace/parse-duration';
 import type { RedisClient } from '../redis/create-redis-client';
 import type { CacheEvents } from './cache-events';
+import type { NearCacheHandle } from './near-cache/attach-near-cache';
 
 /** Lets a loader that reads a replica say which snapshot it read. */
 export interface ReadPositionReporter {
@@ -67,6 +68,8 @@ export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions
   readonly events: CacheEvents;
   /** The Redis client in use. */
   readonly redis: RedisClient;
+  /** The near cache (option `nearCache`): its counters, and a barrier for tests; undefined when off. */
+  readonly nearCache: NearCacheHandle | undefined;
   /** Get a value, or load it once (across processes), cache it and return it. Not found is `null`. */
   get<Entity extends keyof Definitions & string, Value>(
     entity: Entity,

@@ -12,6 +12,7 @@ import { getMany } from './get-many';
 import { getOne, peek, type ReadDeps } from './get-one';
 import { createLeaseProtocol } from './lease-protocol';
 import { createLoaderRunner } from './loader-runner';
+import { attachNearCache } from './near-cache/attach-near-cache';
 import { createRedisGuard } from './redis-guard';
 import { sdkScripts } from './sdk-scripts';
 import { createVerifySampler } from './verify-sampler';
@@ -81,6 +82,19 @@ export function createCache<Definitions extends EntityDefinitions>(
     tags,
     clock,
   });
+  // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
+  const near = settings.nearCache
+    ? attachNearCache({
+        client,
+        settings: settings.nearCache,
+        entities: [...(options.keyspace as Keyspace).entities.values()],
+        prefix,
+        serializer,
+        events,
+        now: () => clock.now(),
+        report: (operation, error) => guard.report(operation, error),
+      })
+    : undefined;
   const loaders = createLoaderRunner({ hardTimeoutMs: settings.loaderHardTimeoutMs, events, clock });
   // Off by default; when on, a hit costs one random draw unless sampled.
   const verifier = settings.verify
@@ -103,6 +117,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     serializer,
     entities,
     verifier,
+    near,
     leaseWaitMs: settings.leaseWaitMs,
     loaderSoftTimeoutMs: settings.loaderSoftTimeoutMs,
   };
@@ -111,6 +126,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   const cache: Cache<EntityDefinitions> = {
     events,
     redis: client,
+    nearCache: near,
     get: (entity, params, loader, getOptions) =>
       getOne(reads, entity, params, loader as Loader<never, unknown>, getOptions) as Promise<never>,
     getMany: (entity, paramsList, loader, getOptions) =>
@@ -121,6 +137,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     deleteByTag: (tag, params) => tags.deleteByTag(tag, params),
     keyOf: (entity, params) => entities.keyFor(entities.get(entity), params),
     async close() {
+      if (near) await near.close();
       guard.close();
       verifier?.close();
       if (owned) await client.quit().catch(() => client.disconnect());
