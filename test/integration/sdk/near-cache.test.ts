@@ -93,6 +93,32 @@ describe('near cache', () => {
     await engine.close();
   });
 
+  it('serves getMany from memory for what it holds, and only the rest from Redis and the loader', async () => {
+    // Prepare
+    const prefix = uniquePrefix('near-many');
+    const cache = await reader(prefix);
+    const names = new Map([1, 2, 3, 4].map((id) => [id, 'v1']));
+    const batch = (list: readonly { id: unknown }[]) =>
+      list.map(({ id }) => ({ id: Number(id), name: names.get(Number(id)) }));
+    await cache.getMany('user', [{ id: 1 }, { id: 2 }, { id: 3 }], batch);
+    await cache.nearCache!.sync();
+    await cache.getMany('user', [{ id: 1 }, { id: 2 }, { id: 3 }], batch);
+    const hits = cache.nearCache!.stats().hits;
+    // Act
+    names.set(2, 'v2');
+    await admin.unlink(cache.keyOf('user', { id: 2 }));
+    await cache.nearCache!.sync();
+    const loaded: unknown[] = [];
+    const values = await cache.getMany('user', [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }], (list) => {
+      loaded.push(...list.map(({ id }) => id));
+      return batch(list);
+    });
+    // Assess
+    expect(values.map((value) => (value as { name: string }).name)).toEqual(['v1', 'v2', 'v1', 'v1']);
+    expect(loaded).toEqual([2, 4]);
+    expect(cache.nearCache!.stats().hits).toBe(hits + 2);
+  });
+
   it('drops a whole entity on a truncate (its generation key) and the listed keys of a tag', async () => {
     // Prepare
     const prefix = uniquePrefix('near-truncate');
