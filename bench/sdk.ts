@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import Redis from 'ioredis';
 import { defineKeyspace } from '../src/keyspace';
 import { createCache } from '../src/sdk/create-cache';
+import { measureNearInvalidation } from '../test/support/near-cache-latency';
 import { runStampede } from '../test/support/sdk-stampede';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -127,6 +128,24 @@ async function main(): Promise<void> {
       `hit path   ${hitOps.toFixed(0)} ops/s   rounds ${sdkRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
     );
 
+    // Near cache (L1): hits from memory against raw GET + JSON.parse, same concurrency, alternating rounds.
+    const nearCache = createCache({ redis: REDIS_URL, keyspace, prefix, nearCache: { maxEntries: 1000 } });
+    while (!nearCache.nearCache!.stats().up) await new Promise((resolve) => setTimeout(resolve, 10));
+    await nearCache.get('user', { id: 42 }, loader);
+    await nearCache.nearCache!.sync();
+    await nearCache.get('user', { id: 42 }, loader);
+    const nearHit = () => nearCache.get('user', { id: 42 }, loader);
+    await throughput(nearHit, CONCURRENCY, 500);
+    const near = await pairedRounds(raw, nearHit, ROUNDS);
+    const nearStats = nearCache.nearCache!.stats();
+    await nearCache.close();
+    if (nearStats.misses > 2)
+      throw new Error(`the near cache missed ${nearStats.misses} times during its rounds`);
+    const nearLatency = await measureNearInvalidation({ redisUrl: REDIS_URL, processes: 3, samples: 200 });
+    console.log(
+      `near cache hits ${median(near.bRounds).toFixed(0)} ops/s (${near.ratio.toFixed(1)}x raw); invalidation to eviction across processes p50 ${nearLatency.p50Ms.toFixed(2)} ms, p99 ${nearLatency.p99Ms.toFixed(2)} ms`,
+    );
+
     // readPosition. Hits: an entry filled by a loader that reported its read position (a PostgreSQL snapshot,
     // parsed and checked against the key's remembered transaction) against one filled without. Misses (lease, loader, fill on a new key each time): a loader that reports a position
     // against one that does not. The loaders return at once, so the difference is the SDK's own cost.
@@ -194,6 +213,10 @@ async function main(): Promise<void> {
         hit_ratio_vs_raw_sequential: Number(median(sequentialRatios).toFixed(3)),
         raw_autopipelined_ops_per_s: Math.round(median(pipelinedRounds)),
         hit_ratio_vs_raw_autopipelined: Number(median(pipelinedRatios).toFixed(3)),
+        l1_hit_ops_per_s: Math.round(median(near.bRounds)),
+        l1_hit_ratio_vs_raw: Number(near.ratio.toFixed(1)),
+        l1_invalidation_p50_ms: Number(nearLatency.p50Ms.toFixed(3)),
+        l1_invalidation_p99_ms: Number(nearLatency.p99Ms.toFixed(3)),
         hit_position_ops_per_s: Math.round(median(hitPosition.bRounds)),
         hit_position_ratio: Number(hitPosition.ratio.toFixed(3)),
         miss_ops_per_s: Math.round(missOps),
