@@ -22,11 +22,15 @@ export interface LruStore<Entry> {
 interface Slot<Entry> {
   readonly entry: Entry;
   readonly bytes: number;
+  /** The move counter when the slot last went to the recent end. */
+  moved: number;
 }
 
 /**
- * An LRU over a `Map` (its insertion order is the recency order: a hit moves its key to the end), bounded by
- * entries and by estimated bytes. `onEvict` hears every entry dropped for capacity or age.
+ * An LRU over a `Map` (its insertion order is the recency order), bounded by entries and by estimated bytes.
+ * A hit moves its key to the recent end only once it has drifted into the older half (more than half the
+ * store moved past it since): a hot key then costs one lookup, not a delete and an insert, and the order
+ * stays LRU to within half the store. `onEvict` hears every entry dropped for capacity or age.
  *
  * @example
  * const store = createLruStore<string>({ maxEntries: 2, maxBytes: Infinity, onEvict: () => {} })
@@ -39,6 +43,7 @@ export function createLruStore<Entry>(options: {
 }): LruStore<Entry> {
   const slots = new Map<string, Slot<Entry>>();
   let bytes = 0;
+  let moves = 0;
   const remove = (key: string): boolean => {
     const slot = slots.get(key);
     if (!slot) return false;
@@ -50,14 +55,16 @@ export function createLruStore<Entry>(options: {
     get(key) {
       const slot = slots.get(key);
       if (!slot) return undefined;
-      // Move to the most recent end only when not already there: a hot key costs one lookup.
-      slots.delete(key);
-      slots.set(key, slot);
+      if (moves - slot.moved >= slots.size >> 1) {
+        slots.delete(key);
+        slots.set(key, slot);
+        slot.moved = ++moves;
+      }
       return slot.entry;
     },
     set(key, entry, entryBytes) {
       remove(key);
-      slots.set(key, { entry, bytes: entryBytes });
+      slots.set(key, { entry, bytes: entryBytes, moved: ++moves });
       bytes += entryBytes;
       while (slots.size > options.maxEntries || (bytes > options.maxBytes && slots.size > 0)) {
         const oldest = slots.keys().next().value as string;

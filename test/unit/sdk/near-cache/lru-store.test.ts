@@ -55,4 +55,17 @@ describe('createLruStore', () => {
     expect(lru.size).toBe(0);
     expect(lru.bytes).toBe(0);
   });
+
+  it('moves a hit to the recent end only once it has drifted into the older half', () => {
+    // Prepare
+    const { lru, evicted } = store(4);
+    for (const key of ['a', 'b', 'c', 'd']) lru.set(key, key.toUpperCase(), 1);
+    // Act: 'd' is in the newer half (not moved), 'a' in the older half (moved)
+    lru.get('d');
+    lru.get('a');
+    lru.set('e', 'E', 1);
+    lru.set('f', 'F', 1);
+    // Assess
+    expect(evicted).toEqual(['b:capacity', 'c:capacity']);
+  });
 });
