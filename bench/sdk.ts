@@ -129,7 +129,14 @@ async function main(): Promise<void> {
     );
 
     // Near cache (L1): hits from memory against raw GET + JSON.parse, same concurrency, alternating rounds.
-    const nearCache = createCache({ redis: REDIS_URL, keyspace, prefix, nearCache: { maxEntries: 1000 } });
+    // Its own ttl outlasts the rounds: they measure hits, not refills.
+    const nearCache = createCache({
+      redis: REDIS_URL,
+      keyspace,
+      prefix,
+      commandTimeout: '2s',
+      nearCache: { maxEntries: 1000, ttl: '1h' },
+    });
     while (!nearCache.nearCache!.stats().up) await new Promise((resolve) => setTimeout(resolve, 10));
     await nearCache.get('user', { id: 42 }, loader);
     await nearCache.nearCache!.sync();
@@ -139,8 +146,9 @@ async function main(): Promise<void> {
     const near = await pairedRounds(raw, nearHit, ROUNDS);
     const nearStats = nearCache.nearCache!.stats();
     await nearCache.close();
-    if (nearStats.misses > 2)
-      throw new Error(`the near cache missed ${nearStats.misses} times during its rounds`);
+    // A clear (a heartbeat missed on a loaded machine) costs a few misses, never a real share.
+    if (nearStats.misses > nearStats.hits / 100)
+      throw new Error(`the near cache missed ${nearStats.misses} times in ${nearStats.hits} hits`);
     const nearLatency = await measureNearInvalidation({ redisUrl: REDIS_URL, processes: 3, samples: 200 });
     console.log(
       `near cache hits ${median(near.bRounds).toFixed(0)} ops/s (${near.ratio.toFixed(1)}x raw); invalidation to eviction across processes p50 ${nearLatency.p50Ms.toFixed(2)} ms, p99 ${nearLatency.p99Ms.toFixed(2)} ms`,

@@ -55,7 +55,7 @@ export function createLruStore<Entry>(options: {
     get(key) {
       const slot = slots.get(key);
       if (!slot) return undefined;
-      if (moves - slot.moved >= slots.size >> 1) {
+      if (moves - slot.moved > slots.size >> 1) {
         slots.delete(key);
         slots.set(key, slot);
         slot.moved = ++moves;

@@ -13,15 +13,16 @@ function store(maxEntries: number, maxBytes = Number.POSITIVE_INFINITY) {
 describe('createLruStore', () => {
   it('evicts the least recently used entry past maxEntries', () => {
     // Prepare
-    const { lru, evicted } = store(2);
+    const { lru, evicted } = store(3);
     lru.set('a', 'A', 1);
     lru.set('b', 'B', 1);
+    lru.set('c', 'C', 1);
     // Act
     lru.get('a');
-    lru.set('c', 'C', 1);
+    lru.set('d', 'D', 1);
     // Assess
     expect(evicted).toEqual(['b:capacity']);
-    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual(['A', undefined, 'C']);
+    expect([lru.get('a'), lru.get('b'), lru.get('c'), lru.get('d')]).toEqual(['A', undefined, 'C', 'D']);
   });
 
   it('evicts past maxBytes and keeps the byte count exact through replace and delete', () => {
