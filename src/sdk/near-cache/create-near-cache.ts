@@ -116,6 +116,7 @@ export function createNearCache(options: {
   const tickets = new Map<string, Set<NearTicket>>();
   let up = false;
   let epoch = 0;
+  let closing = false;
 
   const spoil = (key: string) => {
     const waiting = tickets.get(key);
@@ -157,6 +158,7 @@ export function createNearCache(options: {
       epoch += 1;
       up = false;
       clearAll();
+      if (closing) return; // our own close is not a gap worth counting
       counts.clears += 1;
       observer.clear(reason);
     },
@@ -215,6 +217,7 @@ export function createNearCache(options: {
     sync: () => stream.sync(),
     clientIds: () => stream.clientIds(),
     async close() {
+      closing = true;
       await stream.close();
       clearAll();
     },
