@@ -31,7 +31,12 @@ local function remember(key, version, ttl_ms, now_ms)
 end
 
 --[[
-  tombstone(entry, memory, version, ttl_ms, now_ms) -> 1 entry deleted, 0 kept (see write-tombstone-2.lua)
+  tombstone(entry, memory, version, ttl_ms, now_ms) -> 1 entry deleted, 0 kept: the entry is deleted (which also cancels a fill
+  in progress) and the version remembered, so that a late, older refresh or a fill read from a snapshot older
+  than the change cannot bring the data back; kept when the entry holds a value or lease of this version or
+  a newer one (written or leased after this change). '' as the version: forget the versions, keep the time
+  (for fills held off by the entity's maxReplicaLag). write-tombstones-n.lua reads and writes the same keys
+  in fewer Redis calls.
 ]]
 local function tombstone(entry, memory, incoming, ttl_ms, now_ms)
   local raw = redis.pcall('GET', entry)

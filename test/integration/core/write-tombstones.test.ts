@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { readLuaScript } from '../../../src/redis/register-scripts';
+import { deletePrefix, uniquePrefix } from './core-test-support';
+
+// write-tombstones-n.lua reads every entry and memory with one MGET and deletes with one DEL: each key must
+// end exactly as tombstone() (includes/version-memory.lua), applied key by key, leaves it.
+
+const LUA = join(__dirname, '../../../src/redis/lua');
+/** The reference: tombstone() once per key, in order, as the script did before it batched its calls. */
+const ONE_BY_ONE = `${['entry-header', 'compare-versions', 'version-memory']
+  .map((name) => readFileSync(join(LUA, 'includes', `${name}.lua`), 'utf8'))
+  .join('\n')}
+local now_ms = redis_now_ms()
+local deleted = 0
+for i = 1, #KEYS, 2 do
+  deleted = deleted + tombstone(KEYS[i], KEYS[i + 1], ARGV[i], ARGV[i + 1], now_ms)
+end
+return deleted`;
+
+const v = (n: number) => String(n).padStart(20, '0');
+
+/** One key's state before the tombstone, and the version the tombstone carries. */
+interface Case {
+  readonly entry?: string | 'hash';
+  readonly memory?: string | 'hash';
+  readonly incoming: string;
+}
+
+const CASES: Record<string, Case> = {
+  missing: { incoming: v(5) },
+  'older value': { entry: `v|1|${v(3)}|1|2||j{}`, incoming: v(5) },
+  'newer value': { entry: `v|1|${v(7)}|1|2||j{}`, incoming: v(5) },
+  'same-version value': { entry: `v|1|${v(5)}|1|2||j{}`, incoming: v(5) },
+  'newer lease': { entry: `l|1|${v(7)}|token`, incoming: v(5) },
+  'newer not-found': { entry: `n|1|${v(7)}|1|2||`, incoming: v(5) },
+  'newer tombstone entry': { entry: `t|1|${v(7)}`, incoming: v(5) },
+  'value of unknown version': { entry: 'v|0||1|2||j{}', incoming: v(5) },
+  'newer memory': { entry: `v|1|${v(3)}|1|2||j{}`, memory: `${v(9)}|1`, incoming: v(5) },
+  'older memory': { memory: `${v(2)}|1`, incoming: v(5) },
+  'memory without a version': { memory: '|1', incoming: v(5) },
+  'unversioned change': { entry: `v|1|${v(7)}|1|2||j{}`, memory: `${v(9)}|1`, incoming: '' },
+  'entry of another type': { entry: 'hash', incoming: v(5) },
+  'memory of another type': { memory: 'hash', incoming: v(5) },
+  'not a cdc-cache entry': { entry: 'plain text', incoming: v(5) },
+  'malformed memory': { memory: 'garbage', incoming: v(5) },
+};
+
+describe('write-tombstones-n.lua', () => {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const prefix of prefixes) await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  /** Lay out the cases under a prefix; the keys and arguments of one call covering `order`. */
+  async function prepare(prefix: string, order: readonly string[], incoming?: readonly string[]) {
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const name of new Set(order)) {
+      const { entry, memory } = CASES[name]!;
+      const entryKey = `${prefix}${name}`;
+      const memoryKey = `${prefix}_cc:ver:{${entryKey}}`;
+      if (entry === 'hash') await redis.hset(entryKey, 'field', 'value');
+      else if (entry !== undefined) await redis.set(entryKey, entry);
+      if (memory === 'hash') await redis.hset(memoryKey, 'field', 'value');
+      else if (memory !== undefined) await redis.set(memoryKey, memory);
+    }
+    for (const [at, name] of order.entries()) {
+      const entryKey = `${prefix}${name}`;
+      keys.push(entryKey, `${prefix}_cc:ver:{${entryKey}}`);
+      args.push(incoming?.[at] ?? CASES[name]!.incoming, 60_000);
+    }
+    return { keys, args };
+  }
+
+  /** Every key's type and value, the memory's time cut off (each call reads Redis's clock). */
+  async function snapshot(prefix: string, order: readonly string[]) {
+    const state: Record<string, unknown> = {};
+    for (const name of new Set(order)) {
+      const entryKey = `${prefix}${name}`;
+      for (const [label, key] of [
+        ['entry', entryKey],
+        ['memory', `${prefix}_cc:ver:{${entryKey}}`],
+      ] as const) {
+        const type = await redis.type(key);
+        const value = type === 'string' ? await redis.get(key) : type;
+        state[`${name} ${label}`] = label === 'memory' ? value?.replace(/\|\d+$/, '|<time>') : value;
+      }
+    }
+    return state;
+  }
+
+  /** Run both on the same cases; `incoming` overrides each key's version, by position in `order`. */
+  async function compare(order: readonly string[], incoming?: readonly string[]) {
+    // Prepare
+    const reference = uniquePrefix('tombstones-reference');
+    const batched = uniquePrefix('tombstones-batched');
+    prefixes.push(reference, batched);
+    const one = await prepare(reference, order, incoming);
+    const many = await prepare(batched, order, incoming);
+
+    // Act
+    const expected = await redis.eval(ONE_BY_ONE, one.keys.length, ...one.keys, ...one.args);
+    const actual = await redis.eval(
+      readLuaScript('write-tombstones-n.lua'),
+      many.keys.length,
+      ...many.keys,
+      ...many.args,
+    );
+
+    // Assess
+    expect(actual).toBe(expected);
+    expect(await snapshot(batched, order)).toEqual(await snapshot(reference, order));
+    return expected;
+  }
+
+  it('leaves every key as tombstones written one by one do', async () => {
+    const deleted = await compare(Object.keys(CASES));
+    // The newer value, lease and not-found and the same-version value are kept.
+    expect(deleted).toBe(Object.keys(CASES).length - 4);
+  });
+
+  it('applies a key named twice in one call in order (the second sees the first)', async () => {
+    // The memory keeps the newer of the two versions; a value at v6 stops the second, older tombstone.
+    const deleted = await compare(
+      ['older memory', 'missing', 'older memory', 'older value', 'older value'],
+      [v(6), v(5), v(4), v(6), v(4)],
+    );
+    expect(deleted).toBe(5);
+  });
+});
