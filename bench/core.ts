@@ -262,6 +262,8 @@ interface Round {
   /** Raw pipelined UNLINK and SET of the same keys with the same client, events/s. */
   readonly rawUnlink: number;
   readonly rawSet: number;
+  /** CPU microseconds per event of the raw pipelined UNLINK (the client's own floor). */
+  readonly rawUnlinkCpuUs: number;
 }
 
 async function main(): Promise<void> {
@@ -314,6 +316,7 @@ async function main(): Promise<void> {
         parseUs,
         rawUnlink: floor.unlink.events_per_s,
         rawSet: floor.set.events_per_s,
+        rawUnlinkCpuUs: floor.unlink.cpu_us_per_event,
       });
       main = inFlight;
       await cleanup(redis);
@@ -374,6 +377,10 @@ async function main(): Promise<void> {
         ),
         raw_unlink_events_per_s: Math.round(of((each) => each.rawUnlink)),
         raw_set_events_per_s: Math.round(of((each) => each.rawSet)),
+        raw_unlink_cpu_us_per_event: round(
+          of((each) => each.rawUnlinkCpuUs),
+          2,
+        ),
         redis_rtt_p50_us: rtt.rtt_p50_us,
         redis_rtt_p99_us: rtt.rtt_p99_us,
         events_per_s: Math.round(of((each) => each.inFlight)),

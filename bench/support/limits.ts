@@ -115,6 +115,41 @@ export interface RedisFloor {
   readonly cpu_us_per_event: number;
 }
 
+/** A pipeline of the client being measured. */
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+/**
+ * Wall and CPU time per event of sending `send(pipeline, keys)` for every event's keys, `batch` events per
+ * pipeline and `inFlight` pipelines under way at once.
+ */
+export async function rawPipelined(
+  redis: Redis,
+  keysPerEvent: readonly (readonly string[])[],
+  batch: number,
+  inFlight: number,
+  send: (pipeline: Pipeline, keys: readonly string[]) => void,
+): Promise<RedisFloor> {
+  let next = 0;
+  const lane = async () => {
+    while (next < keysPerEvent.length) {
+      const first = next;
+      next += batch;
+      const pipeline = redis.pipeline();
+      for (const keys of keysPerEvent.slice(first, first + batch)) send(pipeline, keys);
+      await pipeline.exec();
+    }
+  };
+  const cpu = cpuNow();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    events_per_s: Math.round(keysPerEvent.length / seconds),
+    us_per_event: round((seconds * 1_000_000) / keysPerEvent.length, 2),
+    cpu_us_per_event: round(cpuSince(cpu) / keysPerEvent.length, 2),
+  };
+}
+
 /**
  * The Redis floor for invalidating these keys: `SET` every key (timed as `set`), then one `UNLINK` per event of
  * its keys (timed as `unlink`), `batch` events per pipeline and `inFlight` pipelines under way at once, as
@@ -130,31 +165,10 @@ export async function rawRedisFloor(
   inFlight: number,
   value = 'v|0||1|2||j{}',
 ): Promise<{ readonly set: RedisFloor; readonly unlink: RedisFloor }> {
-  const timed = async (send: (pipeline: ReturnType<Redis['pipeline']>, keys: readonly string[]) => void) => {
-    let next = 0;
-    const lane = async () => {
-      while (next < keysPerEvent.length) {
-        const first = next;
-        next += batch;
-        const pipeline = redis.pipeline();
-        for (const keys of keysPerEvent.slice(first, first + batch)) send(pipeline, keys);
-        await pipeline.exec();
-      }
-    };
-    const cpu = cpuNow();
-    const started = performance.now();
-    await Promise.all(Array.from({ length: inFlight }, lane));
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      events_per_s: Math.round(keysPerEvent.length / seconds),
-      us_per_event: round((seconds * 1_000_000) / keysPerEvent.length, 2),
-      cpu_us_per_event: round(cpuSince(cpu) / keysPerEvent.length, 2),
-    };
-  };
-  const set = await timed((pipeline, keys) => {
+  const set = await rawPipelined(redis, keysPerEvent, batch, inFlight, (pipeline, keys) => {
     for (const key of keys) pipeline.set(key, value, 'PX', 600_000);
   });
-  const unlink = await timed((pipeline, keys) => {
+  const unlink = await rawPipelined(redis, keysPerEvent, batch, inFlight, (pipeline, keys) => {
     pipeline.unlink(...keys);
   });
   return { set, unlink };
