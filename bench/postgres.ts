@@ -181,7 +181,7 @@ async function main() {
           : roundTo(percentile(latencies.postgres, 50)! / (pgP50 + rtt.rtt_p50_us / 1000), 1),
       cpu_us_per_change: cpuUs.postgres,
       debezium_cpu_us_per_change: cpuUs.debezium,
-      pg_rtt_p50_ms: round(pgP50),
+      pg_rtt_p50_ms: pgP50 === null ? null : roundTo(pgP50, 2),
       redis_rtt_p50_us: rtt.rtt_p50_us,
       redis_rtt_p99_us: rtt.rtt_p99_us,
       changes,
