@@ -1,4 +1,5 @@
 import { ENTRY_KIND } from '../redis/entry-format';
+import type { Serializer } from '../redis/serializer';
 
 /** What a raw entry means to a reader, given the entity's current generation and the time. */
 export type ReadEntry =
@@ -74,4 +75,15 @@ export interface EntryToWrite {
 export function writeEntry(entry: EntryToWrite): string {
   const kind = entry.payload === null ? ENTRY_KIND.notFound : ENTRY_KIND.value;
   return `${kind}|${entry.generation}|${entry.version}|${entry.writtenAtMs}|${entry.staleAtMs}||${entry.payload ?? ''}`;
+}
+
+/**
+ * The value of a fresh or stale entry (`null` for a cached not-found); anything else is `null` too.
+ * Throws whatever the serializer throws for a payload it cannot read.
+ *
+ * @example
+ * decodeEntry(readEntry(raw, generation, Date.now()), jsonSerializer)
+ */
+export function decodeEntry(entry: ReadEntry, serializer: Serializer): unknown {
+  return 'found' in entry && entry.found ? serializer.deserialize(entry.payload) : null;
 }

@@ -1,3 +1,5 @@
+import { type Clock, systemClock, type TimerHandle, unrefTimer } from './clock';
+
 /** One tracked operation; set `settled` when it completes so that it never times out. */
 export interface TrackedOperation {
   readonly deadline: number;
@@ -15,8 +17,9 @@ export interface TimeoutSweeper {
 
 /**
  * A timeout for many operations without a timer each: operations share one timeout, so their deadlines
- * come in the order they were tracked, and one unref'd interval sweeps the front of a queue. A timeout
- * fires up to `resolutionMs` late. Costs one small object per operation, nothing when idle.
+ * come in the order they were tracked, and one unref'd timer, re-armed while work is pending, sweeps the
+ * front of a queue. A timeout fires up to `resolutionMs` late. Costs one small object per operation,
+ * nothing when idle.
  *
  * @example
  * const sweeper = createTimeoutSweeper(250)
@@ -26,14 +29,17 @@ export interface TimeoutSweeper {
 export function createTimeoutSweeper(
   timeoutMs: number,
   resolutionMs = Math.max(1, Math.min(25, Math.floor(timeoutMs / 4))),
-  now: () => number = Date.now,
+  clock: Clock = systemClock,
 ): TimeoutSweeper {
   let queue: TrackedOperation[] = [];
   let head = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
   let idle = false;
+  const schedule = () => {
+    timer = unrefTimer(clock.setTimer(sweep, resolutionMs));
+  };
   const sweep = () => {
-    const time = now();
+    const time = clock.now();
     while (head < queue.length) {
       const operation = queue[head]!;
       if (!operation.settled && operation.deadline > time) break;
@@ -46,30 +52,28 @@ export function createTimeoutSweeper(
     if (head === queue.length) {
       queue = [];
       head = 0;
-      // Stop only after a whole idle period: a steady trickle of operations keeps one interval running.
+      // Stop only after a whole idle period: a steady trickle of operations keeps one timer running.
       if (idle) {
-        clearInterval(timer);
         timer = undefined;
+        return;
       }
       idle = true;
     } else if (head > 1024) {
       queue = queue.slice(head);
       head = 0;
     }
+    schedule();
   };
   return {
     track(onTimeout) {
-      const operation: TrackedOperation = { deadline: now() + timeoutMs, settled: false, onTimeout };
+      const operation: TrackedOperation = { deadline: clock.now() + timeoutMs, settled: false, onTimeout };
       queue.push(operation);
       idle = false;
-      if (timer === undefined) {
-        timer = setInterval(sweep, resolutionMs);
-        timer.unref();
-      }
+      if (timer === undefined) schedule();
       return operation;
     },
     close() {
-      clearInterval(timer);
+      if (timer !== undefined) clock.clearTimer(timer);
       timer = undefined;
     },
   };
