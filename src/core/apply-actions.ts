@@ -88,8 +88,8 @@ interface Round {
 interface TombstoneCall {
   /** Entry, memory, entry, memory, ... */
   readonly keys: string[];
-  /** Version, memory ttl, version, memory ttl, ... */
-  readonly args: (string | number)[];
+  /** Runs of consecutive entries with one version and memory ttl: version, ttl, count, version, ... */
+  readonly runs: (string | number)[];
   readonly owners: number[];
 }
 
@@ -112,7 +112,7 @@ function flushUnlink(round: Round): void {
 }
 
 function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
-  round.pipeline[WORKER_COMMANDS.tombstones]!(call.keys.length, ...call.keys, ...call.args);
+  round.pipeline[WORKER_COMMANDS.tombstones]!(call.keys.length, ...call.keys, ...call.runs);
   round.sent.push({ actions: call.owners });
   round.tombstones.delete(slot);
 }
@@ -152,11 +152,17 @@ async function applyOnce(
     const slot = cluster ? calculateSlot(key) : 0;
     let call = round.tombstones.get(slot);
     if (!call) {
-      call = { keys: [], args: [], owners: [] };
+      call = { keys: [], runs: [], owners: [] };
       round.tombstones.set(slot, call);
     }
     call.keys.push(key, versionKey(context.prefix, key));
-    call.args.push(version, memoryTtl(entity));
+    // The keys of one change are adjacent and share its version and ttl: one run, a third of the arguments.
+    const ttlMs = memoryTtl(entity);
+    const { runs } = call;
+    const last = runs.length - 3;
+    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs) {
+      runs[last + 2] = (runs[last + 2] as number) + 1;
+    } else runs.push(version, ttlMs, 1);
     call.owners.push(index);
     if (call.owners.length >= context.unlinkBatchSize) flushTombstones(round, slot, call);
   };

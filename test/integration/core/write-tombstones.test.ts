@@ -21,6 +21,18 @@ return deleted`;
 
 const v = (n: number) => String(n).padStart(20, '0');
 
+/** Per-entry (version, ttl) pairs as the script takes them: runs of (version, ttl, count) of equal neighbours. */
+function runsOf(pairs: readonly (string | number)[]): (string | number)[] {
+  const runs: (string | number)[] = [];
+  for (let at = 0; at < pairs.length; at += 2) {
+    const last = runs.length - 3;
+    if (last >= 0 && runs[last] === pairs[at] && runs[last + 1] === pairs[at + 1]) {
+      runs[last + 2] = (runs[last + 2] as number) + 1;
+    } else runs.push(pairs[at]!, pairs[at + 1]!, 1);
+  }
+  return runs;
+}
+
 /** One key's state before the tombstone, and the version the tombstone carries. */
 interface Case {
   readonly entry?: string | 'hash';
@@ -108,7 +120,7 @@ describe('write-tombstones-n.lua', () => {
       readLuaScript('write-tombstones-n.lua'),
       many.keys.length,
       ...many.keys,
-      ...many.args,
+      ...runsOf(many.args),
     );
 
     // Assess
@@ -121,6 +133,31 @@ describe('write-tombstones-n.lua', () => {
     const deleted = await compare(Object.keys(CASES));
     // The newer value, lease and not-found and the same-version value are kept.
     expect(deleted).toBe(Object.keys(CASES).length - 4);
+  });
+
+  it('takes the versions of consecutive entries from one run', async () => {
+    // Three entries at v5 (one run), then one at v6, then two at v5 again (a run of their own).
+    const deleted = await compare(
+      ['older value', 'missing', 'older memory', 'newer value', 'same-version value', 'newer lease'],
+      [v(5), v(5), v(5), v(8), v(5), v(5)],
+    );
+    // The newer value is stale against v8 and deleted; the same-version value and the newer lease are kept.
+    expect(deleted).toBe(4);
+  });
+
+  it('refuses runs that do not cover the keys, before writing anything', async () => {
+    // Prepare
+    const prefix = uniquePrefix('tombstones-runs');
+    prefixes.push(prefix);
+    const { keys } = await prepare(prefix, ['older value', 'missing']);
+
+    // Act
+    const call = redis.eval(readLuaScript('write-tombstones-n.lua'), keys.length, ...keys, v(5), 60_000, 1);
+
+    // Assess
+    await expect(call).rejects.toThrow(/the runs cover 1 entries, KEYS hold 4 keys/);
+    expect(await redis.get(`${prefix}older value`)).toBe(CASES['older value']!.entry);
+    expect(await redis.exists(`${prefix}_cc:ver:{${prefix}older value}`)).toBe(0);
   });
 
   it('applies a key named twice in one call in order (the second sees the first)', async () => {
