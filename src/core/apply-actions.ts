@@ -278,7 +278,8 @@ async function execRound(
 ): Promise<void> {
   const indexes = () => [...new Set(round.sent.flatMap((command) => command.actions))];
   try {
-    if (context.replicaAck) await appendReplicaWait(round.pipeline, round.sent, indexes(), node, context);
+    // The actions a WAIT stands for are gathered only when there are replicas to wait for.
+    if (context.replicaAck) await appendReplicaWait(round.pipeline, round.sent, indexes, node, context);
   } catch (error) {
     for (const index of indexes()) failures.set(index, error as Error);
     return;

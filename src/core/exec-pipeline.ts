@@ -93,12 +93,12 @@ export async function execPipeline(
 export async function appendReplicaWait(
   pipeline: ChainableCommander,
   sent: Sent[],
-  indexes: readonly number[],
+  indexes: () => readonly number[],
   node: string,
   context: ApplyContext,
 ): Promise<void> {
   const required = context.replicaAck ? await context.replicaAck.replicasFor(node) : 0;
   if (required === 0) return;
   pipeline.wait(required, context.replicaAck!.timeoutMs);
-  sent.push({ actions: indexes, wait: { required, node } });
+  sent.push({ actions: indexes(), wait: { required, node } });
 }
