@@ -15,8 +15,8 @@ const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const STAMPEDE_PROCESSES = 4;
 const STAMPEDE_CONCURRENCY = 250;
-/** A standby's replay position as node-postgres returns `pg_last_wal_replay_lsn()::text`. */
-const READ_POSITION = '0/16B3748';
+/** A standby's snapshot as `readPostgresPosition` returns it (`pg_current_snapshot()::text`). */
+const READ_POSITION = { snapshot: '1000732:1000734:' };
 
 const row = {
   id: 42,
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
       `hit path   ${hitOps.toFixed(0)} ops/s   rounds ${sdkRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
     );
 
-    // readPosition. Hits: an entry filled by a loader that reported its read position against one filled
-    // without. Misses (lease, loader, fill on a new key each time): a loader that reports a position
+    // readPosition. Hits: an entry filled by a loader that reported its read position (a PostgreSQL snapshot,
+    // parsed and checked against the key's remembered transaction) against one filled without. Misses (lease, loader, fill on a new key each time): a loader that reports a position
     // against one that does not. The loaders return at once, so the difference is the SDK's own cost.
     await cache.get('user', { id: 43 }, (context) => {
       context.readPosition(READ_POSITION);

@@ -21,6 +21,7 @@ export {
   type KeyValue,
   keyspaceFromData,
   loadKeyspace,
+  type PostgresSnapshotPosition,
   type ReadPosition,
   type SourceDefinition,
 } from './keyspace';
@@ -44,6 +45,11 @@ export {
   type LoaderContext,
   type ReadPositionReporter,
 } from './sdk/create-cache';
+export {
+  POSTGRES_POSITION_SQL,
+  type PostgresQueryClient,
+  readPostgresPosition,
+} from './sdk/read-postgres-position';
 export {
   type CacheMetricsOptions,
   DEFAULT_LOAD_BUCKETS,

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { CdcCacheError, type CdcCacheErrorOptions } from '../../src/errors';
 import { keyspaceFromData } from '../../src/keyspace/load-keyspace';
+import { kafkaWorkerConfigSchema } from '../../src/runtimes/kafka-worker/kafka-worker-config';
+import { postgresWorkerConfigSchema } from '../../src/runtimes/postgres-worker/postgres-worker-config';
+import { dynamodbRecordOptions, processOptions } from '../../src/runtimes/shared/common-options';
+import type { OptionSpec } from '../../src/runtimes/shared/config-schema';
+import { INFRA_SETTINGS, type InfraSettingKey } from './settings';
 
 /** The repository root: the Docker build context of the worker image and the esbuild project root of the Lambda. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -116,7 +122,10 @@ export const LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 /** A supported Lambda runtime. */
 export type LambdaRuntime = (typeof LAMBDA_RUNTIMES)[number];
 
-/** Defaults of every optional setting, as the README documents them. */
+/**
+ * Defaults of every optional setting, as docs/infra.md documents them; a setting that is also a runtime
+ * option takes that option's default (the runtimes' declarations are the one source).
+ */
 export const CONFIG_DEFAULTS = {
   stackName: 'CdcCache',
   vpcMaxAzs: 2,
@@ -127,99 +136,67 @@ export const CONFIG_DEFAULTS = {
   maxRecordAgeSeconds: 3600,
   parallelizationFactor: 1,
   iteratorAgeAlarmMs: 60_000,
-  kafkaGroupId: 'cdc-cache',
-  kafkaDlqTopic: 'cdc-cache.dlq',
+  kafkaGroupId: kafkaWorkerConfigSchema.groupId.default,
+  kafkaDlqTopic: kafkaWorkerConfigSchema.deadLetterTopic.default,
   kafkaMinTasks: 1,
   kafkaLagAlarmSeconds: 60,
   kafkaCpu: 512,
   kafkaMemoryMiB: 1024,
   kafkaCpuArchitecture: 'arm64',
-  postgresSlot: 'cdc_cache',
+  postgresSlot: postgresWorkerConfigSchema.slot.default,
   postgresTasks: 2,
   postgresCpu: 256,
   postgresMemoryMiB: 512,
-  logLevel: 'info',
+  postgresCpuArchitecture: 'arm64',
+  logLevel: processOptions.logLevel.default,
   logRetentionDays: 30,
   lambdaRuntime: 'nodejs22.x',
 } as const;
 
 /** Every context key the app reads (all prefixed `cdc-cache:` on the command line or in cdk.json). */
-export const CONTEXT_KEYS = [
-  'configFile',
-  'stackName',
-  'keyspaceFile',
-  'keyPrefix',
-  'vpcId',
-  'vpcAvailabilityZones',
-  'vpcPrivateSubnetIds',
-  'vpcMaxAzs',
-  'vpcNatGateways',
-  'cacheName',
-  'readServiceSecurityGroupIds',
-  'cacheMaxDataStorageGb',
-  'cacheMaxEcpuPerSecond',
-  'tableName',
-  'tableStreamArn',
-  'batchSize',
-  'maxBatchingWindowSeconds',
-  'retryAttempts',
-  'maxRecordAgeSeconds',
-  'parallelizationFactor',
-  'iteratorAgeAlarmMs',
-  'versionAttribute',
-  'kafkaBrokers',
-  'kafkaTopics',
-  'kafkaPartitionCount',
-  'mskClusterArn',
-  'kafkaAuth',
-  'kafkaScramSecretArn',
-  'kafkaScramSecretKmsKeyArn',
-  'kafkaGroupId',
-  'kafkaDlqTopic',
-  'kafkaMinTasks',
-  'kafkaMaxTasks',
-  'kafkaImage',
-  'kafkaKeyspacePathInImage',
-  'mskSecurityGroupId',
-  'kafkaLagAlarmSeconds',
-  'kafkaCpu',
-  'kafkaMemoryMiB',
-  'kafkaCpuArchitecture',
-  'postgresUrl',
-  'postgresPasswordSecretArn',
-  'postgresSlot',
-  'postgresPublication',
-  'postgresTables',
-  'postgresSecurityGroupId',
-  'postgresTasks',
-  'postgresImage',
-  'postgresKeyspacePathInImage',
-  'postgresCpu',
-  'postgresMemoryMiB',
-  'postgresCpuArchitecture',
-  'alarmTopicArn',
-  'logLevel',
-  'logRetentionDays',
-  'lambdaRuntime',
-] as const;
+export const CONTEXT_KEYS = ['configFile', ...Object.keys(INFRA_SETTINGS)] as readonly ContextKey[];
 
-/** A context key the app understands. */
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
+/** A context key the app understands: the config file, or a setting declared in settings.ts. */
+export type ContextKey = 'configFile' | InfraSettingKey;
 
 /** Raw settings as they come from context or a config file: strings from `-c`, any JSON from files. */
 export type RawConfig = Partial<Record<ContextKey, unknown>>;
 
 const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/([A-Za-z0-9_.-]{3,255})\/stream\/\S+$/;
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A setting that is wrong: the message names the context key. */
-export class InfraConfigError extends Error {
-  override readonly name = 'InfraConfigError';
+/**
+ * A setting that is wrong: a `CDC_CONFIG_INVALID` error whose message names the context key and where its
+ * value came from (`-c cdc-cache:<key>` or the config file).
+ */
+export class InfraConfigError extends CdcCacheError {
+  constructor(message: string, options: CdcCacheErrorOptions = {}) {
+    super('CDC_CONFIG_INVALID', message, options);
+    this.name = 'InfraConfigError';
+  }
 }
 
 function fail(key: ContextKey, problem: string): never {
-  throw new InfraConfigError(`cdc-cache:${key}: ${problem}`);
+  throw new InfraConfigError(`cdc-cache:${key}: ${problem}`, { details: { setting: key } });
+}
+
+/** Where each raw setting came from, recorded by {@link readRawConfig} for the error messages. */
+const RAW_SOURCES = new WeakMap<RawConfig, Partial<Record<string, string>>>();
+
+/**
+ * A setting that is also a runtime option, read with that option's parser and default: the app refuses
+ * what the worker would refuse, and the two defaults cannot drift apart.
+ */
+function fromOption<T>(raw: RawConfig, key: ContextKey, option: OptionSpec<T>): T {
+  const value = raw[key];
+  // `T` includes undefined exactly when the option has no default.
+  if (value === undefined || value === null || value === '') return option.default as T;
+  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  try {
+    return option.parse(text.trim());
+  } catch (error) {
+    fail(key, (error as Error).message);
+  }
 }
 
 function optionalString(raw: RawConfig, key: ContextKey): string | undefined {
@@ -350,7 +327,7 @@ function readStreamConsumer(raw: RawConfig): StreamConsumerConfig | undefined {
     );
   if (match[1] !== tableName)
     fail('tableStreamArn', `is the stream of table '${match[1]}', not of '${tableName}'`);
-  const versionAttribute = optionalString(raw, 'versionAttribute');
+  const versionAttribute = fromOption(raw, 'versionAttribute', dynamodbRecordOptions.versionAttribute);
   return {
     tableName,
     tableStreamArn,
@@ -425,8 +402,8 @@ function readKafkaConsumer(raw: RawConfig): KafkaConsumerConfig | undefined {
     partitionCount,
     mskClusterArn,
     auth,
-    groupId: optionalString(raw, 'kafkaGroupId') ?? CONFIG_DEFAULTS.kafkaGroupId,
-    dlqTopic: optionalString(raw, 'kafkaDlqTopic') ?? CONFIG_DEFAULTS.kafkaDlqTopic,
+    groupId: fromOption(raw, 'kafkaGroupId', kafkaWorkerConfigSchema.groupId),
+    dlqTopic: fromOption(raw, 'kafkaDlqTopic', kafkaWorkerConfigSchema.deadLetterTopic),
     minTasks,
     maxTasks,
     ...(image ? { image } : {}),
@@ -460,13 +437,12 @@ function readPostgresConsumer(raw: RawConfig): PostgresConsumerConfig | undefine
   const passwordSecretArn = requiredString(raw, 'postgresPasswordSecretArn', 'with cdc-cache:postgresUrl');
   if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/.test(passwordSecretArn))
     fail('postgresPasswordSecretArn', `must be a Secrets Manager secret ARN, got '${passwordSecretArn}'`);
-  const slot = optionalString(raw, 'postgresSlot') ?? CONFIG_DEFAULTS.postgresSlot;
-  const publication = optionalString(raw, 'postgresPublication') ?? slot;
-  for (const [key, name] of [
-    ['postgresSlot', slot],
-    ['postgresPublication', publication],
-  ] as const)
-    if (!/^[a-z0-9_]{1,63}$/.test(name)) fail(key, `must be 1 to 63 of a-z, 0-9 and _, got '${name}'`);
+  const slot = fromOption(raw, 'postgresSlot', postgresWorkerConfigSchema.slot);
+  // One slot, one publication: the publication is named after the slot unless set.
+  const publication = fromOption(raw, 'postgresPublication', {
+    ...postgresWorkerConfigSchema.publication,
+    default: slot,
+  });
   const tables = optionalList(raw, 'postgresTables');
   const databaseSecurityGroupId = optionalString(raw, 'postgresSecurityGroupId');
   const image = optionalString(raw, 'postgresImage');
@@ -487,7 +463,7 @@ function readPostgresConsumer(raw: RawConfig): PostgresConsumerConfig | undefine
       raw,
       'postgresCpuArchitecture',
       ['arm64', 'x86_64'] as const,
-      CONFIG_DEFAULTS.kafkaCpuArchitecture,
+      CONFIG_DEFAULTS.postgresCpuArchitecture,
     ),
   };
 }
@@ -522,6 +498,20 @@ function cacheNameFrom(stackName: string): string {
  * resolveConfig({ keyspaceFile: 'infra/examples/keyspace.json', tableName: 'Products', tableStreamArn: '…' })
  */
 export function resolveConfig(raw: RawConfig): CdcCacheConfig {
+  try {
+    return resolveSettings(raw);
+  } catch (error) {
+    const setting = error instanceof InfraConfigError ? error.details['setting'] : undefined;
+    const source = typeof setting === 'string' ? RAW_SOURCES.get(raw)?.[setting] : undefined;
+    if (!(error instanceof InfraConfigError) || source === undefined) throw error;
+    throw new InfraConfigError(`${error.message} (from ${source})`, {
+      details: { ...error.details, source },
+      cause: error.cause,
+    });
+  }
+}
+
+function resolveSettings(raw: RawConfig): CdcCacheConfig {
   const unknown = Object.keys(raw).filter((key) => !(CONTEXT_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0)
     throw new InfraConfigError(
@@ -573,7 +563,7 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
     ...(kafkaConsumer ? { kafkaConsumer } : {}),
     ...(postgresConsumer ? { postgresConsumer } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
-    logLevel: oneOf(raw, 'logLevel', LOG_LEVELS, CONFIG_DEFAULTS.logLevel),
+    logLevel: fromOption(raw, 'logLevel', processOptions.logLevel),
     logRetentionDays: retentionDays(raw),
     lambdaRuntime: oneOf<LambdaRuntime>(raw, 'lambdaRuntime', LAMBDA_RUNTIMES, CONFIG_DEFAULTS.lambdaRuntime),
   };
@@ -588,6 +578,8 @@ export function resolveConfig(raw: RawConfig): CdcCacheConfig {
  */
 export function readRawConfig(context: Readonly<Record<string, unknown>>): RawConfig {
   const raw: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  RAW_SOURCES.set(raw, sources);
   const configFile = context['cdc-cache:configFile'];
   if (configFile !== undefined) {
     if (typeof configFile !== 'string') fail('configFile', 'must be a path');
@@ -603,10 +595,12 @@ export function readRawConfig(context: Readonly<Record<string, unknown>>): RawCo
       fail('configFile', `${configFile} must hold a JSON object of settings`);
     Object.assign(raw, fromFile);
     delete raw.configFile;
+    for (const name of Object.keys(raw)) sources[name] = `config file ${configFile}`;
   }
   for (const [name, value] of Object.entries(context)) {
     if (!name.startsWith('cdc-cache:') || name === 'cdc-cache:configFile') continue;
     raw[name.slice('cdc-cache:'.length)] = value;
+    sources[name.slice('cdc-cache:'.length)] = `-c ${name}`;
   }
   return raw;
 }

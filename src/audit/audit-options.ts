@@ -1,9 +1,9 @@
 import { parseDuration } from '../keyspace/parse-duration';
-import { defineOption, parsers } from '../runtimes/shared/config-schema';
+import { defineOption, parsers, typed } from '../runtimes/shared/config-schema';
 import { AUDITOR_DEFAULTS } from './create-auditor';
 
 /** Parse a comma-separated list of increasing durations (`1s,10s,1m` or milliseconds). */
-function parseDelays(raw: string): number[] {
+const parseDelays = typed('list of increasing durations', (raw: string): number[] => {
   const delays = parsers.list(raw).map((item) => {
     const parsed = parseDuration(/^\d+$/.test(item) ? Number(item) : item);
     if ('error' in parsed) throw new Error(parsed.error);
@@ -13,13 +13,13 @@ function parseDelays(raw: string): number[] {
     throw new Error(`expected increasing delays, got '${raw}'`);
   }
   return delays;
-}
+});
 
-function parseRate(raw: string): number {
+const parseRate = typed('fraction in (0, 1]', (raw: string): number => {
   const rate = Number(raw.trim());
   if (!(rate > 0 && rate <= 1)) throw new Error(`expected a fraction in (0, 1], got '${raw}'`);
   return rate;
-}
+});
 
 /**
  * The options of `cdc-cache audit` on top of its source's worker options (which it accepts unchanged, so

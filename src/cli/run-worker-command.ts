@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { CdcCacheError } from '../errors';
 import { createLogger } from '../observability/create-logger';
+import { formatHelp } from '../runtimes/shared/config-docs';
 import {
   type ConfigSchema,
   type ConfigValues,
-  formatHelp,
   redactConfig,
   resolveConfig,
 } from '../runtimes/shared/config-schema';

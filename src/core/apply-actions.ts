@@ -88,10 +88,13 @@ interface Round {
 interface TombstoneCall {
   /** Entry, memory, entry, memory, ... */
   readonly keys: string[];
-  /** Runs of consecutive entries with one version and memory ttl: version, ttl, count, version, ... */
+  /** Runs of consecutive entries with one version, memory ttl and transaction: version, ttl, xid, count, ... */
   readonly runs: (string | number)[];
   readonly owners: number[];
 }
+
+/** Arguments per run of {@link TombstoneCall.runs}. */
+const RUN = 4;
 
 function newRound(client: RedisClient): Round {
   return {
@@ -148,7 +151,14 @@ async function applyOnce(
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
   // The entry and its memory share a slot (the memory's hash tag is the entry key), so a script call may
   // hold the tombstones of every key of one slot; on standalone, of every key.
-  const tombstone = (round: Round, index: number, key: string, entity: string, version: string) => {
+  const tombstone = (
+    round: Round,
+    index: number,
+    key: string,
+    entity: string,
+    version: string,
+    transactionId = '',
+  ) => {
     const slot = cluster ? calculateSlot(key) : 0;
     let call = round.tombstones.get(slot);
     if (!call) {
@@ -156,13 +166,13 @@ async function applyOnce(
       round.tombstones.set(slot, call);
     }
     call.keys.push(key, versionKey(context.prefix, key));
-    // The keys of one change are adjacent and share its version and ttl: one run, a third of the arguments.
+    // The keys of one change are adjacent and share its version, ttl and transaction: one run of them.
     const ttlMs = memoryTtl(entity);
     const { runs } = call;
-    const last = runs.length - 3;
-    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs) {
-      runs[last + 2] = (runs[last + 2] as number) + 1;
-    } else runs.push(version, ttlMs, 1);
+    const last = runs.length - RUN;
+    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs && runs[last + 2] === transactionId) {
+      runs[last + 3] = (runs[last + 3] as number) + 1;
+    } else runs.push(version, ttlMs, transactionId, 1);
     call.owners.push(index);
     if (call.owners.length >= context.unlinkBatchSize) flushTombstones(round, slot, call);
   };
@@ -204,7 +214,7 @@ async function applyOnce(
         const truncatedAt = state.truncatedAt.get(action.entity);
         if (truncatedAt !== undefined && action.version <= truncatedAt) {
           // Older than a truncate of its table: the row it would write back is gone.
-          tombstone(round, index, action.key, action.entity, action.version);
+          tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
           break;
         }
         const entity = context.entities.get(action.entity)!;
@@ -219,13 +229,14 @@ async function applyOnce(
           ttlMs + entity.graceMs,
           action.payload,
           memoryTtl(action.entity),
+          action.transactionId ?? '',
         );
         sent.push({ actions: [index] });
         if (action.tags.length > 0) memberships.push(index);
         break;
       }
       case 'tombstone':
-        tombstone(round, index, action.key, action.entity, action.version);
+        tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
         // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.

@@ -22,10 +22,19 @@ export type CacheAction =
       readonly key: string;
       readonly entity: string;
       readonly version: string;
+      /** The change's transaction (see `ChangeEvent.transactionId`), remembered with the version. */
+      readonly transactionId?: string;
       readonly payload: string;
       readonly tags: readonly string[];
     }
-  | { readonly kind: 'tombstone'; readonly key: string; readonly entity: string; readonly version: string }
+  | {
+      readonly kind: 'tombstone';
+      readonly key: string;
+      readonly entity: string;
+      readonly version: string;
+      /** The change's transaction (see `ChangeEvent.transactionId`), remembered with the version. */
+      readonly transactionId?: string;
+    }
   | {
       readonly kind: 'bump-generation';
       readonly key: string;

@@ -37,6 +37,12 @@ export interface ChangeEvent<Position = unknown> {
   readonly key: Row | null;
   /** Comparable version, see above; `''` when unknown. */
   readonly version: string;
+  /**
+   * PostgreSQL: the id of the change's transaction (32-bit xid, decimal text). A fill read from a standby is
+   * cached only if this transaction is visible in the snapshot it read (the version, the change's own LSN,
+   * cannot tell: a standby can have replayed the change but not yet its commit). Absent for other sources.
+   */
+  readonly transactionId?: string;
   /** Commit time at the source, in ms since the epoch, when known. */
   readonly committedAt: number | null;
   /** The position to acknowledge once this event is applied (an offset, a sequence number, ...). */

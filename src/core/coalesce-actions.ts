@@ -1,3 +1,4 @@
+import { laterTransactionId } from '../keyspace/postgres-snapshot';
 import type { CacheAction } from './cache-action';
 import type { EventPlan } from './plan-actions';
 
@@ -12,7 +13,9 @@ export interface CoalescedBatch {
 /**
  * Merge the planned actions of a batch so each key gets one action: a delete beats everything, then the
  * highest version wins, and at an equal version a tombstone beats a refresh (the conservative choice);
- * a generation is bumped once, remembering the newest truncate.
+ * a generation is bumped once, remembering the newest truncate. The action kept carries the newest
+ * transaction id of the two (changes of two rows meeting on one key commit in either order of their ids,
+ * and the key's memory must count both).
  *
  * @example
  * coalesceActions(planActions(events, { keyspace })).actions // one action per key
@@ -43,8 +46,16 @@ export function stronger(current: CacheAction, next: CacheAction): CacheAction {
     (current.kind === 'refresh' || current.kind === 'tombstone') &&
     (next.kind === 'refresh' || next.kind === 'tombstone')
   ) {
-    if (current.version !== next.version) return current.version > next.version ? current : next;
-    return current.kind === 'tombstone' ? current : next;
+    const kept =
+      current.version !== next.version
+        ? current.version > next.version
+          ? current
+          : next
+        : current.kind === 'tombstone'
+          ? current
+          : next;
+    const transactionId = laterTransactionId(current.transactionId ?? '', next.transactionId ?? '');
+    return transactionId === (kept.transactionId ?? '') ? kept : { ...kept, transactionId };
   }
   if (
     current.kind === 'bump-generation' &&

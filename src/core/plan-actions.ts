@@ -163,7 +163,9 @@ function planEvent(
   // A delete without a before image (DynamoDB KEYS_ONLY, a source without full row images) still names the row by its key.
   const before = event.before ?? (event.op === 'delete' ? event.key : null);
   const after = event.op === 'delete' ? null : event.after;
-  const { table, version } = event;
+  const { table, version, transactionId } = event;
+  // The change's transaction travels with its version (remembered together, see version-memory.lua).
+  const stamp = transactionId === undefined ? { version } : { version, transactionId };
   for (const binding of bindings) {
     const { entity } = binding;
     const renderedBefore = before ? binding.key(before, table) : null;
@@ -184,9 +186,9 @@ function planEvent(
     } else if (entity.mode === 'delete') {
       // A versioned delete: the version is remembered, so a fill read before this change is not cached.
       if (beforeKey !== undefined)
-        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, version });
+        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, ...stamp });
       if (afterKey !== undefined && afterKey !== beforeKey) {
-        add(actions, { kind: 'tombstone', key: afterKey, entity: entity.name, version });
+        add(actions, { kind: 'tombstone', key: afterKey, entity: entity.name, ...stamp });
       }
     } else {
       if (afterKey !== undefined && after) {
@@ -197,10 +199,10 @@ function planEvent(
           const tag = render(after, table);
           if (tag) tags.push(tagKey(prefix, tag));
         }
-        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, version, payload, tags });
+        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, ...stamp, payload, tags });
       }
       if (beforeKey !== undefined && beforeKey !== afterKey) {
-        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, version });
+        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, ...stamp });
       }
     }
 

@@ -45,10 +45,20 @@ export type {
 export { isKeyspaceModule, keyspaceFromData, loadKeyspace } from './load-keyspace';
 export { type Duration, parseDuration } from './parse-duration';
 export {
+  laterTransactionId,
+  type PostgresSnapshot,
+  parsePostgresSnapshot,
+  postgresTransactionId,
+  transactionsFinished,
+} from './postgres-snapshot';
+export {
   type BinlogPosition,
   binlogVersion,
   dynamodbVersion,
+  type PostgresSnapshotPosition,
   postgresVersion,
+  type ReadPoint,
   type ReadPosition,
+  readPoint,
   readPositionVersion,
 } from './source-version';

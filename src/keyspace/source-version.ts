@@ -1,5 +1,6 @@
 import { CdcCacheError } from '../errors';
 import type { SourceSpec } from './keyspace-types';
+import { type PostgresSnapshot, parsePostgresSnapshot } from './postgres-snapshot';
 
 /**
  * The one encoding of source versions, used by the decoders (a change's version) and by the SDK (the
@@ -74,8 +75,11 @@ export function dynamodbVersion(value: unknown): string | undefined {
 
 /**
  * What a loader may report with `ctx.readPosition`, in the source's natural form:
- * - PostgreSQL: the `pg_lsn` text of `pg_last_wal_replay_lsn()` (a standby) or `pg_current_wal_lsn()`, e.g. `'0/16B3748'`
- *   (or `{ lsn }` with that text or the number);
+ * - PostgreSQL: `{ snapshot }`, the text of `pg_current_snapshot()` read BEFORE the data query (or in the
+ *   same statement), e.g. `{ snapshot: '732:734:' }` (`readPostgresPosition` in the SDK reads it). A bare LSN
+ *   (`'0/16B3748'`, `{ lsn }`) is still accepted for changes that carry no transaction id, but it cannot show
+ *   whether a change's transaction had committed where the loader read: against a key whose changes carry
+ *   one, a fill that reports only an LSN is refused (`fill-refused`, reason `invisible`);
  * - MySQL/MariaDB: `{ file, pos }` of the last executed event (`SHOW REPLICA STATUS`: `Relay_Source_Log_File`,
  *   `Exec_Source_Log_Pos`); GTIDs cannot be compared with binlog positions and are refused;
  * - DynamoDB: the item's numeric version attribute (the worker's `versionAttribute`), as read.
@@ -85,7 +89,45 @@ export type ReadPosition =
   | number
   | bigint
   | { readonly lsn: string | number | bigint }
+  | PostgresSnapshotPosition
   | BinlogPosition;
+
+/** A PostgreSQL read position: the snapshot the loader read. */
+export interface PostgresSnapshotPosition {
+  /** `pg_current_snapshot()::text`, e.g. `'732:734:'` (xmin:xmax:running xids). */
+  readonly snapshot: string;
+}
+
+/** A loader's reported position, reduced to what the fill check needs. */
+export interface ReadPoint {
+  /** The position as a version of its source's encoding; `''` for a snapshot (it has no version order). */
+  readonly version: string;
+  /** The PostgreSQL snapshot read, when the loader reported one. */
+  readonly snapshot?: PostgresSnapshot;
+}
+
+/**
+ * A loader's read position as a {@link ReadPoint}: a PostgreSQL snapshot parsed, anything else encoded by
+ * {@link readPositionVersion}. Throws `CDC_INVALID_OPTION` naming the problem.
+ *
+ * @example
+ * readPoint(source, { snapshot: '732:734:' }) // { version: '', snapshot: { xmin: 732n, xmax: 734n, xip: [], ... } }
+ */
+export function readPoint(source: Pick<SourceSpec, 'kind' | 'table'>, position: ReadPosition): ReadPoint {
+  if (typeof position === 'object' && position !== null && 'snapshot' in position) {
+    if (source.kind === 'dynamodb') {
+      throw new CdcCacheError(
+        'CDC_INVALID_OPTION',
+        `readPosition for ${source.table}: a snapshot is PostgreSQL's`,
+        {
+          details: { table: source.table },
+        },
+      );
+    }
+    return { version: '', snapshot: parsePostgresSnapshot(position.snapshot) };
+  }
+  return { version: readPositionVersion(source, position) };
+}
 
 /** A MySQL/MariaDB binlog position, as `SHOW REPLICA STATUS` or `SHOW MASTER STATUS` report it. */
 export interface BinlogPosition {
@@ -125,7 +167,9 @@ export function readPositionVersion(
       fail('expects { file, pos }')
     );
   }
-  const lsn = lsnValue(typeof position === 'object' && position !== null ? position.lsn : position);
+  const lsn = lsnValue(
+    typeof position === 'object' && position !== null && 'lsn' in position ? position.lsn : position,
+  );
   if (lsn === undefined || lsn === 0n)
     return fail(
       `expects a PostgreSQL LSN such as '0/16B3748' or a MySQL { file, pos }, got ${JSON.stringify(String(position))}`,

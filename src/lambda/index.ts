@@ -11,12 +11,8 @@ import type {
   ClosableKafkaDeadLetterSink,
   KafkaDeadLetterProducerOptions,
 } from './kafka-dead-letter-producer';
-import {
-  createLambdaEnvironment,
-  createLambdaLogger,
-  type LambdaEnvironment,
-  readLambdaConfig,
-} from './lambda-environment';
+import { type LambdaConfig, readLambdaConfig, readLambdaKafkaSettings } from './lambda-config';
+import { createLambdaEnvironment, createLambdaLogger, type LambdaEnvironment } from './lambda-environment';
 
 // For custom wiring: the engine, so `cdc-cache/lambda` alone is enough to build a handler.
 export { createInvalidationEngine, type InvalidationEngineOptions } from '../core/create-invalidation-engine';
@@ -53,33 +49,47 @@ export async function loadKafkaDeadLetterProducer(
   options: KafkaDeadLetterProducerOptions,
 ): Promise<ClosableKafkaDeadLetterSink> {
   const { createKafkaDeadLetterProducer } = await import('./kafka-dead-letter-producer.js');
-  return createKafkaDeadLetterProducer(options);
+  // Without explicit connection settings, those of the environment (CDC_CACHE_KAFKA_SSL, _SASL_*, ...).
+  return createKafkaDeadLetterProducer({
+    ...options,
+    connection: options.connection ?? readLambdaKafkaSettings(),
+  });
 }
 
 export {
-  createLambdaEnvironment,
-  createLambdaLogger,
   type LambdaConfig,
-  type LambdaEnvironment,
+  type LambdaKafkaSettings,
+  lambdaConfigSchema,
   readLambdaConfig,
-} from './lambda-environment';
+  readLambdaKafkaSettings,
+} from './lambda-config';
+export { createLambdaEnvironment, createLambdaLogger, type LambdaEnvironment } from './lambda-environment';
 export type { LambdaLogger } from './lambda-logger';
 
 // Built on the first invocation and kept for the container's life: one Redis client, reused by every call.
+let lambdaConfig: LambdaConfig | undefined;
 let environment: Promise<LambdaEnvironment> | undefined;
 let streamHandler: StreamHandler | undefined;
 let kafkaEventHandler: KafkaHandler | undefined;
 
+/** The environment does not change within a container: read and validated once. */
+function config(): LambdaConfig {
+  lambdaConfig ??= readLambdaConfig();
+  return lambdaConfig;
+}
+
 function sharedEnvironment(): Promise<LambdaEnvironment> {
-  environment ??= createLambdaEnvironment(readLambdaConfig()).catch((error: unknown) => {
-    environment = undefined;
-    throw error;
-  });
+  environment ??= Promise.resolve()
+    .then(() => createLambdaEnvironment(config()))
+    .catch((error: unknown) => {
+      environment = undefined;
+      throw error;
+    });
   return environment;
 }
 
 function logger() {
-  return createLambdaLogger(process.env['CDC_CACHE_LOG_LEVEL'] || 'info');
+  return createLambdaLogger(config().logLevel);
 }
 
 /**
@@ -91,8 +101,8 @@ function logger() {
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   streamHandler ??= createStreamHandler({
     dependencies: async () => sharedEnvironment(),
-    tableName: process.env['CDC_CACHE_DYNAMODB_TABLE'] || undefined,
-    versionAttribute: process.env['CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE'] || undefined,
+    tableName: config().tableName,
+    versionAttribute: config().versionAttribute,
     logger: logger(),
   });
   return streamHandler(event);
@@ -108,13 +118,14 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
 export async function kafkaHandler(event: MSKEvent): Promise<void> {
   if (!kafkaEventHandler) {
     const log = logger();
-    const config = readLambdaConfig();
+    const { dlqTopic, kafkaBrokers, kafka } = config();
     let deadLetter: KafkaDeadLetterSink | undefined;
-    if (config.dlqTopic && config.kafkaBrokers.length > 0) {
+    if (dlqTopic && kafkaBrokers.length > 0) {
       // Loaded only when a DLQ topic is configured: the Kafka client is a separate file of the bundle.
       deadLetter = await loadKafkaDeadLetterProducer({
-        topic: config.dlqTopic,
-        brokers: config.kafkaBrokers,
+        topic: dlqTopic,
+        brokers: kafkaBrokers,
+        connection: kafka,
         logger: log,
       });
     }

@@ -2,12 +2,12 @@ import { CdcCacheError } from '../errors';
 import {
   createKafkaProducer,
   type KafkaClientOptions,
+  type KafkaConnectionOptions,
   type KafkaProducerPort,
   kafkaClientConfig,
-  SASL_MECHANISMS,
-  type SaslMechanism,
 } from '../sources/kafka';
 import type { KafkaDeadLetterSink } from './create-kafka-handler';
+import { LAMBDA_KAFKA_CLIENT_ID } from './lambda-defaults';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
 /** A dead-letter sink with a producer to disconnect (a Lambda never needs to; tests and other hosts do). */
@@ -19,7 +19,9 @@ export interface KafkaDeadLetterProducerOptions {
   topic: string;
   /** Bootstrap brokers. */
   brokers: readonly string[];
-  /** TLS, SASL and client id; default: from `CDC_CACHE_KAFKA_SSL`, `CDC_CACHE_KAFKA_SASL_*`, `CDC_CACHE_KAFKA_CLIENT_ID`. */
+  /** Client id, TLS and SASL (`loadKafkaDeadLetterProducer` reads them from the environment); default: client id {@link LAMBDA_KAFKA_CLIENT_ID}, plaintext. */
+  connection?: Omit<KafkaConnectionOptions, 'brokers'>;
+  /** Client options on top of those built from `connection`. */
   kafka?: Partial<KafkaClientOptions>;
   /** Logger. */
   logger?: LambdaLogger;
@@ -43,7 +45,14 @@ export function createKafkaDeadLetterProducer(
   let connected: KafkaProducerPort | undefined;
   const producer = (): KafkaProducerPort => {
     connected ??= createKafkaProducer({
-      kafka: { ...kafkaConfigFromEnv(options.brokers), ...options.kafka },
+      kafka: {
+        ...kafkaClientConfig({
+          clientId: LAMBDA_KAFKA_CLIENT_ID,
+          ...options.connection,
+          brokers: options.brokers,
+        }),
+        ...options.kafka,
+      },
       autocreateTopics: false,
     });
     return connected;
@@ -88,27 +97,5 @@ export function createKafkaDeadLetterProducer(
       connected = undefined;
       await pending?.close();
     },
-  });
-}
-
-function kafkaConfigFromEnv(
-  brokers: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): KafkaClientOptions {
-  const mechanism = env['CDC_CACHE_KAFKA_SASL_MECHANISM']?.trim() || undefined;
-  if (mechanism && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-    throw new CdcCacheError(
-      'CDC_CONFIG_INVALID',
-      `CDC_CACHE_KAFKA_SASL_MECHANISM: '${mechanism}' is not plain, scram-sha-256, scram-sha-512 or aws-msk-iam`,
-    );
-  }
-  return kafkaClientConfig({
-    brokers,
-    clientId: env['CDC_CACHE_KAFKA_CLIENT_ID'] || 'cdc-cache-lambda',
-    ssl: env['CDC_CACHE_KAFKA_SSL'] === 'true',
-    saslMechanism: mechanism as SaslMechanism | undefined,
-    saslUsername: env['CDC_CACHE_KAFKA_SASL_USERNAME'],
-    saslPassword: env['CDC_CACHE_KAFKA_SASL_PASSWORD'],
-    awsRegion: env['AWS_REGION'],
   });
 }

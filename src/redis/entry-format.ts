@@ -19,9 +19,12 @@
  * The key's PTTL is the hard expiry. The payload is the serializer's output and may itself contain `|`.
  *
  * Beside each entry key the worker keeps its version memory (`versionKey`, same slot):
- * `<version>|<appliedAtMs>`, the last change applied to the key and when (Redis clock), for the worker's
+ * `<version>|<appliedAtMs>|<xid>`, the last change applied to the key and when (Redis clock), and the newest
+ * PostgreSQL transaction id among the changes applied ('' when none carried one), for the worker's
  * `tombstoneTtl` (at least each entity's `maxReplicaLag`). A delete leaves only the memory: that is the
- * versioned tombstone a late refresh or a lagging fill is compared with after the entry itself is gone.
+ * versioned tombstone a late refresh or a lagging fill is compared with after the entry itself is gone. A
+ * PostgreSQL fill is checked against the xid (is it finished in the snapshot read?), not the version (a
+ * change's LSN is not its commit's).
  */
 export const ENTRY_KIND = { value: 'v', notFound: 'n', lease: 'l', tombstone: 't' } as const;
 

@@ -1,4 +1,5 @@
 import type { CdcCacheError } from '../errors';
+import type { FillRefusal } from './read-position-check';
 
 /** Why a read was served without Redis. */
 export type BypassReason = 'breaker-open' | 'redis-error';
@@ -36,8 +37,9 @@ export interface CacheEventMap {
   'fill-refused': {
     readonly entity: string;
     readonly key: string;
-    readonly reason: 'behind' | 'replica-lag';
-    /** The loader's reported position as a version ('' when none). */
+    /** See `fillRefusal`: `invisible` (a PostgreSQL snapshot without the key's last transaction), `behind`, `replica-lag`. */
+    readonly reason: FillRefusal;
+    /** The loader's reported position as a version, or the PostgreSQL snapshot's text ('' when none). */
     readonly position: string;
     /** The newest version the key had reached ('' when none). */
     readonly floor: string;

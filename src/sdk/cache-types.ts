@@ -7,10 +7,10 @@ import type { CacheEvents } from './cache-events';
 export interface ReadPositionReporter {
   /**
    * Report the position of the snapshot the loader read, in the source's own form (see {@link ReadPosition}):
-   * PostgreSQL `pg_last_wal_replay_lsn()` read BEFORE the query, e.g. `'0/16B3748'`; MySQL `{ file, pos }`;
-   * DynamoDB the item's version attribute. A fill older than the last change the worker applied to its key
-   * is served but not cached (event `fill-refused`). Throws `CDC_INVALID_OPTION` for a position that does
-   * not fit the entity's source.
+   * PostgreSQL the snapshot, `{ snapshot }` of `pg_current_snapshot()` read BEFORE the query
+   * (`readPostgresPosition(client)`); MySQL `{ file, pos }`; DynamoDB the item's version attribute. A fill
+   * that does not contain the last change the worker applied to its key is served but not cached (event
+   * `fill-refused`). Throws `CDC_INVALID_OPTION` for a position that does not fit the entity's source.
    */
   readPosition(position: ReadPosition): void;
 }

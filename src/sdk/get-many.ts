@@ -4,7 +4,7 @@ import type { BatchLoader, BatchLoaderContext, GetOptions } from './cache-types'
 import { decodeEntry, readEntry } from './entry-codec';
 import type { ReadDeps } from './get-one';
 import type { Load, ReadSink } from './loader-runner';
-import { positionVersion } from './read-position-check';
+import { readPositionPoint } from './read-position-check';
 import { emitNotFresh, resolveMiss } from './resolve-miss';
 
 /**
@@ -67,7 +67,7 @@ export async function getMany(
   const batchContext = (sink: ReadSink): BatchLoaderContext => ({
     entity: entityName,
     readPosition: (readAt) => {
-      sink.position = positionVersion(entity.spec, readAt);
+      sink.position = readPositionPoint(entity.spec, readAt);
     },
   });
   let unsettled = misses.length;

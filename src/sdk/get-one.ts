@@ -3,7 +3,7 @@ import { generationOf, ttlOf } from './cache-entities';
 import type { GetOneOptions, Loader } from './cache-types';
 import { decodeEntry, readEntry } from './entry-codec';
 import type { Load } from './loader-runner';
-import { positionVersion } from './read-position-check';
+import { readPositionPoint } from './read-position-check';
 import { bypassReason, redisError } from './redis-guard';
 import { emitNotFresh, type MissDeps, resolveMiss } from './resolve-miss';
 import type { VerifySampler } from './verify-sampler';
@@ -28,7 +28,7 @@ function withContext(
       key,
       params: params as never,
       readPosition: (position) => {
-        sink.position = positionVersion(entity.spec, position);
+        sink.position = readPositionPoint(entity.spec, position);
       },
     });
 }

@@ -128,20 +128,28 @@ export function createLeaseProtocol(options: LeaseProtocolOptions): LeaseProtoco
     }
     const [outcome, data] = reply;
     switch (outcome) {
-      case 'lease': // {'lease', floor, since}
+      case 'lease': // {'lease', floor, since, xid}
         return {
           outcome,
           token,
           generation: leaseGeneration,
-          floor: { floor: String(data ?? ''), since: Number(reply[2] ?? -1) },
+          floor: {
+            floor: String(data ?? ''),
+            since: Number(reply[2] ?? -1),
+            transactionId: String(reply[3] ?? ''),
+          },
         };
-      case 'refresh': // {'refresh', raw, floor, since}
+      case 'refresh': // {'refresh', raw, floor, since, xid}
         return {
           outcome,
           token: refreshToken,
           generation: leaseGeneration,
           raw: String(data),
-          floor: { floor: String(reply[2] ?? ''), since: Number(reply[3] ?? -1) },
+          floor: {
+            floor: String(reply[2] ?? ''),
+            since: Number(reply[3] ?? -1),
+            transactionId: String(reply[4] ?? ''),
+          },
         };
       case 'fresh':
       case 'stale':

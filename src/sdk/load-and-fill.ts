@@ -1,4 +1,5 @@
 import { CdcCacheError } from '../errors';
+import type { ReadPoint } from '../keyspace';
 import type { CacheEntity } from './cache-entities';
 import type { CacheEvents } from './cache-events';
 import { type CacheTags, renderTags } from './cache-tags';
@@ -100,7 +101,7 @@ const FAILED = { found: false, cached: false, failed: true } as const;
 async function settle(
   deps: FillDeps,
   lease: HeldLease,
-  loaded: { value: unknown; position: string | undefined },
+  loaded: { value: unknown; position: ReadPoint | undefined },
   late: LateTags,
   options: GetOneOptions | undefined,
   fresh: Load | undefined,
@@ -108,7 +109,8 @@ async function settle(
   const { entity, key, token, generation } = lease;
   const reason = fillRefusal(entity.spec, lease.floor, loaded.position);
   if (reason === undefined) {
-    const version = loaded.position ?? '';
+    // A PostgreSQL snapshot has no version: the fill carries none (a later change deletes it, never compares).
+    const version = loaded.position?.version ?? '';
     const cached = await deps.leases.fill(
       entity,
       key,
@@ -126,7 +128,7 @@ async function settle(
       entity: entity.spec.name,
       key,
       reason,
-      position: loaded.position ?? '',
+      position: loaded.position?.snapshot?.text ?? loaded.position?.version ?? '',
       floor: lease.floor.floor,
       fresh: fresh !== undefined,
     });

@@ -1,10 +1,11 @@
 import { CdcCacheError } from '../errors';
+import type { ReadPoint } from '../keyspace';
 import type { BypassReason, CacheEvents } from './cache-events';
 import type { Clock } from './clock';
 
-/** Where a loader's reported read position lands (encoded as a version). */
+/** Where a loader's reported read position lands. */
 export interface ReadSink {
-  position?: string;
+  position?: ReadPoint;
 }
 
 /** A loader as the miss path calls it: with the sink its `readPosition` writes to. */

@@ -103,7 +103,7 @@ export function registerCacheMetrics(
     () =>
       new Counter({
         name: `${prefix}fills_refused_total`,
-        help: "Loads served but not cached because they read a snapshot older than the key's last applied change, by reason: behind (readPosition), replica-lag (maxReplicaLag)",
+        help: "Loads served but not cached because they read a snapshot older than the key's last applied change, by reason: invisible (a PostgreSQL snapshot without the key's last transaction), behind (readPosition), replica-lag (maxReplicaLag)",
         labelNames: ['entity', 'reason'],
         registers: [registry],
       }),

@@ -6,7 +6,8 @@ export type TakeLeaseReply = [
   outcome: 'lease' | 'fresh' | 'refresh' | 'stale' | 'wait',
   data: string | number,
   third?: string | number,
-  since?: number,
+  fourth?: string | number,
+  fifth?: string,
 ];
 
 /** The SDK's Lua scripts, typed: one function per script, arguments as its contract header lists them. */

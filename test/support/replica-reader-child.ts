@@ -1,24 +1,14 @@
 // A child process of startReplicaReaders (replica-readers.ts): read-through loops on a few hot keys, through
 // createCache, with a loader that reads the lagging standby through node-postgres. With `readPosition`, the
-// loader reports the standby's replay position the way docs/sdk.md tells read services to.
-import { Pool, type PoolClient } from 'pg';
+// loader reports the standby's snapshot the way docs/sdk.md tells read services to.
+import { Pool } from 'pg';
 import { type KeyValue, keyspaceFromData } from '../../src/keyspace';
 import { createCache, type LoaderContext } from '../../src/sdk/create-cache';
+import { readPostgresPosition } from '../../src/sdk/read-postgres-position';
 import type { ReplicaReaderConfig, ReplicaReaderMessage } from './replica-readers';
 
 const send = (message: ReplicaReaderMessage) => process.send?.(message);
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * The replay position of the standby, read in its own statement BEFORE the statement that reads the row:
- * every statement after it takes a snapshot that holds at least every commit up to that position. (Read in
- * the same statement as the row, or as the first statement of a REPEATABLE READ transaction, the position
- * is taken after the snapshot and may name commits the snapshot does not hold.)
- */
-async function replayPosition(client: PoolClient): Promise<string> {
-  const { rows } = await client.query<{ lsn: string }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
-  return rows[0]!.lsn;
-}
 
 async function main(config: ReplicaReaderConfig): Promise<void> {
   const keyspace = keyspaceFromData({ entities: config.entities });
@@ -33,7 +23,8 @@ async function main(config: ReplicaReaderConfig): Promise<void> {
     await cache.redis.incr(config.loadsKey);
     const client = await pool.connect();
     try {
-      if (config.readPosition) context.readPosition(await replayPosition(client));
+      // The snapshot, read in its own statement BEFORE the one that reads the row (docs/sdk.md).
+      if (config.readPosition) context.readPosition(await readPostgresPosition(client));
       const { rows } = await client.query(`SELECT id, email, n FROM ${config.table} WHERE ${column} = $1`, [
         context.params[column],
       ]);

@@ -19,7 +19,7 @@ export interface ReplicaReaderConfig {
   readonly table: string;
   /** node-postgres connection settings of the standby. */
   readonly standby: { host: string; port: number; user: string; database: string };
-  /** Report the standby's replay position to the cache (`ctx.readPosition`). */
+  /** Report the standby's snapshot to the cache (`ctx.readPosition` with `readPostgresPosition`). */
   readonly readPosition: boolean;
   /** A Redis counter every load increments (so the test can wait for loads). */
   readonly loadsKey: string;

@@ -1,5 +1,4 @@
 import { dynamodbAuditConfigSchema } from '../../audit/dynamodb-audit-config';
-import { runDynamoDbAudit } from '../../audit/run-dynamodb-audit';
 import { runWorkerCommand } from '../run-worker-command';
 
 /**
@@ -16,6 +15,8 @@ export function run(argv: string[]): Promise<number> {
     usage: 'cdc-cache audit dynamodb --table <table> [options]',
     service: 'cdc-cache-audit-dynamodb',
     schema: dynamodbAuditConfigSchema,
-    start: (config, { logger }) => runDynamoDbAudit(config, { logger }),
+    // Loaded only to start: `--help` and a configuration error answer without the runtime's clients.
+    start: async (config, { logger }) =>
+      (await import('../../audit/run-dynamodb-audit.js')).runDynamoDbAudit(config, { logger }),
   });
 }

@@ -1,5 +1,4 @@
 import { kafkaAuditConfigSchema } from '../../audit/kafka-audit-config';
-import { runKafkaAudit } from '../../audit/run-kafka-audit';
 import { runWorkerCommand } from '../run-worker-command';
 
 /**
@@ -16,6 +15,8 @@ export function run(argv: string[]): Promise<number> {
     usage: 'cdc-cache audit kafka [options]',
     service: 'cdc-cache-audit-kafka',
     schema: kafkaAuditConfigSchema,
-    start: (config, { logger, onFatal }) => runKafkaAudit(config, { logger, onFatal }),
+    // Loaded only to start: `--help` and a configuration error answer without the runtime's clients.
+    start: async (config, { logger, onFatal }) =>
+      (await import('../../audit/run-kafka-audit.js')).runKafkaAudit(config, { logger, onFatal }),
   });
 }

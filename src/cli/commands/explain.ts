@@ -1,33 +1,21 @@
-import { parseArgs } from 'node:util';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { CacheAction } from '../../core/cache-action';
 import type { ChangeEvent } from '../../core/change-event';
 import { planActions } from '../../core/plan-actions';
 import { CdcCacheError } from '../../errors';
 import { isKeyspaceModule, type Keyspace, keyspaceColumnTypes, loadKeyspace } from '../../keyspace';
+import { formatHelp } from '../../runtimes/shared/config-docs';
+import { resolveConfig } from '../../runtimes/shared/config-schema';
 import { type ColumnTypesOf, decodeDebeziumValue } from '../../sources/debezium/decode-debezium-record';
 import { parseJson } from '../../sources/debezium/parse-json';
 import { decodeStreamRecord } from '../../sources/dynamodb/decode-stream-record';
+import { type ExplainConfig, explainConfigSchema } from './explain-config';
 
-const USAGE = `Usage: cdc-cache explain --keyspace FILE [options] < event.json
-
-Print, one JSON object per line, every Redis action the change event(s) would cause. Never touches Redis.
+const INTRO = `Print, one JSON object per line, every Redis action the change event(s) would cause. Never touches Redis.
 
 Input (stdin, or --input FILE): a Debezium message value (JSON, with or without schema, or flattened by
 ExtractNewRecordState), a DynamoDB stream record, or a Lambda event with Records[]. Several Debezium
 values may be given as JSON lines.
-
-Options:
-  --keyspace FILE             keyspace file (.json, .yaml, .yml, .js); default $CDC_CACHE_KEYSPACE
-  --allow-code-keyspace       run a .js/.ts keyspace named by $CDC_CACHE_KEYSPACE (a keyspace module is code:
-                              explain runs one only when --keyspace names it or this flag is given)
-  --source debezium|dynamodb  input kind; default: detected (Records[] or a 'dynamodb' field -> dynamodb)
-  --topic TOPIC               Kafka topic of a Debezium value (names the table of a flattened message)
-  --table NAME                DynamoDB table name when the record has no eventSourceARN
-  --version-attribute NAME    DynamoDB: numeric item attribute to use as the version
-  --prefix PREFIX             key prefix; default $CDC_CACHE_KEY_PREFIX or the keyspace's prefix
-  --input FILE                read the input from FILE instead of stdin
-  -h, --help                  show this help
 
 Exit codes: 0 explained, 2 bad usage, keyspace or input (the message names what is wrong).`;
 
@@ -63,85 +51,47 @@ class UsageError extends Error {}
  */
 export async function run(argv: string[], io: ExplainIo = defaultIo): Promise<number> {
   try {
-    const options = parseOptions(argv);
-    if (options.help) {
-      io.out(USAGE);
+    const resolved = resolveConfig(explainConfigSchema, { argv, env: io.env, configFile: false });
+    if (resolved.help) {
+      io.out(
+        formatHelp(explainConfigSchema, {
+          usage: 'cdc-cache explain --keyspace FILE [options] < event.json',
+          intro: INTRO,
+          configFile: false,
+        }),
+      );
       return 0;
     }
-    const keyspacePath = options.keyspace ?? io.env['CDC_CACHE_KEYSPACE'];
-    if (!keyspacePath) throw new UsageError('--keyspace FILE is required (or set CDC_CACHE_KEYSPACE)');
+    const options = resolved.values;
     // Loading a keyspace module runs it: never because of a variable left in the environment.
-    if (options.keyspace === undefined && isKeyspaceModule(keyspacePath) && !options.allowCodeKeyspace) {
+    if (
+      resolved.sources.keyspace !== 'flag' &&
+      isKeyspaceModule(options.keyspace) &&
+      !(options.allowCodeKeyspace && resolved.sources.allowCodeKeyspace === 'flag')
+    ) {
       throw new UsageError(
-        `CDC_CACHE_KEYSPACE names a keyspace module (${keyspacePath}), which is code: explain runs it only when asked (--keyspace ${keyspacePath} or --allow-code-keyspace)`,
+        `CDC_CACHE_KEYSPACE names a keyspace module (${options.keyspace}), which is code: explain runs it only when asked (--keyspace ${options.keyspace} or --allow-code-keyspace)`,
       );
     }
-    const keyspace = await loadKeyspace(keyspacePath);
+    const keyspace = await loadKeyspace(options.keyspace);
     const text = await io.readInput(options.input);
     const events = decodeOrExplain(text, options, keyspaceColumnTypes(keyspace));
-    // An empty variable counts as unset, as container and Lambda configurations often leave one empty.
-    const prefix = options.prefix ?? (io.env['CDC_CACHE_KEY_PREFIX'] || undefined) ?? keyspace.prefix;
+    const prefix = options.keyPrefix ?? keyspace.prefix;
     for (const line of explainEvents(events, keyspace, prefix)) io.out(JSON.stringify(line));
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CdcCacheError) {
+    const usage = error instanceof UsageError || isConfigError(error);
+    if (usage || error instanceof CdcCacheError) {
       io.err(`cdc-cache explain: ${error.message}`);
-      if (error instanceof UsageError) io.err("Run 'cdc-cache explain --help' for usage.");
+      if (usage) io.err("Run 'cdc-cache explain --help' for usage.");
       return 2;
     }
     throw error;
   }
 }
 
-interface ExplainOptions {
-  readonly keyspace?: string;
-  readonly source?: 'debezium' | 'dynamodb';
-  readonly topic?: string;
-  readonly table?: string;
-  readonly versionAttribute?: string;
-  readonly prefix?: string;
-  readonly input?: string;
-  readonly allowCodeKeyspace: boolean;
-  readonly help: boolean;
-}
-
-function parseOptions(argv: string[]): ExplainOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        keyspace: { type: 'string' },
-        source: { type: 'string' },
-        topic: { type: 'string' },
-        table: { type: 'string' },
-        'version-attribute': { type: 'string' },
-        prefix: { type: 'string' },
-        input: { type: 'string' },
-        'allow-code-keyspace': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const source = values['source'];
-  if (source !== undefined && source !== 'debezium' && source !== 'dynamodb') {
-    throw new UsageError(`--source must be 'debezium' or 'dynamodb', got '${String(source)}'`);
-  }
-  return {
-    keyspace: values['keyspace'] as string | undefined,
-    source,
-    topic: values['topic'] as string | undefined,
-    table: values['table'] as string | undefined,
-    versionAttribute: values['version-attribute'] as string | undefined,
-    prefix: values['prefix'] as string | undefined,
-    input: values['input'] as string | undefined,
-    allowCodeKeyspace: values['allow-code-keyspace'] === true,
-    help: values['help'] === true,
-  };
+function isConfigError(error: unknown): error is CdcCacheError {
+  return error instanceof CdcCacheError && error.code === 'CDC_CONFIG_INVALID';
 }
 
 /**
@@ -182,7 +132,7 @@ function detectSource(document: unknown): 'debezium' | 'dynamodb' {
  */
 function decodeOrExplain(
   text: string,
-  options: ExplainOptions,
+  options: ExplainConfig,
   columnTypes: ColumnTypesOf,
 ): (ChangeEvent | null)[] {
   try {
@@ -198,7 +148,7 @@ function decodeOrExplain(
 /** Decode the input into events; `null` marks a record that changes no row. */
 function decodeInput(
   text: string,
-  options: ExplainOptions,
+  options: ExplainConfig,
   columnTypes: ColumnTypesOf,
 ): (ChangeEvent | null)[] {
   const documents = parseInput(text);

@@ -1,5 +1,4 @@
 import { dynamodbWorkerConfigSchema } from '../../runtimes/dynamodb-worker/dynamodb-worker-config';
-import { runDynamoDbWorker } from '../../runtimes/dynamodb-worker/run-dynamodb-worker';
 import { runWorkerCommand } from '../run-worker-command';
 
 /**
@@ -15,6 +14,10 @@ export function run(argv: string[]): Promise<number> {
     usage: 'cdc-cache worker dynamodb --table <table> [options]',
     service: 'cdc-cache-worker-dynamodb',
     schema: dynamodbWorkerConfigSchema,
-    start: (config, { logger }) => runDynamoDbWorker(config, { logger }),
+    // Loaded only to start: `--help` and a configuration error answer without the runtime's clients.
+    start: async (config, { logger }) =>
+      (await import('../../runtimes/dynamodb-worker/run-dynamodb-worker.js')).runDynamoDbWorker(config, {
+        logger,
+      }),
   });
 }

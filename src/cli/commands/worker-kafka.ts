@@ -1,5 +1,4 @@
 import { kafkaWorkerConfigSchema } from '../../runtimes/kafka-worker/kafka-worker-config';
-import { runKafkaWorker } from '../../runtimes/kafka-worker/run-kafka-worker';
 import { runWorkerCommand } from '../run-worker-command';
 
 /**
@@ -15,6 +14,11 @@ export function run(argv: string[]): Promise<number> {
     usage: 'cdc-cache worker kafka [options]',
     service: 'cdc-cache-worker-kafka',
     schema: kafkaWorkerConfigSchema,
-    start: (config, { logger, onFatal }) => runKafkaWorker(config, { logger, onFatal }),
+    // Loaded only to start: `--help` and a configuration error answer without the runtime's clients.
+    start: async (config, { logger, onFatal }) =>
+      (await import('../../runtimes/kafka-worker/run-kafka-worker.js')).runKafkaWorker(config, {
+        logger,
+        onFatal,
+      }),
   });
 }

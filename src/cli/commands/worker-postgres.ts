@@ -1,5 +1,4 @@
 import { postgresWorkerConfigSchema } from '../../runtimes/postgres-worker/postgres-worker-config';
-import { runPostgresWorker } from '../../runtimes/postgres-worker/run-postgres-worker';
 import { runWorkerCommand } from '../run-worker-command';
 
 /**
@@ -16,6 +15,10 @@ export function run(argv: string[]): Promise<number> {
     usage: 'cdc-cache worker postgres --postgres-url <url> [options]',
     service: 'cdc-cache-worker-postgres',
     schema: postgresWorkerConfigSchema,
-    start: (config, { logger }) => runPostgresWorker(config, { logger }),
+    // Loaded only to start: `--help` and a configuration error answer without the runtime's clients.
+    start: async (config, { logger }) =>
+      (await import('../../runtimes/postgres-worker/run-postgres-worker.js')).runPostgresWorker(config, {
+        logger,
+      }),
   });
 }

@@ -1,14 +1,15 @@
 --[[
-  Worker: many versioned tombstones in one call (see tombstone() in includes/version-memory.lua), so a batch
+  Worker: versioned tombstones (see tombstone() in includes/version-memory.lua), many in one call, so a batch
   of deletes costs one script call per pipeline on standalone Redis and one per slot on Redis Cluster (every
   key of a call must then share one slot), instead of one per key.
   Input:  KEYS[2i-1] entry key             KEYS[2i] its version memory
-          ARGV, in runs of three, one run per consecutive keys with the same version and ttl (the keys of
-          one change share both, so the worker sends a third of the arguments it would send per key):
-          ARGV[3j-2] event version ('' = forget the versions, keep the time)
-          ARGV[3j-1] memory ttl ms
-          ARGV[3j]   how many entries (pairs of keys) the run covers
-  Output: the number of entries deleted
+          ARGV, in runs of four, one run per consecutive entries with the same version, ttl and transaction
+          (the keys of one change share all three, so the worker sends them once per change, not per key):
+          ARGV[4j-3] event version ('' = forget the versions, keep the time)
+          ARGV[4j-2] memory ttl ms
+          ARGV[4j-1] the change's PostgreSQL transaction id ('' when none)
+          ARGV[4j]   how many entries (pairs of keys) the run covers
+  Output: the number of entries deleted; an error, before any write, when the runs do not cover the keys
   Each key gets exactly what tombstone() does, in order. When no key repeats (the worker sends one action
   per key), the entries and memories are read with one MGET and the entries deleted with one DEL: a few
   Redis calls per key fewer, which is most of a tombstone's cost inside Redis.
@@ -18,18 +19,19 @@
 --@include version-memory
 local now_ms = redis_now_ms()
 local count = #KEYS
--- The version and memory ttl of entry i (KEYS[2i-1]), from the runs.
-local versions, ttls = {}, {}
-local entry = 0
-for j = 1, #ARGV, 3 do
-  for _ = 1, tonumber(ARGV[j + 2]) do
-    entry = entry + 1
-    versions[entry] = ARGV[j]
-    ttls[entry] = ARGV[j + 1]
+-- The version, memory ttl and transaction of entry e (KEYS[2e-1]), from the runs.
+local versions, ttls, xids = {}, {}, {}
+local entries = 0
+for j = 1, #ARGV, 4 do
+  for _ = 1, tonumber(ARGV[j + 3]) do
+    entries = entries + 1
+    versions[entries] = ARGV[j]
+    ttls[entries] = ARGV[j + 1]
+    xids[entries] = ARGV[j + 2]
   end
 end
-if entry * 2 ~= count then
-  return redis.error_reply('write-tombstones-n: the runs cover ' .. entry .. ' entries, KEYS hold ' .. count .. ' keys')
+if entries * 2 ~= count then
+  return redis.error_reply('write-tombstones-n: the runs cover ' .. entries .. ' entries, KEYS hold ' .. count .. ' keys')
 end
 -- Most keys per MGET or DEL call (Lua's unpack is bounded by its C stack).
 local CHUNK = 1000
@@ -48,9 +50,8 @@ end
 local deleted = 0
 if repeated then
   -- A key twice in one call: each tombstone must see the one before it, so one at a time.
-  for i = 1, count, 2 do
-    local at = (i + 1) / 2
-    deleted = deleted + tombstone(KEYS[i], KEYS[i + 1], versions[at], ttls[at], now_ms)
+  for e = 1, entries do
+    deleted = deleted + tombstone(KEYS[2 * e - 1], KEYS[2 * e], versions[e], ttls[e], now_ms, xids[e])
   end
   return deleted
 end
@@ -64,25 +65,14 @@ for first = 1, count, CHUNK do
 end
 
 local doomed = {}
-local at_now = '|' .. now_ms
-for i = 1, count, 2 do
-  local at = (i + 1) / 2
-  local incoming = versions[at]
-  local raw = raws[i]
+for e = 1, entries do
+  local raw = raws[2 * e - 1]
   -- entry_header()'s kind and version, without copying the rest of the entry.
   local kind, version
   if type(raw) == 'string' then kind, version = string.match(raw, '^([vnlt])|%d+|([^|]*)') end
-  -- remember(): keep the newer of the remembered and the incoming version, and the time of this change.
-  local remembered = incoming
-  if incoming ~= '' then
-    local memory = raws[i + 1]
-    local old = type(memory) == 'string' and string.match(memory, '^([^|]*)|%d+$') or nil
-    if old and old ~= '' and compare_versions(old, incoming) > 0 then remembered = old end
-  end
-  redis.call('SET', KEYS[i + 1], remembered .. at_now, 'PX', ttls[at])
-  if not (incoming ~= '' and kind and kind ~= 't' and version ~= '' and compare_versions(version, incoming) >= 0) then
-    doomed[#doomed + 1] = KEYS[i]
-  end
+  local old, _, old_xid = parse_memory(raws[2 * e])
+  local raised = write_memory(KEYS[2 * e], versions[e], ttls[e], now_ms, xids[e], old, old_xid)
+  if not tombstone_keeps(kind, version, versions[e], raised) then doomed[#doomed + 1] = KEYS[2 * e - 1] end
 end
 for first = 1, #doomed, CHUNK do
   redis.call('DEL', unpack(doomed, first, math.min(first + CHUNK - 1, #doomed)))

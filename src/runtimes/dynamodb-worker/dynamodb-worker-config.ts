@@ -1,5 +1,11 @@
-import { cacheTargetOptions, processOptions } from '../shared/common-options';
-import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
+import {
+  awsOptions,
+  cacheTargetOptions,
+  dynamodbRecordOptions,
+  processOptions,
+  retryOptions,
+} from '../shared/common-options';
+import { type ConfigValues, defineOption, parsers, requiredIn, withDefault } from '../shared/config-schema';
 import { DYNAMODB_WORKER_DEFAULTS } from './create-dynamodb-worker';
 import { REDIS_DEAD_LETTER_DEFAULTS } from './redis-dead-letters';
 
@@ -10,13 +16,7 @@ import { REDIS_DEAD_LETTER_DEFAULTS } from './redis-dead-letters';
  * const resolved = resolveConfig(dynamodbWorkerConfigSchema, { argv, env: process.env })
  */
 export const dynamodbWorkerConfigSchema = {
-  table: defineOption({
-    env: 'CDC_CACHE_DYNAMODB_TABLE',
-    flag: 'table',
-    description: 'DynamoDB table whose stream to consume',
-    parse: parsers.string,
-    required: true,
-  }),
+  table: requiredIn(dynamodbRecordOptions.table),
   ...cacheTargetOptions,
   endpoint: defineOption({
     env: 'CDC_CACHE_DYNAMODB_ENDPOINT',
@@ -25,18 +25,8 @@ export const dynamodbWorkerConfigSchema = {
       'DynamoDB and Streams endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local (default: AWS)',
     parse: parsers.url(['http:', 'https:']),
   }),
-  region: defineOption({
-    env: 'AWS_REGION',
-    flag: 'aws-region',
-    description: "AWS region (default: the SDK's resolution)",
-    parse: parsers.string,
-  }),
-  versionAttribute: defineOption({
-    env: 'CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE',
-    flag: 'version-attribute',
-    description: 'Numeric item attribute that orders versions, instead of stream sequence numbers',
-    parse: parsers.string,
-  }),
+  region: awsOptions.awsRegion,
+  versionAttribute: dynamodbRecordOptions.versionAttribute,
   initialPosition: defineOption({
     env: 'CDC_CACHE_DYNAMODB_INITIAL_POSITION',
     flag: 'initial-position',
@@ -72,13 +62,7 @@ export const dynamodbWorkerConfigSchema = {
     parse: parsers.integer({ min: 100, max: 600_000 }),
     default: DYNAMODB_WORKER_DEFAULTS.discoveryMs,
   }),
-  retryMaxMs: defineOption({
-    env: 'CDC_CACHE_RETRY_MAX_MS',
-    flag: 'retry-max-ms',
-    description: 'Longest wait between attempts while Redis or the stream is unreachable',
-    parse: parsers.integer({ min: 100, max: 600_000 }),
-    default: DYNAMODB_WORKER_DEFAULTS.retryMaxMs,
-  }),
+  retryMaxMs: withDefault(retryOptions.retryMaxMs, DYNAMODB_WORKER_DEFAULTS.retryMaxMs),
   deadLetterMaxLength: defineOption({
     env: 'CDC_CACHE_DEAD_LETTER_MAX_LENGTH',
     flag: 'dead-letter-max-length',

@@ -2,6 +2,7 @@ import type { InvalidationEngine } from '../../core/ports';
 import { jsonMessageDecoder, type MessageDecoder } from '../../sources/debezium';
 import type { KafkaConsumerPort, KafkaProducerPort, TopicPartition } from '../../sources/kafka';
 import { type BackoffOptions, createBackoff } from '../shared/backoff';
+import { DEFAULT_DEAD_LETTER_TOPIC } from '../shared/kafka-options';
 import { type BatchHandlerOptions, createBatchHandler } from './create-batch-handler';
 import type { WorkerLogger } from './worker-logger';
 import type { WorkerMetrics } from './worker-metrics';
@@ -14,7 +15,7 @@ export interface KafkaWorkerOptions {
   readonly engine: InvalidationEngine;
   /** Default: Debezium's JSON converter. */
   readonly decoder?: MessageDecoder;
-  /** Default `cdc-cache.dlq`. */
+  /** Default {@link DEFAULT_DEAD_LETTER_TOPIC} (`cdc-cache.dlq`). */
   readonly deadLetterTopic?: string;
   /** Waits between attempts while Redis is unreachable. */
   readonly backoff?: BackoffOptions;
@@ -27,7 +28,7 @@ export interface KafkaWorkerOptions {
 }
 
 /** Defaults of {@link KafkaWorkerOptions}. */
-export const KAFKA_WORKER_DEFAULTS = { deadLetterTopic: 'cdc-cache.dlq' } as const;
+export const KAFKA_WORKER_DEFAULTS = { deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC } as const;
 
 /** A running Kafka worker. */
 export interface KafkaWorker {

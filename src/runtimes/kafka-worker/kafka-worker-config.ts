@@ -1,6 +1,7 @@
-import { SASL_MECHANISMS } from '../../sources/kafka/kafka-client-config';
-import { cacheTargetOptions, processOptions } from '../shared/common-options';
+import { cacheTargetOptions, processOptions, retryOptions } from '../shared/common-options';
 import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
+import { kafkaConnectionOptions } from '../shared/kafka-options';
+import { BATCH_HANDLER_DEFAULTS } from './create-batch-handler';
 
 /**
  * Every option of `cdc-cache worker kafka`, as data: `--help` and the docs' configuration reference are
@@ -11,13 +12,7 @@ import { type ConfigValues, defineOption, parsers } from '../shared/config-schem
  */
 export const kafkaWorkerConfigSchema = {
   ...cacheTargetOptions,
-  brokers: defineOption({
-    env: 'CDC_CACHE_KAFKA_BROKERS',
-    flag: 'kafka-brokers',
-    description: 'Kafka bootstrap brokers, comma-separated host:port',
-    parse: parsers.list,
-    required: true,
-  }),
+  brokers: kafkaConnectionOptions.brokers,
   topics: defineOption({
     env: 'CDC_CACHE_KAFKA_TOPICS',
     flag: 'kafka-topics',
@@ -46,13 +41,7 @@ export const kafkaWorkerConfigSchema = {
     parse: parsers.string,
     default: 'cdc-cache',
   }),
-  clientId: defineOption({
-    env: 'CDC_CACHE_KAFKA_CLIENT_ID',
-    flag: 'kafka-client-id',
-    description: 'Kafka client id (broker logs and quotas)',
-    parse: parsers.string,
-    default: 'cdc-cache-worker',
-  }),
+  clientId: kafkaConnectionOptions.clientId,
   fromBeginning: defineOption({
     env: 'CDC_CACHE_KAFKA_FROM_BEGINNING',
     flag: 'kafka-from-beginning',
@@ -60,52 +49,13 @@ export const kafkaWorkerConfigSchema = {
     parse: parsers.boolean,
     default: true,
   }),
-  ssl: defineOption({
-    env: 'CDC_CACHE_KAFKA_SSL',
-    flag: 'kafka-ssl',
-    description: 'TLS to the brokers (implied by aws-msk-iam)',
-    parse: parsers.boolean,
-    default: false,
-    switch: true,
-  }),
-  sslCaFile: defineOption({
-    env: 'CDC_CACHE_KAFKA_SSL_CA_FILE',
-    flag: 'kafka-ssl-ca-file',
-    description: "PEM file of the brokers' CA (default: the system's CAs)",
-    parse: parsers.string,
-  }),
-  saslMechanism: defineOption({
-    env: 'CDC_CACHE_KAFKA_SASL_MECHANISM',
-    flag: 'kafka-sasl-mechanism',
-    description: `SASL mechanism: ${SASL_MECHANISMS.join(', ')} (aws-msk-iam signs with the default AWS credential chain)`,
-    parse: parsers.oneOf(SASL_MECHANISMS),
-  }),
-  saslUsername: defineOption({
-    env: 'CDC_CACHE_KAFKA_SASL_USERNAME',
-    flag: 'kafka-sasl-username',
-    description: 'SASL username (plain, scram-*)',
-    parse: parsers.string,
-  }),
-  saslPassword: defineOption({
-    env: 'CDC_CACHE_KAFKA_SASL_PASSWORD',
-    flag: 'kafka-sasl-password',
-    description: 'SASL password (plain, scram-*)',
-    parse: parsers.string,
-    secret: true,
-  }),
-  awsRegion: defineOption({
-    env: 'AWS_REGION',
-    flag: 'aws-region',
-    description: 'AWS region of the MSK cluster (aws-msk-iam)',
-    parse: parsers.string,
-  }),
-  deadLetterTopic: defineOption({
-    env: 'CDC_CACHE_DLQ_TOPIC',
-    flag: 'dlq-topic',
-    description: 'Dead-letter topic for records that cannot be decoded or planned',
-    parse: parsers.string,
-    default: 'cdc-cache.dlq',
-  }),
+  ssl: kafkaConnectionOptions.ssl,
+  sslCaFile: kafkaConnectionOptions.sslCaFile,
+  saslMechanism: kafkaConnectionOptions.saslMechanism,
+  saslUsername: kafkaConnectionOptions.saslUsername,
+  saslPassword: kafkaConnectionOptions.saslPassword,
+  awsRegion: kafkaConnectionOptions.awsRegion,
+  deadLetterTopic: kafkaConnectionOptions.deadLetterTopic,
   concurrency: defineOption({
     env: 'CDC_CACHE_KAFKA_CONCURRENCY',
     flag: 'kafka-concurrency',
@@ -118,7 +68,7 @@ export const kafkaWorkerConfigSchema = {
     flag: 'kafka-chunk-size',
     description: 'Most messages applied in one Redis pipeline; larger batches are split',
     parse: parsers.integer({ min: 1, max: 100_000 }),
-    default: 2_000,
+    default: BATCH_HANDLER_DEFAULTS.maxMessagesPerChunk as number,
   }),
   sessionTimeoutMs: defineOption({
     env: 'CDC_CACHE_KAFKA_SESSION_TIMEOUT_MS',
@@ -127,13 +77,7 @@ export const kafkaWorkerConfigSchema = {
     parse: parsers.integer({ min: 6_000, max: 300_000 }),
     default: 30_000,
   }),
-  retryMaxMs: defineOption({
-    env: 'CDC_CACHE_RETRY_MAX_MS',
-    flag: 'retry-max-ms',
-    description: 'Longest wait between attempts while Redis is unreachable (bounded exponential backoff)',
-    parse: parsers.integer({ min: 100, max: 600_000 }),
-    default: 30_000,
-  }),
+  ...retryOptions,
   ...processOptions,
 };
 

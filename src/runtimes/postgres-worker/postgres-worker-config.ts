@@ -1,12 +1,12 @@
-import { cacheTargetOptions, processOptions } from '../shared/common-options';
-import { type ConfigValues, defineOption, parsers } from '../shared/config-schema';
+import { cacheTargetOptions, processOptions, retryOptions } from '../shared/common-options';
+import { type ConfigValues, defineOption, parsers, typed, withDefault } from '../shared/config-schema';
 import { POSTGRES_WORKER_DEFAULTS } from './create-postgres-worker';
 
 /** A slot or publication name PostgreSQL accepts unquoted (slots allow only these characters). */
-const slotName = (raw: string): string => {
+export const slotName = typed('name [a-z0-9_]{1,63}', (raw: string): string => {
   if (!/^[a-z0-9_]{1,63}$/.test(raw)) throw new Error(`expected 1 to 63 of a-z, 0-9 and _, got '${raw}'`);
   return raw;
-};
+});
 
 /**
  * Every option of `cdc-cache worker postgres`, as data: `--help` and the docs' reference come from it.
@@ -91,13 +91,7 @@ export const postgresWorkerConfigSchema = {
     parse: parsers.integer({ min: 1, max: 100_000_000 }),
     default: POSTGRES_WORKER_DEFAULTS.maxRetainedBytes / 1024 ** 2,
   }),
-  retryMaxMs: defineOption({
-    env: 'CDC_CACHE_RETRY_MAX_MS',
-    flag: 'retry-max-ms',
-    description: 'Longest wait between attempts while Redis is down or another worker holds the slot',
-    parse: parsers.integer({ min: 100, max: 600_000 }),
-    default: POSTGRES_WORKER_DEFAULTS.retryMaxMs,
-  }),
+  retryMaxMs: withDefault(retryOptions.retryMaxMs, POSTGRES_WORKER_DEFAULTS.retryMaxMs),
   ...processOptions,
 };
 

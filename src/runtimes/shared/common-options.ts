@@ -1,9 +1,16 @@
 import type { ReplicaAckSetting } from '../../core/replica-ack';
-import { defineOption, parsers } from './config-schema';
+import { DEFAULT_BACKOFF } from './backoff';
+import { defineOption, parsers, typed } from './config-schema';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './shutdown';
 
 /** The log levels every worker accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const parseReplicaAck = typed('auto | off | integer 0..64', (raw: string): ReplicaAckSetting => {
+  const text = raw.trim().toLowerCase();
+  if (text === 'auto' || text === 'off') return text;
+  return parsers.integer({ min: 0, max: 64 })(text);
+});
 
 /**
  * The options every worker shares for what it invalidates: the keyspace, the key prefix and Redis.
@@ -71,12 +78,6 @@ export const cacheTargetOptions = {
   }),
 };
 
-function parseReplicaAck(raw: string): ReplicaAckSetting {
-  const text = raw.trim().toLowerCase();
-  if (text === 'auto' || text === 'off') return text;
-  return parsers.integer({ min: 0, max: 64 })(text);
-}
-
 /**
  * The options every worker process shares: health and metrics port, log level, shutdown bound.
  *
@@ -105,5 +106,61 @@ export const processOptions = {
       'On SIGTERM/SIGINT, exit anyway after this long (keep it under the orchestrator grace period)',
     parse: parsers.integer({ min: 1_000, max: 600_000 }),
     default: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  }),
+};
+
+/**
+ * How long a worker waits at most between attempts while Redis or its source is unreachable; each worker
+ * sets its own default with `withDefault`.
+ *
+ * @example
+ * export const mySchema = { retryMaxMs: withDefault(retryOptions.retryMaxMs, 5_000) }
+ */
+export const retryOptions = {
+  retryMaxMs: defineOption({
+    env: 'CDC_CACHE_RETRY_MAX_MS',
+    flag: 'retry-max-ms',
+    description:
+      'Longest wait between attempts while Redis or the source is unreachable (bounded exponential backoff)',
+    parse: parsers.integer({ min: 100, max: 600_000 }),
+    default: DEFAULT_BACKOFF.maxMs as number,
+  }),
+};
+
+/**
+ * The options of a DynamoDB stream record's origin: the table and the attribute that orders versions.
+ * Shared by `worker dynamodb`, the DynamoDB Lambda and `explain`.
+ *
+ * @example
+ * export const mySchema = { ...dynamodbRecordOptions, batchSize: defineOption({ ... }) }
+ */
+export const dynamodbRecordOptions = {
+  table: defineOption({
+    env: 'CDC_CACHE_DYNAMODB_TABLE',
+    flag: 'table',
+    description:
+      "DynamoDB table: the worker consumes its stream; the Lambda and explain use it instead of the record's eventSourceARN",
+    parse: parsers.string,
+  }),
+  versionAttribute: defineOption({
+    env: 'CDC_CACHE_DYNAMODB_VERSION_ATTRIBUTE',
+    flag: 'version-attribute',
+    description: 'Numeric item attribute that orders versions, instead of stream sequence numbers',
+    parse: parsers.string,
+  }),
+};
+
+/**
+ * The AWS region, for the runtimes that call AWS (DynamoDB Streams, MSK IAM signing).
+ *
+ * @example
+ * export const mySchema = { region: awsOptions.awsRegion }
+ */
+export const awsOptions = {
+  awsRegion: defineOption({
+    env: 'AWS_REGION',
+    flag: 'aws-region',
+    description: "AWS region of the DynamoDB table or the MSK cluster (default: the AWS SDK's resolution)",
+    parse: parsers.string,
   }),
 };

@@ -3,17 +3,22 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CdcCacheError } from '../../errors';
 import { maskUrlCredentials } from '../../observability/mask-url-credentials';
+import type { OptionParser } from './config-parsers';
+
+export { type OptionParser, parsers, typed } from './config-parsers';
 
 /** How an option is written and documented; the parse function turns the raw text into its value. */
 export interface OptionSpec<T> {
-  /** Environment variable, e.g. `CDC_CACHE_KAFKA_BROKERS`. */
-  readonly env: string;
+  /** Environment variable, e.g. `CDC_CACHE_KAFKA_BROKERS`; none for a flag that must be typed each time. */
+  readonly env?: string;
   /** Command-line flag without the dashes, e.g. `kafka-brokers`. */
   readonly flag: string;
   /** One line for `--help` and the configuration reference. */
   readonly description: string;
   /** Turn the raw text (flag, env or file) into the value; throw an Error saying what is expected. */
-  readonly parse: (raw: string) => T;
+  readonly parse: OptionParser<T>;
+  /** Other flags accepted for it (kept for compatibility), e.g. `prefix` for `key-prefix`. */
+  readonly aliases?: readonly string[];
   /** The value when the option is not given. */
   readonly default?: T;
   /** Fail when the option is given nowhere. */
@@ -52,84 +57,58 @@ export function defineOption<T>(spec: OptionSpec<T>): ConfigOption<T | undefined
 }
 
 /**
- * Parsers for option values; each throws an Error that says what it expected.
+ * The same option (same env variable, flag, parser and doc), required in a runtime that cannot do without it.
  *
  * @example
- * parsers.list('a:9092, b:9092') // ['a:9092', 'b:9092']
+ * const lambdaSchema = { redisUrl: requiredIn(cacheTargetOptions.redisUrl) }
  */
-export const parsers = {
-  string: (raw: string): string => {
-    if (raw.trim() === '') throw new Error('expected a non-empty value');
-    return raw;
-  },
-  integer:
-    ({ min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {}) =>
-    (raw: string): number => {
-      const value = Number(raw.trim());
-      if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
-        throw new Error(`expected an integer from ${min} to ${max}, got '${raw}'`);
-      }
-      return value;
-    },
-  boolean: (raw: string): boolean => {
-    const text = raw.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(text)) return true;
-    if (['false', '0', 'no', 'off'].includes(text)) return false;
-    throw new Error(`expected true or false, got '${raw}'`);
-  },
-  list: (raw: string): string[] => {
-    const items = raw
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-    if (items.length === 0) throw new Error('expected a comma-separated list');
-    return items;
-  },
-  oneOf:
-    <const Choice extends string>(choices: readonly Choice[]) =>
-    (raw: string): Choice => {
-      const text = raw.trim().toLowerCase();
-      const choice = choices.find((candidate) => candidate === text);
-      if (choice === undefined) throw new Error(`expected one of ${choices.join(', ')}, got '${raw}'`);
-      return choice;
-    },
-  regex: (raw: string): RegExp => {
-    try {
-      return new RegExp(raw);
-    } catch (error) {
-      throw new Error(`expected a regular expression: ${(error as Error).message}`);
-    }
-  },
-  url:
-    (protocols: readonly string[]) =>
-    (raw: string): string => {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new Error(
-          `expected a URL (${protocols.join(' or ')}; percent-encode special characters in a password), got '${maskUrlCredentials(raw, { whole: true })}'`,
-        );
-      }
-      if (!protocols.includes(url.protocol)) {
-        throw new Error(`expected a ${protocols.join(' or ')} URL, got '${url.protocol}'`);
-      }
-      return raw;
-    },
-};
+export function requiredIn<T>(option: ConfigOption<T>): ConfigOption<NonNullable<T>> {
+  const { default: _default, ...rest } = option;
+  return { ...rest, required: true } as ConfigOption<NonNullable<T>>;
+}
+
+/**
+ * The same option, optional and without default in a runtime where leaving it unset means "off".
+ *
+ * @example
+ * const lambdaSchema = { deadLetterTopic: optionalIn(kafkaWorkerConfigSchema.deadLetterTopic) }
+ */
+export function optionalIn<T>(option: ConfigOption<T>): ConfigOption<T | undefined> {
+  const { default: _default, required: _required, ...rest } = option;
+  return rest as ConfigOption<T | undefined>;
+}
+
+/**
+ * The same option with another default in one runtime (e.g. the Kafka client id).
+ *
+ * @example
+ * const lambdaSchema = { clientId: withDefault(kafkaWorkerConfigSchema.clientId, 'cdc-cache-lambda') }
+ */
+export function withDefault<T>(option: ConfigOption<T>, value: NonNullable<T>): ConfigOption<NonNullable<T>> {
+  return { ...option, default: value } as ConfigOption<NonNullable<T>>;
+}
 
 /** Where to read configuration from. */
 export interface ConfigSources {
-  /** Command-line arguments after the command name. */
+  /** Command-line arguments after the command name; leave out for a runtime without flags (the Lambda). */
   readonly argv?: readonly string[];
   /** Environment variables (default: none). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Whether `--config` / `CDC_CACHE_CONFIG` names a file of options (default true). */
+  readonly configFile?: boolean;
 }
 
-/** The outcome of {@link resolveConfig}: values, or a request for `--help`. */
+/** Where an option's value came from. */
+export type OptionSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The outcome of {@link resolveConfig}: values (and where each came from), or a request for `--help`. */
 export type ResolvedConfig<Schema extends ConfigSchema> =
   | { readonly help: true }
-  | { readonly help: false; readonly values: ConfigValues<Schema> };
+  | {
+      readonly help: false;
+      readonly values: ConfigValues<Schema>;
+      readonly sources: { readonly [Name in keyof Schema]: OptionSource };
+    };
 
 /** The flag and env variable of the optional config file, shared by every runtime. */
 export const CONFIG_FILE_OPTION = {
@@ -137,12 +116,13 @@ export const CONFIG_FILE_OPTION = {
   flag: 'config',
   description:
     'JSON or YAML file of options by name (as in this list, camelCase); flags and env variables override it',
+  parse: (raw: string) => raw,
 } as const;
 
 /**
  * Resolve options from, in order of precedence: flags, env variables, the config file (`--config` /
  * `CDC_CACHE_CONFIG`), defaults. Every problem is collected and thrown at once as `CDC_CONFIG_INVALID`,
- * each naming the option, its flag and env variable.
+ * each naming the option and where its value came from (flag, env variable or config file).
  *
  * @example
  * const resolved = resolveConfig(schema, { argv: process.argv.slice(3), env: process.env })
@@ -154,55 +134,40 @@ export function resolveConfig<Schema extends ConfigSchema>(
 ): ResolvedConfig<Schema> {
   const env = sources.env ?? {};
   const problems: string[] = [];
-  const flags = new Map<string, string>();
-  const byFlag = new Map(
-    Object.entries(schema).map(([name, option]) => [option.flag, [name, option] as const]),
-  );
-  const argv = sources.argv ?? [];
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index]!;
-    if (argument === '--help' || argument === '-h') return { help: true };
-    if (!argument.startsWith('--')) {
-      problems.push(`unexpected argument '${argument}'`);
-      continue;
-    }
-    const equals = argument.indexOf('=');
-    const flag = argument.slice(2, equals < 0 ? undefined : equals);
-    const entry = byFlag.get(flag);
-    if (flag !== CONFIG_FILE_OPTION.flag && !entry) {
-      problems.push(`unknown flag --${flag}`);
-      continue;
-    }
-    let raw: string | undefined;
-    if (equals >= 0) raw = argument.slice(equals + 1);
-    else if (entry?.[1].switch && (argv[index + 1] === undefined || argv[index + 1]!.startsWith('--')))
-      raw = 'true';
-    else raw = argv[++index];
-    if (raw === undefined) problems.push(`--${flag} needs a value`);
-    else flags.set(flag, raw);
-  }
+  const flags = readFlags(schema, sources.argv ?? [], sources.configFile !== false, problems);
+  if (flags === 'help') return { help: true };
 
-  const file = readConfigFile(flags.get(CONFIG_FILE_OPTION.flag) ?? env[CONFIG_FILE_OPTION.env], problems);
+  const file =
+    sources.configFile === false
+      ? {}
+      : readConfigFile(flags.get(CONFIG_FILE_OPTION.flag) ?? env[CONFIG_FILE_OPTION.env], problems);
   for (const name of Object.keys(file)) {
     if (!(name in schema)) problems.push(`config file: unknown option '${name}'`);
   }
 
   const values: Record<string, unknown> = {};
+  const origins: Record<string, OptionSource> = {};
   for (const [name, option] of Object.entries(schema)) {
     const fromFlag = flags.get(option.flag);
-    const fromEnv = env[option.env];
+    const fromEnv = option.env === undefined ? undefined : env[option.env];
     const fromFile = fileValueText(file[name]);
-    const [raw, origin] =
+    if (fromFile === NESTED) {
+      problems.push(`${name} (config file '${name}'): expected a value or a list of values, got an object`);
+      continue;
+    }
+    const [raw, source, origin]: [string | undefined, OptionSource, string] =
       fromFlag !== undefined
-        ? [fromFlag, `--${option.flag}`]
+        ? [fromFlag, 'flag', `--${option.flag}`]
         : fromEnv !== undefined && fromEnv !== ''
-          ? [fromEnv, option.env]
+          ? [fromEnv, 'env', option.env!]
           : fromFile !== undefined
-            ? [fromFile, `config file '${name}'`]
-            : [undefined, ''];
+            ? [fromFile, 'file', `config file '${name}'`]
+            : [undefined, 'default', ''];
+    origins[name] = source;
     if (raw === undefined) {
       if (option.required && option.default === undefined) {
-        problems.push(`${name} is required: set ${option.env} or --${option.flag}`);
+        const where = [option.env, sources.argv === undefined ? undefined : `--${option.flag}`];
+        problems.push(`${name} is required: set ${where.filter(Boolean).join(' or ')}`);
       }
       values[name] = option.default;
       continue;
@@ -210,7 +175,9 @@ export function resolveConfig<Schema extends ConfigSchema>(
     try {
       values[name] = option.parse(raw);
     } catch (error) {
-      problems.push(`${name} (${origin}): ${(error as Error).message}`);
+      // A parser may quote the value it refused: never a secret's.
+      const problem = option.secret ? 'invalid value (a secret: not shown)' : (error as Error).message;
+      problems.push(`${name} (${origin}): ${problem}`);
     }
   }
   if (problems.length > 0) {
@@ -218,44 +185,48 @@ export function resolveConfig<Schema extends ConfigSchema>(
       details: { problems },
     });
   }
-  return { help: false, values: values as ConfigValues<Schema> };
+  return {
+    help: false,
+    values: values as ConfigValues<Schema>,
+    sources: origins as { readonly [Name in keyof Schema]: OptionSource },
+  };
 }
 
-/**
- * `--help` text generated from the schema: every option with its flag, env variable and default.
- *
- * @example
- * console.log(formatHelp(kafkaWorkerConfigSchema, { usage: 'cdc-cache worker kafka [options]' }))
- */
-export function formatHelp(schema: ConfigSchema, { usage }: { usage: string }): string {
-  const rows = [
-    ...Object.values(schema).map((option) => ({
-      left: `--${option.flag}${option.switch ? '' : ' <value>'}`,
-      option,
-    })),
-    { left: `--${CONFIG_FILE_OPTION.flag} <file>`, option: { ...CONFIG_FILE_OPTION } as OptionSpec<unknown> },
-  ];
-  const width = Math.max(...rows.map((row) => row.left.length)) + 2;
-  const lines = rows.map(({ left, option }) => {
-    const notes = [`env ${option.env}`, option.required ? 'required' : `default: ${formatDefault(option)}`];
-    return `  ${left.padEnd(width)}${option.description}\n  ${' '.repeat(width)}(${notes.join('; ')})`;
-  });
-  return `Usage: ${usage}\n\nOptions (flags override env variables, which override the config file):\n${lines.join('\n')}\n  ${'--help'.padEnd(width)}show this help`;
-}
-
-/**
- * The configuration reference as a Markdown table (for the docs).
- *
- * @example
- * writeFileSync('docs/config.md', formatConfigReference(kafkaWorkerConfigSchema))
- */
-export function formatConfigReference(schema: ConfigSchema): string {
-  const header = '| env | flag | default | description |\n| --- | --- | --- | --- |';
-  const rows = Object.values(schema).map(
-    (option) =>
-      `| \`${option.env}\` | \`--${option.flag}\` | ${option.required ? '**required**' : `\`${formatDefault(option)}\``} | ${option.description.replace(/\|/g, '\\|')} |`,
-  );
-  return [header, ...rows].join('\n');
+/** The flags given, by their canonical name (aliases resolved); `'help'` for `--help`/`-h`. */
+function readFlags(
+  schema: ConfigSchema,
+  argv: readonly string[],
+  configFile: boolean,
+  problems: string[],
+): Map<string, string> | 'help' {
+  const flags = new Map<string, string>();
+  const byFlag = new Map<string, OptionSpec<unknown>>();
+  for (const option of Object.values(schema)) {
+    for (const flag of [option.flag, ...(option.aliases ?? [])]) byFlag.set(flag, option);
+  }
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    if (argument === '--help' || argument === '-h') return 'help';
+    if (!argument.startsWith('--')) {
+      problems.push(`unexpected argument '${argument}'`);
+      continue;
+    }
+    const equals = argument.indexOf('=');
+    const flag = argument.slice(2, equals < 0 ? undefined : equals);
+    const option = byFlag.get(flag);
+    if ((flag !== CONFIG_FILE_OPTION.flag || !configFile) && !option) {
+      problems.push(`unknown flag --${flag}`);
+      continue;
+    }
+    let raw: string | undefined;
+    if (equals >= 0) raw = argument.slice(equals + 1);
+    else if (option?.switch && (argv[index + 1] === undefined || argv[index + 1]!.startsWith('--')))
+      raw = 'true';
+    else raw = argv[++index];
+    if (raw === undefined) problems.push(`--${flag} needs a value`);
+    else flags.set(option?.flag ?? flag, raw);
+  }
+  return flags;
 }
 
 /**
@@ -285,14 +256,6 @@ export function redactConfig<Schema extends ConfigSchema>(
   return shown;
 }
 
-function formatDefault(option: OptionSpec<unknown>): string {
-  const value = option.default;
-  if (value === undefined) return 'none';
-  if (Array.isArray(value)) return value.join(',');
-  if (value instanceof RegExp) return value.source;
-  return String(value);
-}
-
 function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> {
   if (path === undefined || path === '') return {};
   let text: string;
@@ -314,8 +277,12 @@ function readConfigFile(path: string | undefined, problems: string[]): Record<st
   return {};
 }
 
-function fileValueText(value: unknown): string | undefined {
+/** A file value that is an object (or holds one): it has no text form an option could parse. */
+const NESTED = Symbol('nested');
+
+function fileValueText(value: unknown): string | undefined | typeof NESTED {
   if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value)) return value.map(String).join(',');
-  return String(value);
+  const items = Array.isArray(value) ? value : [value];
+  if (items.some((item) => typeof item === 'object' && item !== null)) return NESTED;
+  return items.map(String).join(',');
 }

@@ -12,8 +12,11 @@ export interface WorkerEngineConfig {
   readonly redisWaitTimeoutMs: number;
 }
 
-// A batch fails fast while Redis is down: the worker backs off on its own schedule and keeps its position.
-const WORKER_ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
+/**
+ * The engine's retry in a runtime that retries on its own (workers back off and keep their position, Lambda
+ * retries the batch): a batch fails fast while Redis is down.
+ */
+export const WORKER_ENGINE_RETRY = { retries: 3, initialDelayMs: 100, maxDelayMs: 1_000 };
 
 /**
  * The invalidation engine of a worker process: its keyspace and prefix, a short retry (the runtime pauses

@@ -1,3 +1,4 @@
+import { postgresTransactionId } from '../../keyspace/postgres-snapshot';
 import { binlogVersion, postgresVersion } from '../../keyspace/source-version';
 
 /** The fields of a Debezium `source` block that order changes. */
@@ -28,4 +29,15 @@ export function debeziumVersion(source: DebeziumSourcePosition): string {
   const lsn = postgresVersion(source.lsn);
   if (lsn !== undefined) return lsn;
   return binlogVersion(source.file, source.pos, source.row) ?? '';
+}
+
+/**
+ * A PostgreSQL change's transaction id (`source.txId`, the 32-bit xid) as `ChangeEvent.transactionId`, or
+ * `undefined` when the block has none (MySQL, or a flattened record whose `add.fields` leave `txId` out).
+ *
+ * @example
+ * debeziumTransactionId({ txId: 748 }) // '748'
+ */
+export function debeziumTransactionId(source: { readonly txId?: unknown }): string | undefined {
+  return postgresTransactionId(source.txId);
 }

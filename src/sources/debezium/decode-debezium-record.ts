@@ -3,7 +3,7 @@ import { CdcCacheError, excerpt } from '../../errors';
 import { type ColumnType, type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../../keyspace';
 import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
-import { debeziumVersion } from './debezium-version';
+import { debeziumTransactionId, debeziumVersion } from './debezium-version';
 import { decodeSchemalessColumns } from './decode-schemaless-columns';
 import { hasUnsafeInteger, parseJson } from './parse-json';
 import {
@@ -257,6 +257,7 @@ function fromEnvelope<Position>(
     after: op === 'delete' || op === 'truncate' ? null : after,
     key,
     version: debeziumVersion(source),
+    ...transactionOf(kind, source['txId']),
     committedAt: epochMs(source['ts_ms']),
     position,
   };
@@ -303,9 +304,16 @@ function fromFlattened<Position>(
     after: op === 'delete' || op === 'truncate' ? null : row,
     key,
     version: debeziumVersion({ lsn: meta('lsn'), file: meta('file'), pos: meta('pos'), row: meta('row') }),
+    ...transactionOf(kind, meta('txId')),
     committedAt: epochMs(meta('ts_ms')),
     position,
   };
+}
+
+/** `{ transactionId }` of a PostgreSQL change that carries its `txId`, `{}` otherwise. */
+function transactionOf(kind: SourceKind, txId: unknown): { transactionId?: string } {
+  const transactionId = kind === 'postgres' ? debeziumTransactionId({ txId }) : undefined;
+  return transactionId === undefined ? {} : { transactionId };
 }
 
 /** `<schema>.<table>` (PostgreSQL) or `<database>.<table>` from an envelope's source block. */

@@ -60,7 +60,7 @@ export interface ScannedEnvelope {
   readonly after: Row | null | undefined;
 }
 
-/** The fields of `source` the decoder uses (table naming, connector, version, commit time). */
+/** The fields of `source` the decoder uses (table naming, connector, version, transaction, commit time). */
 const SOURCE_FIELDS = columnList([
   'connector',
   'schema',
@@ -70,9 +70,20 @@ const SOURCE_FIELDS = columnList([
   'file',
   'pos',
   'row',
+  'txId',
   'ts_ms',
 ]);
-type SourceField = 'connector' | 'schema' | 'db' | 'table' | 'lsn' | 'file' | 'pos' | 'row' | 'ts_ms';
+type SourceField =
+  | 'connector'
+  | 'schema'
+  | 'db'
+  | 'table'
+  | 'lsn'
+  | 'file'
+  | 'pos'
+  | 'row'
+  | 'txId'
+  | 'ts_ms';
 const BEFORE = Buffer.from('before');
 const AFTER = Buffer.from('after');
 const SOURCE = Buffer.from('source');
@@ -243,6 +254,7 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
     file: undefined,
     pos: undefined,
     row: undefined,
+    txId: undefined,
     ts_ms: undefined,
   };
   const valid = readSelected(bytes, members, SOURCE_FIELDS, sourceStrings, (which, value) => {
@@ -270,6 +282,9 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
         break;
       case 7:
         source.row = value;
+        break;
+      case 8:
+        source.txId = value;
         break;
       default:
         source.ts_ms = value;

@@ -1,6 +1,7 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import type { ChangeEvent, Row } from '../../core/change-event';
 import { CdcCacheError } from '../../errors';
+import { postgresTransactionId } from '../../keyspace/postgres-snapshot';
 import { postgresVersion } from '../../keyspace/source-version';
 import { formatLsn } from './lsn';
 import { pgoutputValue } from './pgoutput-value';
@@ -16,7 +17,7 @@ export interface PgoutputDecoderOptions {
   readonly primaryKeys?: ReadonlyMap<string, readonly string[]>;
 }
 
-/** A stateful pgoutput decoder: it remembers the open transaction's commit time. */
+/** A stateful pgoutput decoder: it remembers the open transaction's commit time and id. */
 export type PgoutputDecoder = (lsn: bigint, message: Pgoutput.Message) => ChangeEvent<PgoutputPosition>[];
 
 /** A column a tuple leaves out: an unchanged TOASTed value the old image could not supply. */
@@ -26,7 +27,8 @@ const UNAVAILABLE = undefined;
  * Decode pgoutput messages (as parsed by pg-logical-replication, with column values left as text) into
  * the same `ChangeEvent`s the Debezium decoder makes for the same rows: table `<schema>.<table>`, images
  * with Debezium's values (see `pgoutputValue`), the change's LSN as the version in the same encoding
- * (`postgresVersion`, the Debezium path's encoding), the transaction's commit time. A truncate yields one event per table. Begin,
+ * (`postgresVersion`, the Debezium path's encoding), the transaction's id (BEGIN's xid, as Debezium's
+ * `source.txId`) and commit time. A truncate yields one event per table. Begin,
  * commit, relation, type, origin and logical messages yield nothing.
  *
  * The change's own LSN, not its commit LSN, is the version, as on the Debezium path: two writes of a row
@@ -39,6 +41,7 @@ const UNAVAILABLE = undefined;
  */
 export function createPgoutputDecoder(options: PgoutputDecoderOptions = {}): PgoutputDecoder {
   let committedAt: number | null = null;
+  let transactionId: string | undefined;
   const tableOf = (relation: Pgoutput.MessageRelation) => `${relation.schema}.${relation.name}`;
   const keyOf = (relation: Pgoutput.MessageRelation, row: Row | null): Row | null => {
     if (row === null) return null;
@@ -64,12 +67,14 @@ export function createPgoutputDecoder(options: PgoutputDecoderOptions = {}): Pgo
       after,
       key: keyOf(relation, after ?? before),
       version: postgresVersion(lsn)!,
+      ...(transactionId === undefined ? {} : { transactionId }),
       committedAt,
       position: { lsn: formatLsn(lsn) },
     });
     switch (message.tag) {
       case 'begin':
         committedAt = Number(BigInt(message.commitTime as bigint) / 1000n);
+        transactionId = postgresTransactionId(message.xid);
         return [];
       case 'insert':
         return [event(message.relation, 'create', null, row(message.relation, message.new))];

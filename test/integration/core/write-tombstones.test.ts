@@ -14,21 +14,29 @@ const ONE_BY_ONE = `${['entry-header', 'compare-versions', 'version-memory']
   .join('\n')}
 local now_ms = redis_now_ms()
 local deleted = 0
-for i = 1, #KEYS, 2 do
-  deleted = deleted + tombstone(KEYS[i], KEYS[i + 1], ARGV[i], ARGV[i + 1], now_ms)
+for i = 1, #KEYS / 2 do
+  deleted = deleted + tombstone(KEYS[2 * i - 1], KEYS[2 * i], ARGV[3 * i - 2], ARGV[3 * i - 1], now_ms, ARGV[3 * i])
 end
 return deleted`;
 
 const v = (n: number) => String(n).padStart(20, '0');
 
-/** Per-entry (version, ttl) pairs as the script takes them: runs of (version, ttl, count) of equal neighbours. */
-function runsOf(pairs: readonly (string | number)[]): (string | number)[] {
+/**
+ * Per-entry (version, ttl, xid) triples as the script takes them: runs of (version, ttl, xid, count) of equal
+ * neighbours.
+ */
+function runsOf(triples: readonly (string | number)[]): (string | number)[] {
   const runs: (string | number)[] = [];
-  for (let at = 0; at < pairs.length; at += 2) {
-    const last = runs.length - 3;
-    if (last >= 0 && runs[last] === pairs[at] && runs[last + 1] === pairs[at + 1]) {
-      runs[last + 2] = (runs[last + 2] as number) + 1;
-    } else runs.push(pairs[at]!, pairs[at + 1]!, 1);
+  for (let at = 0; at < triples.length; at += 3) {
+    const last = runs.length - 4;
+    if (
+      last >= 0 &&
+      runs[last] === triples[at] &&
+      runs[last + 1] === triples[at + 1] &&
+      runs[last + 2] === triples[at + 2]
+    ) {
+      runs[last + 3] = (runs[last + 3] as number) + 1;
+    } else runs.push(triples[at]!, triples[at + 1]!, triples[at + 2]!, 1);
   }
   return runs;
 }
@@ -38,6 +46,8 @@ interface Case {
   readonly entry?: string | 'hash';
   readonly memory?: string | 'hash';
   readonly incoming: string;
+  /** The change's transaction id ('' when none). */
+  readonly xid?: string;
 }
 
 const CASES: Record<string, Case> = {
@@ -57,6 +67,21 @@ const CASES: Record<string, Case> = {
   'memory of another type': { memory: 'hash', incoming: v(5) },
   'not a cdc-cache entry': { entry: 'plain text', incoming: v(5) },
   'malformed memory': { memory: 'garbage', incoming: v(5) },
+  'memory with a transaction, none incoming': { memory: `${v(2)}|1|700`, incoming: v(5) },
+  'newer value, transaction already counted': {
+    entry: `v|1|${v(7)}|1|2||j{}`,
+    memory: `${v(3)}|1|700`,
+    incoming: v(5),
+    xid: '650',
+  },
+  'newer value, new transaction': {
+    entry: `v|1|${v(7)}|1|2||j{}`,
+    memory: `${v(3)}|1|700`,
+    incoming: v(5),
+    xid: '800',
+  },
+  'newer lease, first transaction': { entry: `l|1|${v(7)}|token`, incoming: v(5), xid: '42' },
+  'transaction past wraparound': { memory: `${v(3)}|1|4294967290`, incoming: v(5), xid: '5' },
 };
 
 describe('write-tombstones-n.lua', () => {
@@ -83,7 +108,7 @@ describe('write-tombstones-n.lua', () => {
     for (const [at, name] of order.entries()) {
       const entryKey = `${prefix}${name}`;
       keys.push(entryKey, `${prefix}_cc:ver:{${entryKey}}`);
-      args.push(incoming?.[at] ?? CASES[name]!.incoming, 60_000);
+      args.push(incoming?.[at] ?? CASES[name]!.incoming, 60_000, CASES[name]!.xid ?? '');
     }
     return { keys, args };
   }
@@ -99,7 +124,7 @@ describe('write-tombstones-n.lua', () => {
       ] as const) {
         const type = await redis.type(key);
         const value = type === 'string' ? await redis.get(key) : type;
-        state[`${name} ${label}`] = label === 'memory' ? value?.replace(/\|\d+$/, '|<time>') : value;
+        state[`${name} ${label}`] = label === 'memory' ? value?.replace(/^([^|]*)\|\d+/, '$1|<time>') : value;
       }
     }
     return state;
@@ -131,8 +156,9 @@ describe('write-tombstones-n.lua', () => {
 
   it('leaves every key as tombstones written one by one do', async () => {
     const deleted = await compare(Object.keys(CASES));
-    // The newer value, lease and not-found and the same-version value are kept.
-    expect(deleted).toBe(Object.keys(CASES).length - 4);
+    // The newer value, lease and not-found and the same-version value are kept, and the newer value whose
+    // change's transaction the memory had counted; a transaction it had not counted deletes even a newer one.
+    expect(deleted).toBe(Object.keys(CASES).length - 5);
   });
 
   it('takes the versions of consecutive entries from one run', async () => {
@@ -152,7 +178,15 @@ describe('write-tombstones-n.lua', () => {
     const { keys } = await prepare(prefix, ['older value', 'missing']);
 
     // Act
-    const call = redis.eval(readLuaScript('write-tombstones-n.lua'), keys.length, ...keys, v(5), 60_000, 1);
+    const call = redis.eval(
+      readLuaScript('write-tombstones-n.lua'),
+      keys.length,
+      ...keys,
+      v(5),
+      60_000,
+      '',
+      1,
+    );
 
     // Assess
     await expect(call).rejects.toThrow(/the runs cover 1 entries, KEYS hold 4 keys/);

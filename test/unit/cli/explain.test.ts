@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../src/cli/commands/explain';
+import { explainConfigSchema } from '../../../src/cli/commands/explain-config';
 
 const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-explain-'));
 const keyspaceFile = join(directory, 'keyspace.yaml');
@@ -74,6 +75,32 @@ async function explain(argv: string[], input: string, env: NodeJS.ProcessEnv = {
 }
 
 describe('cdc-cache explain', () => {
+  it('prints --help generated from its option declarations, and reads the shared variables', async () => {
+    // Prepare
+    const help: string[] = [];
+
+    // Act
+    const code = await run(['--help'], {
+      readInput: async () => '',
+      out: (line) => help.push(line),
+      err: () => {},
+      env: {},
+    });
+    const fromEnv = await explain([], JSON.stringify(debeziumValue()), {
+      CDC_CACHE_KEYSPACE: keyspaceFile,
+      CDC_CACHE_KEY_PREFIX: 'env:',
+    });
+
+    // Assess
+    expect(code).toBe(0);
+    for (const option of Object.values(explainConfigSchema))
+      expect(help.join('\n')).toContain(`--${option.flag}`);
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.lines.map((line) => line['key'])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^env:/)]),
+    );
+  });
+
   it('prints one versioned tombstone per key from both images of a Debezium message', async () => {
     // Act
     const { code, lines } = await explain(['--keyspace', keyspaceFile], JSON.stringify(debeziumValue()));

@@ -375,6 +375,33 @@ describe('coalesceActions', () => {
       payload: jsonSerializer.serialize({ id: 42, name: 'v0300' }),
     });
   });
+
+  it('carries the newest transaction id of the changes it merges, not the one of the highest version', () => {
+    // Prepare: two rows meet on user-by-email:x; the lower LSN belongs to the newer transaction (in circular order)
+    const plans = planActions(
+      [
+        userChange({
+          version: '0300',
+          transactionId: '4294967295',
+          after: { id: 1, email: 'x' },
+          before: null,
+        }),
+        userChange({ version: '0200', transactionId: '5', after: { id: 2, email: 'x' }, before: null }),
+      ],
+      { keyspace: keyspace },
+    );
+    // Act
+    const { actions } = coalesceActions(plans);
+    // Assess
+    expect(actions.find((action) => action.key === 'user-by-email:x')).toEqual({
+      kind: 'tombstone',
+      key: 'user-by-email:x',
+      entity: 'userByEmail',
+      version: '0300',
+      transactionId: '5',
+    });
+    expect(actions.find((action) => action.key === 'user:1')).toMatchObject({ transactionId: '4294967295' });
+  });
 });
 
 function actionsOf(plan: ReturnType<typeof planActions>[number] | undefined) {

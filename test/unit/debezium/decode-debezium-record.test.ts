@@ -13,7 +13,7 @@ function decodeError(run: () => unknown): CdcCacheError {
 }
 
 describe('decodeDebeziumRecord: envelopes', () => {
-  it('decodes a PostgreSQL update with table, images, key, LSN version and commit time', () => {
+  it('decodes a PostgreSQL update with table, images, key, LSN version, transaction id and commit time', () => {
     // Prepare
     const value = pgEnvelope({
       op: 'u',
@@ -34,6 +34,7 @@ describe('decodeDebeziumRecord: envelopes', () => {
         after: { id: 1, email: 'new@example.com' },
         key: { id: 1 },
         version: '00000000000024023128',
+        transactionId: '771',
         committedAt: 1732360000000,
         position: { topic: 'dbserver1.public.users', partition: 0, offset: '42' },
       },
@@ -75,6 +76,8 @@ describe('decodeDebeziumRecord: envelopes', () => {
       op: 'update',
       version: '0000000003000000000000000015400000000000',
     });
+    // A MySQL source block may carry a thread or GTID, never a PostgreSQL transaction id.
+    expect(event).not.toHaveProperty('transactionId');
   });
 
   it('ignores a logical decoding message (op m)', () => {
@@ -173,6 +176,12 @@ describe('decodeDebeziumRecord: ExtractNewRecordState', () => {
       committedAt: 1732360000000,
       position: { topic: 'dbserver1.public.users', partition: 0, offset: '42' },
     });
+  });
+
+  it('reads the transaction id of a PostgreSQL change from __txId (add.fields=lsn,txId)', () => {
+    const value = { id: 1, __op: 'u', __table: 'users', __lsn: 99, __txId: 748 };
+    const [event] = decodeDebeziumRecord(debeziumRecord(value));
+    expect(event).toMatchObject({ version: '00000000000000000099', transactionId: '748' });
   });
 
   it('turns a rewritten delete (__deleted true) into a delete of the row', () => {

@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { cacheAccessString } from '../../../infra/lib/cache';
 import { CONFIG_DEFAULTS, REPO_ROOT, readRawConfig, resolveConfig } from '../../../infra/lib/config';
 import { mskResourceArns } from '../../../infra/lib/kafka-consumer-service';
+import { CdcCacheError } from '../../../src/errors';
+import { kafkaWorkerConfigSchema } from '../../../src/runtimes/kafka-worker/kafka-worker-config';
+import { resolveConfig as resolveWorkerConfig } from '../../../src/runtimes/shared/config-schema';
 import { CLUSTER_ARN, rawConfigFactory, writeTempFile } from './infra-factories';
 
 describe('resolveConfig', () => {
@@ -128,6 +131,59 @@ describe('readRawConfig', () => {
     expect(act).toThrow(/cdc-cache:configFile: .* must hold a JSON object/);
   });
 
+  it('refuses a bad value with a CDC_CONFIG_INVALID error naming the setting and where it came from', () => {
+    // Prepare
+    const file = writeTempFile(
+      'slot.json',
+      JSON.stringify({
+        ...rawConfigFactory(),
+        postgresUrl: 'postgres://cdc@db.example.com:5432/shop',
+        postgresPasswordSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf',
+        postgresSlot: 'Orders-Slot',
+      }),
+    );
+
+    // Act
+    const fromFile = catchError(() => resolveConfig(readRawConfig({ 'cdc-cache:configFile': file })));
+    const fromContext = catchError(() =>
+      resolveConfig(
+        readRawConfig({
+          'cdc-cache:configFile': 'infra/examples/example.config.json',
+          'cdc-cache:logLevel': 'loud',
+        }),
+      ),
+    );
+
+    // Assess
+    expect(fromFile).toBeInstanceOf(CdcCacheError);
+    expect(fromFile).toMatchObject({ code: 'CDC_CONFIG_INVALID' });
+    expect(fromFile.message).toBe(
+      `cdc-cache:postgresSlot: expected 1 to 63 of a-z, 0-9 and _, got 'Orders-Slot' (from config file ${file})`,
+    );
+    expect(fromContext.message).toMatch(
+      /^cdc-cache:logLevel: expected one of fatal, .* got 'loud' \(from -c cdc-cache:logLevel\)$/,
+    );
+  });
+
+  it("deploys the runtimes' own defaults for the settings they share", () => {
+    // Prepare
+    const raw = rawConfigFactory({ kafkaGroupId: undefined, kafkaDlqTopic: undefined, logLevel: undefined });
+    const resolved = resolveWorkerConfig(kafkaWorkerConfigSchema, {
+      env: { CDC_CACHE_KEYSPACE: 'keyspace.json', CDC_CACHE_KAFKA_BROKERS: 'b-1:9098' },
+    });
+
+    // Act
+    const config = resolveConfig(raw);
+
+    // Assess
+    if (resolved.help) throw new Error('unexpected --help');
+    expect(config.kafkaConsumer).toMatchObject({
+      groupId: resolved.values.groupId,
+      dlqTopic: resolved.values.deadLetterTopic,
+    });
+    expect(config.logLevel).toBe(resolved.values.logLevel);
+  });
+
   it('resolves a relative config file against the repository root', () => {
     // Prepare
     const context = { 'cdc-cache:configFile': 'infra/examples/example.config.json' };
@@ -213,3 +269,12 @@ describe('mskResourceArns', () => {
     );
   });
 });
+
+function catchError(act: () => unknown): Error {
+  try {
+    act();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdcCacheError } from '../../../src/errors';
 import { kafkaWorkerConfigSchema } from '../../../src/runtimes/kafka-worker/kafka-worker-config';
+import { formatConfigReference, formatHelp } from '../../../src/runtimes/shared/config-docs';
 import {
-  formatConfigReference,
-  formatHelp,
+  defineOption,
+  parsers,
   redactConfig,
   resolveConfig,
 } from '../../../src/runtimes/shared/config-schema';
@@ -43,6 +44,21 @@ describe('resolveConfig with the Kafka worker schema', () => {
       redisUrl: 'redis://127.0.0.1:6379',
     });
     expect(config.topicPattern).toBeUndefined();
+  });
+
+  it('refuses an object in the config file instead of reading it as text', () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'cdc-config-')), 'worker.yaml');
+    writeFileSync(file, 'groupId: { name: workers }\ntopics: [a, { b: 1 }]\n');
+
+    // Act
+    const act = () => resolveConfig(kafkaWorkerConfigSchema, { argv: ['--config', file], env: requiredEnv });
+
+    // Assess
+    expect(act).toThrow(
+      "groupId (config file 'groupId'): expected a value or a list of values, got an object",
+    );
+    expect(act).toThrow("topics (config file 'topics'): expected a value or a list of values");
   });
 
   it('lets flags override env variables, which override the config file', () => {
@@ -111,6 +127,29 @@ describe('redactConfig', () => {
     expect(shown['redisPassword']).toBe('***');
     expect(shown['redisUrl']).toBe('rediss://***@cache:6379');
     expect(JSON.stringify(shown)).not.toMatch(/hunter2|s3cret/);
+  });
+});
+
+describe('secret options', () => {
+  it('never echo a refused secret value, and say what the option is', () => {
+    // Prepare
+    const schema = {
+      token: defineOption({
+        env: 'CDC_CACHE_TEST_TOKEN',
+        flag: 'token',
+        description: 'a token',
+        parse: parsers.oneOf(['a', 'b'] as const),
+        secret: true,
+      }),
+    };
+
+    // Act
+    const act = () => resolveConfig(schema, { env: { CDC_CACHE_TEST_TOKEN: 'hunter2' } });
+
+    // Assess
+    expect(act).toThrow('token (CDC_CACHE_TEST_TOKEN): invalid value (a secret: not shown)');
+    expect(act).not.toThrow(/hunter2/);
+    expect(formatHelp(schema, { usage: 'x' })).toContain('a|b, secret');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CdcCacheError } from '../../../src/errors';
 import { readLambdaConfig } from '../../../src/lambda';
 import { readPasswordSecret } from '../../../src/lambda/lambda-environment';
 
@@ -26,15 +27,55 @@ describe('readLambdaConfig', () => {
   });
 
   it.each([
-    [{ CDC_CACHE_REDIS_URL: 'redis://x' }, /CDC_CACHE_KEYSPACE: required/],
-    [{ CDC_CACHE_KEYSPACE: 'k.json' }, /CDC_CACHE_REDIS_URL: required/],
-    [{ CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'http://x' }, /rediss:\/\//],
+    [{ CDC_CACHE_REDIS_URL: 'redis://x' }, /keyspace is required: set CDC_CACHE_KEYSPACE$/m],
+    [{ CDC_CACHE_KEYSPACE: 'k.json' }, /redisUrl is required: set CDC_CACHE_REDIS_URL$/m],
     [
-      { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'redis://x', CDC_CACHE_REDIS_CLUSTER: 'yes' },
+      { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'http://x' },
+      /redisUrl \(CDC_CACHE_REDIS_URL\): expected a redis: or rediss: URL/,
+    ],
+    [
+      { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'redis://x', CDC_CACHE_REDIS_CLUSTER: 'maybe' },
       /CLUSTER/,
     ],
   ])('names the bad variable (%o)', (env, message) => {
     expect(() => readLambdaConfig(env)).toThrow(message);
+  });
+
+  it("reads the dead-letter producer settings with the workers' parsers, and reports every problem at once", () => {
+    // Prepare
+    const base = { CDC_CACHE_KEYSPACE: 'k.json', CDC_CACHE_REDIS_URL: 'rediss://cache:6379' };
+
+    // Act
+    const config = readLambdaConfig({
+      ...base,
+      CDC_CACHE_DLQ_TOPIC: 'orders.dlq',
+      CDC_CACHE_KAFKA_SSL: 'true',
+      CDC_CACHE_KAFKA_SASL_MECHANISM: 'aws-msk-iam',
+    });
+    let error: unknown;
+    try {
+      readLambdaConfig({
+        ...base,
+        CDC_CACHE_KAFKA_SASL_MECHANISM: 'kerberos',
+        CDC_CACHE_REDIS_WAIT_TIMEOUT_MS: '0',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(config).toMatchObject({
+      dlqTopic: 'orders.dlq',
+      kafkaBrokers: [],
+      kafka: { clientId: 'cdc-cache-lambda', ssl: true, saslMechanism: 'aws-msk-iam' },
+    });
+    expect(readLambdaConfig(base).dlqTopic).toBeUndefined();
+    expect(error).toBeInstanceOf(CdcCacheError);
+    expect((error as CdcCacheError).code).toBe('CDC_CONFIG_INVALID');
+    expect((error as Error).message).toContain(
+      'saslMechanism (CDC_CACHE_KAFKA_SASL_MECHANISM): expected one of',
+    );
+    expect((error as Error).message).toContain('redisWaitTimeoutMs (CDC_CACHE_REDIS_WAIT_TIMEOUT_MS)');
   });
 });
 

@@ -4,14 +4,14 @@ import { createPgoutputDecoder, pgoutputValue } from '../../../src/sources/postg
 import { relationFactory } from './pgoutput-factories';
 
 describe('createPgoutputDecoder', () => {
-  test('an update becomes the event the Debezium decoder makes: table, images, LSN version, commit time', () => {
+  test('an update becomes the event the Debezium decoder makes: table, images, LSN version, transaction, commit time', () => {
     // Prepare
     const decode = createPgoutputDecoder({ primaryKeys: new Map([['public.users', ['id']]]) });
     const relation = relationFactory('users', [
       ['id', 20],
       ['email', 25],
     ]);
-    decode(100n, { tag: 'begin', commitLsn: '0/200', commitTime: 1_732_360_000_123_456n, xid: 1 });
+    decode(100n, { tag: 'begin', commitLsn: '0/200', commitTime: 1_732_360_000_123_456n, xid: 748 });
 
     // Act
     const [event] = decode(0x16b3748n, {
@@ -31,6 +31,7 @@ describe('createPgoutputDecoder', () => {
       after: { id: 42, email: 'new@example.com' },
       key: { id: 42 },
       version: '00000000000023803720',
+      transactionId: '748',
       committedAt: 1_732_360_000_123,
       position: { lsn: '0/16B3748' },
     });
@@ -43,10 +44,12 @@ describe('createPgoutputDecoder', () => {
         schema: 'public',
         table: 'users',
         lsn: 23803720,
+        txId: 748,
         ts_ms: 1_732_360_000_123,
       },
     })[0];
     expect(event?.version).toBe(debezium?.version);
+    expect(event?.transactionId).toBe(debezium?.transactionId);
     expect(event?.before).toEqual(debezium?.before);
   });
 
