@@ -1,18 +1,16 @@
 import calculateSlot from 'cluster-key-slot';
-import type { ChainableCommander, Cluster } from 'ioredis';
-import {
-  type EntitySpec,
-  generationKey,
-  newGeneration,
-  RESERVED_KEY_SEGMENT,
-  tagSetTtlMs,
-  versionKey,
-} from '../keyspace';
+import type { Cluster } from 'ioredis';
+import { type EntitySpec, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
-import { registerScripts, scriptCommand } from '../redis/register-scripts';
 import type { CacheAction } from './cache-action';
+import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
+import { appendReplicaWait, execPipeline, type Sent } from './exec-pipeline';
+import { type EntityState, readEntityState } from './read-entity-state';
 import type { ReplicaAck } from './replica-ack';
 import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } from './retry';
+import { type Commander, registerWorkerScripts, WORKER_COMMANDS } from './worker-scripts';
+
+export { registerWorkerScripts, truncationKey } from './worker-scripts';
 
 /** What {@link applyActions} needs besides the actions. */
 export interface ApplyContext {
@@ -37,51 +35,6 @@ export interface ApplyContext {
   readonly onRetry?: RetryListener;
   /** Replica acknowledgement (WAIT) after each pipeline; none when absent. */
   readonly replicaAck?: ReplicaAck;
-}
-
-const SCRIPTS = {
-  refreshEntry: 'refresh-entry-2.lua',
-  writeTombstone: 'write-tombstone-2.lua',
-  writeTombstones: 'write-tombstones-n.lua',
-  invalidateTag: 'invalidate-tag-1.lua',
-  raiseVersion: 'raise-version-1.lua',
-  addTagMember: 'add-tag-member-1.lua',
-  ensureGeneration: 'ensure-generation-1.lua',
-} as const;
-const REFRESH = scriptCommand('refreshEntry');
-const TOMBSTONE = scriptCommand('writeTombstone');
-const TOMBSTONES = scriptCommand('writeTombstones');
-const INVALIDATE_TAG = scriptCommand('invalidateTag');
-const RAISE_VERSION = scriptCommand('raiseVersion');
-const ADD_TAG_MEMBER = scriptCommand('addTagMember');
-const ENSURE_GENERATION = scriptCommand('ensureGeneration');
-
-type Commander = ChainableCommander & Record<string, (...args: (string | number)[]) => ChainableCommander>;
-
-/** One command in a pipeline and the actions it stands for. */
-interface Sent {
-  readonly actions: readonly number[];
-  /** For a standalone tag invalidation: the reply tells whether members remain. */
-  readonly tag?: boolean;
-  /** For the closing WAIT: the replicas required on `node`. */
-  readonly wait?: { readonly required: number; readonly node: string };
-}
-
-/**
- * The key holding the newest version at which an entity's table was truncated. Its hash tag is the
- * generation key, so on Redis Cluster both live in one slot: one pipeline raises it and bumps the
- * generation in order, and one MGET reads both consistently.
- *
- * @example
- * truncationKey('shop:', 'user') // 'shop:_cc:truncated:{shop:_cc:gen:user}'
- */
-export function truncationKey(prefix: string, entity: string): string {
-  return `${prefix}${RESERVED_KEY_SEGMENT}truncated:{${generationKey(prefix, entity)}}`;
-}
-
-/** Register the worker's Lua scripts on a client (idempotent). */
-export function registerWorkerScripts<C extends RedisClient>(client: C): C {
-  return registerScripts(client, SCRIPTS);
 }
 
 /**
@@ -120,6 +73,53 @@ export async function applyActions(
   return results;
 }
 
+/** One pipeline per node on Cluster (ioredis pipelines must be single-node), one in all on standalone. */
+interface Round {
+  readonly pipeline: Commander;
+  readonly sent: Sent[];
+  /** Standalone: unversioned deletes gathered into UNLINKs (entry, memory, ...). */
+  unlink: string[];
+  unlinkOwners: number[];
+  /** Versioned tombstones gathered into one script call per slot (Cluster) or per pipeline (standalone). */
+  readonly tombstones: Map<number, TombstoneCall>;
+}
+
+/** The arguments of one write-tombstones-n.lua call and the actions it stands for. */
+interface TombstoneCall {
+  /** Entry, memory, entry, memory, ... */
+  readonly keys: string[];
+  /** Runs of consecutive entries with one version, memory ttl and transaction: version, ttl, xid, count, ... */
+  readonly runs: (string | number)[];
+  readonly owners: number[];
+}
+
+/** Arguments per run of {@link TombstoneCall.runs}. */
+const RUN = 4;
+
+function newRound(client: RedisClient): Round {
+  return {
+    pipeline: client.pipeline() as Commander,
+    sent: [],
+    unlink: [],
+    unlinkOwners: [],
+    tombstones: new Map(),
+  };
+}
+
+function flushUnlink(round: Round): void {
+  if (round.unlink.length === 0) return;
+  round.pipeline.unlink(...round.unlink);
+  round.sent.push({ actions: round.unlinkOwners });
+  round.unlink = [];
+  round.unlinkOwners = [];
+}
+
+function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
+  round.pipeline[WORKER_COMMANDS.tombstones]!(call.keys.length, ...call.keys, ...call.runs);
+  round.sent.push({ actions: call.owners });
+  round.tombstones.delete(slot);
+}
+
 async function applyOnce(
   actions: readonly CacheAction[],
   pending: readonly number[],
@@ -135,54 +135,22 @@ async function applyOnce(
     return failures;
   }
 
-  const cluster = isCluster(client);
+  const cluster = isCluster(client) ? client : undefined;
   const tagIndexes: number[] = [];
-  /** One pipeline per node on Cluster (ioredis pipelines must be single-node), one in all on standalone. */
-  interface Round {
-    readonly pipeline: Commander;
-    readonly sent: Sent[];
-    unlink: string[];
-    unlinkOwners: number[];
-    /** Standalone: versioned tombstones gathered into one script call (entry, memory; version, ttl, xid). */
-    tombstoneKeys: string[];
-    tombstoneArgs: (string | number)[];
-    tombstoneOwners: number[];
-  }
   const rounds = new Map<string, Round>();
   const roundOf = (key: string): Round => {
-    const group = cluster ? nodeOf(client as Cluster, key) : '';
-    let round = rounds.get(group);
+    const node = cluster ? nodeOf(cluster, key) : '';
+    let round = rounds.get(node);
     if (!round) {
-      round = {
-        pipeline: client.pipeline() as Commander,
-        sent: [],
-        unlink: [],
-        unlinkOwners: [],
-        tombstoneKeys: [],
-        tombstoneArgs: [],
-        tombstoneOwners: [],
-      };
-      rounds.set(group, round);
+      round = newRound(client);
+      rounds.set(node, round);
     }
     return round;
   };
-  const flushUnlink = (round: Round) => {
-    if (round.unlink.length === 0) return;
-    round.pipeline.unlink(...round.unlink);
-    round.sent.push({ actions: round.unlinkOwners });
-    round.unlink = [];
-    round.unlinkOwners = [];
-  };
-  const flushTombstones = (round: Round) => {
-    if (round.tombstoneOwners.length === 0) return;
-    round.pipeline[TOMBSTONES]!(round.tombstoneKeys.length, ...round.tombstoneKeys, ...round.tombstoneArgs);
-    round.sent.push({ actions: round.tombstoneOwners });
-    round.tombstoneKeys = [];
-    round.tombstoneArgs = [];
-    round.tombstoneOwners = [];
-  };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
+  // The entry and its memory share a slot (the memory's hash tag is the entry key), so a script call may
+  // hold the tombstones of every key of one slot; on standalone, of every key.
   const tombstone = (
     round: Round,
     index: number,
@@ -191,17 +159,22 @@ async function applyOnce(
     version: string,
     transactionId = '',
   ) => {
-    const memory = versionKey(context.prefix, key);
-    if (cluster) {
-      // On Cluster a script holds one slot: one call per key (the entry and its memory share it).
-      round.pipeline[TOMBSTONE]!(key, memory, version, memoryTtl(entity), transactionId);
-      round.sent.push({ actions: [index] });
-      return;
+    const slot = cluster ? calculateSlot(key) : 0;
+    let call = round.tombstones.get(slot);
+    if (!call) {
+      call = { keys: [], runs: [], owners: [] };
+      round.tombstones.set(slot, call);
     }
-    round.tombstoneKeys.push(key, memory);
-    round.tombstoneArgs.push(version, memoryTtl(entity), transactionId);
-    round.tombstoneOwners.push(index);
-    if (round.tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones(round);
+    call.keys.push(key, versionKey(context.prefix, key));
+    // The keys of one change are adjacent and share its version, ttl and transaction: one run of them.
+    const ttlMs = memoryTtl(entity);
+    const { runs } = call;
+    const last = runs.length - RUN;
+    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs && runs[last + 2] === transactionId) {
+      runs[last + 3] = (runs[last + 3] as number) + 1;
+    } else runs.push(version, ttlMs, transactionId, 1);
+    call.owners.push(index);
+    if (call.owners.length >= context.unlinkBatchSize) flushTombstones(round, slot, call);
   };
 
   const now = context.now();
@@ -246,7 +219,7 @@ async function applyOnce(
         }
         const entity = context.entities.get(action.entity)!;
         const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
-        pipeline[REFRESH]!(
+        pipeline[WORKER_COMMANDS.refresh]!(
           action.key,
           versionKey(context.prefix, action.key),
           state.generations.get(action.entity)!,
@@ -268,14 +241,14 @@ async function applyOnce(
       case 'bump-generation':
         // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
         if (action.version !== '') {
-          pipeline[RAISE_VERSION]!(context.truncationKeys.get(action.entity)!, action.version);
+          pipeline[WORKER_COMMANDS.raiseVersion]!(context.truncationKeys.get(action.entity)!, action.version);
           sent.push({ actions: [index] });
         }
         pipeline.set(action.key, newGeneration());
         sent.push({ actions: [index] });
         break;
       case 'invalidate-tag':
-        pipeline[INVALIDATE_TAG]!(action.key, context.tagBatchSize);
+        pipeline[WORKER_COMMANDS.invalidateTag]!(action.key, context.tagBatchSize);
         sent.push({ actions: [index], tag: true });
         break;
     }
@@ -286,222 +259,43 @@ async function applyOnce(
     const tagTtlMs = tagSetTtlMs(context.entities.get(action.entity)!);
     for (const tag of action.tags) {
       const round = roundOf(tag);
-      round.pipeline[ADD_TAG_MEMBER]!(tag, action.key, tagTtlMs);
+      round.pipeline[WORKER_COMMANDS.addTagMember]!(tag, action.key, tagTtlMs);
       round.sent.push({ actions: [index] });
     }
   }
   const executions: Promise<void>[] = [];
   for (const [node, round] of rounds) {
     flushUnlink(round);
-    flushTombstones(round);
-    const indexes = [...new Set(round.sent.flatMap((command) => command.actions))];
-    executions.push(
-      appendReplicaWait(round.pipeline, round.sent, indexes, node, context).then(
-        () => execPipeline(round.pipeline, round.sent, actions, failures, context),
-        (error: unknown) => {
-          for (const index of indexes) failures.set(index, error as Error);
-        },
-      ),
-    );
+    for (const [callSlot, call] of round.tombstones) flushTombstones(round, callSlot, call);
+    executions.push(execRound(round, node, actions, failures, context));
   }
   if (tagIndexes.length > 0)
     executions.push(
-      invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures).then(() =>
-        waitOnEveryPrimary(client as Cluster, actions, tagIndexes, context, failures),
+      invalidateClusterTags(cluster as Cluster, actions, tagIndexes, context, failures).then(() =>
+        waitOnEveryPrimary(cluster as Cluster, actions, tagIndexes, context, failures),
       ),
     );
   await Promise.all(executions);
   return failures;
 }
 
-async function execPipeline(
-  pipeline: ChainableCommander,
-  sent: readonly Sent[],
+/** Close a round's pipeline with the replicas' WAIT when one is needed, and run it. */
+async function execRound(
+  round: Round,
+  node: string,
   actions: readonly CacheAction[],
   failures: Map<number, Error>,
   context: ApplyContext,
 ): Promise<void> {
-  let replies: [Error | null, unknown][] | null;
+  const indexes = () => [...new Set(round.sent.flatMap((command) => command.actions))];
   try {
-    replies = await pipeline.exec();
+    // The actions a WAIT stands for are gathered only when there are replicas to wait for.
+    if (context.replicaAck) await appendReplicaWait(round.pipeline, round.sent, indexes, node, context);
   } catch (error) {
-    replies = null;
-    for (const command of sent) for (const index of command.actions) failures.set(index, error as Error);
+    for (const index of indexes()) failures.set(index, error as Error);
     return;
   }
-  const moreTags: number[] = [];
-  let drained = false;
-  sent.forEach((command, at) => {
-    const [error, reply] = replies?.[at] ?? [
-      new Error('Redis returned no reply for a pipelined command'),
-      null,
-    ];
-    if (error) {
-      for (const index of command.actions) failures.set(index, error);
-    } else if (command.wait) {
-      const short = context.replicaAck!.check(reply, command.wait.required, command.wait.node);
-      if (short) for (const index of command.actions) if (!failures.has(index)) failures.set(index, short);
-    } else if (command.tag && Number(reply) >= context.tagBatchSize) {
-      moreTags.push(command.actions[0]!);
-    }
-  });
-  // A big tag set is drained in bounded steps, so one script never blocks Redis for long.
-  while (moreTags.length > 0) {
-    const next = context.client.pipeline() as Commander;
-    for (const index of moreTags) next[INVALIDATE_TAG]!(actions[index]!.key, context.tagBatchSize);
-    let tagReplies: [Error | null, unknown][] | null;
-    try {
-      tagReplies = await next.exec();
-    } catch (error) {
-      for (const index of moreTags) failures.set(index, error as Error);
-      return;
-    }
-    const still = moreTags.splice(0);
-    still.forEach((index, at) => {
-      const [error, reply] = tagReplies?.[at] ?? [new Error('no reply'), null];
-      if (error) failures.set(index, error);
-      else if (Number(reply) >= context.tagBatchSize) moreTags.push(index);
-    });
-    drained = true;
-  }
-  // The drain's deletes came after the pipeline's WAIT: the replicas must acknowledge them too.
-  const wait = sent.find((command) => command.wait)?.wait;
-  if (drained && wait) {
-    const tagIndexes = sent.filter((command) => command.tag).flatMap((command) => command.actions);
-    try {
-      const reply = await (context.client as Exclude<RedisClient, Cluster>).wait(
-        wait.required,
-        context.replicaAck!.timeoutMs,
-      );
-      const short = context.replicaAck!.check(reply, wait.required, wait.node);
-      if (short) for (const index of tagIndexes) if (!failures.has(index)) failures.set(index, short);
-    } catch (error) {
-      for (const index of tagIndexes) if (!failures.has(index)) failures.set(index, error as Error);
-    }
-  }
-}
-
-/**
- * Tags on Redis Cluster: members live in other slots than their set, so no script can hold both. For each
- * chunk: UNLINK the members, SREM exactly those (a member added meanwhile stays), then UNLINK them again so
- * an entry filled between the two steps, whose membership the SREM just removed, does not outlive it
- * untracked. A crash between steps leaves members listed, so a redelivery deletes them again.
- */
-async function invalidateClusterTags(
-  client: Cluster,
-  actions: readonly CacheAction[],
-  indexes: readonly number[],
-  context: ApplyContext,
-  failures: Map<number, Error>,
-): Promise<void> {
-  await Promise.all(
-    indexes.map(async (index) => {
-      const setKey = actions[index]!.key;
-      try {
-        let cursor = '0';
-        do {
-          const [next, members] = await client.sscan(setKey, cursor, 'COUNT', context.tagBatchSize);
-          cursor = next;
-          if (members.length === 0) continue;
-          await Promise.all(members.map((member) => client.unlink(member)));
-          await client.srem(setKey, ...members);
-          await Promise.all(members.map((member) => client.unlink(member)));
-        } while (cursor !== '0');
-      } catch (error) {
-        failures.set(index, error as Error);
-      }
-    }),
-  );
-}
-
-/**
- * End a pipeline with `WAIT required timeout` when replicas must acknowledge: WAIT covers every write sent
- * before it on the same connection, so one WAIT per pipeline (per node on Cluster) is enough. A short reply
- * fails every action of the pipeline with a retriable error (see {@link ReplicaAck.check}).
- */
-async function appendReplicaWait(
-  pipeline: ChainableCommander,
-  sent: Sent[],
-  indexes: readonly number[],
-  node: string,
-  context: ApplyContext,
-): Promise<void> {
-  const required = context.replicaAck ? await context.replicaAck.replicasFor(node) : 0;
-  if (required === 0) return;
-  pipeline.wait(required, context.replicaAck!.timeoutMs);
-  sent.push({ actions: indexes, wait: { required, node } });
-}
-
-/** Tags on Cluster write through many node connections: WAIT on each primary. */
-async function waitOnEveryPrimary(
-  client: Cluster,
-  actions: readonly CacheAction[],
-  indexes: readonly number[],
-  context: ApplyContext,
-  failures: Map<number, Error>,
-): Promise<void> {
-  const ack = context.replicaAck;
-  if (!ack || indexes.every((index) => failures.has(index)) || actions.length === 0) return;
-  await Promise.all(
-    client.nodes('master').map(async (primary) => {
-      const node = `${primary.options.host}:${primary.options.port}`;
-      try {
-        const required = await ack.replicasFor(node);
-        if (required === 0) return;
-        const short = ack.check(await primary.wait(required, ack.timeoutMs), required, node);
-        if (short) for (const index of indexes) if (!failures.has(index)) failures.set(index, short);
-      } catch (error) {
-        for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
-      }
-    }),
-  );
-}
-
-interface EntityState {
-  /** Current generation by entity (created when missing). */
-  readonly generations: Map<string, string>;
-  /** Newest truncate version by entity, when truncated. */
-  readonly truncatedAt: Map<string, string>;
-}
-
-/**
- * Read the generation and truncate version of every entity that refreshes in this batch: one MGET on
- * standalone Redis, one MGET per entity (same slot) on Cluster, all in one round trip. A missing generation
- * is created (a new random one), so the values written are readable and no older entry matches them.
- */
-async function readEntityState(
-  actions: readonly CacheAction[],
-  pending: readonly number[],
-  context: ApplyContext,
-): Promise<EntityState> {
-  const entities = new Set<string>();
-  for (const index of pending) {
-    const action = actions[index]!;
-    if (action.kind === 'refresh') entities.add(action.entity);
-  }
-  const state: EntityState = { generations: new Map(), truncatedAt: new Map() };
-  if (entities.size === 0) return state;
-  const names = [...entities];
-  const pairs = names.map((name) => [context.generationKeys.get(name)!, context.truncationKeys.get(name)!]);
-  const { client } = context;
-  const values = isCluster(client)
-    ? (await Promise.all(pairs.map((pair) => client.mget(...pair)))).flat()
-    : await client.mget(...pairs.flat());
-  await Promise.all(
-    names.map(async (name, at) => {
-      const generation =
-        values[2 * at] ??
-        String(
-          await (client as unknown as Record<string, (...args: string[]) => Promise<unknown>>)[
-            ENSURE_GENERATION
-          ]!(pairs[at]![0]!, newGeneration()),
-        );
-      state.generations.set(name, generation);
-      const truncatedAt = values[2 * at + 1];
-      if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
-    }),
-  );
-  return state;
+  await execPipeline(round.pipeline, round.sent, actions, failures, context);
 }
 
 function nodeOf(client: Cluster, key: string): string {
