@@ -49,7 +49,7 @@ describe('registerCacheMetrics', () => {
       redis,
       keyspace: testKeyspace(),
       prefix: uniquePrefix('metrics-near'),
-      nearCache: { maxEntries: 1 },
+      nearCache: { maxEntries: 1, heartbeat: '5s' },
     });
     registerCacheMetrics(cache, { registry });
     await pollUntil(() => cache.nearCache!.stats().up, { description: 'the near cache up' });

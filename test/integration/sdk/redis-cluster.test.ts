@@ -84,7 +84,7 @@ describe('createCache on Redis Cluster', () => {
       redis: cluster,
       keyspace: testKeyspace(),
       prefix,
-      nearCache: { maxEntries: 100 },
+      nearCache: { maxEntries: 100, heartbeat: '5s' },
     });
     await pollUntil(() => cache.nearCache!.stats().up, { description: 'a tracking connection per node' });
     const ids = [1, 2, 3, 4, 5, 6, 7, 8];
