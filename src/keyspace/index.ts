@@ -28,7 +28,6 @@ export {
   entryKey,
   getEntity,
   indexBindings,
-  paramsFromRow,
   type SourceBinding,
 } from './keyspace-lookup';
 export type {

@@ -1,5 +1,5 @@
 /**
- * The Redis entry protocol shared by the SDK and the worker (see DESIGN.md). One Redis string per cache
+ * The Redis entry protocol shared by the SDK and the worker (see "The entry protocol" in the README). One Redis string per cache
  * entry; its value starts with a header of `|`-separated fields, the first three common to every kind:
  *
  *   <kind>|<generation>|<version>|...
