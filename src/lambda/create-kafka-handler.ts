@@ -1,5 +1,6 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { applyRecords, type RecordOutcome } from '../core/apply-records';
+import { createDeadLetter, type DeadLetter, deadLetterFields } from '../core/dead-letter';
 import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
@@ -10,14 +11,18 @@ import {
   decodeDebeziumRecord,
   keyspaceDecoderOptions,
 } from '../sources/debezium';
+import { lastHeaderValues } from '../sources/kafka/kafka-headers';
 import { memoize } from './create-stream-handler';
 import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
+import { mskHeaderEntries } from './msk-header-entries';
 
 /** A Kafka record (MSK or self-managed Kafka event shape) that could not be decoded or planned. */
 export interface KafkaDeadLetter {
   readonly record: MSKRecord;
   readonly error: CdcCacheError;
+  /** The dead letter every runtime writes: error, time, runtime and the record's topic, partition, offset. */
+  readonly letter: DeadLetter;
 }
 
 /** Where poison Kafka records go; it must resolve only once they are stored (a DLQ topic, a log...). */
@@ -100,7 +105,16 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
     const letters: KafkaDeadLetter[] = [];
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'applied') actions += outcome.actions;
-      else if (outcome.status === 'poison') letters.push({ record: records[index]!, error: outcome.error });
+      else if (outcome.status === 'poison') {
+        const record = records[index]!;
+        const letter = createDeadLetter(outcome.error, 'kafka-lambda', {
+          topic: record.topic,
+          partition: String(record.partition),
+          offset: String(record.offset),
+          ...(record.timestamp !== undefined ? { timestamp: String(record.timestamp) } : {}),
+        });
+        letters.push({ record, error: outcome.error, letter });
+      }
     });
     if (letters.length > 0) await deadLetter(letters);
     metrics.count('RecordsReceived', records.length);
@@ -118,17 +132,13 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
  * decodeDebeziumRecord(toDebeziumRecord(event.records['dbserver1.public.users-0'][0]))
  */
 export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const header of record.headers ?? []) {
-    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
-  }
   return {
     topic: record.topic,
     partition: record.partition,
     offset: String(record.offset),
     key: record.key ? Buffer.from(record.key, 'base64') : null,
     value: record.value ? Buffer.from(record.value, 'base64') : null,
-    headers,
+    headers: lastHeaderValues(mskHeaderEntries(record)),
     ...(record.timestamp !== undefined ? { timestamp: String(record.timestamp) } : {}),
   };
 }
@@ -141,14 +151,11 @@ export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
  */
 export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
   return async (letters) => {
-    for (const { record, error } of letters) {
+    for (const { record, error, letter } of letters) {
       logger.error(
         {
           err: error,
-          code: error.code,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
+          deadLetter: Object.fromEntries(deadLetterFields(letter)),
           keyBytes: record.key ? Buffer.byteLength(record.key, 'base64') : 0,
           valueBytes: record.value ? Buffer.byteLength(record.value, 'base64') : 0,
         },

@@ -1,10 +1,11 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyRecords, type RecordOutcome } from '../core/apply-records';
+import { createDeadLetter, deadLetterFields } from '../core/dead-letter';
 import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
-import { checkStreamViewType, decodeStreamRecord, isTtlDeletion } from '../sources/dynamodb';
+import { checkStreamViewType, decodeStreamRecord, isTtlDeletion, tableFromArn } from '../sources/dynamodb';
 import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
@@ -133,9 +134,14 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     });
     for (const [index, error] of failures) {
       const record = records[index];
+      const sequenceNumber = record?.dynamodb?.SequenceNumber ?? '';
+      const table = options.tableName ?? tableFromArn(record?.eventSourceARN) ?? '';
+      const letter = createDeadLetter(error, 'dynamodb-lambda', { table, sequenceNumber });
       logger.error(
         {
           err: error,
+          // The dead letter every runtime writes; the record itself goes to the on-failure destination.
+          deadLetter: Object.fromEntries(deadLetterFields(letter)),
           code: error.code,
           details: error.details,
           sequenceNumber: record?.dynamodb?.SequenceNumber,

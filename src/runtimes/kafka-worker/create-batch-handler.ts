@@ -1,4 +1,5 @@
 import { applyRecords, type RecordOutcome } from '../../core/apply-records';
+import { createDeadLetter } from '../../core/dead-letter';
 import type { InvalidationEngine } from '../../core/ports';
 import { CdcCacheError } from '../../errors';
 import type { DebeziumRecord, MessageDecoder } from '../../sources/debezium';
@@ -10,7 +11,9 @@ import type {
   KafkaProducerPort,
   TopicPartition,
 } from '../../sources/kafka';
-import { deadLetterMessage } from './dead-letter-message';
+// The files, not the index: the batch handler needs no Kafka client.
+import { createKafkaDeadLetterWriter } from '../../sources/kafka/kafka-dead-letters';
+import { headerEntries, lastHeaderValues } from '../../sources/kafka/kafka-headers';
 import type { WorkerLogger } from './worker-logger';
 import type { WorkerMetrics } from './worker-metrics';
 
@@ -57,7 +60,11 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new CdcCacheError('CDC_INVALID_OPTION', 'maxMessagesPerChunk: expected an integer ≥ 1');
   }
-  const { decoder, engine, producer, deadLetterTopic, outage, metrics, logger, onChunkApplied } = options;
+  const { decoder, engine, deadLetterTopic, outage, metrics, logger, onChunkApplied } = options;
+  const writeDeadLetters = createKafkaDeadLetterWriter({
+    producer: options.producer,
+    topic: deadLetterTopic,
+  });
 
   async function handleChunk(
     batch: ConsumedBatch,
@@ -82,24 +89,22 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     if (failures.size > 0) {
       const poisoned = [...failures].sort(([a], [b]) => a - b);
       try {
-        await producer.send(
-          deadLetterTopic,
-          poisoned.map(([index, error]) => deadLetterMessage(batch, chunk[index]!, error)),
+        await writeDeadLetters(
+          poisoned.map(([index, error]) => {
+            const message = chunk[index]!;
+            return {
+              record: { key: message.key, value: message.value, headers: headerEntries(message.headers) },
+              letter: createDeadLetter(error, 'kafka-worker', {
+                topic: batch.topic,
+                partition: String(batch.partition),
+                offset: message.offset,
+                timestamp: message.timestamp,
+              }),
+            };
+          }),
         );
       } catch (error) {
-        return deferChunk(
-          batch,
-          chunk,
-          control,
-          new CdcCacheError(
-            'CDC_SOURCE_UNAVAILABLE',
-            `dead-letter topic ${deadLetterTopic}: ${(error as Error).message}`,
-            {
-              cause: error,
-              retriable: true,
-            },
-          ),
-        );
+        return deferChunk(batch, chunk, control, error);
       }
       for (const [index, error] of poisoned) {
         logger?.warn(
@@ -182,19 +187,7 @@ function debeziumRecord(batch: ConsumedBatch, message: ConsumedMessage): Debeziu
     offset: message.offset,
     key: message.key,
     value: message.value,
-    headers: message.headers && singleHeaders(message.headers),
+    headers: message.headers && lastHeaderValues(headerEntries(message.headers)),
     timestamp: message.timestamp,
   };
-}
-
-function singleHeaders(
-  headers: NonNullable<ConsumedMessage['headers']>,
-): Record<string, Buffer | string | undefined> | undefined {
-  let single: Record<string, Buffer | string | undefined> | undefined;
-  for (const name in headers) {
-    const value = headers[name];
-    single ??= {};
-    single[name] = Array.isArray(value) ? value[value.length - 1] : (value as Buffer | string | undefined);
-  }
-  return single;
 }

@@ -1,3 +1,4 @@
+import { type DeadLetter, deadLetterFields } from '../../core/dead-letter';
 import { CdcCacheError } from '../../errors';
 import type { RedisClient } from '../../redis/create-redis-client';
 
@@ -22,18 +23,25 @@ export interface RedisDeadLetterStreamOptions {
   readonly now?: () => number;
 }
 
-/** Appends dead letters, each a flat list of field names and values; throws a retriable error when Redis fails. */
-export type RedisDeadLetterWriter = (entries: readonly (readonly string[])[]) => Promise<void>;
+/** One stream entry: the dead letter's fields, then the record itself under a name of the runtime's choosing. */
+export interface RedisDeadLetterEntry {
+  readonly letter: DeadLetter;
+  readonly payload: readonly (readonly [name: string, value: string])[];
+}
+
+/** Appends dead letters; throws a retriable error when Redis fails. */
+export type RedisDeadLetterWriter = (entries: readonly RedisDeadLetterEntry[]) => Promise<void>;
 
 /**
  * The one bounded dead-letter stream of the runtimes that have no dead-letter destination of their own (the
  * DynamoDB poller, the PostgreSQL worker). The entries hold row data, in the cache's Redis: the stream is
  * bounded by length (`MAXLEN ~`) and age (`MINID ~`, and an expiry renewed on each write). Read it with
- * `XRANGE <key> - +`.
+ * `XRANGE <key> - +`. Each entry holds the fields of `deadLetterFields` (as a Kafka dead letter's headers do),
+ * then the payload.
  *
  * @example
  * const write = createRedisDeadLetterStream({ redis, key: internalKey('', 'dlq', 'Products') })
- * await write([['table', 'Products', 'code', 'CDC_DECODE_FAILED', 'error', 'bad image']])
+ * await write([{ letter: createDeadLetter(error, 'dynamodb-worker', { table: 'Products' }), payload: [['record', '{}']] }])
  */
 export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOptions): RedisDeadLetterWriter {
   const { key } = options;
@@ -53,7 +61,10 @@ export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOption
   }
   return async (entries) => {
     const transaction = options.redis.multi();
-    for (const fields of entries) transaction.xadd(key, 'MAXLEN', '~', maxLength, '*', ...fields);
+    for (const { letter, payload } of entries) {
+      const fields = [...deadLetterFields(letter), ...payload].flat();
+      transaction.xadd(key, 'MAXLEN', '~', maxLength, '*', ...fields);
+    }
     // Stream ids start with their time in ms: MINID drops entries older than the retention.
     transaction.xtrim(key, 'MINID', '~', Math.max(0, now() - retentionMs));
     transaction.pexpire(key, retentionMs);

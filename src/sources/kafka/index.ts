@@ -20,4 +20,12 @@ export type {
   KafkaConsumerPort,
   TopicPartition,
 } from './kafka-consumer-port';
+export {
+  createKafkaDeadLetterWriter,
+  KAFKA_DEAD_LETTER_HEADER_PREFIX,
+  type KafkaDeadLetterWriterOptions,
+  kafkaDeadLetterMessage,
+  type ProducedDeadLetter,
+} from './kafka-dead-letters';
+export { headerEntries, type KafkaHeader, lastHeaderValues } from './kafka-headers';
 export type { KafkaProducerPort, ProducedMessage } from './kafka-producer-port';
