@@ -36,7 +36,7 @@ export async function runDynamoDbWorker(
   const prefix = config.keyPrefix ?? keyspace.prefix;
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),

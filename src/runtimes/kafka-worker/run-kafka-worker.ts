@@ -49,7 +49,7 @@ export async function runKafkaWorker(
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
   const metrics = createWorkerMetrics(registry);
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const kafka = kafkaClientConfig({
     brokers: config.brokers,
     clientId: config.clientId,

@@ -61,7 +61,7 @@ export async function runPostgresWorker(
 
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   let statusClient: Client | undefined;
   const slotStatus = async () => {
     if (!statusClient) {
