@@ -212,7 +212,7 @@ export function kafkaWorkerDriver(): RuntimeDriver {
         producer,
         engine,
         decoder: jsonMessageDecoder,
-        backoff: { initialMs: 50, maxMs: 200 },
+        backoff: { initialDelayMs: 50, maxDelayMs: 200 },
         logger,
       });
       await worker.start();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
 import type { InvalidationEngine } from '../../core/ports';
-import { redisFault, retry, sleep } from '../../core/retry';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, redisFault, retry, sleep } from '../../core/retry';
 import { CdcCacheError, isRetriableError } from '../../errors';
 import type { Keyspace } from '../../keyspace';
 import {
@@ -15,7 +15,6 @@ import {
   type StreamReader,
   type StreamShard,
 } from '../../sources/dynamodb';
-import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { DynamoDbWorkerMetrics } from './dynamodb-worker-metrics';
 import { SHARD_END, type ShardStore } from './shard-store';
 
@@ -126,7 +125,12 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
   let loop: Promise<void> | undefined;
 
   const backoffMs = (attempt: number) =>
-    delayForAttempt(attempt, { initialMs: Math.min(200, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+    backoffDelay(attempt + 1, {
+      initialDelayMs: Math.min(200, settings.retryMaxMs),
+      maxDelayMs: settings.retryMaxMs,
+      factor: 2,
+      jitter: DEFAULT_RETRY_OPTIONS.jitter,
+    });
   /** Actions retrying after an infrastructure fault: /readyz reports the worker not ready while any is. */
   let faultsInProgress = 0;
   const waitPolicy = {
@@ -134,7 +138,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
     initialDelayMs: Math.min(200, settings.retryMaxMs),
     maxDelayMs: settings.retryMaxMs,
     factor: 2,
-    jitter: DEFAULT_BACKOFF.jitter,
+    jitter: DEFAULT_RETRY_OPTIONS.jitter,
   };
 
   /** Run `action` until it succeeds, backing off on retriable errors; throws Stopped once the shard stops. */

@@ -78,7 +78,7 @@ export async function runKafkaWorker(
       decoder: createJsonMessageDecoder(keyspaceDecoderOptions(keyspace)),
       deadLetterTopic: config.deadLetterTopic,
       maxMessagesPerChunk: config.maxMessagesPerChunk,
-      backoff: { maxMs: config.retryMaxMs },
+      backoff: { maxDelayMs: config.retryMaxMs },
       metrics,
       logger,
       onFatal,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
 import type { InvalidationEngine } from '../../core/ports';
-import { redisFault, retry, sleep } from '../../core/retry';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, redisFault, retry, sleep } from '../../core/retry';
 import { CdcCacheError, isRetriableError } from '../../errors';
 import {
   createPgoutputDecoder,
@@ -14,7 +14,6 @@ import {
   type ReplicationStream,
   type SlotStatus,
 } from '../../sources/postgres';
-import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { PostgresWorkerMetrics } from './postgres-worker-metrics';
 
 /** The logger the worker writes to (pino, or anything with these four methods). */
@@ -133,7 +132,12 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
   const timers: NodeJS.Timeout[] = [];
 
   const backoffMs = (attempt: number) =>
-    delayForAttempt(attempt, { initialMs: Math.min(100, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+    backoffDelay(attempt + 1, {
+      initialDelayMs: Math.min(100, settings.retryMaxMs),
+      maxDelayMs: settings.retryMaxMs,
+      factor: 2,
+      jitter: DEFAULT_RETRY_OPTIONS.jitter,
+    });
 
   const confirm = (lsn: bigint) => {
     if (lsn > flushed) flushed = lsn;
@@ -145,7 +149,7 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
     initialDelayMs: Math.min(100, settings.retryMaxMs),
     maxDelayMs: settings.retryMaxMs,
     factor: 2,
-    jitter: DEFAULT_BACKOFF.jitter,
+    jitter: DEFAULT_RETRY_OPTIONS.jitter,
   };
 
   /** Run `action` until it succeeds, backing off while Redis is unavailable (nothing is acknowledged meanwhile). */

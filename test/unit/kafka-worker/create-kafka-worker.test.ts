@@ -84,7 +84,7 @@ describe('createKafkaWorker', () => {
       consumer,
       producer,
       engine,
-      backoff: { initialMs: 1000, maxMs: 8000, jitter: 0 },
+      backoff: { initialDelayMs: 1000, maxDelayMs: 8000, jitter: 0 },
     });
     await worker.start();
 
@@ -116,7 +116,7 @@ describe('createKafkaWorker', () => {
       consumer,
       producer,
       engine,
-      backoff: { initialMs: 100, maxMs: 300, jitter: 0 },
+      backoff: { initialDelayMs: 100, maxDelayMs: 300, jitter: 0 },
     });
     await worker.start();
     const waits: number[] = [];
