@@ -133,7 +133,6 @@ function memoryPartition(messages: readonly ConsumedMessage[]) {
             {
               topic: TOPIC,
               partition: 0,
-              highWatermark: String(messages.length),
               messages: messages.slice(position),
             },
             {
@@ -168,6 +167,7 @@ function memoryPartition(messages: readonly ConsumedMessage[]) {
     },
     status: () => ({ connected: true, joined: true, assignment: { [TOPIC]: [0] } }),
     onFatal: () => undefined,
+    lag: async () => [{ topic: TOPIC, partition: 0, lag: messages.length - committed }],
   };
   return { consumer, committed: () => committed };
 }

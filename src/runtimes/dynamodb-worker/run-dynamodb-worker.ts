@@ -56,7 +56,7 @@ export async function runDynamoDbWorker(
       retentionMs: config.deadLetterRetentionMs,
     }),
     logger,
-    metrics: createDynamoDbWorkerMetrics(registry),
+    metrics: createDynamoDbWorkerMetrics(registry, config.table),
     ...(config.versionAttribute ? { versionAttribute: config.versionAttribute } : {}),
     batchSize: config.batchSize,
     idleMs: config.idleMs,

@@ -117,7 +117,6 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
           },
           'poison record sent to the dead-letter topic',
         );
-        metrics?.deadLettered.inc({ topic: batch.topic, code: error.code });
       }
     }
 
@@ -127,7 +126,8 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     control.resolveOffset(last.offset);
     outage.healthy();
     onChunkApplied?.({ receivedAt, messages: chunk.length });
-    if (metrics) record(metrics, batch, last, chunk.length, outcomes, receivedAt);
+    metrics?.countOutcomes(outcomes);
+    metrics?.observeBatch((performance.now() - receivedAt) / 1000);
     await control.heartbeat();
     return true;
   }
@@ -152,32 +152,6 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
       if (!(await handleChunk(batch, chunk, control))) return;
     }
   };
-}
-
-function record(
-  metrics: WorkerMetrics,
-  batch: ConsumedBatch,
-  last: ConsumedMessage,
-  messages: number,
-  outcomes: readonly RecordOutcome[],
-  receivedAt: number,
-): void {
-  metrics.consumed.inc({ topic: batch.topic }, messages);
-  const applied = new Map<string, number>();
-  const skipped = new Map<string, number>();
-  const now = Date.now();
-  for (const { events } of outcomes) {
-    for (const { event, outcome } of events) {
-      const counts = outcome.status === 'applied' ? applied : outcome.status === 'skipped' ? skipped : null;
-      counts?.set(event.table, (counts.get(event.table) ?? 0) + 1);
-      if (event.committedAt !== null) metrics.changeAge.observe(Math.max(0, now - event.committedAt) / 1000);
-    }
-  }
-  for (const [table, count] of applied) metrics.applied.inc({ table }, count);
-  for (const [table, count] of skipped) metrics.skipped.inc({ table }, count);
-  metrics.batchDuration.observe((performance.now() - receivedAt) / 1000);
-  const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
-  metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(lag < 0n ? 0n : lag));
 }
 
 function debeziumRecord(batch: ConsumedBatch, message: ConsumedMessage): DebeziumRecord {

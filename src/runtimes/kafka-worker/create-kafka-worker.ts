@@ -87,8 +87,8 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
       unavailable(partition, offset, resume, error) {
         redisFaulted = true;
         paused.set(`${partition.topic}:${partition.partition}`, { partition, offset, resume });
-        metrics?.redisOutages.inc();
-        metrics?.redisUnavailable.set(1);
+        metrics?.retry('redis');
+        metrics?.setRedisUnavailable(true);
         if (retryTimer !== null || stopping) return;
         const delayMs = backoff.next();
         logger?.warn(
@@ -102,7 +102,7 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
         logger?.info({ attempts: backoff.attempts }, 'applying again');
         redisFaulted = false;
         backoff.reset();
-        metrics?.redisUnavailable.set(0);
+        metrics?.setRedisUnavailable(false);
       },
     },
   });
@@ -115,10 +115,12 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
   return {
     async start() {
       await consumer.run(handler);
+      metrics?.watchLag(() => consumer.lag());
       logger?.info({}, 'consuming');
     },
     async stop() {
       stopping = true;
+      metrics?.watchLag(undefined);
       if (retryTimer !== null) clearTimeout(retryTimer);
       retryTimer = null;
       await consumer.stop();

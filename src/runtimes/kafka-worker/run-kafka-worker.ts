@@ -1,6 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import { CdcCacheError } from '../../errors';
 import { loadKeyspace } from '../../keyspace';
+import { keyspaceTables } from '../../observability/record-metrics';
 import { createJsonMessageDecoder, keyspaceDecoderOptions } from '../../sources/debezium';
 import {
   createKafkaConsumer,
@@ -48,7 +49,7 @@ export async function runKafkaWorker(
   const keyspace = await loadKeyspace(config.keyspace);
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const metrics = createWorkerMetrics(registry);
+  const metrics = createWorkerMetrics(registry, { sources: keyspaceTables(keyspace) });
   const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const kafka = kafkaClientConfig({
     brokers: config.brokers,

@@ -160,7 +160,8 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       isRetriable: isRetriableError,
       onRetry: ({ attempt, delayMs, error }) => {
         redisDown = true;
-        metrics?.retries.inc({ ...labels, reason: 'redis' });
+        metrics?.retry('redis');
+        metrics?.setRedisUnavailable(true);
         logger.warn(
           { err: error, attempt, delayMs, fault: redisFault(error) },
           'cdc-cache: Redis unavailable, paused, retrying',
@@ -186,14 +187,12 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       events.length > 0
         ? await untilApplied(() => applyRecords(events, { decode: (event) => [event], engine }))
         : [];
-    let applied = 0;
-    let skipped = 0;
+    const decodeFailures = letters.length;
     outcomes.forEach((outcome, index) => {
       const event = events[index]!;
       if (outcome.status === 'poison') {
         letters.push({ lsn: event.position.lsn, table: event.table, event, error: outcome.error });
-      } else if (outcome.status === 'applied') applied++;
-      else skipped++;
+      }
     });
     if (letters.length > 0) {
       for (const { lsn, table, error } of letters) {
@@ -201,14 +200,10 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       }
       await untilApplied(() => options.deadLetters(letters));
     }
-    metrics?.changes.inc({ ...labels, result: 'applied' }, applied);
-    metrics?.changes.inc({ ...labels, result: 'skipped' }, skipped);
-    metrics?.changes.inc({ ...labels, result: 'dead_lettered' }, letters.length);
-    metrics?.batchSeconds.observe(labels, (performance.now() - started) / 1000);
-    const committedAt = events.at(-1)?.committedAt;
-    if (typeof committedAt === 'number') {
-      metrics?.commitToAppliedSeconds.observe(labels, Math.max(0, Date.now() - committedAt) / 1000);
-    }
+    metrics?.setRedisUnavailable(false);
+    metrics?.countOutcomes(outcomes, (index) => events[index]!.table);
+    for (const { table } of letters.slice(0, decodeFailures)) metrics?.count(table, 'dead_lettered');
+    metrics?.observeBatch((performance.now() - started) / 1000);
     // Acknowledge the last transaction whose every change is now in Redis (a batch may end mid-transaction).
     if (endLsn > 0n) confirm(endLsn);
   };
@@ -328,10 +323,10 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
           if (!standingBy)
             logger.info({ slot }, 'cdc-cache: the slot is used by another worker; standing by to take over');
           standingBy = true;
-          metrics?.retries.inc({ ...labels, reason: 'slot_in_use' });
+          metrics?.retry('slot_in_use');
         } else {
           standingBy = false;
-          metrics?.retries.inc({ ...labels, reason: 'postgres' });
+          metrics?.retry('postgres');
           logger.warn({ err: error, slot }, 'cdc-cache: replication connection failed, reconnecting');
         }
       }

@@ -1,5 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import { loadKeyspace } from '../../keyspace';
+import { keyspaceTables } from '../../observability/record-metrics';
 import { pgoutputStreamOpener, prepareReplication, readSlotStatus } from '../../sources/postgres';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
 import { createWorkerEngine } from '../shared/create-worker-engine';
@@ -85,7 +86,7 @@ export async function runPostgresWorker(
     open: pgoutputStreamOpener({ connection, slot: config.slot, publication: config.publication }),
     deadLetters: createPostgresDeadLetters({ redis, prefix, slot: config.slot }),
     logger,
-    metrics: createPostgresWorkerMetrics(registry),
+    metrics: createPostgresWorkerMetrics(registry, keyspaceTables(keyspace)),
     primaryKeys: setup.primaryKeys,
     slotStatus,
     batchSize: config.batchSize,

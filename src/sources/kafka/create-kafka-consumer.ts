@@ -14,6 +14,7 @@ import type {
   ConsumedMessage,
   ConsumerStatus,
   KafkaConsumerPort,
+  PartitionLag,
   TopicPartition,
 } from './kafka-consumer-port';
 
@@ -124,6 +125,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let restarts = 0;
   const paused = new Set<string>();
   const pending = new Map<string, Pending>();
+  /** The offset after the last message resolved, per partition: where lag is counted from. */
+  const positions = new Map<string, bigint>();
   let commits: Promise<void> = Promise.resolve();
   let wake: (() => void) | null = null;
   const fatalListeners: ((error: Error) => void)[] = [];
@@ -236,6 +239,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         const current = pending.get(key);
         if (!current || current.offset < next)
           pending.set(key, { topic, partition, offset: next, leaderEpoch: -1 });
+        if ((positions.get(key) ?? -1n) < next) positions.set(key, next);
       },
       // The client heartbeats on its own timer.
       heartbeat: async () => undefined,
@@ -278,7 +282,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         for (let raw = work.shift(); raw; raw = work.shift()) {
           const { topic, partition } = raw[0]!;
           await handler(
-            { topic, partition, messages: raw.map(consumed), highWatermark: highWatermark(current, raw) },
+            { topic, partition, messages: raw.map(consumed) },
             control(topic, partition, batchEpoch),
           );
         }
@@ -368,6 +372,25 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     onFatal(listener) {
       fatalListeners.push(listener);
     },
+    async lag(): Promise<PartitionLag[]> {
+      const owned = consumer.assignments ?? [];
+      if (!running || stopping || owned.length === 0) return [];
+      const topics = owned.map(({ topic }) => topic);
+      const partitions = Object.fromEntries(owned.map(({ topic, partitions }) => [topic, [...partitions]]));
+      const [latest, committed] = await Promise.all([
+        consumer.listOffsets({ topics, partitions }),
+        consumer.listCommittedOffsets({ topics: owned }),
+      ]);
+      return owned.flatMap(({ topic, partitions: assigned }) =>
+        assigned.map((partition) => {
+          const end = latest.get(topic)?.[partition] ?? 0n;
+          // A group that committed nothing yet (-1) starts at the earliest offset: count from 0.
+          const start = positions.get(`${topic}:${partition}`) ?? committed.get(topic)?.[partition] ?? 0n;
+          const lag = end - (start < 0n ? 0n : start);
+          return { topic, partition, lag: Number(lag < 0n ? 0n : lag) };
+        }),
+      );
+    },
   };
   return port;
 }
@@ -387,11 +410,6 @@ function consumed(message: Raw): ConsumedMessage {
     timestamp: message.timestamp.toString(),
     ...(headers ? { headers } : {}),
   };
-}
-
-// The client does not hand the high watermark to the stream: the last offset fetched is the best lower bound.
-function highWatermark(_stream: unknown, raw: readonly Raw[]): string {
-  return (raw[raw.length - 1]!.offset + 1n).toString();
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

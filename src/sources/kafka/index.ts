@@ -18,6 +18,7 @@ export type {
   ConsumedMessage,
   ConsumerStatus,
   KafkaConsumerPort,
+  PartitionLag,
   TopicPartition,
 } from './kafka-consumer-port';
 export {

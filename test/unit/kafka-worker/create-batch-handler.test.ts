@@ -50,8 +50,7 @@ const dlq = (message: ProducedMessage, field: string) =>
   headersOf(message).find(([name]) => name === `cdc-cache.dlq.${field}`)?.[1];
 
 function batchOf(messages: ConsumedMessage[], partition = 0): ConsumedBatch {
-  const last = Number(messages[messages.length - 1]?.offset ?? 0);
-  return { topic: 'dbserver1.public.users', partition, messages, highWatermark: String(last + 11) };
+  return { topic: 'dbserver1.public.users', partition, messages };
 }
 
 function fakeControl(overrides: Partial<BatchControl> = {}) {

@@ -25,6 +25,7 @@ function fakeConsumer() {
     seek: ({ topic, partition, offset }) => log.push(`seek ${topic}:${partition}@${offset}`),
     status: () => ({ connected: true, joined: true, assignment: { t: [0] } }),
     onFatal: () => undefined,
+    lag: async () => [],
   };
   return { consumer, log, handler: () => handler! };
 }
@@ -34,7 +35,6 @@ const producer: KafkaProducerPort = { send: async () => undefined, close: async 
 const batch: ConsumedBatch = {
   topic: 't',
   partition: 0,
-  highWatermark: '10',
   messages: [
     {
       offset: '4',
