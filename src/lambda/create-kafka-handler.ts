@@ -5,6 +5,7 @@ import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
+import { METRIC_NAMES } from '../observability/metric-names';
 import {
   createDebeziumDecoder,
   type DebeziumRecord,
@@ -13,7 +14,7 @@ import {
 } from '../sources/debezium';
 import { lastHeaderValues } from '../sources/kafka/kafka-headers';
 import { memoize } from './create-stream-handler';
-import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
+import { countRecords, createEmfMetrics, type EmfMetrics, retryReason } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 import { mskHeaderEntries } from './msk-header-entries';
 
@@ -41,7 +42,7 @@ export interface KafkaHandlerOptions {
   deadLetter?: KafkaDeadLetterSink;
   /** Structured logger (pino-compatible). Default: silent. */
   logger?: LambdaLogger;
-  /** EMF metrics. Default: EMF lines on stdout with dimension `Source=kafka`. */
+  /** EMF metrics. Default: EMF lines on stdout with dimension `runtime=kafka-lambda`. */
   metrics?: EmfMetrics;
 }
 
@@ -70,7 +71,7 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
     );
   }
   const logger = options.logger ?? silentLogger;
-  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'kafka' } });
+  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { runtime: 'kafka-lambda' } });
   const deadLetter = options.deadLetter ?? logDeadLetters(logger);
   const resolve = memoize(options.engine);
   const keyspace = options.keyspace;
@@ -93,7 +94,7 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
         engine,
       });
     } catch (error) {
-      metrics.count('BatchesFailed');
+      metrics.count(METRIC_NAMES.retries, 1, { reason: retryReason(error) });
       metrics.flush();
       logger.error(
         { err: error, fault: redisFault(error), records: records.length },
@@ -102,10 +103,13 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
       throw error;
     }
     let actions = 0;
+    let applied = 0;
     const letters: KafkaDeadLetter[] = [];
     outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'applied') actions += outcome.actions;
-      else if (outcome.status === 'poison') {
+      if (outcome.status === 'applied') {
+        actions += outcome.actions;
+        applied++;
+      } else if (outcome.status === 'poison') {
         const record = records[index]!;
         const letter = createDeadLetter(outcome.error, 'kafka-lambda', {
           topic: record.topic,
@@ -117,10 +121,13 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
       }
     });
     if (letters.length > 0) await deadLetter(letters);
-    metrics.count('RecordsReceived', records.length);
-    metrics.count('RecordsDeadLettered', letters.length);
-    metrics.count('Actions', actions);
-    metrics.timing('BatchDuration', performance.now() - started);
+    countRecords(metrics, {
+      applied,
+      skipped: records.length - applied - letters.length,
+      dead_lettered: letters.length,
+    });
+    metrics.count(METRIC_NAMES.actions, actions);
+    metrics.seconds(METRIC_NAMES.batchDuration, (performance.now() - started) / 1000);
     metrics.flush();
   };
 }
