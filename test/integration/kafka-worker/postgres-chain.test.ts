@@ -207,10 +207,14 @@ describe('worker kafka on PostgreSQL', () => {
 
   it('serves /metrics with consumed, applied, dead-lettered and lag', async () => {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    expect(text).toMatch(/cdc_cache_kafka_messages_consumed_total\{topic="[^"]+"\} [1-9]/);
-    expect(text).toMatch(/cdc_cache_events_applied_total\{table="public\.[^"]+"\} [1-9]/);
-    expect(text).toMatch(/cdc_cache_dead_lettered_total\{topic="[^"]+",code="CDC_DECODE_FAILED"\} 6/);
+    expect(text).toMatch(
+      /cdc_cache_records_total\{runtime="kafka-worker",source="public\.[^"]+",result="applied"\} [1-9]/,
+    );
+    // A record that cannot be decoded names no table: `other`, as does any table outside the keyspace.
+    expect(text).toMatch(
+      /cdc_cache_records_total\{runtime="kafka-worker",source="other",result="dead_lettered"\} 6/,
+    );
     expect(text).toContain('cdc_cache_kafka_consumer_lag{');
-    expect(text).toContain('cdc_cache_kafka_batch_duration_seconds_bucket');
+    expect(text).toContain('cdc_cache_batch_duration_seconds_bucket{le="0.001",runtime="kafka-worker"}');
   });
 });
