@@ -155,6 +155,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     // Batches read before this join are stale; the next stream starts from the committed offsets.
     epoch++;
     for (const [key, entry] of pending) if (!owns(entry.topic, entry.partition)) pending.delete(key);
+    // Another member may have moved a partition on while we did not own it: count its lag from the group's commit.
+    positions.clear();
     restartRequested = true;
     notify();
   });
