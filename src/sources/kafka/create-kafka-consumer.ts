@@ -377,21 +377,23 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     async lag(): Promise<PartitionLag[]> {
       const owned = consumer.assignments ?? [];
       if (!running || stopping || owned.length === 0) return [];
-      const topics = owned.map(({ topic }) => topic);
-      const partitions = Object.fromEntries(owned.map(({ topic, partitions }) => [topic, [...partitions]]));
-      const [latest, committed] = await Promise.all([
-        consumer.listOffsets({ topics, partitions }),
-        consumer.listCommittedOffsets({ topics: owned }),
-      ]);
-      return owned.flatMap(({ topic, partitions: assigned }) =>
-        assigned.map((partition) => {
-          const end = latest.get(topic)?.[partition] ?? 0n;
-          // A group that committed nothing yet (-1) starts at the earliest offset: count from 0.
-          const start = positions.get(`${topic}:${partition}`) ?? committed.get(topic)?.[partition] ?? 0n;
-          const lag = end - (start < 0n ? 0n : start);
-          return { topic, partition, lag: Number(lag < 0n ? 0n : lag) };
+      // One topic at a time: a topic deleted while assigned (a dropped table) must not hide the others.
+      const lags = await Promise.allSettled(
+        owned.map(async ({ topic, partitions }) => {
+          const [latest, committed] = await Promise.all([
+            consumer.listOffsets({ topics: [topic], partitions: { [topic]: [...partitions] } }),
+            consumer.listCommittedOffsets({ topics: [{ topic, partitions: [...partitions] }] }),
+          ]);
+          return partitions.map((partition): PartitionLag => {
+            const end = latest.get(topic)?.[partition] ?? 0n;
+            // A group that committed nothing yet (-1) starts at the earliest offset: count from 0.
+            const start = positions.get(`${topic}:${partition}`) ?? committed.get(topic)?.[partition] ?? 0n;
+            const lag = end - (start < 0n ? 0n : start);
+            return { topic, partition, lag: Number(lag < 0n ? 0n : lag) };
+          });
         }),
       );
+      return lags.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
     },
   };
   return port;
