@@ -6,6 +6,7 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
 } from '@platformatic/kafka';
+import { backoffDelay, sleep } from '../../core/retry';
 import { CdcCacheError } from '../../errors';
 import type { KafkaClientOptions } from './kafka-client-config';
 import type {
@@ -61,6 +62,8 @@ export const KAFKA_CONSUMER_DEFAULTS = {
 
 // A stream that failed (broker away, coordinator moved) is opened again this many times, then it is fatal.
 const MAX_STREAM_RESTARTS = 10;
+// Waits between those attempts: 500 ms doubling to 30 s, ±20%.
+const STREAM_RESTART_BACKOFF = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.2 };
 
 type Raw = Message<Buffer | undefined, Buffer | undefined, string, Buffer>;
 type Pending = { topic: string; partition: number; offset: bigint; leaderEpoch: number };
@@ -325,7 +328,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
           return;
         }
         log('warn', 'cannot open a Kafka stream; retrying', { err: error, attempt: restarts });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** restarts)));
+        await sleep(backoffDelay(restarts, STREAM_RESTART_BACKOFF));
       }
     }
     await old?.close().catch(() => undefined);
