@@ -24,6 +24,17 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = Object.freeze({
   jitter: 0.2,
 });
 
+/**
+ * How a runtime waits between attempts while Redis or its source is unreachable (it pauses and keeps its
+ * position, with no limit on attempts): 500 ms doubling to 30 s, ±20%.
+ */
+export const DEFAULT_RUNTIME_BACKOFF = Object.freeze({
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+});
+
 /** Called before each retry (instrumentation). */
 export type RetryListener = (info: { attempt: number; delayMs: number; error: unknown }) => void;
 

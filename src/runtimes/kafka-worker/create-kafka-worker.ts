@@ -1,5 +1,5 @@
 import type { InvalidationEngine } from '../../core/ports';
-import { createBackoff, type RetryOptions } from '../../core/retry';
+import { createBackoff, DEFAULT_RUNTIME_BACKOFF, type RetryOptions } from '../../core/retry';
 import { jsonMessageDecoder, type MessageDecoder } from '../../sources/debezium';
 import type { KafkaConsumerPort, KafkaProducerPort, TopicPartition } from '../../sources/kafka';
 import { DEFAULT_DEAD_LETTER_TOPIC } from '../shared/kafka-options';
@@ -31,7 +31,7 @@ export interface KafkaWorkerOptions {
 export const KAFKA_WORKER_DEFAULTS = {
   deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC,
   /** 500 ms doubling to 30 s, ±20%. */
-  backoff: { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.2 },
+  backoff: DEFAULT_RUNTIME_BACKOFF,
 } as const;
 
 /** A running Kafka worker. */
