@@ -75,7 +75,7 @@ export interface LeaseProtocol {
 }
 
 /**
- * The lease and fill protocol of DESIGN.md, over the SDK's Lua scripts: a miss takes a lease BEFORE the
+ * The lease and fill protocol (README, "The entry protocol"), over the SDK's Lua scripts: a miss takes a lease BEFORE the
  * database is read, and a fill is written only while the key still holds that lease.
  *
  * @example
