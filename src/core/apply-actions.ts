@@ -1,6 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
-import { type EntitySpec, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
+import { type EntitySpec, generationMemoryKey, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
 import { isCluster, type RedisClient } from '../redis/create-redis-client';
 import type { CacheAction } from './cache-action';
 import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
@@ -239,12 +239,16 @@ async function applyOnce(
         tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
-        // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
-        if (action.version !== '') {
-          pipeline[WORKER_COMMANDS.raiseVersion]!(context.truncationKeys.get(action.entity)!, action.version);
-          sent.push({ actions: [index] });
-        }
-        pipeline.set(action.key, newGeneration());
+        // One script: the truncate version and the generation memory, then the new generation.
+        pipeline[WORKER_COMMANDS.bumpGeneration]!(
+          action.key,
+          context.truncationKeys.get(action.entity)!,
+          generationMemoryKey(context.prefix, action.entity),
+          action.version,
+          newGeneration(),
+          memoryTtl(action.entity),
+          action.transactionId ?? '',
+        );
         sent.push({ actions: [index] });
         break;
       case 'invalidate-tag':

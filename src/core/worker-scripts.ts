@@ -7,7 +7,7 @@ const SCRIPTS = {
   refreshEntry: 'refresh-entry-2.lua',
   writeTombstones: 'write-tombstones-n.lua',
   invalidateTag: 'invalidate-tag-1.lua',
-  raiseVersion: 'raise-version-1.lua',
+  bumpGeneration: 'bump-generation-3.lua',
   addTagMember: 'add-tag-member-1.lua',
   ensureGeneration: 'ensure-generation-1.lua',
 } as const;
@@ -17,7 +17,7 @@ export const WORKER_COMMANDS = Object.freeze({
   refresh: scriptCommand('refreshEntry'),
   tombstones: scriptCommand('writeTombstones'),
   invalidateTag: scriptCommand('invalidateTag'),
-  raiseVersion: scriptCommand('raiseVersion'),
+  bumpGeneration: scriptCommand('bumpGeneration'),
   addTagMember: scriptCommand('addTagMember'),
   ensureGeneration: scriptCommand('ensureGeneration'),
 });
@@ -38,8 +38,8 @@ export function registerWorkerScripts<C extends RedisClient>(client: C): C {
 
 /**
  * The key holding the newest version at which an entity's table was truncated. Its hash tag is the
- * generation key, so on Redis Cluster both live in one slot: one pipeline raises it and bumps the
- * generation in order, and one MGET reads both consistently.
+ * generation key, so on Redis Cluster both live in one slot: one script raises it, remembers the truncate in
+ * the generation memory and bumps the generation, and one MGET reads the generation and it consistently.
  *
  * @example
  * truncationKey('shop:', 'user') // 'shop:_cc:truncated:{shop:_cc:gen:user}'

@@ -5,6 +5,7 @@ export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
 export {
   generationKey,
+  generationMemoryKey,
   internalKey,
   isInternalKey,
   newGeneration,

@@ -81,6 +81,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     guard,
     tags,
     clock,
+    readKey: (key) => client.get(key),
   });
   // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
   const near = settings.nearCache
