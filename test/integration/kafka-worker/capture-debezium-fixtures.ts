@@ -1,5 +1,7 @@
 // Capture real Debezium messages from the running stack into test/unit/debezium/fixtures/, so the decoder's
 // unit tests read what the connectors actually write. Run: npx tsx test/integration/kafka-worker/capture-debezium-fixtures.ts
+// [postgres|plain|flattened|mariadb] [tag]; a tag (the Debezium version, e.g. 3.6) goes into the file names,
+// so the messages of earlier versions stay in the corpus.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -16,6 +18,8 @@ const OUT = resolve(__dirname, '../../unit/debezium/fixtures');
 
 type Captured = Awaited<ReturnType<typeof readTopic>>[number] & { topic: string };
 
+const TAG = process.argv[3] ? `-${process.argv[3]}` : '';
+
 function save(name: string, records: Captured[]): void {
   const data = records.map((record) => ({
     topic: record.topic,
@@ -25,8 +29,8 @@ function save(name: string, records: Captured[]): void {
     value: record.value?.toString('utf8') ?? null,
     headers: Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, String(v)])),
   }));
-  writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
-  console.log(`${name}: ${records.length} records`);
+  writeFileSync(join(OUT, `${name}${TAG}.json`), `${JSON.stringify(data, null, 2)}\n`);
+  console.log(`${name}${TAG}: ${records.length} records`);
 }
 
 async function capture(topic: string, count: number): Promise<Captured[]> {
@@ -69,6 +73,33 @@ async function postgres(): Promise<void> {
       `${connector.topicPrefix}.transaction`,
       `__debezium-heartbeat.${connector.topicPrefix}`,
     ]);
+  }
+}
+
+/** The envelope without schemas (`schemas.enable=false`), for the table of {@link postgres}. */
+async function postgresPlain(): Promise<void> {
+  const table = uniqueName('fx_plain');
+  await pgQuery(
+    `CREATE TABLE ${table} (id bigint PRIMARY KEY, email text NOT NULL, price numeric(10,2), amount numeric, created_at timestamptz, seen_at timestamp, day date)`,
+  );
+  await pgQuery(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+  const connector = await startPostgresConnector([table], {
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'false',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'false',
+  });
+  try {
+    await pgQuery(
+      `INSERT INTO ${table} VALUES (1, 'a@example.com', 12.34, -0.005, '2024-11-23T11:06:40.123456Z', '2024-11-23 11:06:40.5', '2024-11-23')`,
+    );
+    await pgQuery(`UPDATE ${table} SET email = 'b@example.com', price = -99.99 WHERE id = 1`);
+    await pgQuery(`DELETE FROM ${table} WHERE id = 1`);
+    save('postgres-envelope-plain', await capture(connector.topic(table), 4));
+  } finally {
+    await connector.remove();
+    await pgQuery(`DROP TABLE ${table}`);
+    await deleteTopics([connector.topic(table)]);
   }
 }
 
@@ -124,8 +155,9 @@ async function mariadb(): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const only = process.argv[2];
+  const only = process.argv[2] === 'all' ? undefined : process.argv[2];
   if (!only || only === 'postgres') await postgres();
+  if (!only || only === 'plain') await postgresPlain();
   if (!only || only === 'flattened') await postgresFlattened();
   if (!only || only === 'mariadb') await mariadb();
 }
