@@ -90,6 +90,16 @@ function convert(value: unknown, schema: ConnectSchema | undefined, depth: numbe
   return value;
 }
 
+/**
+ * Is `name` a logical type whose values convertWithSchema changes?
+ *
+ * @example
+ * convertsValues('io.debezium.time.Date') // true
+ */
+export function convertsValues(name: unknown): boolean {
+  return typeof name === 'string' && Object.hasOwn(LOGICAL_CONVERTERS, name);
+}
+
 function needsConversion(schema: ConnectSchema): boolean {
   return (
     (typeof schema.name === 'string' && Object.hasOwn(LOGICAL_CONVERTERS, schema.name)) ||

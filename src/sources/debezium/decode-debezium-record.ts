@@ -6,14 +6,9 @@ import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
 import { debeziumTransactionId, debeziumVersion } from './debezium-version';
 import { decodeSchemalessColumns } from './decode-schemaless-columns';
 import { hasUnsafeInteger, parseJson } from './parse-json';
-import {
-  NO_COLUMNS,
-  projectColumns,
-  type RowProjection,
-  type ScannedEnvelope,
-  scanDebeziumEnvelope,
-  scanRecordKey,
-} from './scan-debezium-envelope';
+import { NO_COLUMNS, projectColumns, type RowProjection } from './row-projection';
+import { type ScannedEnvelope, scanDebeziumEnvelope } from './scan-debezium-envelope';
+import { scanRecordKey } from './scan-record-key';
 
 const OPS: Readonly<Record<string, ChangeOp | null>> = {
   c: 'create',
@@ -136,7 +131,8 @@ function decodeRecord(
     offset: record.offset,
   };
   const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
-  const value = scan?.(record.value) ?? parseBytes(record.value, 'value', where, position);
+  const scanned = scan?.(record.value);
+  const value = scanned ?? parseBytes(record.value, 'value', where, position);
   const key =
     record.key === null || record.key.length === 0
       ? null
@@ -146,6 +142,7 @@ function decodeRecord(
       value,
       { topic: record.topic, key, headers: record.headers, ...(columnTypes ? { columnTypes } : {}) },
       position,
+      scanned?.schemas === true,
     );
   } catch (error) {
     if (error instanceof CdcCacheError) {
@@ -168,10 +165,12 @@ export function decodeDebeziumValue(value: unknown, context: DebeziumValueContex
   return decodeMessage(value, context, null);
 }
 
+/** `converted`: a scanned envelope whose images its schema has converted already. */
 function decodeMessage<Position>(
   value: unknown,
   context: DebeziumValueContext,
   position: Position,
+  converted = false,
 ): ChangeEvent<Position>[] {
   if (context.topic?.startsWith(HEARTBEAT_TOPIC_PREFIX)) return [];
   const payload = unwrapSchema(value, 'value');
@@ -187,7 +186,8 @@ function decodeMessage<Position>(
       ? fromEnvelope(payload, key, position)
       : fromFlattened(payload, key, context, position);
   if (event === null) return [];
-  const types = context.columnTypes && !hasSchema(value) ? context.columnTypes(event.table) : undefined;
+  const types =
+    context.columnTypes && !converted && !hasSchema(value) ? context.columnTypes(event.table) : undefined;
   return [types ? withDeclaredTypes(event, types) : event];
 }
 

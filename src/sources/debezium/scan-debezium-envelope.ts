@@ -1,13 +1,11 @@
 import type { Row } from '../../core/change-event';
-import { setOwnMember } from '../../core/set-own-member';
+import { convertImage, type EnvelopePlan, type ImagePlan, SchemaPlans } from './connect-schema-plan';
 import {
   hasEscape,
   INVALID_VALUE,
   keyEquals,
-  MEMBER_SPAN,
   MemberSpans,
   NOT_JSON,
-  readKey,
   readValue,
   StringCache,
   scanMembers,
@@ -15,42 +13,14 @@ import {
   valueEnd,
 } from './json-bytes';
 import { hasUnsafeInteger, parseJson } from './parse-json';
-
-/** Named columns, with their UTF-8 bytes for matching keys in place. */
-export interface ColumnList {
-  readonly all: false;
-  readonly names: readonly string[];
-  readonly encoded: readonly Uint8Array[];
-  /** Indexes into `names` by UTF-8 length: a key is compared only with names of its length. */
-  readonly byLength: readonly (readonly number[] | undefined)[];
-}
-
-/** The columns of one table's row images that a consumer needs. */
-export type RowProjection = { readonly all: true } | ColumnList;
-
-/**
- * Compile a list of column names (or 'all') into a {@link RowProjection}.
- *
- * @example
- * projectColumns(['id', 'email'])
- */
-export function projectColumns(columns: readonly string[] | 'all'): RowProjection {
-  return columns === 'all' ? { all: true } : columnList(columns);
-}
-
-function columnList(columns: readonly string[]): ColumnList {
-  const names = [...new Set(columns)];
-  const encoded = names.map((name) => Buffer.from(name, 'utf8'));
-  const byLength: number[][] = [];
-  encoded.forEach((bytes, index) => {
-    byLength[bytes.length] ??= [];
-    byLength[bytes.length]!.push(index);
-  });
-  return { all: false, names, encoded, byLength };
-}
-
-/** A projection keeping no column: the table's events need no image (a table outside the keyspace). */
-export const NO_COLUMNS = projectColumns([]);
+import {
+  type ColumnList,
+  columnList,
+  NO_COLUMNS,
+  project,
+  type RowProjection,
+  readSelected,
+} from './row-projection';
 
 /** What the decoder reads from an envelope: the op, the source block's ordering fields, projected images. */
 export interface ScannedEnvelope {
@@ -58,6 +28,8 @@ export interface ScannedEnvelope {
   readonly source: Record<string, unknown>;
   readonly before: Row | null | undefined;
   readonly after: Row | null | undefined;
+  /** Read with a Kafka Connect schema (`{ schema, payload }`): the images are converted already. */
+  readonly schemas: boolean;
 }
 
 /** The fields of `source` the decoder uses (table naming, connector, version, transaction, commit time). */
@@ -89,6 +61,7 @@ const AFTER = Buffer.from('after');
 const SOURCE = Buffer.from('source');
 const OP = Buffer.from('op');
 const PAYLOAD = Buffer.from('payload');
+const SCHEMA = Buffer.from('schema');
 // Byte codes kept module-local, like json-bytes.ts's: imported constants compile to property loads.
 const OPEN_BRACE = 0x7b;
 const COLON = 0x3a;
@@ -101,10 +74,24 @@ const sourceStrings = new StringCache();
 /** Member spans of the images and the source block; reused across calls (decoding is synchronous). */
 const spans = { before: new MemberSpans(), after: new MemberSpans(), source: new MemberSpans() };
 
+/** Where the envelope's fields are, from the last {@link envelopeEnd}; NOT_JSON while absent. */
+const found = {
+  before: NOT_JSON,
+  beforeEnd: NOT_JSON,
+  after: NOT_JSON,
+  afterEnd: NOT_JSON,
+  source: NOT_JSON,
+  op: NOT_JSON,
+  opEnd: NOT_JSON,
+};
+/** Plans of the schema blocks seen (`schemas.enable=true`), found by their bytes. */
+const schemaPlans = new SchemaPlans();
+
 /**
- * Read a Debezium envelope (JSON converter, schemas disabled) straight from its bytes in one pass, keeping
- * only the image columns `projectionFor(source)` asks for. Returns undefined for anything else (a
- * schema-wrapped or flattened message, invalid JSON), which the caller decodes with JSON.parse instead.
+ * Read a Debezium envelope (JSON converter, with or without schemas) straight from its bytes in one pass,
+ * keeping only the image columns `projectionFor(source)` asks for, converted as its schema says. Returns
+ * undefined for anything else (a flattened message, invalid JSON, a schema whose conversions it does not
+ * reproduce exactly), which the caller decodes with JSON.parse instead.
  *
  * @example
  * scanDebeziumEnvelope(bytes, () => projectColumns(['id']))?.after // { id: 42 }
@@ -113,57 +100,16 @@ export function scanDebeziumEnvelope(
   bytes: Buffer,
   projectionFor: (source: Record<string, unknown>) => RowProjection,
 ): ScannedEnvelope | undefined {
-  spans.before.clear();
-  spans.after.clear();
-  spans.source.clear();
-  let before = NOT_JSON; // value start (and end) of each field; NOT_JSON while absent
-  let beforeEnd = NOT_JSON;
-  let after = NOT_JSON;
-  let afterEnd = NOT_JSON;
-  let source = NOT_JSON;
-  let op = NOT_JSON;
-  let opEnd = NOT_JSON;
-
-  let index = skipWhitespace(bytes, 0);
-  if (bytes[index] !== OPEN_BRACE) return undefined;
-  index = skipWhitespace(bytes, index + 1);
-  if (bytes[index] === CLOSE_BRACE) return undefined;
-  for (;;) {
-    if (bytes[index] !== QUOTE) return undefined;
-    const keyStart = index;
-    const keyEnd = valueEnd(bytes, index);
-    if (keyEnd === NOT_JSON) return undefined;
-    index = skipWhitespace(bytes, keyEnd);
-    if (bytes[index] !== COLON) return undefined;
-    const valueStart = skipWhitespace(bytes, index + 1);
-    let end: number;
-    // The images and the source block are scanned member by member, the rest skipped. A duplicate
-    // member replaces the earlier one, as with JSON.parse.
-    if (keyEquals(bytes, keyStart, keyEnd, BEFORE)) {
-      before = valueStart;
-      end = beforeEnd = member(bytes, valueStart, spans.before);
-    } else if (keyEquals(bytes, keyStart, keyEnd, AFTER)) {
-      after = valueStart;
-      end = afterEnd = member(bytes, valueStart, spans.after);
-    } else if (keyEquals(bytes, keyStart, keyEnd, SOURCE)) {
-      source = valueStart;
-      end = member(bytes, valueStart, spans.source);
-    } else if (keyEquals(bytes, keyStart, keyEnd, OP)) {
-      op = valueStart;
-      end = opEnd = valueEnd(bytes, valueStart);
-    } else if (keyEquals(bytes, keyStart, keyEnd, PAYLOAD) || hasEscape(bytes, keyStart, keyEnd)) {
-      // `{ schema, payload }` needs its schema to decode; an escaped key may spell a field name.
-      return undefined;
-    } else {
-      end = valueEnd(bytes, valueStart);
-    }
-    if (end === NOT_JSON) return undefined;
-    index = skipWhitespace(bytes, end);
-    if (bytes[index] === CLOSE_BRACE) break;
-    if (bytes[index] !== COMMA) return undefined;
-    index = skipWhitespace(bytes, index + 1);
-  }
-  if (skipWhitespace(bytes, index + 1) !== bytes.length) return undefined;
+  const start = skipWhitespace(bytes, 0);
+  let plan: EnvelopePlan | undefined;
+  let end: number;
+  if (startsWithMember(bytes, start, SCHEMA) || startsWithMember(bytes, start, PAYLOAD)) {
+    const wrapped = wrapperEnd(bytes, start);
+    if (wrapped === undefined) return undefined;
+    ({ end, plan } = wrapped);
+  } else end = envelopeEnd(bytes, start);
+  if (end === NOT_JSON || skipWhitespace(bytes, end) !== bytes.length) return undefined;
+  const { before, beforeEnd, after, afterEnd, source, op, opEnd } = found;
   if (op === NOT_JSON || bytes[op] !== QUOTE || source === NOT_JSON || bytes[source] !== OPEN_BRACE) {
     return undefined;
   }
@@ -175,40 +121,140 @@ export function scanDebeziumEnvelope(
   const beforeImage = image(bytes, before, beforeEnd, spans.before, projection);
   const afterImage = image(bytes, after, afterEnd, spans.after, projection);
   if (beforeImage === INVALID_VALUE || afterImage === INVALID_VALUE) return undefined;
-  return { op: opCode, source: sourceBlock, before: beforeImage, after: afterImage };
+  if (plan !== undefined) {
+    try {
+      if (beforeImage)
+        convertImage(beforeImage, plan.before, checkedValues(bytes, spans.before, plan.before));
+      if (afterImage) convertImage(afterImage, plan.after, checkedValues(bytes, spans.after, plan.after));
+    } catch {
+      // The full decoder throws the same error, with the record's position.
+      return undefined;
+    }
+  }
+  return {
+    op: opCode,
+    source: sourceBlock,
+    before: beforeImage,
+    after: afterImage,
+    schemas: plan !== undefined,
+  };
 }
 
-/** Column names of record keys: the same few in every message. */
-const keyNames = new StringCache();
-const keySpans = new MemberSpans();
+/**
+ * Scan `{ "schema": ..., "payload": <envelope> }` (either order, nothing else): the schema's plan through
+ * {@link schemaPlans}, the payload through {@link envelopeEnd}. Undefined when the bytes are not that, or
+ * the schema has no plan.
+ */
+function wrapperEnd(bytes: Buffer, start: number): { end: number; plan: EnvelopePlan } | undefined {
+  let plan: EnvelopePlan | undefined;
+  let payload = false;
+  let schema = false;
+  let index = skipWhitespace(bytes, start + 1);
+  for (;;) {
+    if (bytes[index] !== QUOTE) return undefined;
+    const keyStart = index;
+    const keyEnd = valueEnd(bytes, index);
+    if (keyEnd === NOT_JSON) return undefined;
+    index = skipWhitespace(bytes, keyEnd);
+    if (bytes[index] !== COLON) return undefined;
+    const valueStart = skipWhitespace(bytes, index + 1);
+    let end: number;
+    if (!schema && keyEquals(bytes, keyStart, keyEnd, SCHEMA)) {
+      schema = true;
+      if (bytes[valueStart] !== OPEN_BRACE) return undefined;
+      const known = schemaPlans.find(bytes, valueStart);
+      if (known === NOT_JSON || known.plan === undefined) return undefined;
+      plan = known.plan;
+      end = known.end;
+    } else if (!payload && keyEquals(bytes, keyStart, keyEnd, PAYLOAD)) {
+      payload = true;
+      end = envelopeEnd(bytes, valueStart);
+    } else return undefined;
+    if (end === NOT_JSON) return undefined;
+    index = skipWhitespace(bytes, end);
+    if (bytes[index] === CLOSE_BRACE) break;
+    if (bytes[index] !== COMMA) return undefined;
+    index = skipWhitespace(bytes, index + 1);
+  }
+  return schema && payload && plan !== undefined ? { end: index + 1, plan } : undefined;
+}
 
 /**
- * Read a record key (JSON converter, schemas disabled: a flat object of primary key columns) straight from
- * its bytes. Undefined for anything else (`{ schema, payload }`, invalid JSON), which the caller parses.
- *
- * @example
- * scanRecordKey(Buffer.from('{"id":42}')) // { id: 42 }
+ * Scan the envelope object at `start` into {@link found} and {@link spans}: the images and the source
+ * block member by member, `op` as a value, the rest skipped. The index past it, or NOT_JSON.
  */
-export function scanRecordKey(bytes: Buffer): Row | undefined {
-  keySpans.clear();
-  const start = skipWhitespace(bytes, 0);
-  const end = scanMembers(bytes, start, keySpans);
-  if (end === NOT_JSON || skipWhitespace(bytes, end) !== bytes.length) return undefined;
-  const key: Record<string, unknown> = {};
-  const members = keySpans.values;
-  for (let at = 0; at < keySpans.length; at += MEMBER_SPAN) {
-    const keyStart = members[at]!;
-    const keyEnd = members[at + 1]!;
-    const name =
-      members[at + 4] === 1
-        ? readKey(bytes, keyStart, keyEnd)
-        : keyNames.read(bytes, keyStart + 1, keyEnd - 1);
-    if (name === undefined || name === 'payload' || name === 'schema') return undefined;
-    const value = readValue(bytes, members[at + 2]!, members[at + 3]!);
-    if (value === INVALID_VALUE) return undefined;
-    setOwnMember(key, name, value);
+function envelopeEnd(bytes: Buffer, start: number): number {
+  spans.before.clear();
+  spans.after.clear();
+  spans.source.clear();
+  found.before = found.beforeEnd = found.after = found.afterEnd = NOT_JSON;
+  found.source = found.op = found.opEnd = NOT_JSON;
+  if (bytes[start] !== OPEN_BRACE) return NOT_JSON;
+  let index = skipWhitespace(bytes, start + 1);
+  if (bytes[index] === CLOSE_BRACE) return NOT_JSON;
+  for (;;) {
+    if (bytes[index] !== QUOTE) return NOT_JSON;
+    const keyStart = index;
+    const keyEnd = valueEnd(bytes, index);
+    if (keyEnd === NOT_JSON) return NOT_JSON;
+    index = skipWhitespace(bytes, keyEnd);
+    if (bytes[index] !== COLON) return NOT_JSON;
+    const valueStart = skipWhitespace(bytes, index + 1);
+    let end: number;
+    // A duplicate member replaces the earlier one, as with JSON.parse.
+    if (keyEquals(bytes, keyStart, keyEnd, BEFORE)) {
+      found.before = valueStart;
+      end = found.beforeEnd = member(bytes, valueStart, spans.before);
+    } else if (keyEquals(bytes, keyStart, keyEnd, AFTER)) {
+      found.after = valueStart;
+      end = found.afterEnd = member(bytes, valueStart, spans.after);
+    } else if (keyEquals(bytes, keyStart, keyEnd, SOURCE)) {
+      found.source = valueStart;
+      end = member(bytes, valueStart, spans.source);
+    } else if (keyEquals(bytes, keyStart, keyEnd, OP)) {
+      found.op = valueStart;
+      end = found.opEnd = valueEnd(bytes, valueStart);
+    } else if (
+      keyEquals(bytes, keyStart, keyEnd, PAYLOAD) ||
+      keyEquals(bytes, keyStart, keyEnd, SCHEMA) ||
+      hasEscape(bytes, keyStart, keyEnd)
+    ) {
+      // A schema wrapper is only read at the top; an escaped key may spell a field name.
+      return NOT_JSON;
+    } else {
+      end = valueEnd(bytes, valueStart);
+    }
+    if (end === NOT_JSON) return NOT_JSON;
+    index = skipWhitespace(bytes, end);
+    if (bytes[index] === CLOSE_BRACE) return index + 1;
+    if (bytes[index] !== COMMA) return NOT_JSON;
+    index = skipWhitespace(bytes, index + 1);
   }
-  return key;
+}
+
+/** Does the object at `start` open with the member name `name` (written without escapes)? */
+function startsWithMember(bytes: Buffer, start: number, name: Uint8Array): boolean {
+  if (bytes[start] !== OPEN_BRACE) return false;
+  const keyStart = skipWhitespace(bytes, start + 1);
+  const keyEnd = keyStart + name.length + 2;
+  return bytes[keyStart] === QUOTE && bytes[keyEnd - 1] === QUOTE && keyEquals(bytes, keyStart, keyEnd, name);
+}
+
+/** Column lists of the checked columns of image plans. */
+const checkedLists = new WeakMap<ImagePlan, ColumnList>();
+
+/** The values of a plan's checked columns in an image, undefined when it has none. */
+function checkedValues(bytes: Buffer, members: MemberSpans, plan: ImagePlan): Row | undefined {
+  if (plan.checked.length === 0) return undefined;
+  let list = checkedLists.get(plan);
+  if (!list) {
+    list = columnList(plan.checked);
+    checkedLists.set(plan, list);
+  }
+  const values = project(bytes, members, list);
+  // Selected values were read already; an image that was not an object has no members.
+  if (values === undefined) throw new Error('unreadable checked column');
+  return values;
 }
 
 /** Scan an object value's members into `into` (cleared first); skip any other value. */
@@ -291,51 +337,4 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
     }
   });
   return valid ? source : undefined;
-}
-
-/** The selected members as a row; undefined when a selected value is not valid JSON. */
-function project(bytes: Buffer, members: MemberSpans, projection: ColumnList): Row | undefined {
-  const row: Record<string, unknown> = {};
-  const { names } = projection;
-  if (names.length === 0) return row;
-  const valid = readSelected(bytes, members, projection, undefined, (which, value) => {
-    setOwnMember(row, names[which]!, value);
-  });
-  return valid ? row : undefined;
-}
-
-/** Read each selected member from its recorded span; false when a selected value is not valid JSON. */
-function readSelected(
-  bytes: Buffer,
-  spans: MemberSpans,
-  projection: ColumnList,
-  strings: StringCache | undefined,
-  assign: (which: number, value: unknown) => void,
-): boolean {
-  const { names, encoded, byLength } = projection;
-  const members = spans.values;
-  for (let at = 0; at < spans.length; at += MEMBER_SPAN) {
-    const keyStart = members[at]!;
-    const keyEnd = members[at + 1]!;
-    let which = -1;
-    if (members[at + 4] === 1) {
-      const name = readKey(bytes, keyStart, keyEnd);
-      if (name === undefined) return false;
-      which = names.indexOf(name);
-    } else {
-      const candidates = byLength[keyEnd - keyStart - 2];
-      if (candidates === undefined) continue;
-      for (const candidate of candidates) {
-        if (keyEquals(bytes, keyStart, keyEnd, encoded[candidate]!)) {
-          which = candidate;
-          break;
-        }
-      }
-    }
-    if (which < 0) continue;
-    const value = readValue(bytes, members[at + 2]!, members[at + 3]!, strings);
-    if (value === INVALID_VALUE) return false;
-    assign(which, value);
-  }
-  return true;
 }

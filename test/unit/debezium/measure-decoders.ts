@@ -37,7 +37,11 @@ const COLUMNS = ['id'];
 function load(srcDir: string): Build {
   const debezium = require(join(resolve(srcDir), 'sources/debezium/index.ts'));
   const scanner = require(join(resolve(srcDir), 'sources/debezium/scan-debezium-envelope.ts'));
-  const projection = scanner.projectColumns(COLUMNS);
+  // Builds before the projection moved to its own file export it from the scanner.
+  const projector = scanner.projectColumns
+    ? scanner
+    : require(join(resolve(srcDir), 'sources/debezium/row-projection.ts'));
+  const projection = projector.projectColumns(COLUMNS);
   return {
     name: srcDir,
     decode: debezium.createDebeziumDecoder({ columns: () => COLUMNS }),
@@ -55,7 +59,7 @@ function cpuUs(run: () => void): number {
 function records(file: string): DebeziumRecord[] {
   const fixtures = JSON.parse(readFileSync(file, 'utf8')) as Fixture[];
   return fixtures
-    .filter((fixture) => fixture.value !== null && fixture.value.includes('"op"'))
+    .filter((fixture) => fixture.value?.includes('"op"'))
     .map((fixture) => ({
       topic: fixture.topic,
       partition: fixture.partition,
