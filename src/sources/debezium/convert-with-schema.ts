@@ -175,7 +175,9 @@ function floorDiv(value: bigint, divisor: bigint): number {
  */
 export function isoDate(days: unknown): unknown {
   if (typeof days !== 'number') return days;
-  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+  const date = new Date(days * MS_PER_DAY);
+  // Beyond a Date's range (PostgreSQL's 'infinity' dates, a hostile count): kept as written, like wallClock.
+  return Number.isNaN(date.getTime()) ? days : date.toISOString().slice(0, 10);
 }
 
 /**
@@ -187,6 +189,8 @@ export function isoDate(days: unknown): unknown {
 export function timeOfDay(value: unknown, unitsPerSecond: number): unknown {
   if (typeof value === 'string' && /^\d+$/.test(value)) return timeOfDay(BigInt(value), unitsPerSecond);
   if (typeof value !== 'number' && typeof value !== 'bigint') return value;
+  // A fraction of a unit is not a time Debezium writes (and BigInt would throw on it): kept as written.
+  if (typeof value === 'number' && !Number.isInteger(value)) return value;
   const units = BigInt(value);
   const perSecond = BigInt(unitsPerSecond);
   const seconds = Number(units / perSecond);

@@ -104,3 +104,15 @@ describe('convertWithSchema', () => {
     });
   });
 });
+
+describe('convertWithSchema on values out of range', () => {
+  it.each([
+    ['a day count beyond a Date', { type: 'int32', name: 'io.debezium.time.Date' }, 1e12],
+    ['a fractional time of day', { type: 'int64', name: 'io.debezium.time.MicroTime' }, 1.5],
+  ])('keeps %s as written instead of throwing an uncoded RangeError', (_name, schema, value) => {
+    // Act
+    const converted = convertWithSchema(value, schema);
+    // Assess
+    expect(converted).toBe(value);
+  });
+});

@@ -218,6 +218,102 @@ const structured = fc
     return debeziumRecord(value, null, { key: Buffer.from(object(keyColumns)) });
   });
 
+/** Column schemas of the logical types the decoders convert, with scales and nesting that must be refused. */
+const columnSchema = fc.oneof(
+  fc.constantFrom(
+    { type: 'int64' },
+    { type: 'string' },
+    { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } },
+    { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: 'x' } },
+    { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '99999' } },
+    { type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal' },
+    { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', fields: [] },
+    { type: 'int32', name: 'io.debezium.time.Date' },
+    { type: 'int64', name: 'io.debezium.time.MicroTimestamp' },
+    { type: 'int64', name: 'io.debezium.time.NanoTimestamp' },
+    { type: 'string', name: 'io.debezium.time.ZonedTimestamp' },
+    { type: 'int64', name: 'io.debezium.time.MicroTime' },
+    { type: 'int32', name: 'org.apache.kafka.connect.data.Time' },
+    { type: 'string', name: 'io.debezium.data.Enum' },
+    { type: 'array', items: { type: 'int32', name: 'io.debezium.time.Date' } },
+    { type: 'struct', fields: [{ type: 'int32', name: 'io.debezium.time.Date', field: 'd' }] },
+    { type: 'struct', fields: [{ type: 'string', field: 's' }] },
+  ),
+  fc.constant(null),
+);
+/** Values a converter may choke on: scales, day counts and times out of range or fractional, base64 text. */
+const logicalValue = fc.oneof(
+  columnValue,
+  fc.constantFrom(
+    'BNI=',
+    '+w==',
+    '',
+    { scale: 3, value: '+w==' },
+    { scale: 1e9, value: 'AQ==' },
+    { scale: 'x', value: 'AQ==' },
+    { value: 'AQ==' },
+    1e12,
+    1.5,
+    -1,
+    20050,
+    '2024-11-23T11:06:40.123456Z',
+    { d: 1e12 },
+    [1e12],
+  ),
+);
+/** `{ schema, payload }` envelopes (the Connect default): hostile column schemas, duplicates, logical types out of place. */
+const withSchema = fc
+  .record({
+    columns: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...SELECTED), oddText), columnSchema, logicalValue), {
+      maxLength: 6,
+    }),
+    op: fc.constantFrom('c', 'u', 'd', 'r', 't'),
+    imageName: fc.constantFrom(undefined, 'x.Value', 'io.debezium.time.Date'),
+    sourceField: fc.constantFrom(
+      { type: 'string', field: 'table' },
+      { type: 'int64', name: 'io.debezium.time.Date', field: 'lsn' },
+      { type: 'string', name: 'io.debezium.data.Enum', field: 'snapshot' },
+    ),
+    duplicateImage: fc.boolean(),
+    keyDecimal: fc.boolean(),
+    order: fc.boolean(),
+  })
+  .map(({ columns, op, imageName, sourceField, duplicateImage, keyDecimal, order }) => {
+    const fields = columns.map(([field, schema]) => (schema === null ? { field } : { ...schema, field }));
+    const image = { type: 'struct', optional: true, ...(imageName ? { name: imageName } : {}), fields };
+    const envelopeSchema = {
+      type: 'struct',
+      fields: [
+        { ...image, field: 'before' },
+        { ...image, field: 'after' },
+        ...(duplicateImage ? [{ ...image, field: 'after' }] : []),
+        { type: 'struct', field: 'source', fields: [sourceField] },
+        { type: 'string', field: 'op' },
+      ],
+    };
+    const row = `{${columns.map(([name, , value]) => `${JSON.stringify(name)}:${jsonText(value)}`).join(',')}}`;
+    const source = JSON.stringify({
+      connector: 'postgresql',
+      schema: 'public',
+      table: 'users',
+      lsn: 42,
+      ts_ms: 1,
+    });
+    const payload = `{"before":${op === 'c' ? 'null' : row},"after":${op === 'd' ? 'null' : row},"source":${source},"op":"${op}","ts_ms":1}`;
+    const schema = JSON.stringify(envelopeSchema);
+    const value = order
+      ? `{"schema":${schema},"payload":${payload}}`
+      : `{"payload":${payload},"schema":${schema}}`;
+    const keySchema = keyDecimal
+      ? {
+          type: 'struct',
+          fields: [{ type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', field: 'id' }],
+        }
+      : { type: 'struct', fields: [{ type: 'int64', field: 'id' }] };
+    const key = JSON.stringify({ schema: keySchema, payload: { id: keyDecimal ? 'BNI=' : 1 } });
+    return debeziumRecord(value, null, { key: Buffer.from(key) });
+  });
+
 /** The full decoder's events with images cut to `selection`, as the projected decoder builds them. */
 function cut(events: readonly ChangeEvent[], selection: readonly string[] | 'all'): ChangeEvent[] {
   const project = (row: Row | null): Row | null => {
@@ -320,5 +416,9 @@ describe('Debezium decoders under hostile input', () => {
 
   it('agree on envelopes with hostile names and values, duplicate members and wrong types', () => {
     fc.assert(fc.property(structured, expectAgreement), { numRuns: FUZZ_RUNS });
+  });
+
+  it('agree on schema-wrapped envelopes with hostile schemas and logical values', () => {
+    fc.assert(fc.property(withSchema, expectAgreement), { numRuns: FUZZ_RUNS * 3 });
   });
 });
