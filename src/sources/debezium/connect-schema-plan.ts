@@ -45,6 +45,8 @@ const MAX_DECIMAL_SCALE = 16_383;
  */
 export class SchemaPlans {
   static readonly MAX_ENTRIES = 32;
+  /** Larger schemas are planned again in every message instead of kept (memory stays under 32 × 256 KiB). */
+  static readonly MAX_SCHEMA_BYTES = 256 * 1024;
   readonly #entries: { readonly bytes: Buffer; readonly plan: EnvelopePlan | undefined }[] = [];
 
   /**
@@ -73,6 +75,7 @@ export class SchemaPlans {
       return NOT_JSON;
     }
     const plan = envelopePlan(schema);
+    if (end - start > SchemaPlans.MAX_SCHEMA_BYTES) return { end, plan };
     if (entries.length >= SchemaPlans.MAX_ENTRIES) entries.pop();
     entries.unshift({ bytes: Buffer.from(bytes.subarray(start, end)), plan });
     return { end, plan };

@@ -17,6 +17,8 @@ export interface ColumnList {
   readonly encoded: readonly Uint8Array[];
   /** Indexes into `names` by UTF-8 length: a key is compared only with names of its length. */
   readonly byLength: readonly (readonly number[] | undefined)[];
+  /** Indexes into `names` by name, for keys written with escapes (a schema's list of columns may be long). */
+  readonly indexes: ReadonlyMap<string, number>;
 }
 
 /** The columns of one table's row images that a consumer needs. */
@@ -40,7 +42,13 @@ export function columnList(columns: readonly string[]): ColumnList {
     byLength[bytes.length] ??= [];
     byLength[bytes.length]!.push(index);
   });
-  return { all: false, names, encoded, byLength };
+  return {
+    all: false,
+    names,
+    encoded,
+    byLength,
+    indexes: new Map(names.map((name, index) => [name, index])),
+  };
 }
 
 /** A projection keeping no column: the table's events need no image (a table outside the keyspace). */
@@ -65,7 +73,7 @@ export function readSelected(
   strings: StringCache | undefined,
   assign: (which: number, value: unknown) => void,
 ): boolean {
-  const { names, encoded, byLength } = projection;
+  const { encoded, byLength, indexes } = projection;
   const members = spans.values;
   for (let at = 0; at < spans.length; at += MEMBER_SPAN) {
     const keyStart = members[at]!;
@@ -74,7 +82,7 @@ export function readSelected(
     if (members[at + 4] === 1) {
       const name = readKey(bytes, keyStart, keyEnd);
       if (name === undefined) return false;
-      which = names.indexOf(name);
+      which = indexes.get(name) ?? -1;
     } else {
       const candidates = byLength[keyEnd - keyStart - 2];
       if (candidates === undefined) continue;

@@ -73,6 +73,32 @@ const CASES: Record<string, (size: number) => DebeziumRecord> = {
       ),
     ),
   'a huge record key name': (size) => debeziumRecord(pgEnvelope(), { ['k'.repeat(size)]: 1 }),
+  'a schema of many columns': (size) =>
+    debeziumRecord({
+      schema: {
+        type: 'struct',
+        fields: [
+          {
+            type: 'struct',
+            field: 'after',
+            fields: Array.from({ length: size / 60 }, (_, i) => ({
+              type: 'int32',
+              name: 'io.debezium.time.Date',
+              field: `c${i}`,
+            })),
+          },
+        ],
+      },
+      payload: pgEnvelope({ after: { id: 1, c1: 20050 } }),
+    }),
+  'a deeply nested schema': (size) => {
+    let column: Record<string, unknown> = { type: 'int32', name: 'io.debezium.time.Date', field: 'd' };
+    for (let depth = 0; depth < size / 40; depth++) column = { type: 'struct', field: 'd', fields: [column] };
+    return debeziumRecord({
+      schema: { type: 'struct', fields: [{ type: 'struct', field: 'after', fields: [column] }] },
+      payload: pgEnvelope({ after: { id: 1, d: { d: 1 } } }),
+    });
+  },
   'a huge decimal (schema)': (size) =>
     debeziumRecord({
       schema: {
