@@ -1,6 +1,5 @@
 import { setOwnMember } from '../../core/set-own-member';
 import { type ConnectSchema, convertsValues, convertWithSchema } from './convert-with-schema';
-import { NOT_JSON, valueEnd } from './json-bytes';
 
 /**
  * What a message's Kafka Connect schema asks of its row images, read once per distinct schema: the
@@ -20,67 +19,15 @@ export interface ImagePlan {
 }
 
 const NO_CONVERSION: ImagePlan = { converted: new Map(), checked: [] };
-/** Logical types whose conversion can fail on a hostile value (the scale is in the value). */
 /**
  * Logical types whose conversion can fail on some value: a variable scale decimal carries its scale in the
- * value; a day count or time of day can be out of range or fractional (the full decoder throws then).
+ * value. (A Decimal's scale is in the schema, checked once; the other converters keep what they cannot read.)
  */
-const FALLIBLE = new Set([
-  'io.debezium.data.VariableScaleDecimal',
-  'org.apache.kafka.connect.data.Date',
-  'io.debezium.time.Date',
-  'org.apache.kafka.connect.data.Time',
-  'io.debezium.time.Time',
-  'io.debezium.time.MicroTime',
-  'io.debezium.time.NanoTime',
-]);
+const FALLIBLE = new Set(['io.debezium.data.VariableScaleDecimal']);
 /** Deeper schemas get no plan (convertWithSchema rejects beyond 64; real ones nest a few levels). */
 const MAX_PLAN_DEPTH = 16;
 /** Kafka Connect's decimal scale bound in convert-with-schema.ts. */
 const MAX_DECIMAL_SCALE = 16_383;
-
-/**
- * A schema block repeats byte for byte in every message of a table: its plan is found by comparing the
- * bytes (a native comparison of every byte) with the schemas seen before, most recent first. Bounded.
- */
-export class SchemaPlans {
-  static readonly MAX_ENTRIES = 32;
-  /** Larger schemas are planned again in every message instead of kept (memory stays under 32 × 256 KiB). */
-  static readonly MAX_SCHEMA_BYTES = 256 * 1024;
-  readonly #entries: { readonly bytes: Buffer; readonly plan: EnvelopePlan | undefined }[] = [];
-
-  /**
-   * The schema value starting at `start`: its end and plan (undefined: the full decoder must convert this
-   * message), or NOT_JSON when the bytes there are not a valid JSON value.
-   */
-  find(bytes: Buffer, start: number): { end: number; plan: EnvelopePlan | undefined } | typeof NOT_JSON {
-    const entries = this.#entries;
-    for (let index = 0; index < entries.length; index++) {
-      const known = entries[index]!;
-      const end = start + known.bytes.length;
-      if (end <= bytes.length && bytes.compare(known.bytes, 0, known.bytes.length, start, end) === 0) {
-        if (index > 0) {
-          entries.splice(index, 1);
-          entries.unshift(known);
-        }
-        return { end, plan: known.plan };
-      }
-    }
-    const end = valueEnd(bytes, start);
-    if (end === NOT_JSON) return NOT_JSON;
-    let schema: unknown;
-    try {
-      schema = JSON.parse(bytes.toString('utf8', start, end));
-    } catch {
-      return NOT_JSON;
-    }
-    const plan = envelopePlan(schema);
-    if (end - start > SchemaPlans.MAX_SCHEMA_BYTES) return { end, plan };
-    if (entries.length >= SchemaPlans.MAX_ENTRIES) entries.pop();
-    entries.unshift({ bytes: Buffer.from(bytes.subarray(start, end)), plan });
-    return { end, plan };
-  }
-}
 
 /**
  * The plan of an envelope schema, or undefined when converting only the projected columns could differ

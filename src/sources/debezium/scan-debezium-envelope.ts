@@ -1,5 +1,5 @@
 import type { Row } from '../../core/change-event';
-import { convertImage, type EnvelopePlan, type ImagePlan, SchemaPlans } from './connect-schema-plan';
+import { convertImage, type EnvelopePlan, envelopePlan, type ImagePlan } from './connect-schema-plan';
 import {
   hasEscape,
   INVALID_VALUE,
@@ -12,6 +12,7 @@ import {
   skipWhitespace,
   valueEnd,
 } from './json-bytes';
+import { KnownSchemas, startsWithMember } from './known-schemas';
 import { hasUnsafeInteger, parseJson } from './parse-json';
 import {
   type ColumnList,
@@ -85,7 +86,7 @@ const found = {
   opEnd: NOT_JSON,
 };
 /** Plans of the schema blocks seen (`schemas.enable=true`), found by their bytes. */
-const schemaPlans = new SchemaPlans();
+const schemaPlans = new KnownSchemas(envelopePlan);
 
 /**
  * Read a Debezium envelope (JSON converter, with or without schemas) straight from its bytes in one pass,
@@ -163,8 +164,8 @@ function wrapperEnd(bytes: Buffer, start: number): { end: number; plan: Envelope
       schema = true;
       if (bytes[valueStart] !== OPEN_BRACE) return undefined;
       const known = schemaPlans.find(bytes, valueStart);
-      if (known === NOT_JSON || known.plan === undefined) return undefined;
-      plan = known.plan;
+      if (known === NOT_JSON || known.value === undefined) return undefined;
+      plan = known.value;
       end = known.end;
     } else if (!payload && keyEquals(bytes, keyStart, keyEnd, PAYLOAD)) {
       payload = true;
@@ -230,14 +231,6 @@ function envelopeEnd(bytes: Buffer, start: number): number {
     if (bytes[index] !== COMMA) return NOT_JSON;
     index = skipWhitespace(bytes, index + 1);
   }
-}
-
-/** Does the object at `start` open with the member name `name` (written without escapes)? */
-function startsWithMember(bytes: Buffer, start: number, name: Uint8Array): boolean {
-  if (bytes[start] !== OPEN_BRACE) return false;
-  const keyStart = skipWhitespace(bytes, start + 1);
-  const keyEnd = keyStart + name.length + 2;
-  return bytes[keyStart] === QUOTE && bytes[keyEnd - 1] === QUOTE && keyEquals(bytes, keyStart, keyEnd, name);
 }
 
 /** Column lists of the checked columns of image plans. */

@@ -10,6 +10,7 @@ import {
 } from '../../../src/sources/debezium';
 import { projectColumns } from '../../../src/sources/debezium/row-projection';
 import { scanDebeziumEnvelope } from '../../../src/sources/debezium/scan-debezium-envelope';
+import { scanRecordKey } from '../../../src/sources/debezium/scan-record-key';
 
 type Fixture = { topic: string; partition: number; offset: string; key: string | null; value: string | null };
 
@@ -89,4 +90,18 @@ it('a real Debezium 3.6 PostgreSQL message with schemas takes the projected path
       day: '2024-11-23',
     },
   });
+});
+
+it('a real record key with schemas is read from its bytes and converted like the full decoder', () => {
+  // Prepare
+  const records = [
+    ...changes('postgres-envelope-schemas-3.6.json'),
+    ...changes('mariadb-envelope-schemas-3.6.json'),
+  ].filter((record) => record.key !== null);
+  // Act
+  const keys = records.map((record) => scanRecordKey(record.key!));
+  // Assess
+  expect(keys).not.toContain(undefined);
+  expect(keys).toContainEqual({ id: '9007199254740993' });
+  expect(keys).toContainEqual({ id: 1 });
 });
