@@ -1,8 +1,10 @@
 // CPU microseconds per message of the Debezium decoders on the captured fixtures, for two builds of the
 // source tree in one process (rounds alternate between them, on the same bytes), next to JSON.parse of the
 // same value bytes. Also says which path each message takes (projected byte scan, or JSON.parse).
-// Run: npx tsx test/unit/debezium/measure-decoders.ts <src dir of build A> [<src dir of build B>]
-// e.g. the src of a checkout of main, then ./src. Set MEASURE_ROUNDS / MEASURE_DECODES to change the size.
+// Run: npx tsx test/unit/debezium/measure-decoders.ts <build A> [<build B>], each the tsc output of a src/
+// tree (what the package ships: tsx's own transform turns cross-module imports into getter calls and makes
+// the byte scanner look slower than it is), e.g. of main and of this branch. MEASURE_ROUNDS and
+// MEASURE_DECODES set the size.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -35,12 +37,12 @@ const DECODES = Number(process.env['MEASURE_DECODES'] ?? 20_000);
 const COLUMNS = ['id'];
 
 function load(srcDir: string): Build {
-  const debezium = require(join(resolve(srcDir), 'sources/debezium/index.ts'));
-  const scanner = require(join(resolve(srcDir), 'sources/debezium/scan-debezium-envelope.ts'));
+  const debezium = require(join(resolve(srcDir), 'sources/debezium/index'));
+  const scanner = require(join(resolve(srcDir), 'sources/debezium/scan-debezium-envelope'));
   // Builds before the projection moved to its own file export it from the scanner.
   const projector = scanner.projectColumns
     ? scanner
-    : require(join(resolve(srcDir), 'sources/debezium/row-projection.ts'));
+    : require(join(resolve(srcDir), 'sources/debezium/row-projection'));
   const projection = projector.projectColumns(COLUMNS);
   return {
     name: srcDir,
