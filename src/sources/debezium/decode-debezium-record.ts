@@ -84,10 +84,11 @@ export function keyspaceDecoderOptions(keyspace: Keyspace): DebeziumDecoderOptio
 }
 
 /**
- * A decoder like {@link decodeDebeziumRecord} that reads a schemaless envelope straight from its bytes and
- * builds only the image columns `columns` selects: cheaper than JSON.parse of the whole message (about 1.5
- * times on a 1 KB update) and with far less garbage. Any other form (schemas, flattened, invalid JSON) takes
- * the full path, with the same events and errors.
+ * A decoder like {@link decodeDebeziumRecord} that reads an envelope (with or without schemas) straight from
+ * its bytes and builds only the image columns `columns` selects: cheaper than JSON.parse of the whole message
+ * (a third of it on a real 4 KB message with schemas) and with far less garbage. Any other form (flattened,
+ * a schema whose conversions it cannot reproduce exactly, invalid JSON) takes the full path, with the same
+ * events and errors.
  *
  * @example
  * const decode = createDebeziumDecoder({ columns: (table) => (table === 'public.users' ? ['id', 'email'] : undefined) })
