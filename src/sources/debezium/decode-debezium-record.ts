@@ -114,14 +114,14 @@ export function createDebeziumDecoder(
     }
     return projection;
   };
-  const scan = (bytes: Buffer) => scanDebeziumEnvelope(bytes, projectionFor);
+  const scan = (bytes: Buffer, topic: string) => scanDebeziumEnvelope(bytes, projectionFor, topic);
   return (record) => decodeRecord(record, scan, scanRecordKey, columnTypes);
 }
 
 function decodeRecord(
   record: DebeziumRecord,
-  scan: ((bytes: Buffer) => ScannedEnvelope | undefined) | undefined,
-  scanKey: ((bytes: Buffer) => Row | undefined) | undefined,
+  scan: ((bytes: Buffer, topic: string) => ScannedEnvelope | undefined) | undefined,
+  scanKey: ((bytes: Buffer, topic: string) => Row | undefined) | undefined,
   columnTypes: ColumnTypesOf | undefined,
 ): ChangeEvent<DebeziumPosition>[] {
   if (record.value === null || record.value.length === 0) return [];
@@ -132,12 +132,12 @@ function decodeRecord(
     offset: record.offset,
   };
   const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
-  const scanned = scan?.(record.value);
+  const scanned = scan?.(record.value, record.topic);
   const value = scanned ?? parseBytes(record.value, 'value', where, position);
   const key =
     record.key === null || record.key.length === 0
       ? null
-      : (scanKey?.(record.key) ?? parseBytes(record.key, 'key', where, position));
+      : (scanKey?.(record.key, record.topic) ?? parseBytes(record.key, 'key', where, position));
   try {
     return decodeMessage(
       value,

@@ -5,34 +5,44 @@ const QUOTE = 0x22;
 
 /**
  * What was made of each Kafka Connect schema block seen (`schemas.enable=true`): a topic repeats its
- * schema byte for byte in every message, so a schema is found by comparing its bytes (natively, every
- * byte) with those seen before, most recent first, and parsed and read by `build` only the first time.
- * Bounded in entries and in the size of a schema kept.
+ * schema byte for byte in every message, so a schema is looked for among the last few seen on the same
+ * topic, compared byte for byte (natively, every byte), and parsed and read by `build` only the first
+ * time. Bounded in topics, schemas per topic, the size of a schema kept and the bytes kept in all.
  *
  * @example
  * const plans = new KnownSchemas((schema) => envelopePlan(schema))
- * plans.find(bytes, at) // { end, value } or NOT_JSON
+ * plans.find(bytes, at, topic) // { end, value } or NOT_JSON
  */
 export class KnownSchemas<T> {
-  static readonly MAX_ENTRIES = 32;
-  /** Larger schemas are built again in every message instead of kept (memory stays under 32 × 256 KiB). */
+  /** Schemas kept per topic: a topic's schema changes with its table's DDL, rarely more than once at a time. */
+  static readonly PER_TOPIC = 4;
+  static readonly MAX_TOPICS = 4096;
+  /** Larger schemas are built again in every message instead of kept. */
   static readonly MAX_SCHEMA_BYTES = 256 * 1024;
-  readonly #entries: { readonly bytes: Buffer; readonly value: T }[] = [];
+  /** All kept schemas together; beyond it (or MAX_TOPICS) the cache starts over. */
+  static readonly MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+  readonly #topics = new Map<string, { readonly bytes: Buffer; readonly value: T }[]>();
+  #keptBytes = 0;
 
   constructor(private readonly build: (schema: unknown) => T) {}
 
-  /** The schema value starting at `start`: its end and what `build` made of it; NOT_JSON when not valid JSON. */
-  find(bytes: Buffer, start: number): { end: number; value: T } | typeof NOT_JSON {
-    const entries = this.#entries;
-    for (let index = 0; index < entries.length; index++) {
-      const known = entries[index]!;
-      const end = start + known.bytes.length;
-      if (end <= bytes.length && bytes.compare(known.bytes, 0, known.bytes.length, start, end) === 0) {
-        if (index > 0) {
-          entries.splice(index, 1);
-          entries.unshift(known);
+  /**
+   * The schema value starting at `start` in a message of `topic`: its end and what `build` made of it;
+   * NOT_JSON when not valid JSON.
+   */
+  find(bytes: Buffer, start: number, topic: string): { end: number; value: T } | typeof NOT_JSON {
+    let entries = this.#topics.get(topic);
+    if (entries !== undefined) {
+      for (let index = 0; index < entries.length; index++) {
+        const known = entries[index]!;
+        const end = start + known.bytes.length;
+        if (end <= bytes.length && bytes.compare(known.bytes, 0, known.bytes.length, start, end) === 0) {
+          if (index > 0) {
+            entries.splice(index, 1);
+            entries.unshift(known);
+          }
+          return { end, value: known.value };
         }
-        return { end, value: known.value };
       }
     }
     const end = valueEnd(bytes, start);
@@ -45,8 +55,17 @@ export class KnownSchemas<T> {
     }
     const value = this.build(schema);
     if (end - start > KnownSchemas.MAX_SCHEMA_BYTES) return { end, value };
-    if (entries.length >= KnownSchemas.MAX_ENTRIES) entries.pop();
+    if (entries === undefined) {
+      if (this.#topics.size >= KnownSchemas.MAX_TOPICS || this.#keptBytes > KnownSchemas.MAX_TOTAL_BYTES) {
+        this.#topics.clear();
+        this.#keptBytes = 0;
+      }
+      entries = [];
+      this.#topics.set(topic, entries);
+    }
+    if (entries.length >= KnownSchemas.PER_TOPIC) this.#keptBytes -= entries.pop()!.bytes.length;
     entries.unshift({ bytes: Buffer.from(bytes.subarray(start, end)), value });
+    this.#keptBytes += end - start;
     return { end, value };
   }
 }

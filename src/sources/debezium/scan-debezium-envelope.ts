@@ -100,12 +100,13 @@ const schemaPlans = new KnownSchemas(envelopePlan);
 export function scanDebeziumEnvelope(
   bytes: Buffer,
   projectionFor: (source: Record<string, unknown>) => RowProjection,
+  topic = '',
 ): ScannedEnvelope | undefined {
   const start = skipWhitespace(bytes, 0);
   let plan: EnvelopePlan | undefined;
   let end: number;
   if (startsWithMember(bytes, start, SCHEMA) || startsWithMember(bytes, start, PAYLOAD)) {
-    const wrapped = wrapperEnd(bytes, start);
+    const wrapped = wrapperEnd(bytes, start, topic);
     if (wrapped === undefined) return undefined;
     ({ end, plan } = wrapped);
   } else end = envelopeEnd(bytes, start);
@@ -146,7 +147,11 @@ export function scanDebeziumEnvelope(
  * {@link schemaPlans}, the payload through {@link envelopeEnd}. Undefined when the bytes are not that, or
  * the schema has no plan.
  */
-function wrapperEnd(bytes: Buffer, start: number): { end: number; plan: EnvelopePlan } | undefined {
+function wrapperEnd(
+  bytes: Buffer,
+  start: number,
+  topic: string,
+): { end: number; plan: EnvelopePlan } | undefined {
   let plan: EnvelopePlan | undefined;
   let payload = false;
   let schema = false;
@@ -163,7 +168,7 @@ function wrapperEnd(bytes: Buffer, start: number): { end: number; plan: Envelope
     if (!schema && keyEquals(bytes, keyStart, keyEnd, SCHEMA)) {
       schema = true;
       if (bytes[valueStart] !== OPEN_BRACE) return undefined;
-      const known = schemaPlans.find(bytes, valueStart);
+      const known = schemaPlans.find(bytes, valueStart, topic);
       if (known === NOT_JSON || known.value === undefined) return undefined;
       plan = known.value;
       end = known.end;

@@ -38,22 +38,22 @@ const keySchemas = new KnownSchemas((schema) =>
  * @example
  * scanRecordKey(Buffer.from('{"id":42}')) // { id: 42 }
  */
-export function scanRecordKey(bytes: Buffer): Row | undefined {
+export function scanRecordKey(bytes: Buffer, topic = ''): Row | undefined {
   const start = skipWhitespace(bytes, 0);
-  if (startsWithMember(bytes, start, SCHEMA)) return wrappedKey(bytes, start);
+  if (startsWithMember(bytes, start, SCHEMA)) return wrappedKey(bytes, start, topic);
   const end = flatKeyEnd(bytes, start);
   if (end === NOT_JSON || skipWhitespace(bytes, end) !== bytes.length) return undefined;
   return readFlatKey(bytes);
 }
 
 /** `{"schema":S,"payload":P}` in this order (Debezium's), P a flat key converted with S. */
-function wrappedKey(bytes: Buffer, start: number): Row | undefined {
+function wrappedKey(bytes: Buffer, start: number, topic: string): Row | undefined {
   let index = skipWhitespace(bytes, start + 1) + SCHEMA.length + 2;
   index = skipWhitespace(bytes, index);
   if (bytes[index] !== COLON) return undefined;
   index = skipWhitespace(bytes, index + 1);
   if (bytes[index] !== OPEN_BRACE) return undefined;
-  const schema = keySchemas.find(bytes, index);
+  const schema = keySchemas.find(bytes, index, topic);
   if (schema === NOT_JSON || schema.value === undefined) return undefined;
   index = skipWhitespace(bytes, schema.end);
   if (bytes[index] !== COMMA) return undefined;
