@@ -1,0 +1,44 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { CdcCacheError } from '../errors';
+import { glideDriver, isGlide } from './adapters/glide-driver';
+import { ioredisDriver, isIoredis } from './adapters/ioredis-driver';
+import { isNodeRedis, nodeRedisDriver } from './adapters/node-redis-driver';
+import { createRedisPort } from './create-redis-port';
+import type { RedisPort } from './redis-port';
+
+/**
+ * What cdc-cache accepts as `redis`: a URL (`redis://`, `rediss://`; opened with ioredis, the package's
+ * own dependency), a node-redis client or cluster (`redis` 5 or 6), an ioredis `Redis` or `Cluster` (5 or
+ * 6), a Valkey GLIDE 2.x client (standalone or cluster), or a port already built.
+ */
+export type AnyRedisClient = string | RedisPort | object;
+
+/** True for a value that already is a {@link RedisPort}. */
+export function isRedisPort(value: unknown): value is RedisPort {
+  const candidate = value as Partial<RedisPort>;
+  return (
+    typeof candidate?.batch === 'function' &&
+    typeof candidate.script === 'function' &&
+    typeof candidate.primaries === 'function'
+  );
+}
+
+/**
+ * Wrap a client of any supported library in the one {@link RedisPort}. A client that was passed in is
+ * never closed by the port; a URL opens an ioredis client that {@link RedisPort.close} closes.
+ *
+ * @example
+ * import { createClient } from 'redis'
+ * const port = toRedisPort(createClient({ url: 'redis://localhost:6379' }))
+ */
+export function toRedisPort(client: AnyRedisClient, urlOptions: RedisOptions = {}): RedisPort {
+  if (typeof client === 'string') return createRedisPort(ioredisDriver(new Redis(client, urlOptions)), true);
+  if (isRedisPort(client)) return client;
+  if (isGlide(client)) return createRedisPort(glideDriver(client), false);
+  if (isIoredis(client)) return createRedisPort(ioredisDriver(client), false);
+  if (isNodeRedis(client)) return createRedisPort(nodeRedisDriver(client), false);
+  throw new CdcCacheError(
+    'CDC_INVALID_OPTION',
+    'redis: a redis:// or rediss:// URL, or a node-redis, ioredis or Valkey GLIDE client (standalone or cluster)',
+  );
+}
