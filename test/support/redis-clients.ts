@@ -38,7 +38,12 @@ function ioredisFactory(
     name,
     resp3,
     async open(target) {
-      const auth = { username: target.username, password: target.password };
+      // Fail fast while disconnected, as the workers configure their clients.
+      const auth = {
+        username: target.username,
+        password: target.password,
+        maxRetriesPerRequest: 1,
+      };
       const protocol = resp3 ? { protocol: target.resp } : {};
       const client = target.cluster
         ? new C([...target.nodes], { redisOptions: { ...auth, ...protocol } })
@@ -60,10 +65,10 @@ function nodeRedisFactory(
       const client = target.cluster
         ? cluster({
             rootNodes: target.nodes.map((node) => ({ url: url(target, node) })),
-            defaults: { username: target.username, password: target.password },
+            defaults: { username: target.username, password: target.password, disableOfflineQueue: true },
             RESP: target.resp,
           })
-        : single({ url: url(target), RESP: target.resp });
+        : single({ url: url(target), RESP: target.resp, disableOfflineQueue: true });
       await client.connect();
       return { port: toRedisPort(client), client, close: async () => void (await client.close()) };
     },
@@ -77,7 +82,7 @@ const glideFactory: RedisClientFactory = {
     const options = {
       addresses: [...target.nodes],
       protocol: target.resp === 3 ? ProtocolVersion.RESP3 : ProtocolVersion.RESP2,
-      requestTimeout: 5_000,
+      requestTimeout: 1_000,
       ...(target.username
         ? { credentials: { username: target.username, password: target.password ?? '' } }
         : {}),

@@ -1,7 +1,7 @@
 import type { DriverNode, PortDriver } from './port-driver';
 
 /** The part of a node-redis (`redis` 5 or 6) client the driver uses (structural: no import of the library). */
-export interface NodeRedisLike {
+export interface NodeRedisLike extends ErrorEmitter {
   sendCommand(args: string[]): Promise<unknown>;
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
@@ -10,7 +10,7 @@ export interface NodeRedisLike {
 }
 
 /** The part of a node-redis cluster the driver uses. */
-export interface NodeRedisClusterLike {
+export interface NodeRedisClusterLike extends ErrorEmitter {
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
@@ -22,6 +22,12 @@ export interface NodeRedisClusterLike {
   connect(): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
+}
+
+/** node-redis clients are event emitters that throw an 'error' event nobody listens to. */
+interface ErrorEmitter {
+  listenerCount?(event: 'error'): number;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** True for a node-redis client or cluster (`createClient`, `createCluster`). */
@@ -45,6 +51,9 @@ function isNodeRedisCluster(client: NodeRedisLike | NodeRedisClusterLike): clien
  */
 export function nodeRedisDriver(client: NodeRedisLike | NodeRedisClusterLike): PortDriver {
   const cluster = isNodeRedisCluster(client);
+  // node-redis throws an 'error' event nobody listens to: a lost connection would crash the process, where
+  // cdc-cache fails open (the SDK) or pauses (the worker) on the commands' own errors instead.
+  if (client.listenerCount?.('error') === 0) client.on?.('error', () => undefined);
   let opening: Promise<unknown> | undefined;
   const open = async () => {
     if (client.isOpen) return;

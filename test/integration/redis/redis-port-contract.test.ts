@@ -251,6 +251,27 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
     });
   });
 
+  it('reports a stopped server as a connection fault (client set to fail fast, as the workers are)', async () => {
+    // Prepare
+    const own = await startRedisProcess();
+    const target: RedisTarget = { nodes: [{ host: '127.0.0.1', port: own.port }], cluster: false, resp: 2 };
+    const opened = await factory.open(target);
+    try {
+      await opened.port.command(['SET', 'k', '1']);
+      await own.stop();
+      // Act
+      const error = await opened.port.command(['GET', 'k']).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      // Assess
+      expect(redisFault(error)).toBe('connection');
+    } finally {
+      void opened.close().catch(() => undefined);
+      await own.stop();
+    }
+  });
+
   describe.each(protocols(factory))("the stack's Redis Cluster, RESP%s", (resp) => {
     const target: RedisTarget = { nodes: stackEndpoints().redisCluster.nodes, cluster: true, resp };
     let opened: Awaited<ReturnType<RedisClientFactory['open']>>;
