@@ -1,5 +1,3 @@
-import calculateSlot from 'cluster-key-slot';
-import type { ChainableCommander, Cluster } from 'ioredis';
 import {
   type EntitySpec,
   generationKey,
@@ -8,15 +6,16 @@ import {
   tagSetTtlMs,
   versionKey,
 } from '../keyspace';
-import { isCluster, type RedisClient } from '../redis/create-redis-client';
-import { registerScripts, scriptCommand } from '../redis/register-scripts';
+import type { BatchEntry, RedisPort, RedisReply } from '../redis/redis-port';
+import { scripts } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
 import type { ReplicaAck } from './replica-ack';
 import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } from './retry';
 
 /** What {@link applyActions} needs besides the actions. */
 export interface ApplyContext {
-  readonly client: RedisClient;
+  /** Redis, through the port (any client library). */
+  readonly redis: RedisPort;
   /** Key prefix (deployment or tenant), for the version memory keys. */
   readonly prefix: string;
   /** Entities by name, for TTLs of refreshed values. */
@@ -39,26 +38,7 @@ export interface ApplyContext {
   readonly replicaAck?: ReplicaAck;
 }
 
-const SCRIPTS = {
-  refreshEntry: 'refresh-entry-2.lua',
-  writeTombstone: 'write-tombstone-2.lua',
-  writeTombstones: 'write-tombstones-n.lua',
-  invalidateTag: 'invalidate-tag-1.lua',
-  raiseVersion: 'raise-version-1.lua',
-  addTagMember: 'add-tag-member-1.lua',
-  ensureGeneration: 'ensure-generation-1.lua',
-} as const;
-const REFRESH = scriptCommand('refreshEntry');
-const TOMBSTONE = scriptCommand('writeTombstone');
-const TOMBSTONES = scriptCommand('writeTombstones');
-const INVALIDATE_TAG = scriptCommand('invalidateTag');
-const RAISE_VERSION = scriptCommand('raiseVersion');
-const ADD_TAG_MEMBER = scriptCommand('addTagMember');
-const ENSURE_GENERATION = scriptCommand('ensureGeneration');
-
-type Commander = ChainableCommander & Record<string, (...args: (string | number)[]) => ChainableCommander>;
-
-/** One command in a pipeline and the actions it stands for. */
+/** One entry of the batch and the actions it stands for. */
 interface Sent {
   readonly actions: readonly number[];
   /** For a standalone tag invalidation: the reply tells whether members remain. */
@@ -79,14 +59,8 @@ export function truncationKey(prefix: string, entity: string): string {
   return `${prefix}${RESERVED_KEY_SEGMENT}truncated:{${generationKey(prefix, entity)}}`;
 }
 
-/** Register the worker's Lua scripts on a client (idempotent). */
-export function registerWorkerScripts<C extends RedisClient>(client: C): C {
-  return registerScripts(client, SCRIPTS);
-}
-
 /**
- * Apply coalesced actions: one pipeline (one per node on Redis Cluster, where ioredis pipelines must be
- * single-node), retrying what failed with a retriable error until it succeeds or the retries run out
+ * Apply coalesced actions: one batch (one round trip per node on Redis Cluster), retrying what failed with a retriable error until it succeeds or the retries run out
  * (then a retriable `CDC_REDIS_UNAVAILABLE` error is thrown and nothing may be acknowledged).
  * Resolves to one entry per action: `undefined` when Redis acknowledged it, else the non-retriable error.
  *
@@ -97,7 +71,6 @@ export async function applyActions(
   actions: readonly CacheAction[],
   context: ApplyContext,
 ): Promise<(Error | undefined)[]> {
-  registerWorkerScripts(context.client);
   const results: (Error | undefined)[] = new Array(actions.length).fill(undefined);
   let pending = actions.map((_action, index) => index);
   await retry(
@@ -126,7 +99,7 @@ async function applyOnce(
   context: ApplyContext,
 ): Promise<Map<number, Error>> {
   const failures = new Map<number, Error>();
-  const { client } = context;
+  const { redis } = context;
   let state: EntityState;
   try {
     state = await readEntityState(actions, pending, context);
@@ -135,73 +108,49 @@ async function applyOnce(
     return failures;
   }
 
-  const cluster = isCluster(client);
+  const cluster = redis.cluster;
   const tagIndexes: number[] = [];
-  /** One pipeline per node on Cluster (ioredis pipelines must be single-node), one in all on standalone. */
-  interface Round {
-    readonly pipeline: Commander;
-    readonly sent: Sent[];
-    unlink: string[];
-    unlinkOwners: number[];
-    /** Standalone: versioned tombstones gathered into one script call (entry, memory; version, ttl, xid). */
-    tombstoneKeys: string[];
-    tombstoneArgs: (string | number)[];
-    tombstoneOwners: number[];
-  }
-  const rounds = new Map<string, Round>();
-  const roundOf = (key: string): Round => {
-    const group = cluster ? nodeOf(client as Cluster, key) : '';
-    let round = rounds.get(group);
-    if (!round) {
-      round = {
-        pipeline: client.pipeline() as Commander,
-        sent: [],
-        unlink: [],
-        unlinkOwners: [],
-        tombstoneKeys: [],
-        tombstoneArgs: [],
-        tombstoneOwners: [],
-      };
-      rounds.set(group, round);
-    }
-    return round;
+  /** The batch: one round trip per node (the port routes each entry to its slot's node). */
+  const batch: BatchEntry[] = [];
+  const sent: Sent[] = [];
+  const send = (entry: BatchEntry, command: Sent) => {
+    batch.push(entry);
+    sent.push(command);
   };
-  const flushUnlink = (round: Round) => {
-    if (round.unlink.length === 0) return;
-    round.pipeline.unlink(...round.unlink);
-    round.sent.push({ actions: round.unlinkOwners });
-    round.unlink = [];
-    round.unlinkOwners = [];
+  /** Standalone: deletes gathered into UNLINK commands, versioned tombstones (version, ttl, xid) into script calls. */
+  let unlink: string[] = [];
+  let unlinkOwners: number[] = [];
+  let tombstoneKeys: string[] = [];
+  let tombstoneArgs: (string | number)[] = [];
+  let tombstoneOwners: number[] = [];
+  const flushUnlink = () => {
+    if (unlink.length === 0) return;
+    send(['UNLINK', ...unlink], { actions: unlinkOwners });
+    unlink = [];
+    unlinkOwners = [];
   };
-  const flushTombstones = (round: Round) => {
-    if (round.tombstoneOwners.length === 0) return;
-    round.pipeline[TOMBSTONES]!(round.tombstoneKeys.length, ...round.tombstoneKeys, ...round.tombstoneArgs);
-    round.sent.push({ actions: round.tombstoneOwners });
-    round.tombstoneKeys = [];
-    round.tombstoneArgs = [];
-    round.tombstoneOwners = [];
+  const flushTombstones = () => {
+    if (tombstoneOwners.length === 0) return;
+    send(scripts.writeTombstones.call(tombstoneKeys, tombstoneArgs), { actions: tombstoneOwners });
+    tombstoneKeys = [];
+    tombstoneArgs = [];
+    tombstoneOwners = [];
   };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
-  const tombstone = (
-    round: Round,
-    index: number,
-    key: string,
-    entity: string,
-    version: string,
-    transactionId = '',
-  ) => {
+  const tombstone = (index: number, key: string, entity: string, version: string, transactionId = '') => {
     const memory = versionKey(context.prefix, key);
     if (cluster) {
       // On Cluster a script holds one slot: one call per key (the entry and its memory share it).
-      round.pipeline[TOMBSTONE]!(key, memory, version, memoryTtl(entity), transactionId);
-      round.sent.push({ actions: [index] });
+      send(scripts.writeTombstone.call([key, memory], [version, memoryTtl(entity), transactionId]), {
+        actions: [index],
+      });
       return;
     }
-    round.tombstoneKeys.push(key, memory);
-    round.tombstoneArgs.push(version, memoryTtl(entity), transactionId);
-    round.tombstoneOwners.push(index);
-    if (round.tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones(round);
+    tombstoneKeys.push(key, memory);
+    tombstoneArgs.push(version, memoryTtl(entity), transactionId);
+    tombstoneOwners.push(index);
+    if (tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones();
   };
 
   const now = context.now();
@@ -218,22 +167,19 @@ async function applyOnce(
       tagIndexes.push(index);
       continue;
     }
-    const round = roundOf(action.key);
-    const { pipeline, sent } = round;
     switch (action.kind) {
       case 'delete': {
         const memory = versionKey(context.prefix, action.key);
         if ((context.entities.get(action.entity)?.maxReplicaLagMs ?? 0) > 0) {
           // The time of the change is remembered for the entity's fills held off by maxReplicaLag.
-          tombstone(round, index, action.key, action.entity, '');
+          tombstone(index, action.key, action.entity, '');
         } else if (cluster) {
           // The entry and its memory share a slot (hash tag): one UNLINK.
-          pipeline.unlink(action.key, memory);
-          sent.push({ actions: [index] });
+          send(['UNLINK', action.key, memory], { actions: [index] });
         } else {
-          round.unlink.push(action.key, memory);
-          round.unlinkOwners.push(index);
-          if (round.unlink.length >= context.unlinkBatchSize) flushUnlink(round);
+          unlink.push(action.key, memory);
+          unlinkOwners.push(index);
+          if (unlink.length >= context.unlinkBatchSize) flushUnlink();
         }
         break;
       }
@@ -241,42 +187,47 @@ async function applyOnce(
         const truncatedAt = state.truncatedAt.get(action.entity);
         if (truncatedAt !== undefined && action.version <= truncatedAt) {
           // Older than a truncate of its table: the row it would write back is gone.
-          tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
+          tombstone(index, action.key, action.entity, action.version, action.transactionId);
           break;
         }
         const entity = context.entities.get(action.entity)!;
         const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
-        pipeline[REFRESH]!(
-          action.key,
-          versionKey(context.prefix, action.key),
-          state.generations.get(action.entity)!,
-          action.version,
-          now,
-          now + ttlMs,
-          ttlMs + entity.graceMs,
-          action.payload,
-          memoryTtl(action.entity),
-          action.transactionId ?? '',
+        send(
+          scripts.refreshEntry.call(
+            [action.key, versionKey(context.prefix, action.key)],
+            [
+              state.generations.get(action.entity)!,
+              action.version,
+              now,
+              now + ttlMs,
+              ttlMs + entity.graceMs,
+              action.payload,
+              memoryTtl(action.entity),
+              action.transactionId ?? '',
+            ],
+          ),
+          { actions: [index] },
         );
-        sent.push({ actions: [index] });
         if (action.tags.length > 0) memberships.push(index);
         break;
       }
       case 'tombstone':
-        tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
+        tombstone(index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
         // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
         if (action.version !== '') {
-          pipeline[RAISE_VERSION]!(context.truncationKeys.get(action.entity)!, action.version);
-          sent.push({ actions: [index] });
+          send(scripts.raiseVersion.call([context.truncationKeys.get(action.entity)!], [action.version]), {
+            actions: [index],
+          });
         }
-        pipeline.set(action.key, newGeneration());
-        sent.push({ actions: [index] });
+        send(['SET', action.key, newGeneration()], { actions: [index] });
         break;
       case 'invalidate-tag':
-        pipeline[INVALIDATE_TAG]!(action.key, context.tagBatchSize);
-        sent.push({ actions: [index], tag: true });
+        send(scripts.invalidateTag.call([action.key], [context.tagBatchSize]), {
+          actions: [index],
+          tag: true,
+        });
         break;
     }
   }
@@ -285,59 +236,52 @@ async function applyOnce(
     const action = actions[index] as Extract<CacheAction, { kind: 'refresh' }>;
     const tagTtlMs = tagSetTtlMs(context.entities.get(action.entity)!);
     for (const tag of action.tags) {
-      const round = roundOf(tag);
-      round.pipeline[ADD_TAG_MEMBER]!(tag, action.key, tagTtlMs);
-      round.sent.push({ actions: [index] });
+      send(scripts.addTagMember.call([tag], [action.key, tagTtlMs]), { actions: [index] });
     }
   }
+  flushUnlink();
+  flushTombstones();
   const executions: Promise<void>[] = [];
-  for (const [node, round] of rounds) {
-    flushUnlink(round);
-    flushTombstones(round);
-    const indexes = [...new Set(round.sent.flatMap((command) => command.actions))];
+  if (batch.length > 0) {
+    const indexes = [...new Set(sent.flatMap((command) => command.actions))];
     executions.push(
-      appendReplicaWait(round.pipeline, round.sent, indexes, node, context).then(
-        () => execPipeline(round.pipeline, round.sent, actions, failures, context),
+      appendReplicaWait(batch, sent, indexes, context).then(
+        () => execBatch(batch, sent, actions, failures, context),
         (error: unknown) => {
           for (const index of indexes) failures.set(index, error as Error);
         },
       ),
     );
   }
-  if (tagIndexes.length > 0)
-    executions.push(
-      invalidateClusterTags(client as Cluster, actions, tagIndexes, context, failures).then(() =>
-        waitOnEveryPrimary(client as Cluster, actions, tagIndexes, context, failures),
-      ),
-    );
+  if (tagIndexes.length > 0) executions.push(invalidateClusterTags(actions, tagIndexes, context, failures));
   await Promise.all(executions);
+  // On Cluster the writes went through many node connections: WAIT on each primary, after them.
+  if (cluster) await waitOnEveryPrimary([...new Set(pending)], context, failures);
   return failures;
 }
 
-async function execPipeline(
-  pipeline: ChainableCommander,
+async function execBatch(
+  batch: readonly BatchEntry[],
   sent: readonly Sent[],
   actions: readonly CacheAction[],
   failures: Map<number, Error>,
   context: ApplyContext,
 ): Promise<void> {
-  let replies: [Error | null, unknown][] | null;
+  const { redis } = context;
+  let replies: (RedisReply | Error)[];
   try {
-    replies = await pipeline.exec();
+    replies = await redis.batch(batch);
   } catch (error) {
-    replies = null;
     for (const command of sent) for (const index of command.actions) failures.set(index, error as Error);
     return;
   }
   const moreTags: number[] = [];
   let drained = false;
   sent.forEach((command, at) => {
-    const [error, reply] = replies?.[at] ?? [
-      new Error('Redis returned no reply for a pipelined command'),
-      null,
-    ];
-    if (error) {
-      for (const index of command.actions) failures.set(index, error);
+    const reply =
+      at < replies.length ? replies[at]! : new Error('Redis returned no reply for a batched command');
+    if (reply instanceof Error) {
+      for (const index of command.actions) failures.set(index, reply);
     } else if (command.wait) {
       const short = context.replicaAck!.check(reply, command.wait.required, command.wait.node);
       if (short) for (const index of command.actions) if (!failures.has(index)) failures.set(index, short);
@@ -347,32 +291,30 @@ async function execPipeline(
   });
   // A big tag set is drained in bounded steps, so one script never blocks Redis for long.
   while (moreTags.length > 0) {
-    const next = context.client.pipeline() as Commander;
-    for (const index of moreTags) next[INVALIDATE_TAG]!(actions[index]!.key, context.tagBatchSize);
-    let tagReplies: [Error | null, unknown][] | null;
+    let tagReplies: (RedisReply | Error)[];
     try {
-      tagReplies = await next.exec();
+      tagReplies = await redis.batch(
+        moreTags.map((index) => scripts.invalidateTag.call([actions[index]!.key], [context.tagBatchSize])),
+      );
     } catch (error) {
       for (const index of moreTags) failures.set(index, error as Error);
       return;
     }
     const still = moreTags.splice(0);
     still.forEach((index, at) => {
-      const [error, reply] = tagReplies?.[at] ?? [new Error('no reply'), null];
-      if (error) failures.set(index, error);
+      const reply = tagReplies[at] ?? new Error('no reply');
+      if (reply instanceof Error) failures.set(index, reply);
       else if (Number(reply) >= context.tagBatchSize) moreTags.push(index);
     });
     drained = true;
   }
-  // The drain's deletes came after the pipeline's WAIT: the replicas must acknowledge them too.
+  // The drain's deletes came after the batch's WAIT: the replicas must acknowledge them too.
   const wait = sent.find((command) => command.wait)?.wait;
   if (drained && wait) {
     const tagIndexes = sent.filter((command) => command.tag).flatMap((command) => command.actions);
     try {
-      const reply = await (context.client as Exclude<RedisClient, Cluster>).wait(
-        wait.required,
-        context.replicaAck!.timeoutMs,
-      );
+      const [primary] = await redis.primaries();
+      const reply = await primary!.command(['WAIT', wait.required, context.replicaAck!.timeoutMs]);
       const short = context.replicaAck!.check(reply, wait.required, wait.node);
       if (short) for (const index of tagIndexes) if (!failures.has(index)) failures.set(index, short);
     } catch (error) {
@@ -388,24 +330,35 @@ async function execPipeline(
  * untracked. A crash between steps leaves members listed, so a redelivery deletes them again.
  */
 async function invalidateClusterTags(
-  client: Cluster,
   actions: readonly CacheAction[],
   indexes: readonly number[],
   context: ApplyContext,
   failures: Map<number, Error>,
 ): Promise<void> {
+  const { redis } = context;
+  const unlinkEach = async (members: readonly string[]) => {
+    const replies = await redis.batch(members.map((member) => ['UNLINK', member]));
+    const failed = replies.find((reply): reply is Error => reply instanceof Error);
+    if (failed) throw failed;
+  };
   await Promise.all(
     indexes.map(async (index) => {
       const setKey = actions[index]!.key;
       try {
         let cursor = '0';
         do {
-          const [next, members] = await client.sscan(setKey, cursor, 'COUNT', context.tagBatchSize);
+          const [next, members] = (await redis.command([
+            'SSCAN',
+            setKey,
+            cursor,
+            'COUNT',
+            context.tagBatchSize,
+          ])) as [string, string[]];
           cursor = next;
           if (members.length === 0) continue;
-          await Promise.all(members.map((member) => client.unlink(member)));
-          await client.srem(setKey, ...members);
-          await Promise.all(members.map((member) => client.unlink(member)));
+          await unlinkEach(members);
+          await redis.command(['SREM', setKey, ...members]);
+          await unlinkEach(members);
         } while (cursor !== '0');
       } catch (error) {
         failures.set(index, error as Error);
@@ -415,40 +368,46 @@ async function invalidateClusterTags(
 }
 
 /**
- * End a pipeline with `WAIT required timeout` when replicas must acknowledge: WAIT covers every write sent
- * before it on the same connection, so one WAIT per pipeline (per node on Cluster) is enough. A short reply
- * fails every action of the pipeline with a retriable error (see {@link ReplicaAck.check}).
+ * End a standalone batch with `WAIT required timeout` when replicas must acknowledge: WAIT covers every
+ * write sent before it on the same connection, so one WAIT per batch is enough. A short reply fails every
+ * action of the batch with a retriable error (see {@link ReplicaAck.check}). On Cluster a batch spans node
+ * connections: {@link waitOnEveryPrimary} waits after it instead.
  */
 async function appendReplicaWait(
-  pipeline: ChainableCommander,
+  batch: BatchEntry[],
   sent: Sent[],
   indexes: readonly number[],
-  node: string,
   context: ApplyContext,
 ): Promise<void> {
-  const required = context.replicaAck ? await context.replicaAck.replicasFor(node) : 0;
+  if (context.redis.cluster || !context.replicaAck) return;
+  const required = await context.replicaAck.replicasFor('');
   if (required === 0) return;
-  pipeline.wait(required, context.replicaAck!.timeoutMs);
-  sent.push({ actions: indexes, wait: { required, node } });
+  batch.push(['WAIT', required, context.replicaAck.timeoutMs]);
+  sent.push({ actions: indexes, wait: { required, node: '' } });
 }
 
-/** Tags on Cluster write through many node connections: WAIT on each primary. */
+/** Cluster: WAIT on each primary (on the connection that carried its writes), after the batch. */
 async function waitOnEveryPrimary(
-  client: Cluster,
-  actions: readonly CacheAction[],
   indexes: readonly number[],
   context: ApplyContext,
   failures: Map<number, Error>,
 ): Promise<void> {
   const ack = context.replicaAck;
-  if (!ack || indexes.every((index) => failures.has(index)) || actions.length === 0) return;
+  if (!ack || indexes.every((index) => failures.has(index))) return;
+  let primaries: Awaited<ReturnType<RedisPort['primaries']>>;
+  try {
+    primaries = await context.redis.primaries();
+  } catch (error) {
+    for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
+    return;
+  }
   await Promise.all(
-    client.nodes('master').map(async (primary) => {
-      const node = `${primary.options.host}:${primary.options.port}`;
+    primaries.map(async (primary) => {
+      const node = primary.address;
       try {
         const required = await ack.replicasFor(node);
         if (required === 0) return;
-        const short = ack.check(await primary.wait(required, ack.timeoutMs), required, node);
+        const short = ack.check(await primary.command(['WAIT', required, ack.timeoutMs]), required, node);
         if (short) for (const index of indexes) if (!failures.has(index)) failures.set(index, short);
       } catch (error) {
         for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
@@ -483,28 +442,19 @@ async function readEntityState(
   if (entities.size === 0) return state;
   const names = [...entities];
   const pairs = names.map((name) => [context.generationKeys.get(name)!, context.truncationKeys.get(name)!]);
-  const { client } = context;
-  const values = isCluster(client)
-    ? (await Promise.all(pairs.map((pair) => client.mget(...pair)))).flat()
-    : await client.mget(...pairs.flat());
+  const { redis } = context;
+  const replies = redis.cluster
+    ? (await Promise.all(pairs.map((pair) => redis.command(['MGET', ...pair])))).flat()
+    : ((await redis.command(['MGET', ...pairs.flat()])) as RedisReply[]);
+  const values = replies.map((value) => (typeof value === 'string' ? value : undefined));
   await Promise.all(
     names.map(async (name, at) => {
       const generation =
-        values[2 * at] ??
-        String(
-          await (client as unknown as Record<string, (...args: string[]) => Promise<unknown>>)[
-            ENSURE_GENERATION
-          ]!(pairs[at]![0]!, newGeneration()),
-        );
+        values[2 * at] ?? (await scripts.ensureGeneration.run(redis, [pairs[at]![0]!], [newGeneration()]));
       state.generations.set(name, generation);
       const truncatedAt = values[2 * at + 1];
       if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
     }),
   );
   return state;
-}
-
-function nodeOf(client: Cluster, key: string): string {
-  const slot = calculateSlot(key);
-  return client.slots[slot]?.[0] ?? `slot:${slot}`;
 }

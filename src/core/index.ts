@@ -1,4 +1,4 @@
-export { type ApplyContext, applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
+export { type ApplyContext, applyActions, truncationKey } from './apply-actions';
 export {
   type ApplyRecordsOptions,
   applyRecords,

@@ -8,9 +8,9 @@ import type { RedisReply } from './redis-port';
 
 /** take-lease's reply: see the contract header of `lua/take-lease-2.lua`. */
 export type TakeLeaseReply =
-  | readonly ['lease', floor: string, since: number]
+  | readonly ['lease', floor: string, since: number, xid: string]
   | readonly ['fresh', raw: string]
-  | readonly ['refresh', raw: string, floor: string, since: number]
+  | readonly ['refresh', raw: string, floor: string, since: number, xid: string]
   | readonly ['stale', raw: string]
   | readonly ['wait', pttl: number];
 
@@ -18,11 +18,17 @@ function readTakeLease(reply: RedisReply): TakeLeaseReply {
   const [kind, ...rest] = asArray(reply);
   switch (kind) {
     case 'lease':
-      return ['lease', asString(rest[0] ?? ''), asInteger(rest[1] ?? -1)];
+      return ['lease', asString(rest[0] ?? ''), asInteger(rest[1] ?? -1), asString(rest[2] ?? '')];
     case 'fresh':
       return ['fresh', asString(rest[0] ?? null)];
     case 'refresh':
-      return ['refresh', asString(rest[0] ?? null), asString(rest[1] ?? ''), asInteger(rest[2] ?? -1)];
+      return [
+        'refresh',
+        asString(rest[0] ?? null),
+        asString(rest[1] ?? ''),
+        asInteger(rest[2] ?? -1),
+        asString(rest[3] ?? ''),
+      ];
     case 'stale':
       return ['stale', asString(rest[0] ?? null)];
     case 'wait':
@@ -103,16 +109,17 @@ export const scripts = {
       ttlMs: number,
       payload: string,
       memoryTtlMs: number,
+      transactionId: string,
     ],
     number
   >('refreshEntry', 'refresh-entry-2.lua', asInteger),
   /** Worker versioned delete: 1 deleted, 0 kept (written or leased after the change). */
   writeTombstone: defineScript<
     [entry: string, memory: string],
-    [version: string, memoryTtlMs: number],
+    [version: string, memoryTtlMs: number, transactionId: string],
     number
   >('writeTombstone', 'write-tombstone-2.lua', asInteger),
-  /** Worker, standalone: many versioned deletes (keys: entry, memory, ...; args: version, ttl, ...). */
+  /** Worker, standalone: many versioned deletes (keys: entry, memory, ...; args: version, ttl, xid, ...). */
   writeTombstones: defineScript<readonly string[], readonly (string | number)[], number>(
     'writeTombstones',
     'write-tombstones-n.lua',

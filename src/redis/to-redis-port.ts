@@ -23,6 +23,23 @@ export function isRedisPort(value: unknown): value is RedisPort {
   );
 }
 
+/** What the workers' `redis` option takes: anything {@link toRedisPort} takes, or ioredis options. */
+export type RedisPortInput = AnyRedisClient | RedisOptions;
+
+/**
+ * Like {@link toRedisPort}, but plain ioredis options also open a client (with `defaults` under them), and
+ * `defaults` apply to a client opened from a URL. Only a client opened here is closed by the port.
+ *
+ * @example
+ * const port = resolveRedisPort(options.redis, { maxRetriesPerRequest: 1 })
+ */
+export function resolveRedisPort(input: RedisPortInput, defaults: RedisOptions = {}): RedisPort {
+  if (typeof input === 'string') return toRedisPort(input, defaults);
+  if (isRedisPort(input) || isGlide(input) || isIoredis(input) || isNodeRedis(input))
+    return toRedisPort(input);
+  return createRedisPort(ioredisDriver(new Redis({ ...defaults, ...(input as RedisOptions) })), true);
+}
+
 /**
  * Wrap a client of any supported library in the one {@link RedisPort}. A client that was passed in is
  * never closed by the port; a URL opens an ioredis client that {@link RedisPort.close} closes.

@@ -7,6 +7,7 @@ export interface IoredisLike {
   pipeline(): IoredisPipelineLike;
   quit(): Promise<unknown>;
   disconnect(): void;
+  readonly status?: string;
   readonly options: { readonly host?: string; readonly port?: number };
 }
 
@@ -89,7 +90,9 @@ export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDri
       }));
     },
     async close() {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT waits for a reply that a client still reconnecting would never get.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
     },
   };
 }
