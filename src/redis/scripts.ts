@@ -58,7 +58,7 @@ export const scripts = {
       generation: string,
       nowMs: number,
       refreshToken: string,
-      creating: '0' | '1',
+      creating: '' | '1',
     ],
     TakeLeaseReply
   >('takeLease', 'take-lease-2.lua', readTakeLease),

@@ -1,6 +1,7 @@
 import type { EntityDefinitions, KeyParams, KeyValue, ReadPosition } from '../keyspace';
 import type { Duration } from '../keyspace/parse-duration';
 import type { RedisClient } from '../redis/create-redis-client';
+import type { RedisPort } from '../redis/redis-port';
 import type { CacheEvents } from './cache-events';
 
 /** Lets a loader that reads a replica say which snapshot it read. */
@@ -65,8 +66,13 @@ type Found<Value> = NonNullable<Value> | null;
 export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions> {
   /** Typed events: hit, miss, stale, lease-wait, load, bypass, error, breaker. */
   readonly events: CacheEvents;
-  /** The Redis client in use. */
+  /**
+   * The Redis client in use: the one passed in (node-redis, ioredis or GLIDE: cast it to its own type), or the
+   * ioredis client the cache opened from a URL or options.
+   */
   readonly redis: RedisClient;
+  /** The same Redis through cdc-cache's port (any client library). */
+  readonly port: RedisPort;
   /** Get a value, or load it once (across processes), cache it and return it. Not found is `null`. */
   get<Entity extends keyof Definitions & string, Value>(
     entity: Entity,

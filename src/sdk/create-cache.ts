@@ -1,5 +1,8 @@
 import type { EntityDefinitions, Keyspace } from '../keyspace';
-import { isCluster, resolveRedis } from '../redis/create-redis-client';
+import { ioredisDriver } from '../redis/adapters/ioredis-driver';
+import { resolveRedis } from '../redis/create-redis-client';
+import { createRedisPort } from '../redis/create-redis-port';
+import { toRedisPort } from '../redis/to-redis-port';
 import { resolveCacheEntities } from './cache-entities';
 import { CacheEvents } from './cache-events';
 import type { CacheOptions } from './cache-options';
@@ -48,25 +51,29 @@ export function createCache<Definitions extends EntityDefinitions>(
   const settings = resolveCacheOptions(options as CacheOptions);
   const clock = dependencies.clock ?? systemClock;
   const { prefix, serializer } = settings;
-  // Clients we create give up on a command quickly; our own timeout and breaker decide what a read does then.
-  const { client, owned } = resolveRedis(options.redis, { maxRetriesPerRequest: 1 });
-  const scripts = sdkScripts(client);
-  const cluster = isCluster(client);
+  // A URL or ioredis options open an ioredis client that gives up on a command quickly (our own timeout and
+  // breaker decide what a read does then); a client of any library is used as given, never closed.
+  const opened =
+    typeof options.redis === 'string' || isPlainOptions(options.redis)
+      ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
+      : undefined;
+  const redis = opened
+    ? createRedisPort(ioredisDriver(opened as Parameters<typeof ioredisDriver>[0]), true)
+    : toRedisPort(options.redis as object);
+  const scripts = sdkScripts(redis);
   const events = new CacheEvents();
   const guard = createRedisGuard({
-    client,
-    cluster,
+    redis,
     commandTimeoutMs: settings.commandTimeoutMs,
     breaker: settings.breaker,
     events,
     clock,
   });
   // A client we created has no other owner to listen: without a listener ioredis prints every reconnect error.
-  if (owned) client.on('error', (error: unknown) => guard.report('connection', error));
+  opened?.on('error', (error: unknown) => guard.report('connection', error));
   const entities = resolveCacheEntities(options.keyspace as Keyspace, prefix, settings.leaseTtlMs);
   const tags = createCacheTags({
-    client,
-    cluster,
+    redis,
     prefix,
     scripts,
     guard,
@@ -106,11 +113,12 @@ export function createCache<Definitions extends EntityDefinitions>(
     leaseWaitMs: settings.leaseWaitMs,
     loaderSoftTimeoutMs: settings.loaderSoftTimeoutMs,
   };
-  const writes = createCacheWrites({ client, scripts, guard, entities, tags, serializer, clock });
+  const writes = createCacheWrites({ redis, scripts, guard, entities, tags, serializer, clock });
 
   const cache: Cache<EntityDefinitions> = {
     events,
-    redis: client,
+    redis: (opened ?? options.redis) as Cache['redis'],
+    port: redis,
     get: (entity, params, loader, getOptions) =>
       getOne(reads, entity, params, loader as Loader<never, unknown>, getOptions) as Promise<never>,
     getMany: (entity, paramsList, loader, getOptions) =>
@@ -123,8 +131,13 @@ export function createCache<Definitions extends EntityDefinitions>(
     async close() {
       guard.close();
       verifier?.close();
-      if (owned) await client.quit().catch(() => client.disconnect());
+      await redis.close();
     },
   };
   return cache as unknown as Cache<Definitions>;
+}
+
+/** Plain ioredis options (`{ host, port }`), not a client or a port. */
+function isPlainOptions(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -19,7 +19,7 @@ export interface IoredisPipelineLike {
 
 /** The part of an ioredis `Cluster` the driver uses. */
 export interface IoredisClusterLike extends Omit<IoredisLike, 'options'> {
-  readonly isCluster: true;
+  readonly isCluster: boolean;
   readonly slots: readonly (readonly string[] | undefined)[];
   nodes(role: 'master'): IoredisLike[];
 }

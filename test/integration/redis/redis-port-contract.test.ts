@@ -53,19 +53,19 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
   const lease = await scripts.takeLease.run(
     port,
     [key('e'), key('m')],
-    ['t1', 5_000, '777', Date.now(), '', '0'],
+    ['t1', 5_000, '777', Date.now(), '', ''],
   );
   const waited = await scripts.takeLease.run(
     port,
     [key('e'), key('m')],
-    ['t2', 5_000, '777', Date.now(), '', '0'],
+    ['t2', 5_000, '777', Date.now(), '', ''],
   );
   out.takeLease = [lease, [waited[0], typeof waited[1]]];
   out.fill = [
     await scripts.fill.run(port, [key('e')], ['t2', 'x', 60_000]),
     await scripts.fill.run(port, [key('e')], ['t1', 'x', 60_000]),
   ];
-  await scripts.takeLease.run(port, [key('f'), key('fm')], ['t3', 5_000, '777', Date.now(), '', '0']);
+  await scripts.takeLease.run(port, [key('f'), key('fm')], ['t3', 5_000, '777', Date.now(), '', '']);
   out.releaseLease = [
     await scripts.releaseLease.run(port, [key('f')], ['t3']),
     await scripts.releaseLease.run(port, [key('f')], ['t3']),
