@@ -83,6 +83,8 @@ const glideFactory: RedisClientFactory = {
       addresses: [...target.nodes],
       protocol: target.resp === 3 ? ProtocolVersion.RESP3 : ProtocolVersion.RESP2,
       requestTimeout: 1_000,
+      // GLIDE refuses requests beyond 1000 in flight by default; the tests fire more at once (docs say so too).
+      inflightRequestsLimit: 10_000,
       ...(target.username
         ? { credentials: { username: target.username, password: target.password ?? '' } }
         : {}),
