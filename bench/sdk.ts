@@ -4,7 +4,9 @@
 // processes, for cdc-cache and for naive cache-aside. The last line of output is one JSON object.
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { GlideClient } from '@valkey/valkey-glide';
 import Redis from 'ioredis';
+import { createClient } from 'redis';
 import { defineKeyspace } from '../src/keyspace';
 import { createCache } from '../src/sdk/create-cache';
 import { runStampede } from '../test/support/sdk-stampede';
@@ -79,6 +81,82 @@ async function pairedRounds(
     ratios.push(bOps / aOps);
   }
   return { aRounds, bRounds, ratio: median(ratios) };
+}
+
+/** A client library: open a client (its defaults), its own raw GET, and how to close it. */
+interface BenchClient {
+  readonly name: 'node_redis' | 'ioredis' | 'glide';
+  open(): Promise<{ client: object; get(key: string): Promise<string | null>; close(): Promise<void> }>;
+}
+
+const BENCH_CLIENTS: readonly BenchClient[] = [
+  {
+    name: 'node_redis',
+    async open() {
+      const client = createClient({ url: REDIS_URL });
+      await client.connect();
+      return { client, get: (key) => client.get(key), close: async () => void (await client.close()) };
+    },
+  },
+  {
+    name: 'ioredis',
+    async open() {
+      const client = new Redis(REDIS_URL);
+      return { client, get: (key) => client.get(key), close: async () => void (await client.quit()) };
+    },
+  },
+  {
+    name: 'glide',
+    async open() {
+      const url = new URL(REDIS_URL);
+      const client = await GlideClient.createClient({
+        addresses: [{ host: url.hostname, port: Number(url.port || 6379) }],
+      });
+      return {
+        client,
+        get: async (key) => {
+          const value = await client.get(key);
+          return value === null ? null : String(value);
+        },
+        close: async () => client.close(),
+      };
+    },
+  },
+];
+
+/**
+ * For each client library: the SDK's hit path through a client of that library against that library's own
+ * raw GET + JSON.parse, in paired rounds (issue 20's `hit_ratio_vs_raw_<client>` fields).
+ */
+async function perClientHitRatios(
+  prefix: string,
+  keyspace: Parameters<typeof createCache>[0]['keyspace'],
+): Promise<Record<string, number>> {
+  const ratios: Record<string, number> = {};
+  for (const library of BENCH_CLIENTS) {
+    const [raw, sdk] = [await library.open(), await library.open()];
+    const cache = createCache({ redis: sdk.client, keyspace, prefix: `${prefix}${library.name}:` });
+    const rawKey = `${prefix}${library.name}:raw:user:42`;
+    try {
+      await cache.port.command(['SET', rawKey, JSON.stringify(row), 'EX', 3600]);
+      await cache.get('user', { id: 42 }, () => row);
+      const readRaw = () => raw.get(rawKey).then((text) => JSON.parse(text!));
+      const readSdk = () =>
+        cache.get('user', { id: 42 }, () => {
+          throw new Error('the benchmark measures hits: the loader must not run');
+        });
+      await throughput(readRaw, CONCURRENCY, 500);
+      await throughput(readSdk, CONCURRENCY, 500);
+      const { ratio } = await pairedRounds(readRaw, readSdk, ROUNDS);
+      ratios[`hit_ratio_vs_raw_${library.name}`] = Number(ratio.toFixed(3));
+      console.log(`${library.name}: SDK hit path / raw GET+JSON.parse ${ratio.toFixed(3)}`);
+    } finally {
+      await cache.port.command(['UNLINK', rawKey, cache.keyOf('user', { id: 42 })]);
+      await cache.close();
+      await Promise.all([raw.close(), sdk.close()]);
+    }
+  }
+  return ratios;
 }
 
 async function main(): Promise<void> {
@@ -178,6 +256,7 @@ async function main(): Promise<void> {
     console.log(
       `stampede of ${stampede.reads} misses: cdc-cache loader calls ${stampede.loaderCalls}, naive ${naive.loaderCalls}`,
     );
+    const perClient = await perClientHitRatios(prefix, keyspace);
     if (stampede.errors.length + naive.errors.length > 0) {
       console.log(`stampede read errors: ${[...stampede.errors, ...naive.errors].slice(0, 5).join('; ')}`);
     }
@@ -194,6 +273,7 @@ async function main(): Promise<void> {
         hit_ratio_vs_raw_sequential: Number(median(sequentialRatios).toFixed(3)),
         raw_autopipelined_ops_per_s: Math.round(median(pipelinedRounds)),
         hit_ratio_vs_raw_autopipelined: Number(median(pipelinedRatios).toFixed(3)),
+        ...perClient,
         hit_position_ops_per_s: Math.round(median(hitPosition.bRounds)),
         hit_position_ratio: Number(hitPosition.ratio.toFixed(3)),
         miss_ops_per_s: Math.round(missOps),
