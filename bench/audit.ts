@@ -2,18 +2,26 @@
 // against Redis), and the SDK hit path's throughput with `verify` at 0.1% against without, in the same run,
 // alternating rounds. The last line of output is one JSON object.
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
 import Redis from 'ioredis';
 import { createAuditor } from '../src/audit/create-auditor';
 import type { ChangeEvent } from '../src/core/change-event';
 import { defineKeyspace } from '../src/keyspace';
 import { createCache } from '../src/sdk/create-cache';
+import {
+  cpuNow,
+  cpuSince,
+  machineFacts,
+  parseCostUs,
+  rawPipelined,
+  redisRoundTrip,
+  round,
+} from './support/limits';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 50_000);
+const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 20_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1000);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const VERIFY_RATE = 0.001;
 
 const keyspace = defineKeyspace({
@@ -22,8 +30,12 @@ const keyspace = defineKeyspace({
 });
 const row = { id: 42, email: 'ada@example.com', name: 'Ada Lovelace', roles: ['admin', 'billing'] };
 
+/** CPU microseconds per operation of the last {@link throughput} call. */
+let lastCpuUsPerOp = 0;
+
 async function throughput(operation: () => Promise<unknown>, concurrency: number, durationMs: number) {
   let count = 0;
+  const cpu = cpuNow();
   const started = performance.now();
   const deadline = started + durationMs;
   await Promise.all(
@@ -34,6 +46,7 @@ async function throughput(operation: () => Promise<unknown>, concurrency: number
       }
     }),
   );
+  lastCpuUsPerOp = cpuSince(cpu) / count;
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -66,16 +79,46 @@ async function auditorCost(redis: Redis, prefix: string) {
     committedAt: Date.now(),
     position: id,
   }));
+  const observeCpu = cpuNow();
   const observeStarted = performance.now();
   const receivedAt = Date.now();
   for (let at = 0; at < events.length; at += 500) auditor.observe(events.slice(at, at + 500), receivedAt);
   const observeMs = performance.now() - observeStarted;
+  const observeCpuUs = cpuSince(observeCpu) / CHANGES;
   clock.now = Number.MAX_SAFE_INTEGER;
+  const checkCpu = cpuNow();
   const checkStarted = performance.now();
   const checked = await auditor.runDue();
   const checkMs = performance.now() - checkStarted;
+  const checkCpuUs = cpuSince(checkCpu) / checked;
   const stats = auditor.stats();
+  // Limits on the same changes (measured after them: a change observed over a second after its commit is
+  // too late for the check): JSON.parse of each change as JSON (the floor for reading it at all), and a
+  // raw pipelined GET of its three keys, 500 changes per pipeline (the floor for the check).
+  const parseUs = parseCostUs(events.slice(0, 20_000).map((event) => Buffer.from(JSON.stringify(event))));
+  const keysOf = (id: number) => [
+    `${prefix}user:${id}`,
+    `${prefix}user-by-email:u${id}@example.com`,
+    `${prefix}user-by-email:u${id}@example.org`,
+  ];
+  const rawGet = await rawPipelined(
+    redis,
+    events.map((_event, id) => keysOf(id)),
+    500,
+    1,
+    (pipeline, keys) => {
+      for (const key of keys) pipeline.get(key);
+    },
+  );
   return {
+    observe_cpu_vs_parse: round(observeCpuUs / parseUs, 2),
+    check_vs_raw_get: round((checkMs * 1000) / checked / rawGet.us_per_event, 2),
+    check_cpu_vs_raw_get: round(checkCpuUs / rawGet.cpu_us_per_event, 2),
+    observe_cpu_us_per_change: round(observeCpuUs, 2),
+    check_cpu_us_per_change: round(checkCpuUs, 2),
+    parse_us_per_change: round(parseUs, 2),
+    raw_get_us_per_change: rawGet.us_per_event,
+    raw_get_cpu_us_per_change: rawGet.cpu_us_per_event,
     changes: CHANGES,
     keys_per_change: 3, // user and two user-by-email keys (plus the generation key, shared by all)
     observe_us_per_change: Number(((observeMs * 1000) / CHANGES).toFixed(2)),
@@ -101,7 +144,9 @@ async function main(): Promise<void> {
   verifying.events.on('verify', () => {
     verified += 1;
   });
+  const machine = machineFacts();
   try {
+    const rtt = await redisRoundTrip(redis);
     const auditor = await auditorCost(redis, prefix);
     console.log(
       `auditor: ${auditor.changes} changes, observe ${auditor.observe_us_per_change} µs/change, one check ${auditor.check_us_per_change} µs/change`,
@@ -114,13 +159,18 @@ async function main(): Promise<void> {
     await throughput(withoutVerify, CONCURRENCY, 500);
     await throughput(withVerify, CONCURRENCY, 500);
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     const plainRounds: number[] = [];
     const verifyRounds: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const plainFirst = round % 2 === 0;
       const first = await throughput(plainFirst ? withoutVerify : withVerify, CONCURRENCY, ROUND_MS);
+      const firstCpu = lastCpuUsPerOp;
       const second = await throughput(plainFirst ? withVerify : withoutVerify, CONCURRENCY, ROUND_MS);
+      const secondCpu = lastCpuUsPerOp;
       const [plainOps, verifyOps] = plainFirst ? [first, second] : [second, first];
+      const [plainCpu, verifyCpu] = plainFirst ? [firstCpu, secondCpu] : [secondCpu, firstCpu];
+      cpuRatios.push(verifyCpu / plainCpu);
       plainRounds.push(plainOps);
       verifyRounds.push(verifyOps);
       ratios.push(verifyOps / plainOps);
@@ -131,6 +181,10 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'audit',
+        // Machine-independent: CPU per hit with verify against without, in the same paired rounds.
+        verify_cpu_ratio: round(median(cpuRatios), 3),
+        redis_rtt_p50_us: rtt.rtt_p50_us,
+        redis_rtt_p99_us: rtt.rtt_p99_us,
         auditor,
         concurrency: CONCURRENCY,
         round_ms: ROUND_MS,
@@ -140,8 +194,7 @@ async function main(): Promise<void> {
         hit_ops_per_s_with_verify: Math.round(median(verifyRounds)),
         verify_ratio: Number(median(ratios).toFixed(3)),
         verifications_done: verified,
-        node: process.version,
-        cpus: cpus().length,
+        ...machine,
       }),
     );
   } finally {

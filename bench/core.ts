@@ -1,15 +1,15 @@
 /**
  * Worker core benchmark (`npm run bench:core`): decode, plan and apply 1 KB Debezium-style JSON events to
  * real Redis in batches of 500, on one Node.js thread, with the engine's metrics on as the runtimes run it,
- * against the naive loop (decode, then one awaited DEL per event) in the same run. The last line of output
- * is JSON.
+ * against its limits measured in the same rounds on the same messages and keys (JSON.parse of the same
+ * bytes, a raw pipelined UNLINK of the same keys with the same client) and the naive loop (decode, then one
+ * awaited DEL per event). The last line of output is JSON.
  *
- * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 100000),
- * BENCH_NAIVE_EVENTS (default 20000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
+ * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 50000),
+ * BENCH_NAIVE_EVENTS (default 10000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
  * once, default 2; the sequential figure is always reported too), BENCH_ROUNDS (alternating rounds of the
  * engine and the naive loop, default 3; medians reported).
  */
-import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import type { ChangeEvent } from '../src/core/change-event';
 import { coalesceActions } from '../src/core/coalesce-actions';
@@ -20,11 +20,21 @@ import { defineKeyspace, keyspaceColumns } from '../src/keyspace';
 import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
 import { createDebeziumDecoder, decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
+import {
+  cpuNow,
+  cpuSince,
+  machineFacts,
+  median,
+  parseCostUs,
+  rawRedisFloor,
+  redisRoundTrip,
+  round,
+} from './support/limits';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] || 'redis://127.0.0.1:6379';
-const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 100_000);
-const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 20_000);
-const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 50_000);
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 50_000);
+const NAIVE_EVENTS = Number(process.env['BENCH_NAIVE_EVENTS'] ?? 10_000);
+const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 20_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
 const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 2);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -142,12 +152,6 @@ async function cleanup(redis: Redis): Promise<void> {
   } while (cursor !== '0');
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -164,7 +168,7 @@ async function runEngine(
   count: number,
   firstId: number,
   inFlight: number,
-): Promise<{ seconds: number; batchMs: number[]; actions: number; bytes: number }> {
+): Promise<{ seconds: number; cpuUs: number; batchMs: number[]; actions: number; bytes: number }> {
   const input = batches(count, firstId);
   let bytes = 0;
   for (const batch of input) for (const record of batch) bytes += record.value?.length ?? 0;
@@ -183,9 +187,10 @@ async function runEngine(
       }
     }
   };
+  const cpu = cpuNow();
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, lane));
-  return { seconds: (performance.now() - started) / 1000, batchMs, actions, bytes };
+  return { seconds: (performance.now() - started) / 1000, cpuUs: cpuSince(cpu), batchMs, actions, bytes };
 }
 
 /** The naive loop on the same kind of messages: decode, then one awaited DEL per event. */
@@ -209,34 +214,70 @@ async function runNaive(redis: Redis, count: number, firstId: number): Promise<n
   return ms / 1000;
 }
 
-/** CPU cost per event of decoding (projected and whole) and of planning + coalescing (best of 5 runs, no Redis). */
+/**
+ * CPU microseconds per event of the projected decoder, of JSON.parse of the same bytes, of the full decoder
+ * (whole message) and of planning + coalescing in batches: the median of 7 passes each, alternated, no Redis.
+ */
 function cpuCosts(input: readonly DebeziumRecord[]): {
   decodeUs: number;
+  parseUs: number;
   fullDecodeUs: number;
   planUs: number;
 } {
-  let decodeMs = Number.POSITIVE_INFINITY;
-  let fullDecodeMs = Number.POSITIVE_INFINITY;
-  let planMs = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 5; run++) {
-    let started = performance.now();
+  const runs = { decode: [] as number[], parse: [] as number[], full: [] as number[], plan: [] as number[] };
+  const values = input.map((record) => record.value!);
+  for (let run = 0; run < 7; run++) {
+    let started = cpuNow();
     input.flatMap(decodeDebeziumRecord);
-    fullDecodeMs = Math.min(fullDecodeMs, performance.now() - started);
-    started = performance.now();
+    runs.full.push(cpuSince(started) / input.length);
+    started = cpuNow();
+    for (const value of values) JSON.parse(value.toString('utf8'));
+    runs.parse.push(cpuSince(started) / input.length);
+    started = cpuNow();
     const events = input.flatMap(decodeForKeyspace);
-    decodeMs = Math.min(decodeMs, performance.now() - started);
-    started = performance.now();
-    coalesceActions(planActions(events, { keyspace, prefix: PREFIX }));
-    planMs = Math.min(planMs, performance.now() - started);
+    runs.decode.push(cpuSince(started) / input.length);
+    // In batches of BATCH, as the engine plans them (one batch of 20,000 costs over twice as much per event).
+    started = cpuNow();
+    for (let at = 0; at < events.length; at += BATCH) {
+      coalesceActions(planActions(events.slice(at, at + BATCH), { keyspace, prefix: PREFIX }));
+    }
+    runs.plan.push(cpuSince(started) / input.length);
   }
   return {
-    decodeUs: (decodeMs * 1000) / input.length,
-    fullDecodeUs: (fullDecodeMs * 1000) / input.length,
-    planUs: (planMs * 1000) / input.length,
+    decodeUs: median(runs.decode),
+    parseUs: median(runs.parse),
+    fullDecodeUs: median(runs.full),
+    planUs: median(runs.plan),
   };
 }
 
+/** The keys one event of row `id` invalidates (user, old and new user-by-email). */
+function keysOf(id: number): string[] {
+  return [
+    `${PREFIX}user:${id}`,
+    `${PREFIX}user-by-email:old-${id}@example.com`,
+    `${PREFIX}user-by-email:new-${id}@example.com`,
+  ];
+}
+
+/** One round's figures: the engine (in flight and one batch at a time), its limits and the naive loop. */
+interface Round {
+  readonly inFlight: number;
+  readonly sequential: number;
+  readonly naive: number;
+  /** CPU microseconds per event of the engine run with IN_FLIGHT batches. */
+  readonly cpuUs: number;
+  /** JSON.parse of the same messages, CPU microseconds per message. */
+  readonly parseUs: number;
+  /** Raw pipelined UNLINK and SET of the same keys with the same client, events/s. */
+  readonly rawUnlink: number;
+  readonly rawSet: number;
+  /** CPU microseconds per event of the raw pipelined UNLINK (the client's own floor). */
+  readonly rawUnlinkCpuUs: number;
+}
+
 async function main(): Promise<void> {
+  const machine = machineFacts();
   const redis = new Redis(REDIS_URL);
   // With its metrics on, as the runtimes run it.
   const { instrumentation } = createRuntimeMetrics();
@@ -245,18 +286,34 @@ async function main(): Promise<void> {
     // Warm up both paths (JIT, script load) on rows outside the measured ranges.
     for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);
     await runEngine(engine, decodeForKeyspace, 2000, 20_000_000, IN_FLIGHT);
+    parseCostUs(
+      records(2000, 10_000_000).map((record) => record.value!),
+      1,
+    );
+    const rtt = await redisRoundTrip(redis);
 
     const cpu = cpuCosts(records(20_000, 40_000_000));
 
     // ROUNDS alternating rounds, each on fresh rows: the engine with IN_FLIGHT batches at once (decode +
-    // plan + coalesce + one pipeline per batch of 500), the engine one batch at a time, and the naive loop
-    // (decode, then one awaited DEL per event, the keys of both images). Medians are reported.
-    const rounds: { inFlight: number; sequential: number; naive: number }[] = [];
+    // plan + coalesce + one pipeline per batch of 500), its limits on the same messages and keys, the engine
+    // one batch at a time, and the naive loop (decode, then one awaited DEL per event). Medians are reported.
+    const rounds: Round[] = [];
     let main: Awaited<ReturnType<typeof runEngine>> | undefined;
-    for (let round = 0; round < ROUNDS; round++) {
-      const base = 100_000_000 * (round + 1);
+    for (let index = 0; index < ROUNDS; index++) {
+      const base = 100_000_000 * (index + 1);
       await prefill(redis, base, EVENTS);
       const inFlight = await runEngine(engine, decodeForKeyspace, EVENTS, base, IN_FLIGHT);
+      // The limits, on the same bytes and keys: JSON.parse of every message, then SET and UNLINK of every key.
+      const parseUs = parseCostUs(
+        records(EVENTS, base).map((record) => record.value!),
+        3,
+      );
+      const floor = await rawRedisFloor(
+        redis,
+        Array.from({ length: EVENTS }, (_unused, at) => keysOf(base + at)),
+        BATCH,
+        IN_FLIGHT,
+      );
       await prefill(redis, base + 10_000_000, EVENTS);
       const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, base + 10_000_000, 1);
       await prefill(redis, base + 20_000_000, NAIVE_EVENTS);
@@ -265,6 +322,11 @@ async function main(): Promise<void> {
         inFlight: EVENTS / inFlight.seconds,
         sequential: EVENTS / sequential.seconds,
         naive: NAIVE_EVENTS / naiveSeconds,
+        cpuUs: inFlight.cpuUs / EVENTS,
+        parseUs,
+        rawUnlink: floor.unlink.events_per_s,
+        rawSet: floor.set.events_per_s,
+        rawUnlinkCpuUs: floor.unlink.cpu_us_per_event,
       });
       main = inFlight;
       await cleanup(redis);
@@ -293,25 +355,58 @@ async function main(): Promise<void> {
     const naiveApplySeconds = (performance.now() - applyStarted) / 1000;
 
     const sorted = [...batchMs].sort((a, b) => a - b);
-    const eventsPerS = Math.round(median(rounds.map((round) => round.inFlight)));
-    const naivePerS = Math.round(median(rounds.map((round) => round.naive)));
-    for (const [index, round] of rounds.entries()) {
+    const of = (pick: (each: Round) => number) => median(rounds.map(pick));
+    for (const [index, each] of rounds.entries()) {
       console.log(
-        `round ${index + 1}: ${Math.round(round.inFlight)} events/s (${IN_FLIGHT} in flight), ${Math.round(round.sequential)} one batch at a time, naive ${Math.round(round.naive)}`,
+        `round ${index + 1}: ${Math.round(each.inFlight)} events/s (${IN_FLIGHT} in flight, ${each.cpuUs.toFixed(2)} CPU µs/event, JSON.parse ${each.parseUs.toFixed(2)}), ${Math.round(each.sequential)} one batch at a time, raw UNLINK ${each.rawUnlink}, naive ${Math.round(each.naive)}`,
       );
     }
     console.log(
       JSON.stringify({
-        events_per_s: eventsPerS,
-        naive_events_per_s: naivePerS,
-        ratio_vs_naive: Number(median(rounds.map((round) => round.inFlight / round.naive)).toFixed(1)),
+        bench: 'core',
+        // Machine-independent: ratios to the limits measured in the same rounds (medians of per-round ratios).
+        cost_vs_parse: round(
+          of((each) => each.cpuUs / each.parseUs),
+          2,
+        ),
+        wall_vs_parse: round(
+          of((each) => 1_000_000 / each.inFlight / each.parseUs),
+          2,
+        ),
+        ratio_vs_raw_unlink: round(
+          of((each) => each.inFlight / each.rawUnlink),
+          3,
+        ),
+        cpu_us_per_event: round(
+          of((each) => each.cpuUs),
+          2,
+        ),
+        parse_us_per_event: round(
+          of((each) => each.parseUs),
+          2,
+        ),
+        raw_unlink_events_per_s: Math.round(of((each) => each.rawUnlink)),
+        raw_set_events_per_s: Math.round(of((each) => each.rawSet)),
+        raw_unlink_cpu_us_per_event: round(
+          of((each) => each.rawUnlinkCpuUs),
+          2,
+        ),
+        redis_rtt_p50_us: rtt.rtt_p50_us,
+        redis_rtt_p99_us: rtt.rtt_p99_us,
+        events_per_s: Math.round(of((each) => each.inFlight)),
+        naive_events_per_s: Math.round(of((each) => each.naive)),
+        ratio_vs_naive: round(
+          of((each) => each.inFlight / each.naive),
+          1,
+        ),
         in_flight_batches: IN_FLIGHT,
-        sequential_events_per_s: Math.round(median(rounds.map((round) => round.sequential))),
-        sequential_ratio_vs_naive: Number(
-          median(rounds.map((round) => round.sequential / round.naive)).toFixed(1),
+        sequential_events_per_s: Math.round(of((each) => each.sequential)),
+        sequential_ratio_vs_naive: round(
+          of((each) => each.sequential / each.naive),
+          1,
         ),
         rounds: ROUNDS,
-        round_events_per_s: rounds.map((round) => Math.round(round.inFlight)),
+        round_events_per_s: rounds.map((each) => Math.round(each.inFlight)),
         apply_events_per_s: Math.round(EVENTS / applySeconds),
         naive_apply_events_per_s: Math.round(NAIVE_EVENTS / naiveApplySeconds),
         refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
@@ -319,16 +414,18 @@ async function main(): Promise<void> {
         naive_events: NAIVE_EVENTS,
         batch_size: BATCH,
         avg_event_bytes: Math.round(bytes / EVENTS),
-        actions_per_event: Number((actions / EVENTS).toFixed(2)),
-        decode_us_per_event: Number(cpu.decodeUs.toFixed(2)),
-        full_decode_us_per_event: Number(cpu.fullDecodeUs.toFixed(2)),
-        plan_us_per_event: Number(cpu.planUs.toFixed(2)),
-        batch_ms_p50: Number(percentile(sorted, 50).toFixed(2)),
-        batch_ms_p99: Number(percentile(sorted, 99).toFixed(2)),
-        mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) get versioned tombstones (one Lua call each: delete + version memory); refresh run adds a guarded Lua write (profile)',
+        actions_per_event: round(actions / EVENTS, 2),
+        // The projected decoder (what the worker runs) and planning, each against JSON.parse, CPU time.
+        decode_vs_parse: round(cpu.decodeUs / cpu.parseUs, 2),
+        plan_vs_parse: round(cpu.planUs / cpu.parseUs, 2),
+        decode_us_per_event: round(cpu.decodeUs, 2),
+        full_decode_us_per_event: round(cpu.fullDecodeUs, 2),
+        plan_us_per_event: round(cpu.planUs, 2),
+        batch_ms_p50: round(percentile(sorted, 50), 2),
+        batch_ms_p99: round(percentile(sorted, 99), 2),
+        mix: 'updates of public.users, each row distinct: 3 keys (user, old and new user-by-email) get versioned tombstones (one write-tombstones-n.lua call per pipeline: delete + version memory); refresh run adds a guarded Lua write (profile)',
         redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
-        node: process.version,
-        cpu: cpus()[0]?.model ?? 'unknown',
+        ...machine,
       }),
     );
   } finally {

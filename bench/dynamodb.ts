@@ -6,7 +6,6 @@
 // The last line is JSON. Sizes: BENCH_DYNAMODB_BATCHES (default 40), BENCH_DYNAMODB_NAIVE_BATCHES (default 5).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { Redis } from 'ioredis';
@@ -14,6 +13,15 @@ import { createInvalidationEngine } from '../src/core/create-invalidation-engine
 import { defineKeyspace, entryKey } from '../src/keyspace';
 import { createEmfMetrics, createStreamHandler } from '../src/lambda';
 import { decodeStreamRecord } from '../src/sources/dynamodb';
+import {
+  cpuNow,
+  cpuSince,
+  machineFacts,
+  parseCostUs,
+  rawRedisFloor,
+  redisRoundTrip,
+  round,
+} from './support/limits';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const BATCH = 1000;
@@ -78,6 +86,9 @@ async function fill(redis: Redis, records: DynamoDBRecord[]): Promise<void> {
   await pipeline.exec();
 }
 
+/** CPU microseconds the handler spent, over every timed batch (fills excluded). */
+let handlerCpuUs = 0;
+
 async function time(
   redis: Redis,
   work: DynamoDBRecord[][],
@@ -86,9 +97,11 @@ async function time(
   const durations: number[] = [];
   for (const records of work) {
     await fill(redis, records);
+    const cpu = cpuNow();
     const started = performance.now();
     await handle(records);
     durations.push(performance.now() - started);
+    handlerCpuUs += cpuSince(cpu);
   }
   return durations;
 }
@@ -121,6 +134,21 @@ async function main(): Promise<void> {
 
   await time(redis, batches(WARMUP, 0), cdc);
   await time(redis, batches(WARMUP, 0), naive);
+  const machine = machineFacts();
+  const rtt = await redisRoundTrip(redis);
+  // The limits, on the same records and keys: JSON.parse of each record's JSON (what the Lambda runtime
+  // hands over), and a raw pipelined SET and UNLINK of every record's key, one pipeline per batch.
+  const sample = batches(5, 0);
+  const parseUs = parseCostUs(sample.flat().map((record) => Buffer.from(JSON.stringify(record))));
+  const floor = await rawRedisFloor(
+    redis,
+    sample
+      .flat()
+      .map((record) => [entryKey(keyspace, 'product', { sku: record.dynamodb!.Keys!['pk']!.S! }, prefix)]),
+    BATCH,
+    1,
+  );
+  let cdcCpuUs = 0;
   // Rounds interleave the two handlers, so both see the same load on this shared machine; the ratio is
   // the median of the per-round ratios.
   const handlerMs: number[] = [];
@@ -128,7 +156,9 @@ async function main(): Promise<void> {
   const ratios: number[] = [];
   const perRound = Math.max(1, Math.round(BATCHES / NAIVE_BATCHES));
   for (let round = 0; round < NAIVE_BATCHES; round++) {
+    handlerCpuUs = 0;
     const fast = await time(redis, batches(perRound, (WARMUP + round * perRound) * BATCH), cdc);
+    cdcCpuUs += handlerCpuUs;
     const slow = await time(redis, batches(1, (round + 1) * 7 * BATCH), naive);
     handlerMs.push(...fast);
     naiveMs.push(...slow);
@@ -156,8 +186,19 @@ async function main(): Promise<void> {
   console.log(`bundle:  dist-lambda/index.js ${bundleKb.toFixed(1)} KiB`);
   await engine.close();
   redis.disconnect();
+  const cpuUsPerRecord = cdcCpuUs / (handlerMs.length * BATCH);
   console.log(
     JSON.stringify({
+      bench: 'dynamodb',
+      // Machine-independent: the handler's CPU per record against JSON.parse of the record, and its
+      // throughput against a raw pipelined UNLINK of the same keys.
+      cost_vs_parse: round(cpuUsPerRecord / parseUs, 2),
+      ratio_vs_raw_unlink: round(recordsPerS / floor.unlink.events_per_s, 3),
+      cpu_us_per_record: round(cpuUsPerRecord, 2),
+      parse_us_per_record: round(parseUs, 2),
+      raw_unlink_records_per_s: floor.unlink.events_per_s,
+      redis_rtt_p50_us: rtt.rtt_p50_us,
+      redis_rtt_p99_us: rtt.rtt_p99_us,
       records_per_s: Math.round(recordsPerS),
       naive_records_per_s: Math.round(naivePerS),
       ratio_vs_naive: Number(median(ratios).toFixed(1)),
@@ -167,9 +208,7 @@ async function main(): Promise<void> {
       batch_size: BATCH,
       batches: handlerMs.length,
       naive_batches: naiveMs.length,
-      // The machine is shared: the 1-minute load average says how contended the run was.
-      load_avg_1m: Number(loadavg()[0]!.toFixed(2)),
-      cpus: cpus().length,
+      ...machine,
     }),
   );
 }

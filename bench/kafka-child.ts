@@ -44,6 +44,7 @@ const client = kafkaClientConfig({ brokers: task.brokers, clientId: `bench-${tas
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 let firstAt = 0;
+let firstCpu: NodeJS.CpuUsage | undefined;
 let count = 0;
 let peakRss = 0;
 const latencies: number[] = [];
@@ -57,7 +58,10 @@ const rssTimer = setInterval(() => {
 
 /** Count processed messages; the clock starts when the first of them was received. */
 function counted(messages: number, receivedAt: number = performance.now()): void {
-  if (firstAt === 0) firstAt = receivedAt;
+  if (firstAt === 0) {
+    firstAt = receivedAt;
+    firstCpu = process.cpuUsage();
+  }
   count += messages;
   if (count >= task.messages) finish();
 }
@@ -173,6 +177,8 @@ async function main(): Promise<void> {
   }
   await finished;
   const seconds = (performance.now() - firstAt) / 1000;
+  // CPU time of the whole process (client, decoding, engine, GC threads) from the first message to the last.
+  const cpu = process.cpuUsage(firstCpu);
   clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) =>
@@ -182,6 +188,7 @@ async function main(): Promise<void> {
     messages: count,
     seconds,
     events_per_s: count / seconds,
+    cpu_us_per_event: (cpu.user + cpu.system) / count,
     latency_p50_ms: percentile(0.5),
     latency_p99_ms: percentile(0.99),
     rss_mb: peakRss / 1_048_576,

@@ -7,14 +7,23 @@
 // BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import {
+  machineFacts,
+  median as middle,
+  parseCostUs,
+  rawRedisFloor,
+  redisRoundTrip,
+  round,
+} from './support/limits';
 
 const BROKERS = (process.env['CDC_CACHE_KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 100_000);
-const NAIVE_EVENTS = Number(process.env['BENCH_KAFKA_NAIVE_EVENTS'] ?? 20_000);
+const EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 50_000);
+const NAIVE_EVENTS = Number(process.env['BENCH_KAFKA_NAIVE_EVENTS'] ?? 10_000);
 const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);
 const LATENCY_RATE = 5_000;
 const ROUNDS = Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
@@ -102,6 +111,7 @@ interface ChildResult {
   messages: number;
   seconds: number;
   events_per_s: number;
+  cpu_us_per_event: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
   rss_mb: number;
@@ -184,7 +194,31 @@ async function producePaced(topic: string, rate: number, seconds: number): Promi
   await producer.disconnect();
 }
 
+/**
+ * The limits of the worker's own work on these events, measured in this process: JSON.parse of the same
+ * message bytes, the Redis round trip, and a raw pipelined SET and UNLINK of the same keys (one per event,
+ * batches of 500, WORKER_CONCURRENCY in flight) with the worker's client library.
+ */
+async function limits(count: number) {
+  const values = Array.from({ length: Math.min(count, 20_000) }, (_unused, index) =>
+    Buffer.from(String(debeziumEvent(1 + (index % ROWS), 1_000_000 + index * 8).value)),
+  );
+  const parseUs = parseCostUs(values);
+  const redis = new Redis(REDIS_URL);
+  try {
+    const rtt = await redisRoundTrip(redis);
+    const keys = Array.from({ length: Math.min(count, ROWS) }, (_unused, index) => [
+      `${prefix}floor:user:${index + 1}`,
+    ]);
+    const floor = await rawRedisFloor(redis, keys, 500, WORKER_CONCURRENCY);
+    return { parseUs, rtt, floor };
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
+  const machine = machineFacts();
   const topic = `${run}.public.users`;
   const latencyTopic = `${run}-latency.public.users`;
   await createTopic(topic);
@@ -209,6 +243,7 @@ async function main(): Promise<void> {
         `round ${round}: consume-and-discard ${Math.round(consumeRun.events_per_s)} events/s (kafkajs ${Math.round(kafkajsRun.events_per_s)}), cdc-cache worker ${Math.round(workerRun.events_per_s)} events/s (rss ${Math.round(workerRun.rss_mb)} MB)`,
       );
     }
+    const limit = await limits(EVENTS);
     const consumeOnly = median(consumeRuns);
     const consumeOnlyKafkajs = median(kafkajsRuns);
     const worker = median(workerRuns);
@@ -230,10 +265,33 @@ async function main(): Promise<void> {
       `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms`,
     );
 
-    const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+    // Per-round ratios, worker against the consume-and-discard run of the same round.
+    const perRound = (pick: (worker: ChildResult, consume: ChildResult) => number) =>
+      middle(workerRuns.map((each, index) => pick(each, consumeRuns[index]!)));
     console.log(
       JSON.stringify({
         bench: 'kafka',
+        // Machine-independent: against its own client's consume-and-discard and JSON.parse of the same bytes.
+        ratio_vs_consume_only: round(
+          perRound((w, c) => w.events_per_s / c.events_per_s),
+          3,
+        ),
+        cpu_vs_consume_only: round(
+          perRound((w, c) => w.cpu_us_per_event / c.cpu_us_per_event),
+          2,
+        ),
+        cost_vs_parse: round(worker.cpu_us_per_event / limit.parseUs, 2),
+        added_cpu_vs_parse: round(
+          (worker.cpu_us_per_event - consumeOnly.cpu_us_per_event) / limit.parseUs,
+          2,
+        ),
+        ratio_vs_raw_unlink: round(worker.events_per_s / limit.floor.unlink.events_per_s, 3),
+        cpu_us_per_event: round(worker.cpu_us_per_event, 2),
+        consume_only_cpu_us_per_event: round(consumeOnly.cpu_us_per_event, 2),
+        parse_us_per_event: round(limit.parseUs, 2),
+        raw_unlink_events_per_s: limit.floor.unlink.events_per_s,
+        redis_rtt_p50_us: limit.rtt.rtt_p50_us,
+        redis_rtt_p99_us: limit.rtt.rtt_p99_us,
         events: EVENTS,
         rounds: ROUNDS,
         naive_events: NAIVE_EVENTS,
@@ -245,7 +303,6 @@ async function main(): Promise<void> {
         naive_concurrent_events_per_s: round(naiveConcurrent.events_per_s),
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
-        ratio_vs_consume_only: round(worker.events_per_s / consumeOnly.events_per_s, 3),
         consume_only_kafkajs_events_per_s: round(consumeOnlyKafkajs.events_per_s),
         ratio_vs_consume_only_kafkajs: round(worker.events_per_s / consumeOnlyKafkajs.events_per_s, 3),
         kafka_client: '@platformatic/kafka',
@@ -254,8 +311,7 @@ async function main(): Promise<void> {
         added_latency_p99_ms: round(paced.latency_p99_ms, 2),
         rss_mb: round(worker.rss_mb),
         worker_concurrency: WORKER_CONCURRENCY,
-        node: process.version,
-        cpus: cpus().length,
+        ...machine,
       }),
     );
   } finally {

@@ -13,17 +13,15 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { percentile } from '../scripts/demo/percentiles';
-import { registerDebeziumConnector } from '../test/support/debezium-connectors';
-import { stackEndpoints } from '../test/support/stack-endpoints';
-import { uniqueName } from '../test/support/unique-name';
-import { waitFor } from '../test/support/wait-for';
+import { machineFacts, processCpuUs, redisRoundTrip, round as roundTo } from './support/limits';
+import { registerPostgresConnector } from './support/postgres-connector';
+import { stack, uniqueName, waitFor } from './support/stack';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_PG_TX_ROWS'] ?? 100);
 const LATENCY_CHANGES = Number(process.env['BENCH_PG_LATENCY_CHANGES'] ?? 200);
 const ROWS = Math.max(CHANGES, LATENCY_CHANGES) + 1;
 
-const endpoints = stackEndpoints();
 const table = uniqueName('bench_pg');
 const slot = uniqueName('bench_pg_slot');
 const pgPrefix = `${uniqueName('bpg')}:`;
@@ -33,7 +31,16 @@ const children: ChildProcess[] = [];
 function startWorker(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'worker', ...args, '--http-port', '0', '--log-level', 'warn'],
+    // The compiled CLI, as the package ships it (scripts/build-bench.mjs builds it).
+    [
+      join(__dirname, '..', 'src', 'cli', 'main.js'),
+      'worker',
+      ...args,
+      '--http-port',
+      '0',
+      '--log-level',
+      'warn',
+    ],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -44,10 +51,11 @@ function startWorker(args: string[], env: Record<string, string>): ChildProcess 
 }
 
 async function main() {
-  const { host, port, user, database } = endpoints.postgres;
+  const machine = machineFacts();
+  const { host, port, user, database } = stack.postgres;
   const pg = new Client({ host, port, user, database });
   await pg.connect();
-  const redis = new Redis(endpoints.redis.url);
+  const redis = new Redis(stack.redisUrl);
   const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-bench-pg-'));
   const keyspacePath = join(directory, 'keyspace.json');
   writeFileSync(
@@ -61,25 +69,25 @@ async function main() {
   await pg.query(
     `INSERT INTO ${table} SELECT i, 'u' || i || '@example.com', 'User ' || i FROM generate_series(0, ${ROWS}) i`,
   );
-  const connector = await registerDebeziumConnector({ source: 'postgres', tables: [table] });
+  const connector = await registerPostgresConnector(uniqueName('bench_dbz'), table);
   try {
     const common = {
       CDC_CACHE_KEYSPACE: keyspacePath,
-      CDC_CACHE_REDIS_URL: endpoints.redis.url,
+      CDC_CACHE_REDIS_URL: stack.redisUrl,
       CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
     };
-    startWorker(['postgres'], {
+    const pgWorker = startWorker(['postgres'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: pgPrefix,
       CDC_CACHE_POSTGRES_URL: `postgres://${user}@${host}:${port}/${database}`,
       CDC_CACHE_POSTGRES_SLOT: slot,
       CDC_CACHE_POSTGRES_PUBLICATION: slot,
     });
-    startWorker(['kafka'], {
+    const kafkaWorker = startWorker(['kafka'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: dbzPrefix,
-      CDC_CACHE_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
-      CDC_CACHE_KAFKA_TOPICS: connector.topicFor(table),
+      CDC_CACHE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      CDC_CACHE_KAFKA_TOPICS: connector.topic,
       CDC_CACHE_KAFKA_GROUP_ID: uniqueName('bench_pg_group'),
     });
     const gone = async (prefix: string, id: number) => (await redis.exists(`${prefix}user:${id}`)) === 0;
@@ -96,8 +104,18 @@ async function main() {
       { description: 'both paths streaming', timeoutMs: 180_000, intervalMs: 1_000 },
     );
 
-    // 1. Throughput on the same committed transactions.
+    const rtt = await redisRoundTrip(redis);
+    // PostgreSQL's own round trip: an empty query, what every commit pays at least.
+    const pgTimes: number[] = [];
+    for (let sample = 0; sample < 100; sample++) {
+      const at = performance.now();
+      await pg.query('SELECT 1');
+      pgTimes.push(performance.now() - at);
+    }
+
+    // 1. Throughput on the same committed transactions; each worker's CPU time over it (Linux /proc).
     await mark(0);
+    const cpuBefore = { postgres: processCpuUs(pgWorker.pid!), debezium: processCpuUs(kafkaWorker.pid!) };
     const started = performance.now();
     for (let first = 1; first <= CHANGES; first += TX_ROWS) {
       const last = Math.min(CHANGES, first + TX_ROWS - 1);
@@ -120,6 +138,14 @@ async function main() {
       { description: 'both paths applied every change', timeoutMs: 600_000, intervalMs: 5 },
     );
     const changes = CHANGES + 1;
+    const cpuPerChange = (pid: number, before: number | undefined) => {
+      const after = processCpuUs(pid);
+      return before === undefined || after === undefined ? null : roundTo((after - before) / changes, 2);
+    };
+    const cpuUs = {
+      postgres: cpuPerChange(pgWorker.pid!, cpuBefore.postgres),
+      debezium: cpuPerChange(kafkaWorker.pid!, cpuBefore.debezium),
+    };
 
     // 2. Commit-to-invalidated latency, one change at a time.
     const latencies: Record<'postgres' | 'debezium', number[]> = { postgres: [], debezium: [] };
@@ -144,8 +170,20 @@ async function main() {
       }
     }
     const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
+    const pgP50 = percentile(pgTimes, 50);
     const result = {
       bench: 'postgres',
+      // Machine-independent: commit -> key invalidated against what any path pays at least (one PostgreSQL
+      // and one Redis round trip), and each worker's CPU per change.
+      p50_vs_round_trips:
+        pgP50 === null
+          ? null
+          : roundTo(percentile(latencies.postgres, 50)! / (pgP50 + rtt.rtt_p50_us / 1000), 1),
+      cpu_us_per_change: cpuUs.postgres,
+      debezium_cpu_us_per_change: cpuUs.debezium,
+      pg_rtt_p50_ms: pgP50 === null ? null : roundTo(pgP50, 2),
+      redis_rtt_p50_us: rtt.rtt_p50_us,
+      redis_rtt_p99_us: rtt.rtt_p99_us,
       changes,
       tx_rows: TX_ROWS,
       commit_ms: Math.round(committedMs),
@@ -157,6 +195,7 @@ async function main() {
       debezium_p99_ms: round(percentile(latencies.debezium, 99)),
       ratio_vs_debezium: Math.round((finished['debezium']! / finished['postgres']!) * 100) / 100,
       latency_changes: LATENCY_CHANGES,
+      ...machine,
     };
     console.log(
       `postgres worker: ${result.changes_per_s} changes/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`,
@@ -173,7 +212,7 @@ async function main() {
           new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
       ),
     );
-    await connector.delete();
+    await connector.remove();
     await waitFor(
       async () =>
         (await pg.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slot])).rows

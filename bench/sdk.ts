@@ -3,18 +3,19 @@
 // (a loader on a replica reports its read position); then loader calls under 1000 concurrent misses across
 // processes, for cdc-cache and for naive cache-aside. The last line of output is one JSON object.
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
 import { GlideClient } from '@valkey/valkey-glide';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { defineKeyspace } from '../src/keyspace';
 import { createCache } from '../src/sdk/create-cache';
-import { runStampede } from '../test/support/sdk-stampede';
+import { measureNearInvalidation } from '../test/support/near-cache-latency';
+import { cpuNow, cpuSince, machineFacts, parseCostUs, redisRoundTrip, round } from './support/limits';
+import { runStampede } from './support/sdk-stampede';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 1000);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const STAMPEDE_PROCESSES = 4;
 const STAMPEDE_CONCURRENCY = 250;
 /** A standby's snapshot as `readPostgresPosition` returns it (`pg_current_snapshot()::text`). */
@@ -33,6 +34,9 @@ const row = {
   bio: 'Mathematician and writer, chiefly known for her work on the Analytical Engine.'.repeat(3),
 };
 
+/** CPU microseconds per operation of the last {@link throughput} call (this process: client and SDK). */
+let lastCpuUsPerOp = 0;
+
 /** Run `operation` from `concurrency` loops for `durationMs`; operations per second. */
 async function throughput(
   operation: () => Promise<unknown>,
@@ -41,6 +45,7 @@ async function throughput(
 ): Promise<number> {
   let count = 0;
   const deadline = performance.now() + durationMs;
+  const cpu = cpuNow();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -50,6 +55,7 @@ async function throughput(
       }
     }),
   );
+  lastCpuUsPerOp = cpuSince(cpu) / count;
   return count / ((performance.now() - started) / 1000);
 }
 
@@ -65,22 +71,45 @@ async function pairedRounds(
   b: () => Promise<unknown>,
   rounds: number,
   afterRound: () => Promise<void> = async () => undefined,
-): Promise<{ aRounds: number[]; bRounds: number[]; ratio: number }> {
+): Promise<{
+  aRounds: number[];
+  bRounds: number[];
+  ratio: number;
+  aCpuUs: number;
+  bCpuUs: number;
+  cpuRatio: number;
+}> {
   const aRounds: number[] = [];
   const bRounds: number[] = [];
   const ratios: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const aFirst = round % 2 === 0;
+  const aCpu: number[] = [];
+  const bCpu: number[] = [];
+  const cpuRatios: number[] = [];
+  for (let index = 0; index < rounds; index++) {
+    const aFirst = index % 2 === 0;
     const first = await throughput(aFirst ? a : b, CONCURRENCY, ROUND_MS);
+    const firstCpu = lastCpuUsPerOp;
     await afterRound();
     const second = await throughput(aFirst ? b : a, CONCURRENCY, ROUND_MS);
+    const secondCpu = lastCpuUsPerOp;
     await afterRound();
     const [aOps, bOps] = aFirst ? [first, second] : [second, first];
+    const [aUs, bUs] = aFirst ? [firstCpu, secondCpu] : [secondCpu, firstCpu];
     aRounds.push(aOps);
     bRounds.push(bOps);
     ratios.push(bOps / aOps);
+    aCpu.push(aUs);
+    bCpu.push(bUs);
+    cpuRatios.push(bUs / aUs);
   }
-  return { aRounds, bRounds, ratio: median(ratios) };
+  return {
+    aRounds,
+    bRounds,
+    ratio: median(ratios),
+    aCpuUs: median(aCpu),
+    bCpuUs: median(bCpu),
+    cpuRatio: median(cpuRatios),
+  };
 }
 
 /** A client library: open a client (its defaults), its own raw GET, and how to close it. */
@@ -181,7 +210,11 @@ async function main(): Promise<void> {
   });
   const cache = createCache({ redis: sdkClient, keyspace, prefix });
   const rawKey = `${prefix}raw:user:42`;
+  const machine = machineFacts();
   try {
+    const rtt = await redisRoundTrip(rawClient);
+    // JSON.parse of the row's bytes: the part of a raw read that is not Redis.
+    const parseUs = parseCostUs(Array.from({ length: 2000 }, () => Buffer.from(JSON.stringify(row))));
     await rawClient.set(rawKey, JSON.stringify(row), 'EX', 3600);
     await cache.get('user', { id: 42 }, () => row);
     const loader = () => {
@@ -193,7 +226,14 @@ async function main(): Promise<void> {
     // Warm up both paths, then alternate rounds so that noise on a shared machine hits both alike.
     await throughput(raw, CONCURRENCY, 500);
     await throughput(sdk, CONCURRENCY, 500);
-    const { aRounds: rawRounds, bRounds: sdkRounds, ratio } = await pairedRounds(raw, sdk, ROUNDS);
+    const {
+      aRounds: rawRounds,
+      bRounds: sdkRounds,
+      ratio,
+      aCpuUs: rawCpuUs,
+      bCpuUs: hitCpuUs,
+      cpuRatio,
+    } = await pairedRounds(raw, sdk, ROUNDS);
     const rawOps = median(rawRounds);
     const hitOps = median(sdkRounds);
     // Context the required fields do not give: one read at a time (no coalescing possible), and raw
@@ -214,6 +254,32 @@ async function main(): Promise<void> {
     }
     console.log(
       `hit path   ${hitOps.toFixed(0)} ops/s   rounds ${sdkRounds.map((ops) => ops.toFixed(0)).join(', ')}`,
+    );
+
+    // Near cache (L1): hits from memory against raw GET + JSON.parse, same concurrency, alternating rounds.
+    // Its own ttl outlasts the rounds: they measure hits, not refills.
+    const nearCache = createCache({
+      redis: REDIS_URL,
+      keyspace,
+      prefix,
+      commandTimeout: '2s',
+      nearCache: { maxEntries: 1000, ttl: '1h' },
+    });
+    while (!nearCache.nearCache!.stats().up) await new Promise((resolve) => setTimeout(resolve, 10));
+    await nearCache.get('user', { id: 42 }, loader);
+    await nearCache.nearCache!.sync();
+    await nearCache.get('user', { id: 42 }, loader);
+    const nearHit = () => nearCache.get('user', { id: 42 }, loader);
+    await throughput(nearHit, CONCURRENCY, 500);
+    const near = await pairedRounds(raw, nearHit, ROUNDS);
+    const nearStats = nearCache.nearCache!.stats();
+    await nearCache.close();
+    // A clear (a heartbeat missed on a loaded machine) costs a few misses, never a real share.
+    if (nearStats.misses > nearStats.hits / 100)
+      throw new Error(`the near cache missed ${nearStats.misses} times in ${nearStats.hits} hits`);
+    const nearLatency = await measureNearInvalidation({ redisUrl: REDIS_URL, processes: 3, samples: 200 });
+    console.log(
+      `near cache hits ${median(near.bRounds).toFixed(0)} ops/s (${near.ratio.toFixed(1)}x raw); invalidation to eviction across processes p50 ${nearLatency.p50Ms.toFixed(2)} ms, p99 ${nearLatency.p99Ms.toFixed(2)} ms`,
     );
 
     // readPosition. Hits: an entry filled by a loader that reported its read position (a PostgreSQL snapshot,
@@ -274,6 +340,15 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'sdk',
+        // Machine-independent: the hit path's CPU per read against raw GET + JSON.parse's, on the same client
+        // kind and row, in the same paired rounds (lower is better), and against JSON.parse of the row alone.
+        hit_cpu_vs_raw: round(cpuRatio, 3),
+        hit_cpu_vs_parse: round(hitCpuUs / parseUs, 2),
+        cpu_us_per_op: round(hitCpuUs, 2),
+        raw_cpu_us_per_op: round(rawCpuUs, 2),
+        parse_us_per_op: round(parseUs, 2),
+        redis_rtt_p50_us: rtt.rtt_p50_us,
+        redis_rtt_p99_us: rtt.rtt_p99_us,
         concurrency: CONCURRENCY,
         payload_bytes: JSON.stringify(row).length,
         round_ms: ROUND_MS,
@@ -285,6 +360,10 @@ async function main(): Promise<void> {
         raw_autopipelined_ops_per_s: Math.round(median(pipelinedRounds)),
         hit_ratio_vs_raw_autopipelined: Number(median(pipelinedRatios).toFixed(3)),
         ...perClient,
+        l1_hit_ops_per_s: Math.round(median(near.bRounds)),
+        l1_hit_ratio_vs_raw: Number(near.ratio.toFixed(1)),
+        l1_invalidation_p50_ms: Number(nearLatency.p50Ms.toFixed(3)),
+        l1_invalidation_p99_ms: Number(nearLatency.p99Ms.toFixed(3)),
         hit_position_ops_per_s: Math.round(median(hitPosition.bRounds)),
         hit_position_ratio: Number(hitPosition.ratio.toFixed(3)),
         miss_ops_per_s: Math.round(missOps),
@@ -295,8 +374,7 @@ async function main(): Promise<void> {
         stampede_loader_calls: stampede.loaderCalls,
         stampede_errors: stampede.errors.length,
         naive_stampede_loader_calls: naive.loaderCalls,
-        node: process.version,
-        cpus: cpus().length,
+        ...machine,
       }),
     );
   } finally {

@@ -1,16 +1,15 @@
-import {
-  type EntitySpec,
-  generationKey,
-  newGeneration,
-  RESERVED_KEY_SEGMENT,
-  tagSetTtlMs,
-  versionKey,
-} from '../keyspace';
-import type { BatchEntry, RedisPort, RedisReply } from '../redis/redis-port';
+import calculateSlot from 'cluster-key-slot';
+import { type EntitySpec, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
+import type { BatchEntry, RedisPort } from '../redis/redis-port';
 import { scripts } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
+import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
+import { appendReplicaWait, execBatch, type Sent } from './exec-pipeline';
+import { type EntityState, readEntityState } from './read-entity-state';
 import type { ReplicaAck } from './replica-ack';
 import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } from './retry';
+
+export { truncationKey } from './truncation-key';
 
 /** What {@link applyActions} needs besides the actions. */
 export interface ApplyContext {
@@ -38,30 +37,10 @@ export interface ApplyContext {
   readonly replicaAck?: ReplicaAck;
 }
 
-/** One entry of the batch and the actions it stands for. */
-interface Sent {
-  readonly actions: readonly number[];
-  /** For a standalone tag invalidation: the reply tells whether members remain. */
-  readonly tag?: boolean;
-  /** For the closing WAIT: the replicas required on `node`. */
-  readonly wait?: { readonly required: number; readonly node: string };
-}
-
 /**
- * The key holding the newest version at which an entity's table was truncated. Its hash tag is the
- * generation key, so on Redis Cluster both live in one slot: one pipeline raises it and bumps the
- * generation in order, and one MGET reads both consistently.
- *
- * @example
- * truncationKey('shop:', 'user') // 'shop:_cc:truncated:{shop:_cc:gen:user}'
- */
-export function truncationKey(prefix: string, entity: string): string {
-  return `${prefix}${RESERVED_KEY_SEGMENT}truncated:{${generationKey(prefix, entity)}}`;
-}
-
-/**
- * Apply coalesced actions: one batch (one round trip per node on Redis Cluster), retrying what failed with a retriable error until it succeeds or the retries run out
- * (then a retriable `CDC_REDIS_UNAVAILABLE` error is thrown and nothing may be acknowledged).
+ * Apply coalesced actions: one batch through the port (one round trip per node on Redis Cluster), retrying
+ * what failed with a retriable error until it succeeds or the retries run out (then a retriable
+ * `CDC_REDIS_UNAVAILABLE` error is thrown and nothing may be acknowledged).
  * Resolves to one entry per action: `undefined` when Redis acknowledged it, else the non-retriable error.
  *
  * @example
@@ -93,13 +72,52 @@ export async function applyActions(
   return results;
 }
 
+/** The batch being built: its entries, what each stands for, and the gathered deletes. */
+interface Round {
+  readonly batch: BatchEntry[];
+  readonly sent: Sent[];
+  /** Standalone: unversioned deletes gathered into UNLINKs (entry, memory, ...). */
+  unlink: string[];
+  unlinkOwners: number[];
+  /** Versioned tombstones gathered into one script call per slot (Cluster) or per batch (standalone). */
+  readonly tombstones: Map<number, TombstoneCall>;
+}
+
+/** The arguments of one write-tombstones-n.lua call and the actions it stands for. */
+interface TombstoneCall {
+  /** Entry, memory, entry, memory, ... */
+  readonly keys: string[];
+  /** Runs of consecutive entries with one version, memory ttl and transaction: version, ttl, xid, count, ... */
+  readonly runs: (string | number)[];
+  readonly owners: number[];
+}
+
+/** Arguments per run of {@link TombstoneCall.runs}. */
+const RUN = 4;
+
+function send(round: Round, entry: BatchEntry, command: Sent): void {
+  round.batch.push(entry);
+  round.sent.push(command);
+}
+
+function flushUnlink(round: Round): void {
+  if (round.unlink.length === 0) return;
+  send(round, ['UNLINK', ...round.unlink], { actions: round.unlinkOwners });
+  round.unlink = [];
+  round.unlinkOwners = [];
+}
+
+function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
+  send(round, scripts.writeTombstones.call(call.keys, call.runs), { actions: call.owners });
+  round.tombstones.delete(slot);
+}
+
 async function applyOnce(
   actions: readonly CacheAction[],
   pending: readonly number[],
   context: ApplyContext,
 ): Promise<Map<number, Error>> {
   const failures = new Map<number, Error>();
-  const { redis } = context;
   let state: EntityState;
   try {
     state = await readEntityState(actions, pending, context);
@@ -108,49 +126,30 @@ async function applyOnce(
     return failures;
   }
 
-  const cluster = redis.cluster;
+  const { cluster } = context.redis;
   const tagIndexes: number[] = [];
-  /** The batch: one round trip per node (the port routes each entry to its slot's node). */
-  const batch: BatchEntry[] = [];
-  const sent: Sent[] = [];
-  const send = (entry: BatchEntry, command: Sent) => {
-    batch.push(entry);
-    sent.push(command);
-  };
-  /** Standalone: deletes gathered into UNLINK commands, versioned tombstones (version, ttl, xid) into script calls. */
-  let unlink: string[] = [];
-  let unlinkOwners: number[] = [];
-  let tombstoneKeys: string[] = [];
-  let tombstoneArgs: (string | number)[] = [];
-  let tombstoneOwners: number[] = [];
-  const flushUnlink = () => {
-    if (unlink.length === 0) return;
-    send(['UNLINK', ...unlink], { actions: unlinkOwners });
-    unlink = [];
-    unlinkOwners = [];
-  };
-  const flushTombstones = () => {
-    if (tombstoneOwners.length === 0) return;
-    send(scripts.writeTombstones.call(tombstoneKeys, tombstoneArgs), { actions: tombstoneOwners });
-    tombstoneKeys = [];
-    tombstoneArgs = [];
-    tombstoneOwners = [];
-  };
+  const round: Round = { batch: [], sent: [], unlink: [], unlinkOwners: [], tombstones: new Map() };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
+  // The entry and its memory share a slot (the memory's hash tag is the entry key), so a script call may
+  // hold the tombstones of every key of one slot; on standalone, of every key.
   const tombstone = (index: number, key: string, entity: string, version: string, transactionId = '') => {
-    const memory = versionKey(context.prefix, key);
-    if (cluster) {
-      // On Cluster a script holds one slot: one call per key (the entry and its memory share it).
-      send(scripts.writeTombstone.call([key, memory], [version, memoryTtl(entity), transactionId]), {
-        actions: [index],
-      });
-      return;
+    const slot = cluster ? calculateSlot(key) : 0;
+    let call = round.tombstones.get(slot);
+    if (!call) {
+      call = { keys: [], runs: [], owners: [] };
+      round.tombstones.set(slot, call);
     }
-    tombstoneKeys.push(key, memory);
-    tombstoneArgs.push(version, memoryTtl(entity), transactionId);
-    tombstoneOwners.push(index);
-    if (tombstoneOwners.length >= context.unlinkBatchSize) flushTombstones();
+    call.keys.push(key, versionKey(context.prefix, key));
+    // The keys of one change are adjacent and share its version, ttl and transaction: one run of them.
+    const ttlMs = memoryTtl(entity);
+    const { runs } = call;
+    const last = runs.length - RUN;
+    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs && runs[last + 2] === transactionId) {
+      runs[last + 3] = (runs[last + 3] as number) + 1;
+    } else runs.push(version, ttlMs, transactionId, 1);
+    call.owners.push(index);
+    if (call.owners.length >= context.unlinkBatchSize) flushTombstones(round, slot, call);
   };
 
   const now = context.now();
@@ -175,11 +174,11 @@ async function applyOnce(
           tombstone(index, action.key, action.entity, '');
         } else if (cluster) {
           // The entry and its memory share a slot (hash tag): one UNLINK.
-          send(['UNLINK', action.key, memory], { actions: [index] });
+          send(round, ['UNLINK', action.key, memory], { actions: [index] });
         } else {
-          unlink.push(action.key, memory);
-          unlinkOwners.push(index);
-          if (unlink.length >= context.unlinkBatchSize) flushUnlink();
+          round.unlink.push(action.key, memory);
+          round.unlinkOwners.push(index);
+          if (round.unlink.length >= context.unlinkBatchSize) flushUnlink(round);
         }
         break;
       }
@@ -193,6 +192,7 @@ async function applyOnce(
         const entity = context.entities.get(action.entity)!;
         const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
         send(
+          round,
           scripts.refreshEntry.call(
             [action.key, versionKey(context.prefix, action.key)],
             [
@@ -217,14 +217,13 @@ async function applyOnce(
       case 'bump-generation':
         // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
         if (action.version !== '') {
-          send(scripts.raiseVersion.call([context.truncationKeys.get(action.entity)!], [action.version]), {
-            actions: [index],
-          });
+          const truncation = context.truncationKeys.get(action.entity)!;
+          send(round, scripts.raiseVersion.call([truncation], [action.version]), { actions: [index] });
         }
-        send(['SET', action.key, newGeneration()], { actions: [index] });
+        send(round, ['SET', action.key, newGeneration()], { actions: [index] });
         break;
       case 'invalidate-tag':
-        send(scripts.invalidateTag.call([action.key], [context.tagBatchSize]), {
+        send(round, scripts.invalidateTag.call([action.key], [context.tagBatchSize]), {
           actions: [index],
           tag: true,
         });
@@ -236,23 +235,13 @@ async function applyOnce(
     const action = actions[index] as Extract<CacheAction, { kind: 'refresh' }>;
     const tagTtlMs = tagSetTtlMs(context.entities.get(action.entity)!);
     for (const tag of action.tags) {
-      send(scripts.addTagMember.call([tag], [action.key, tagTtlMs]), { actions: [index] });
+      send(round, scripts.addTagMember.call([tag], [action.key, tagTtlMs]), { actions: [index] });
     }
   }
-  flushUnlink();
-  flushTombstones();
+  flushUnlink(round);
+  for (const [slot, call] of round.tombstones) flushTombstones(round, slot, call);
   const executions: Promise<void>[] = [];
-  if (batch.length > 0) {
-    const indexes = [...new Set(sent.flatMap((command) => command.actions))];
-    executions.push(
-      appendReplicaWait(batch, sent, indexes, context).then(
-        () => execBatch(batch, sent, actions, failures, context),
-        (error: unknown) => {
-          for (const index of indexes) failures.set(index, error as Error);
-        },
-      ),
-    );
-  }
+  if (round.batch.length > 0) executions.push(execRound(round, actions, failures, context));
   if (tagIndexes.length > 0) executions.push(invalidateClusterTags(actions, tagIndexes, context, failures));
   await Promise.all(executions);
   // On Cluster the writes went through many node connections: WAIT on each primary, after them.
@@ -260,201 +249,21 @@ async function applyOnce(
   return failures;
 }
 
-async function execBatch(
-  batch: readonly BatchEntry[],
-  sent: readonly Sent[],
+/** Close a standalone batch with the replicas' WAIT when one is needed, and run it. */
+async function execRound(
+  round: Round,
   actions: readonly CacheAction[],
   failures: Map<number, Error>,
   context: ApplyContext,
 ): Promise<void> {
-  const { redis } = context;
-  let replies: (RedisReply | Error)[];
+  const indexes = () => [...new Set(round.sent.flatMap((command) => command.actions))];
   try {
-    replies = await redis.batch(batch);
+    // The actions a WAIT stands for are gathered only when there are replicas to wait for.
+    if (context.replicaAck && !context.redis.cluster)
+      await appendReplicaWait(round.batch, round.sent, indexes, context);
   } catch (error) {
-    for (const command of sent) for (const index of command.actions) failures.set(index, error as Error);
+    for (const index of indexes()) failures.set(index, error as Error);
     return;
   }
-  const moreTags: number[] = [];
-  let drained = false;
-  sent.forEach((command, at) => {
-    const reply =
-      at < replies.length ? replies[at]! : new Error('Redis returned no reply for a batched command');
-    if (reply instanceof Error) {
-      for (const index of command.actions) failures.set(index, reply);
-    } else if (command.wait) {
-      const short = context.replicaAck!.check(reply, command.wait.required, command.wait.node);
-      if (short) for (const index of command.actions) if (!failures.has(index)) failures.set(index, short);
-    } else if (command.tag && Number(reply) >= context.tagBatchSize) {
-      moreTags.push(command.actions[0]!);
-    }
-  });
-  // A big tag set is drained in bounded steps, so one script never blocks Redis for long.
-  while (moreTags.length > 0) {
-    let tagReplies: (RedisReply | Error)[];
-    try {
-      tagReplies = await redis.batch(
-        moreTags.map((index) => scripts.invalidateTag.call([actions[index]!.key], [context.tagBatchSize])),
-      );
-    } catch (error) {
-      for (const index of moreTags) failures.set(index, error as Error);
-      return;
-    }
-    const still = moreTags.splice(0);
-    still.forEach((index, at) => {
-      const reply = tagReplies[at] ?? new Error('no reply');
-      if (reply instanceof Error) failures.set(index, reply);
-      else if (Number(reply) >= context.tagBatchSize) moreTags.push(index);
-    });
-    drained = true;
-  }
-  // The drain's deletes came after the batch's WAIT: the replicas must acknowledge them too.
-  const wait = sent.find((command) => command.wait)?.wait;
-  if (drained && wait) {
-    const tagIndexes = sent.filter((command) => command.tag).flatMap((command) => command.actions);
-    try {
-      const [primary] = await redis.primaries();
-      const reply = await primary!.command(['WAIT', wait.required, context.replicaAck!.timeoutMs]);
-      const short = context.replicaAck!.check(reply, wait.required, wait.node);
-      if (short) for (const index of tagIndexes) if (!failures.has(index)) failures.set(index, short);
-    } catch (error) {
-      for (const index of tagIndexes) if (!failures.has(index)) failures.set(index, error as Error);
-    }
-  }
-}
-
-/**
- * Tags on Redis Cluster: members live in other slots than their set, so no script can hold both. For each
- * chunk: UNLINK the members, SREM exactly those (a member added meanwhile stays), then UNLINK them again so
- * an entry filled between the two steps, whose membership the SREM just removed, does not outlive it
- * untracked. A crash between steps leaves members listed, so a redelivery deletes them again.
- */
-async function invalidateClusterTags(
-  actions: readonly CacheAction[],
-  indexes: readonly number[],
-  context: ApplyContext,
-  failures: Map<number, Error>,
-): Promise<void> {
-  const { redis } = context;
-  const unlinkEach = async (members: readonly string[]) => {
-    const replies = await redis.batch(members.map((member) => ['UNLINK', member]));
-    const failed = replies.find((reply): reply is Error => reply instanceof Error);
-    if (failed) throw failed;
-  };
-  await Promise.all(
-    indexes.map(async (index) => {
-      const setKey = actions[index]!.key;
-      try {
-        let cursor = '0';
-        do {
-          const [next, members] = (await redis.command([
-            'SSCAN',
-            setKey,
-            cursor,
-            'COUNT',
-            context.tagBatchSize,
-          ])) as [string, string[]];
-          cursor = next;
-          if (members.length === 0) continue;
-          await unlinkEach(members);
-          await redis.command(['SREM', setKey, ...members]);
-          await unlinkEach(members);
-        } while (cursor !== '0');
-      } catch (error) {
-        failures.set(index, error as Error);
-      }
-    }),
-  );
-}
-
-/**
- * End a standalone batch with `WAIT required timeout` when replicas must acknowledge: WAIT covers every
- * write sent before it on the same connection, so one WAIT per batch is enough. A short reply fails every
- * action of the batch with a retriable error (see {@link ReplicaAck.check}). On Cluster a batch spans node
- * connections: {@link waitOnEveryPrimary} waits after it instead.
- */
-async function appendReplicaWait(
-  batch: BatchEntry[],
-  sent: Sent[],
-  indexes: readonly number[],
-  context: ApplyContext,
-): Promise<void> {
-  if (context.redis.cluster || !context.replicaAck) return;
-  const required = await context.replicaAck.replicasFor('');
-  if (required === 0) return;
-  batch.push(['WAIT', required, context.replicaAck.timeoutMs]);
-  sent.push({ actions: indexes, wait: { required, node: '' } });
-}
-
-/** Cluster: WAIT on each primary (on the connection that carried its writes), after the batch. */
-async function waitOnEveryPrimary(
-  indexes: readonly number[],
-  context: ApplyContext,
-  failures: Map<number, Error>,
-): Promise<void> {
-  const ack = context.replicaAck;
-  if (!ack || indexes.every((index) => failures.has(index))) return;
-  let primaries: Awaited<ReturnType<RedisPort['primaries']>>;
-  try {
-    primaries = await context.redis.primaries();
-  } catch (error) {
-    for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
-    return;
-  }
-  await Promise.all(
-    primaries.map(async (primary) => {
-      const node = primary.address;
-      try {
-        const required = await ack.replicasFor(node);
-        if (required === 0) return;
-        const short = ack.check(await primary.command(['WAIT', required, ack.timeoutMs]), required, node);
-        if (short) for (const index of indexes) if (!failures.has(index)) failures.set(index, short);
-      } catch (error) {
-        for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
-      }
-    }),
-  );
-}
-
-interface EntityState {
-  /** Current generation by entity (created when missing). */
-  readonly generations: Map<string, string>;
-  /** Newest truncate version by entity, when truncated. */
-  readonly truncatedAt: Map<string, string>;
-}
-
-/**
- * Read the generation and truncate version of every entity that refreshes in this batch: one MGET on
- * standalone Redis, one MGET per entity (same slot) on Cluster, all in one round trip. A missing generation
- * is created (a new random one), so the values written are readable and no older entry matches them.
- */
-async function readEntityState(
-  actions: readonly CacheAction[],
-  pending: readonly number[],
-  context: ApplyContext,
-): Promise<EntityState> {
-  const entities = new Set<string>();
-  for (const index of pending) {
-    const action = actions[index]!;
-    if (action.kind === 'refresh') entities.add(action.entity);
-  }
-  const state: EntityState = { generations: new Map(), truncatedAt: new Map() };
-  if (entities.size === 0) return state;
-  const names = [...entities];
-  const pairs = names.map((name) => [context.generationKeys.get(name)!, context.truncationKeys.get(name)!]);
-  const { redis } = context;
-  const replies = redis.cluster
-    ? (await Promise.all(pairs.map((pair) => redis.command(['MGET', ...pair])))).flat()
-    : ((await redis.command(['MGET', ...pairs.flat()])) as RedisReply[]);
-  const values = replies.map((value) => (typeof value === 'string' ? value : undefined));
-  await Promise.all(
-    names.map(async (name, at) => {
-      const generation =
-        values[2 * at] ?? (await scripts.ensureGeneration.run(redis, [pairs[at]![0]!], [newGeneration()]));
-      state.generations.set(name, generation);
-      const truncatedAt = values[2 * at + 1];
-      if (truncatedAt) state.truncatedAt.set(name, truncatedAt);
-    }),
-  );
-  return state;
+  await execBatch(round.batch, round.sent, actions, failures, context);
 }

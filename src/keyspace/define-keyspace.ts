@@ -16,6 +16,7 @@ const ENTITY_FIELDS = new Set([
   'tags',
   'fields',
   'maxReplicaLag',
+  'nearCache',
   'sources',
 ]);
 const SOURCE_FIELDS = new Set(['table', 'dynamodb', 'fields', 'columns']);
@@ -85,6 +86,9 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
   if (typeof ttlJitter !== 'number' || !(ttlJitter >= 0 && ttlJitter <= 1)) {
     problems.push(`${at('ttlJitter')}: must be a number from 0 to 1`);
   }
+  const nearCache = definition['nearCache'];
+  if (nearCache !== undefined && typeof nearCache !== 'boolean')
+    problems.push(`${at('nearCache')}: must be true or false`);
   const mode = definition['mode'] ?? 'delete';
   if (mode !== 'delete' && mode !== 'refresh') problems.push(`${at('mode')}: must be 'delete' or 'refresh'`);
   const tags = validateTags(at('tags'), definition['tags'], problems);
@@ -112,6 +116,7 @@ function validateEntity(name: string, definition: unknown, problems: string[]): 
     negativeTtlMs,
     graceMs,
     maxReplicaLagMs,
+    ...(typeof nearCache === 'boolean' ? { nearCache } : {}),
     mode: mode as EntitySpec['mode'],
     tags,
     types,

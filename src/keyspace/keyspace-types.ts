@@ -48,6 +48,11 @@ export interface EntityDefinition<Template extends string = string> {
    * stays below it. Default 0 (off). Not needed for DynamoDB `GetItem` with `ConsistentRead`.
    */
   maxReplicaLag?: Duration;
+  /**
+   * Whether readers with a near cache (`createCache({ nearCache })`) keep this entity's values in memory:
+   * `false` opts it out; `true` opts it in when the near cache takes only opted-in entities. Default: in.
+   */
+  nearCache?: boolean;
   /** The tables whose changes make this entity stale. A `refresh` entity has exactly one. */
   sources: SourceDefinition[];
 }
@@ -80,6 +85,8 @@ export interface EntitySpec {
   readonly graceMs: number;
   /** See {@link EntityDefinition.maxReplicaLag}; 0 when off. */
   readonly maxReplicaLagMs: number;
+  /** See {@link EntityDefinition.nearCache}; absent when not said. */
+  readonly nearCache?: boolean;
   readonly mode: EntityMode;
   readonly tags: readonly KeyTemplate[];
   /** Placeholder name -> the type its sources declare for its column (undeclared placeholders are absent). */

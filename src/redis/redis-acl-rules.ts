@@ -18,7 +18,8 @@ export type RedisRole = 'reader' | 'worker';
  *   characters differ from it.
  *
  * Both get every command but the dangerous ones (FLUSHALL, KEYS, CONFIG, DEBUG, ...), with INFO back
- * (ioredis's ready check sends it), and no Pub/Sub channel (a new user has none).
+ * (ioredis's ready check sends it). The worker gets no Pub/Sub channel (a new user has none); the reader gets
+ * the one Redis publishes tracking invalidations on, which its near cache subscribes to (docs/near-cache.md).
  *
  * @example
  * redisAclRules('worker', 'shop:') // ['on', '%RW~shop:*', '+@all', '-@dangerous', '+info']
@@ -46,6 +47,7 @@ export function redisAclRules(role: RedisRole, keyPrefix: string): string[] {
     // the SDK creates a missing generation (a random one, SET NX).
     `%RW~${prefix}${reserved}gen:*`,
     `%RW~${prefix}${reserved}ver:*`,
+    '&__redis__:invalidate',
     ...commands,
   ];
 }

@@ -113,13 +113,12 @@ export const scripts = {
     ],
     number
   >('refreshEntry', 'refresh-entry-2.lua', asInteger),
-  /** Worker versioned delete: 1 deleted, 0 kept (written or leased after the change). */
-  writeTombstone: defineScript<
-    [entry: string, memory: string],
-    [version: string, memoryTtlMs: number, transactionId: string],
-    number
-  >('writeTombstone', 'write-tombstone-2.lua', asInteger),
-  /** Worker, standalone: many versioned deletes (keys: entry, memory, ...; args: version, ttl, xid, ...). */
+  /**
+   * Worker: versioned deletes, one call per pipeline on standalone Redis and per slot on Cluster (every key
+   * of a call in one slot). Keys: entry, memory, entry, memory, ...; args in runs of four, one per run of
+   * consecutive entries sharing a change: version ('' = forget the versions, keep the time), memory ttl ms,
+   * transaction id ('' when none), how many entries. Replies the number of entries deleted.
+   */
   writeTombstones: defineScript<readonly string[], readonly (string | number)[], number>(
     'writeTombstones',
     'write-tombstones-n.lua',

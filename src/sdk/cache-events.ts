@@ -66,6 +66,16 @@ export interface CacheEventMap {
     readonly outcome: 'match' | 'mismatch' | 'changed' | 'failed' | 'dropped';
     readonly ageMs?: number;
   };
+  /** A near-cached read was served from memory (no Redis call). */
+  'near-hit': { readonly entity: string; readonly key: string };
+  /** A near-cached read found nothing usable in memory and went on to Redis. */
+  'near-miss': { readonly entity: string; readonly key: string };
+  /** The near cache dropped an entry for room (`capacity`) or age (`expired`, its own ttl or the entry's). */
+  'near-eviction': { readonly key: string; readonly reason: 'capacity' | 'expired' };
+  /** Redis reported these keys changed (`null`: everything, a FLUSH); the near cache dropped them. */
+  'near-invalidation': { readonly keys: readonly string[] | null };
+  /** The invalidation stream had a possible gap (`reason`: connection-closed, heartbeat, topology-changed): the near cache was emptied and serves again once the stream is whole. */
+  'near-clear': { readonly reason: string };
   /** The circuit breaker changed state. */
   breaker: { readonly state: 'open' | 'half-open' | 'closed' };
 }

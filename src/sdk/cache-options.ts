@@ -3,6 +3,11 @@ import type { EntityDefinitions, Keyspace } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
 import type { RedisPortInput } from '../redis/to-redis-port';
+import {
+  type NearCacheOptions,
+  type NearCacheSettings,
+  resolveNearCacheOptions,
+} from './near-cache/near-cache-options';
 import type { VerifySettings } from './verify-sampler';
 
 /** Options of `createCache`. Durations are milliseconds or strings such as `'250ms'`, `'5s'`. */
@@ -42,6 +47,11 @@ export interface CacheOptions<Definitions extends EntityDefinitions = EntityDefi
     maxPending?: number;
     equals?: (served: unknown, loaded: unknown) => boolean;
   };
+  /**
+   * An in-process LRU in front of Redis for `get`/`getMany`, kept coherent by Redis's own change reports
+   * (`CLIENT TRACKING` broadcast; see docs/near-cache.md). Values it serves are deep-frozen. Default off.
+   */
+  nearCache?: NearCacheOptions | false;
 }
 
 /** Defaults of {@link CacheOptions}. */
@@ -66,6 +76,7 @@ export interface ResolvedCacheOptions {
   readonly commandTimeoutMs: number;
   readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number } | false;
   readonly verify: VerifySettings | false;
+  readonly nearCache: NearCacheSettings | false;
 }
 
 const KNOWN = new Set([
@@ -80,6 +91,7 @@ const KNOWN = new Set([
   'commandTimeout',
   'breaker',
   'verify',
+  'nearCache',
 ]);
 
 function invalid(name: string, problem: string): CdcCacheError {
@@ -149,6 +161,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     prefix,
     serializer,
     verify: resolveVerify(options.verify),
+    nearCache: resolveNearCacheOptions(options.nearCache),
     leaseTtlMs: duration('leaseTtl', options.leaseTtl, DEFAULT_CACHE_OPTIONS.leaseTtl, { positive: true }),
     leaseWaitMs: duration('leaseWait', options.leaseWait, DEFAULT_CACHE_OPTIONS.leaseWait),
     loaderSoftTimeoutMs: duration(

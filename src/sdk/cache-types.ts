@@ -3,6 +3,7 @@ import type { Duration } from '../keyspace/parse-duration';
 import type { RedisClient } from '../redis/create-redis-client';
 import type { RedisPort } from '../redis/redis-port';
 import type { CacheEvents } from './cache-events';
+import type { NearCacheHandle } from './near-cache/attach-near-cache';
 
 /** Lets a loader that reads a replica say which snapshot it read. */
 export interface ReadPositionReporter {
@@ -73,6 +74,8 @@ export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions
   readonly redis: RedisClient;
   /** The same Redis through cdc-cache's port (any client library). */
   readonly port: RedisPort;
+  /** The near cache (option `nearCache`): its counters, and a barrier for tests; undefined when off. */
+  readonly nearCache: NearCacheHandle | undefined;
   /** Get a value, or load it once (across processes), cache it and return it. Not found is `null`. */
   get<Entity extends keyof Definitions & string, Value>(
     entity: Entity,

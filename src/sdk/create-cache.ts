@@ -1,5 +1,7 @@
+import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
-import { ioredisDriver } from '../redis/adapters/ioredis-driver';
+import { ioredisDriver, isIoredis } from '../redis/adapters/ioredis-driver';
+import type { RedisClient } from '../redis/create-redis-client';
 import { resolveRedis } from '../redis/create-redis-client';
 import { createRedisPort } from '../redis/create-redis-port';
 import { toRedisPort } from '../redis/to-redis-port';
@@ -15,6 +17,7 @@ import { getMany } from './get-many';
 import { getOne, peek, type ReadDeps } from './get-one';
 import { createLeaseProtocol } from './lease-protocol';
 import { createLoaderRunner } from './loader-runner';
+import { attachNearCache } from './near-cache/attach-near-cache';
 import { createRedisGuard } from './redis-guard';
 import { sdkScripts } from './sdk-scripts';
 import { createVerifySampler } from './verify-sampler';
@@ -53,10 +56,17 @@ export function createCache<Definitions extends EntityDefinitions>(
   const { prefix, serializer } = settings;
   // A URL or ioredis options open an ioredis client that gives up on a command quickly (our own timeout and
   // breaker decide what a read does then); a client of any library is used as given, never closed.
-  const opened =
-    typeof options.redis === 'string' || isPlainOptions(options.redis)
-      ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
-      : undefined;
+  const opensIoredis = typeof options.redis === 'string' || isPlainOptions(options.redis);
+  if (settings.nearCache && !opensIoredis && !isIoredis(options.redis)) {
+    // The near cache tracks invalidations on ioredis connections (its `InvalidationStream` adapter).
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'nearCache: needs an ioredis client, a URL or ioredis options (node-redis and GLIDE clients have no near cache yet)',
+    );
+  }
+  const opened = opensIoredis
+    ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
+    : undefined;
   const redis = opened
     ? createRedisPort(ioredisDriver(opened as Parameters<typeof ioredisDriver>[0]), true)
     : toRedisPort(options.redis as object);
@@ -88,6 +98,19 @@ export function createCache<Definitions extends EntityDefinitions>(
     tags,
     clock,
   });
+  // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
+  const near = settings.nearCache
+    ? attachNearCache({
+        client: (opened ?? options.redis) as RedisClient,
+        settings: settings.nearCache,
+        entities: [...(options.keyspace as Keyspace).entities.values()],
+        prefix,
+        serializer,
+        events,
+        now: () => clock.now(),
+        report: (operation, error) => guard.report(operation, error),
+      })
+    : undefined;
   const loaders = createLoaderRunner({ hardTimeoutMs: settings.loaderHardTimeoutMs, events, clock });
   // Off by default; when on, a hit costs one random draw unless sampled.
   const verifier = settings.verify
@@ -110,6 +133,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     serializer,
     entities,
     verifier,
+    near,
     leaseWaitMs: settings.leaseWaitMs,
     loaderSoftTimeoutMs: settings.loaderSoftTimeoutMs,
   };
@@ -119,6 +143,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     events,
     redis: (opened ?? options.redis) as Cache['redis'],
     port: redis,
+    nearCache: near,
     get: (entity, params, loader, getOptions) =>
       getOne(reads, entity, params, loader as Loader<never, unknown>, getOptions) as Promise<never>,
     getMany: (entity, paramsList, loader, getOptions) =>
@@ -129,6 +154,7 @@ export function createCache<Definitions extends EntityDefinitions>(
     deleteByTag: (tag, params) => tags.deleteByTag(tag, params),
     keyOf: (entity, params) => entities.keyFor(entities.get(entity), params),
     async close() {
+      if (near) await near.close();
       guard.close();
       verifier?.close();
       await redis.close();

@@ -4,6 +4,7 @@ import type { BatchLoader, BatchLoaderContext, GetOptions } from './cache-types'
 import { decodeEntry, readEntry } from './entry-codec';
 import type { ReadDeps } from './get-one';
 import type { Load, ReadSink } from './loader-runner';
+import { MISS } from './near-cache/attach-near-cache';
 import { readPositionPoint } from './read-position-check';
 import { emitNotFresh, resolveMiss } from './resolve-miss';
 
@@ -23,12 +24,51 @@ export async function getMany(
   loader: BatchLoader<never, unknown>,
   options: GetOptions | undefined,
 ): Promise<unknown[]> {
+  const near = deps.near;
+  if (!near?.uses(entityName) || paramsList.length === 0)
+    return readMany(deps, entityName, paramsList, loader, options, false);
+  // Near cache first; only what it does not hold goes to Redis (and to the loader).
+  const entity = deps.entities.get(entityName);
+  const results: unknown[] = new Array(paramsList.length).fill(null);
+  const missing: number[] = [];
+  paramsList.forEach((params, index) => {
+    const held = near.lookup(entityName, deps.entities.keyFor(entity, params), entity.generationKey);
+    if (held === MISS) missing.push(index);
+    else results[index] = held;
+  });
+  if (missing.length === 0) return results;
+  const rest = await readMany(
+    deps,
+    entityName,
+    missing.map((index) => paramsList[index]!),
+    loader,
+    options,
+    true,
+  );
+  missing.forEach((index, position) => {
+    results[index] = rest[position];
+  });
+  return results;
+}
+
+/** The entries through Redis (and the loader); `nearOn`: keep fresh hits in the near cache. */
+async function readMany(
+  deps: ReadDeps,
+  entityName: string,
+  paramsList: readonly Readonly<Record<string, unknown>>[],
+  loader: BatchLoader<never, unknown>,
+  options: GetOptions | undefined,
+  nearOn: boolean,
+): Promise<unknown[]> {
   const { events, loaders } = deps;
   const entity = deps.entities.get(entityName);
   const keys = paramsList.map((params) => deps.entities.keyFor(entity, params));
   if (options?.ttl !== undefined) ttlOf(entity, options);
   const results: unknown[] = new Array(keys.length).fill(null);
   if (keys.length === 0) return results;
+  const near = nearOn ? deps.near : undefined;
+  // Taken before the read is sent (see get-one.ts).
+  const nearTickets = near ? keys.map((key) => near.ticket(key, entity.generationKey)) : undefined;
   let values: (string | null)[];
   try {
     values = await deps.guard.readMany([...keys, entity.generationKey]);
@@ -41,9 +81,19 @@ export async function getMany(
   const misses: number[] = [];
   keys.forEach((key, index) => {
     const entry = values.length > 0 ? readEntry(values[index], generation, now) : undefined;
+    const nearTicket = nearTickets?.[index];
+    if (entry?.state !== 'fresh') near?.release(nearTicket);
     if (entry?.state === 'fresh') {
       try {
-        results[index] = decodeEntry(entry, deps.serializer);
+        const decoded = decodeEntry(entry, deps.serializer);
+        results[index] = near
+          ? near.fill(nearTicket, {
+              generation: generation!,
+              value: decoded,
+              payload: entry.payload,
+              staleAtMs: entry.staleAtMs,
+            })
+          : decoded;
         if (events.has('hit')) events.emit('hit', { entity: entityName, key });
         if (deps.verifier) {
           const params = paramsList[index]!;
@@ -54,6 +104,7 @@ export async function getMany(
         }
         return;
       } catch (error) {
+        near?.release(nearTicket);
         deps.guard.report('deserialize', error, entityName, key);
       }
     }

@@ -3,6 +3,7 @@ import { generationOf, ttlOf } from './cache-entities';
 import type { GetOneOptions, Loader } from './cache-types';
 import { decodeEntry, readEntry } from './entry-codec';
 import type { Load } from './loader-runner';
+import { MISS, type NearReads } from './near-cache/attach-near-cache';
 import { readPositionPoint } from './read-position-check';
 import { bypassReason, redisError } from './redis-guard';
 import { emitNotFresh, type MissDeps, resolveMiss } from './resolve-miss';
@@ -13,6 +14,8 @@ export interface ReadDeps extends MissDeps {
   readonly entities: CacheEntities;
   /** Verifies a sample of hits (the `verify` option), when on. */
   readonly verifier: VerifySampler | undefined;
+  /** The near cache (the `nearCache` option), when on. */
+  readonly near: NearReads | undefined;
 }
 
 /** A caller's loader as the miss path calls it: with its context, `readPosition` writing to the sink. */
@@ -52,31 +55,49 @@ export async function getOne(
   const entity = deps.entities.get(entityName);
   const key = deps.entities.keyFor(entity, params);
   if (options?.ttl !== undefined) ttlOf(entity, options); // a bad per-call ttl fails the call, not the fill
+  const near = deps.near?.uses(entityName) ? deps.near : undefined;
+  if (near) {
+    const held = near.lookup(entityName, key, entity.generationKey);
+    if (held !== MISS) return held;
+  }
   const pending = loaders.pending(key);
   if (pending) {
     if (events.has('miss')) events.emit('miss', { entity: entityName, key });
     return pending;
   }
   const load = withContext(entity, key, params, loader);
+  // Taken before the read is sent: an invalidation that overtakes the reply then keeps it out of memory.
+  const nearTicket = near?.ticket(key, entity.generationKey);
   let values: (string | null)[];
   try {
     values = await deps.guard.read(key, entity.generationKey);
   } catch (error) {
+    near?.release(nearTicket);
     deps.guard.report('get', error, entityName, key);
     const reason = bypassReason(error);
     return loaders.joinOrStart(key, () => loaders.loadUncached(entityName, key, load, reason));
   }
   const generation = generationOf(values[1]);
   const entry = readEntry(values[0], generation, deps.clock.now());
+  if (entry.state !== 'fresh') near?.release(nearTicket);
   if (entry.state === 'fresh') {
     try {
-      const value = decodeEntry(entry, deps.serializer);
+      const decoded = decodeEntry(entry, deps.serializer);
+      const value = near
+        ? near.fill(nearTicket, {
+            generation: generation!,
+            value: decoded,
+            payload: entry.payload,
+            staleAtMs: entry.staleAtMs,
+          })
+        : decoded;
       if (events.has('hit')) events.emit('hit', { entity: entityName, key });
       // The verifier compares values only: the position its re-load reads is not used.
       if (deps.verifier)
         deps.verifier.sample(entityName, key, entity.generationKey, values[0]!, () => load({}));
       return value;
     } catch (error) {
+      near?.release(nearTicket);
       deps.guard.report('deserialize', error, entityName, key);
     }
   }

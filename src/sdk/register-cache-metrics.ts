@@ -152,6 +152,49 @@ export function registerCacheMetrics(
         registers: [registry],
       }),
   );
+  const nearRequests = reuse(
+    registry,
+    `${prefix}near_requests_total`,
+    () =>
+      new Counter({
+        name: `${prefix}near_requests_total`,
+        help: 'Reads of near-cached entities by result: hit (served from memory, no Redis call) or miss (went on to Redis)',
+        labelNames: ['entity', 'result'],
+        registers: [registry],
+      }),
+  );
+  const nearEvictions = reuse(
+    registry,
+    `${prefix}near_evictions_total`,
+    () =>
+      new Counter({
+        name: `${prefix}near_evictions_total`,
+        help: 'Near cache entries dropped for room (capacity) or age (expired)',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
+  );
+  const nearInvalidations = reuse(
+    registry,
+    `${prefix}near_invalidations_total`,
+    () =>
+      new Counter({
+        name: `${prefix}near_invalidations_total`,
+        help: 'Invalidation messages Redis sent the near cache (one may name several keys, or all: a FLUSH)',
+        registers: [registry],
+      }),
+  );
+  const nearClears = reuse(
+    registry,
+    `${prefix}near_clears_total`,
+    () =>
+      new Counter({
+        name: `${prefix}near_clears_total`,
+        help: 'Times the near cache was emptied because its invalidation stream may have had a gap, by reason (connection-closed, heartbeat, topology-changed)',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
+  );
   const { events } = cache;
   const unsubscribe = [
     events.on('hit', ({ entity }) => {
@@ -177,6 +220,11 @@ export function registerCacheMetrics(
     events.on('fill-refused', ({ entity, reason }) => refusedFills.inc({ entity, reason })),
     events.on('error', ({ operation, error }) => errors.inc({ operation, code: error.code })),
     events.on('breaker', ({ state }) => breakerOpen.set(state === 'closed' ? 0 : 1)),
+    events.on('near-hit', ({ entity }) => nearRequests.inc({ entity, result: 'hit' })),
+    events.on('near-miss', ({ entity }) => nearRequests.inc({ entity, result: 'miss' })),
+    events.on('near-eviction', ({ reason }) => nearEvictions.inc({ reason })),
+    events.on('near-invalidation', () => nearInvalidations.inc()),
+    events.on('near-clear', ({ reason }) => nearClears.inc({ reason })),
     events.on('verify', ({ entity, outcome, ageMs }) => {
       verifications.inc({ entity, outcome });
       if (ageMs !== undefined) mismatchAge.observe({ entity }, ageMs / 1000);

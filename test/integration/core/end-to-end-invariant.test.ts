@@ -3,13 +3,17 @@ import { Redis } from 'ioredis';
 import type { ChangeEvent, Row } from '../../../src/core/change-event';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { createCache, defineKeyspace } from '../../../src/index';
-import { deletePrefix, uniquePrefix } from './core-test-support';
+import { deletePrefix, pollUntil, uniquePrefix } from './core-test-support';
 
 /**
  * The invariant of DESIGN.md, checked with the real SDK (createCache) and the real engine on Redis:
  * once the worker has applied the event of a row's latest write, no value older than that write is
  * readable, whatever the interleaving of reads (lease, database read, fill), writes, redeliveries and
  * reorderings. Each read runs in its own cache instance, as in its own process.
+ *
+ * Run a second time with a near cache in every reader: then each reader is kept to the end, and once every
+ * event is applied and every invalidation delivered, no reader may serve (from memory or Redis) a value other
+ * than the row's.
  */
 const keyspace = defineKeyspace({
   user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
@@ -78,171 +82,219 @@ interface Read {
   settled: boolean;
 }
 
-describe('end-to-end invariant (SDK reads + worker events, random interleavings)', () => {
-  let workerRedis: Redis;
-  let sdkRedis: Redis;
+const VARIANTS = [
+  { label: 'Redis only', nearCache: undefined, numRuns: 1000 },
+  { label: 'with a near cache in every reader', nearCache: { maxEntries: 100 }, numRuns: 400 },
+] as const;
+/** Reads the final check served from a near cache, over all runs: the check must have had something to check. */
+let nearHitsChecked = 0;
 
-  beforeAll(() => {
-    workerRedis = new Redis({ host: '127.0.0.1', port: 6379 });
-    sdkRedis = new Redis({ host: '127.0.0.1', port: 6379 });
-  });
-  afterAll(async () => {
-    await Promise.all([workerRedis.quit(), sdkRedis.quit()]);
-  });
+describe.each(VARIANTS)(
+  'end-to-end invariant (SDK reads + worker events, random interleavings): $label',
+  ({ nearCache, numRuns }) => {
+    let workerRedis: Redis;
+    let sdkRedis: Redis;
 
-  it("never leaves a value older than a row's latest write once that write's event is applied", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(commandArbitrary, { minLength: 1, maxLength: 40 }), async (commands) => {
-        const prefix = uniquePrefix('invariant');
-        const engine = createInvalidationEngine({ keyspace, redis: workerRedis, prefix });
-        const cacheOptions = { keyspace, redis: sdkRedis, prefix, leaseWait: 20, commandTimeout: 2000 };
-        const checker = createCache(cacheOptions);
-        // The database: current rows, the version of each row's latest write, and the events not yet applied.
-        const rows = new Map<number, Row | null>(IDS.map((id) => [id, { id, name: 'initial' }]));
-        const latestWrite = new Map<number, string>();
-        const applied = new Set<string>();
-        const pending: ChangeEvent<null>[] = [];
-        const reads: Read[] = [];
-        let clock = 0;
-        const nextVersion = () => String(++clock).padStart(20, '0');
+    beforeAll(() => {
+      workerRedis = new Redis({ host: '127.0.0.1', port: 6379 });
+      sdkRedis = new Redis({ host: '127.0.0.1', port: 6379 });
+    });
+    afterAll(async () => {
+      await Promise.all([workerRedis.quit(), sdkRedis.quit()]);
+      if (nearCache) expect(nearHitsChecked).toBeGreaterThan(0);
+    });
 
-        const change = (op: ChangeEvent['op'], before: Row | null, after: Row | null): ChangeEvent<null> => ({
-          source: 'postgres',
-          table: 'public.users',
-          op,
-          before,
-          after,
-          key: null,
-          version: nextVersion(),
-          committedAt: Date.now(),
-          position: null,
-        });
+    it("never leaves a value older than a row's latest write once that write's event is applied", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(commandArbitrary, { minLength: 1, maxLength: 40 }), async (commands) => {
+          const prefix = uniquePrefix('invariant');
+          const engine = createInvalidationEngine({ keyspace, redis: workerRedis, prefix });
+          const cacheOptions = { keyspace, redis: sdkRedis, prefix, leaseWait: 20, commandTimeout: 2000 };
+          const checker = createCache(cacheOptions);
+          const readers: ReturnType<typeof createCache<typeof keyspace.definitions>>[] = [];
+          // The database: current rows, the version of each row's latest write, and the events not yet applied.
+          const rows = new Map<number, Row | null>(IDS.map((id) => [id, { id, name: 'initial' }]));
+          const latestWrite = new Map<number, string>();
+          const applied = new Set<string>();
+          const pending: ChangeEvent<null>[] = [];
+          const reads: Read[] = [];
+          let clock = 0;
+          const nextVersion = () => String(++clock).padStart(20, '0');
 
-        const startRead = async (id: number, entity: (typeof ENTITIES)[number]) => {
-          const cache = createCache(cacheOptions);
-          const read: Read = {
-            entered: deferred(),
-            load: deferred(),
-            loaded: deferred(),
-            release: deferred(),
-            done: Promise.resolve(),
-            settled: false,
-          };
-          const loader = async () => {
-            read.entered.resolve();
-            await read.load.promise;
-            const snapshot = rows.get(id) ?? null;
-            read.loaded.resolve();
-            await read.release.promise;
-            return snapshot === null ? null : { ...snapshot };
-          };
-          (read as { done: Promise<unknown> }).done = cache.get(entity, { id }, loader).finally(() => {
-            read.settled = true;
+          const change = (
+            op: ChangeEvent['op'],
+            before: Row | null,
+            after: Row | null,
+          ): ChangeEvent<null> => ({
+            source: 'postgres',
+            table: 'public.users',
+            op,
+            before,
+            after,
+            key: null,
+            version: nextVersion(),
+            committedAt: Date.now(),
+            position: null,
           });
-          reads.push(read);
-          await Promise.race([read.entered.promise, read.done]);
-        };
 
-        const finishRead = async (read: Read) => {
-          read.load.resolve();
-          read.release.resolve();
-          await read.done;
-          reads.splice(reads.indexOf(read), 1);
-        };
-
-        const deliver = async (batch: ChangeEvent<null>[]) => {
-          const outcomes = await engine.apply(batch);
-          outcomes.forEach((outcome, index) => {
-            if (outcome.status !== 'applied')
-              throw new Error(`event not applied: ${JSON.stringify(outcome)}`);
-            applied.add(batch[index]!.version);
-          });
-        };
-
-        const checkInvariant = async (when: string) => {
-          for (const id of IDS) {
-            const latest = latestWrite.get(id);
-            if (latest === undefined || !applied.has(latest)) continue;
-            const current = rows.get(id) ?? null;
-            for (const entity of ENTITIES) {
-              const cached = await checker.peek(entity, { id });
-              if (cached === undefined) continue;
-              if (JSON.stringify(cached) !== JSON.stringify(current)) {
-                throw new Error(
-                  `${when}: ${entity} ${id} holds ${JSON.stringify(cached)} but the row is ${JSON.stringify(current)} (latest write ${latest} applied)`,
-                );
-              }
+          const startRead = async (id: number, entity: (typeof ENTITIES)[number]) => {
+            const cache = createCache({ ...cacheOptions, ...(nearCache ? { nearCache } : {}) });
+            if (nearCache) {
+              readers.push(cache);
+              await pollUntil(() => cache.nearCache!.stats().up, 5_000, 'the near cache stream up');
             }
-          }
-        };
+            const read: Read = {
+              entered: deferred(),
+              load: deferred(),
+              loaded: deferred(),
+              release: deferred(),
+              done: Promise.resolve(),
+              settled: false,
+            };
+            const loader = async () => {
+              read.entered.resolve();
+              await read.load.promise;
+              const snapshot = rows.get(id) ?? null;
+              read.loaded.resolve();
+              await read.release.promise;
+              return snapshot === null ? null : { ...snapshot };
+            };
+            (read as { done: Promise<unknown> }).done = cache.get(entity, { id }, loader).finally(() => {
+              read.settled = true;
+            });
+            reads.push(read);
+            await Promise.race([read.entered.promise, read.done]);
+          };
 
-        try {
-          for (const command of commands) {
-            switch (command.type) {
-              case 'write': {
-                const before = rows.get(command.id) ?? null;
-                if (command.remove && before === null) break;
-                const after = command.remove ? null : { id: command.id, name: `at ${clock + 1}` };
-                const event = change(command.remove ? 'delete' : before ? 'update' : 'create', before, after);
-                rows.set(command.id, after);
-                latestWrite.set(command.id, event.version);
-                pending.push(event);
-                break;
-              }
-              case 'truncate': {
-                const event = change('truncate', null, null);
-                for (const id of IDS) {
-                  rows.set(id, null);
-                  latestWrite.set(id, event.version);
-                }
-                pending.push(event);
-                break;
-              }
-              case 'deliver': {
-                if (pending.length === 0) break;
-                const batch: ChangeEvent<null>[] = [];
-                for (let n = 0; n < command.count && pending.length > 0; n++) {
-                  const at = (command.pick + n) % pending.length;
-                  batch.push(command.redeliver ? pending[at]! : pending.splice(at, 1)[0]!);
-                }
-                await deliver(batch.reverse());
-                break;
-              }
-              case 'start-read':
-                await startRead(command.id, command.entity);
-                break;
-              case 'load-read': {
-                const read = reads[command.pick % Math.max(1, reads.length)];
-                if (read && !read.settled) {
-                  read.load.resolve();
-                  await Promise.race([read.loaded.promise, read.done]);
-                }
-                break;
-              }
-              case 'finish-read': {
-                const read = reads[command.pick % Math.max(1, reads.length)];
-                if (read) await finishRead(read);
-                break;
-              }
-            }
-            await checkInvariant(`after ${JSON.stringify(command)}`);
-          }
-          // Finally every event is applied (in the order left) and every read completes.
-          if (pending.length > 0) await deliver(pending.splice(0).reverse());
-          await checkInvariant('after the last events');
-          while (reads.length > 0) await finishRead(reads[0]!);
-          await checkInvariant('after every read completed');
-        } finally {
-          for (const read of reads.splice(0)) {
+          const finishRead = async (read: Read) => {
             read.load.resolve();
             read.release.resolve();
-            await read.done.catch(() => undefined);
+            await read.done;
+            reads.splice(reads.indexOf(read), 1);
+          };
+
+          const deliver = async (batch: ChangeEvent<null>[]) => {
+            const outcomes = await engine.apply(batch);
+            outcomes.forEach((outcome, index) => {
+              if (outcome.status !== 'applied')
+                throw new Error(`event not applied: ${JSON.stringify(outcome)}`);
+              applied.add(batch[index]!.version);
+            });
+          };
+
+          const checkInvariant = async (when: string) => {
+            for (const id of IDS) {
+              const latest = latestWrite.get(id);
+              if (latest === undefined || !applied.has(latest)) continue;
+              const current = rows.get(id) ?? null;
+              for (const entity of ENTITIES) {
+                const cached = await checker.peek(entity, { id });
+                if (cached === undefined) continue;
+                if (JSON.stringify(cached) !== JSON.stringify(current)) {
+                  throw new Error(
+                    `${when}: ${entity} ${id} holds ${JSON.stringify(cached)} but the row is ${JSON.stringify(current)} (latest write ${latest} applied)`,
+                  );
+                }
+              }
+            }
+          };
+
+          /** Every reader, once its invalidations are in, serves exactly the row (memory first, then Redis). */
+          const checkNearCaches = async () => {
+            for (const cache of readers) {
+              await cache.nearCache!.sync();
+              for (const id of IDS) {
+                for (const entity of ENTITIES) {
+                  const current = rows.get(id) ?? null;
+                  const hits = cache.nearCache!.stats().hits;
+                  const served = await cache.get(entity, { id }, () =>
+                    current === null ? null : { ...current },
+                  );
+                  nearHitsChecked += cache.nearCache!.stats().hits - hits;
+                  if (JSON.stringify(served) !== JSON.stringify(current)) {
+                    throw new Error(
+                      `a reader serves ${entity} ${id} as ${JSON.stringify(served)} but the row is ${JSON.stringify(current)}`,
+                    );
+                  }
+                }
+              }
+            }
+          };
+
+          try {
+            for (const command of commands) {
+              switch (command.type) {
+                case 'write': {
+                  const before = rows.get(command.id) ?? null;
+                  if (command.remove && before === null) break;
+                  const after = command.remove ? null : { id: command.id, name: `at ${clock + 1}` };
+                  const event = change(
+                    command.remove ? 'delete' : before ? 'update' : 'create',
+                    before,
+                    after,
+                  );
+                  rows.set(command.id, after);
+                  latestWrite.set(command.id, event.version);
+                  pending.push(event);
+                  break;
+                }
+                case 'truncate': {
+                  const event = change('truncate', null, null);
+                  for (const id of IDS) {
+                    rows.set(id, null);
+                    latestWrite.set(id, event.version);
+                  }
+                  pending.push(event);
+                  break;
+                }
+                case 'deliver': {
+                  if (pending.length === 0) break;
+                  const batch: ChangeEvent<null>[] = [];
+                  for (let n = 0; n < command.count && pending.length > 0; n++) {
+                    const at = (command.pick + n) % pending.length;
+                    batch.push(command.redeliver ? pending[at]! : pending.splice(at, 1)[0]!);
+                  }
+                  await deliver(batch.reverse());
+                  break;
+                }
+                case 'start-read':
+                  await startRead(command.id, command.entity);
+                  break;
+                case 'load-read': {
+                  const read = reads[command.pick % Math.max(1, reads.length)];
+                  if (read && !read.settled) {
+                    read.load.resolve();
+                    await Promise.race([read.loaded.promise, read.done]);
+                  }
+                  break;
+                }
+                case 'finish-read': {
+                  const read = reads[command.pick % Math.max(1, reads.length)];
+                  if (read) await finishRead(read);
+                  break;
+                }
+              }
+              await checkInvariant(`after ${JSON.stringify(command)}`);
+            }
+            // Finally every event is applied (in the order left) and every read completes.
+            if (pending.length > 0) await deliver(pending.splice(0).reverse());
+            await checkInvariant('after the last events');
+            while (reads.length > 0) await finishRead(reads[0]!);
+            await checkInvariant('after every read completed');
+            await checkNearCaches();
+          } finally {
+            for (const read of reads.splice(0)) {
+              read.load.resolve();
+              read.release.resolve();
+              await read.done.catch(() => undefined);
+            }
+            for (const cache of readers) await cache.close();
+            await engine.close();
+            await deletePrefix(workerRedis, prefix);
           }
-          await engine.close();
-          await deletePrefix(workerRedis, prefix);
-        }
-      }),
-      { numRuns: 1000 },
-    );
-  });
-});
+        }),
+        { numRuns },
+      );
+    });
+  },
+);

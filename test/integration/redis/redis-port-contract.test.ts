@@ -74,7 +74,7 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
     await scripts.raiseVersion.run(port, [key('trunc')], ['5']),
     await scripts.raiseVersion.run(port, [key('trunc')], ['4']),
   ];
-  out.writeTombstone = await scripts.writeTombstone.run(port, [key('r'), key('rm')], ['10', 60_000, '']);
+  out.writeTombstone = await scripts.writeTombstones.run(port, [key('r'), key('rm')], ['10', 60_000, '', 1]);
   const refresh = (version: string) =>
     scripts.refreshEntry.run(
       port,
@@ -86,7 +86,7 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
   out.writeTombstones = await scripts.writeTombstones.run(
     port,
     [key('t1'), key('t1m'), key('t2'), key('t2m')],
-    ['3', 60_000, '', '4', 60_000, ''],
+    ['3', 60_000, '', 1, '4', 60_000, '', 1],
   );
   await scripts.addTagMember.run(port, [key('tag')], [key('b'), 60_000]);
   out.invalidateTag = [
@@ -301,7 +301,7 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
     it('runs scripts whose keys share a slot, and MGET within a slot', async () => {
       const base = uniqueName('slot');
       const [entry, memory] = [`${base}:{${base}}:e`, `${base}:_cc:ver:{${base}}:e`];
-      expect(await scripts.writeTombstone.run(opened.port, [entry, memory], ['7', 60_000, ''])).toBe(1);
+      expect(await scripts.writeTombstones.run(opened.port, [entry, memory], ['7', 60_000, '', 1])).toBe(1);
       await opened.port.command(['SET', entry, 'x']);
       expect(await opened.port.command(['MGET', entry, memory])).toEqual(['x', expect.any(String)]);
       await opened.port.command(['UNLINK', entry, memory]);

@@ -238,13 +238,23 @@ describe('Redis over TLS with role ACL users', () => {
     const keyspacePath = join(directory, 'keyspace.json');
     writeFileSync(keyspacePath, JSON.stringify(data));
     const reader = connect('reader');
-    const cache = createCache({ redis: reader, keyspace: keyspaceFromData(data), prefix });
+    // With a near cache: the reader's ACL lets it turn tracking on and subscribe to the invalidations.
+    const cache = createCache({
+      redis: reader,
+      keyspace: keyspaceFromData(data),
+      prefix,
+      nearCache: { maxEntries: 10 },
+    });
+    await waitFor(() => cache.nearCache!.stats().up, { description: 'the near cache up as the reader' });
     await fixture.put(table, { pk: 'P1', price: 1 });
     expect(await cache.get('product', { sku: 'P1' }, async () => ({ sku: 'P1', price: 1 }))).toEqual({
       sku: 'P1',
       price: 1,
     });
     expect(await cache.peek('product', { sku: 'P1' })).toBeDefined();
+    await cache.nearCache!.sync();
+    await cache.get('product', { sku: 'P1' }, async () => ({ sku: 'P1', price: 1 }));
+    expect(cache.nearCache!.stats().entries).toBe(1);
 
     // Act: the worker CLI, through rediss:// as the worker user (password in the URL and in its option)
     const output: string[] = [];
@@ -287,6 +297,8 @@ describe('Redis over TLS with role ACL users', () => {
         description: 'P1 invalidated by the worker over TLS',
         timeoutMs: 30_000,
       });
+      await cache.nearCache!.sync();
+      expect(cache.nearCache!.stats().entries).toBe(0);
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import { createCache, registerCacheMetrics } from '../../../src/index';
-import { SHARED_REDIS_URL, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
+import { pollUntil, SHARED_REDIS_URL, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
 
 const redis = new Redis(SHARED_REDIS_URL);
 afterAll(() => redis.quit());
@@ -40,5 +40,39 @@ describe('registerCacheMetrics', () => {
     await second.get('user', { id: 1 }, () => userRecord({ id: 1 }));
     // Assess
     expect(await registry.metrics()).toContain('cdc_cache_sdk_hit_ratio{entity="user"} 0.5');
+  });
+
+  it('publishes near cache hits, misses, evictions, invalidations and clears', async () => {
+    // Prepare
+    const registry = new Registry();
+    const cache = createCache({
+      redis,
+      keyspace: testKeyspace(),
+      prefix: uniquePrefix('metrics-near'),
+      nearCache: { maxEntries: 1, heartbeat: '5s' },
+    });
+    registerCacheMetrics(cache, { registry });
+    await pollUntil(() => cache.nearCache!.stats().up, { description: 'the near cache up' });
+    const read = (id: number) => cache.get('user', { id }, () => userRecord({ id }));
+    // Act
+    await read(1); // near miss, Redis miss, fill
+    await cache.nearCache!.sync();
+    await read(1); // near miss, Redis hit: held
+    await read(1); // near hit
+    await cache.nearCache!.sync();
+    await read(2);
+    await cache.nearCache!.sync();
+    await read(2); // held: evicts 1 (maxEntries 1)
+    const [id] = await cache.nearCache!.clientIds();
+    await redis.client('KILL', 'ID', String(id));
+    await pollUntil(() => cache.nearCache!.stats().clears > 0, { description: 'the near cache cleared' });
+    const text = await registry.metrics();
+    await cache.close();
+    // Assess
+    expect(text).toContain('cdc_cache_sdk_near_requests_total{entity="user",result="hit"} 1');
+    expect(text).toContain('cdc_cache_sdk_near_requests_total{entity="user",result="miss"} 4');
+    expect(text).toContain('cdc_cache_sdk_near_evictions_total{reason="capacity"} 1');
+    expect(text).toMatch(/cdc_cache_sdk_near_invalidations_total [1-9]/);
+    expect(text).toContain('cdc_cache_sdk_near_clears_total{reason="connection-closed"} 1');
   });
 });

@@ -15,7 +15,23 @@ function database() {
   };
 }
 
-describe('the fill race', () => {
+// Run again with a near cache in the reader: the miss path is the same, and what it serves afterwards must
+// still be the row (the near cache holds only fresh values read from Redis, never past their soft expiry).
+describe.each([
+  { label: 'Redis only', nearCache: undefined },
+  { label: 'with a near cache', nearCache: { maxEntries: 100 } },
+])('the fill race ($label)', ({ nearCache }) => {
+  const opened: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const cache of opened) await cache.close();
+  });
+  async function raceCache(options: Omit<Parameters<typeof createCache>[0], 'nearCache'>) {
+    const cache = createCache({ ...options, ...(nearCache ? { nearCache } : {}) });
+    opened.push(cache);
+    if (nearCache) await pollUntil(() => cache.nearCache!.stats().up, { description: 'the near cache up' });
+    return cache;
+  }
+
   it('leaves a stale value with naive cache-aside (GET, query, SETEX)', async () => {
     // Prepare
     const db = database();
@@ -45,7 +61,7 @@ describe('the fill race', () => {
   it('is cancelled with cdc-cache when the worker deletes the key during the load', async () => {
     // Prepare
     const db = database();
-    const cache = createCache({ redis, keyspace: testKeyspace(), prefix: uniquePrefix('race') });
+    const cache = await raceCache({ redis, keyspace: testKeyspace(), prefix: uniquePrefix('race') });
     const key = cache.keyOf('user', { id: 1 });
     const loaded = deferred();
     const writeBack = deferred();
@@ -73,7 +89,11 @@ describe('the fill race', () => {
   it('is cancelled when the worker leaves a tombstone during the load, and the next fill claims no version it did not read', async () => {
     // Prepare
     const db = database();
-    const cache = createCache({ redis, keyspace: testKeyspace(), prefix: uniquePrefix('race-tombstone') });
+    const cache = await raceCache({
+      redis,
+      keyspace: testKeyspace(),
+      prefix: uniquePrefix('race-tombstone'),
+    });
     const key = cache.keyOf('user', { id: 1 });
     const loaded = deferred();
     const writeBack = deferred();
@@ -101,12 +121,15 @@ describe('the fill race', () => {
   it('cancels a background refresh (grace) that an invalidation overtook', async () => {
     // Prepare
     const db = database();
-    const cache = createCache({
+    const cache = await raceCache({
       redis,
       keyspace: testKeyspace({ ttl: '100ms', grace: '1m' }),
       prefix: uniquePrefix('race-grace'),
     });
     const key = cache.keyOf('user', { id: 1 });
+    await cache.get('user', { id: 1 }, async () => db.read(1));
+    // A hit: with a near cache, held in memory until the entry's soft expiry in Redis, not past it.
+    await cache.nearCache?.sync();
     await cache.get('user', { id: 1 }, async () => db.read(1));
     await new Promise((resolve) => setTimeout(resolve, 150));
     const loaded = deferred();

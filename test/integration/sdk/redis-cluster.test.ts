@@ -1,8 +1,9 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { createCache } from '../../../src/index';
 import { generationKey } from '../../../src/keyspace';
 import { REDIS_CLIENTS, type RedisClientFactory } from '../../support/redis-clients';
-import { deferred, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
+import { deferred, pollUntil, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
 
 // The Redis Cluster of `npm run stack:up` (127.0.0.1:7001-7003). Entry, generation and tag keys fall in
 // different slots, so the SDK must never send them to one script or one MGET.
@@ -83,5 +84,54 @@ describe.each(REDIS_CLIENTS)('createCache on Redis Cluster through $name', (fact
     expect(loadedValues.map((value) => value?.id)).toEqual(ids);
     expect(deleted).toBe(ids.length);
     expect(peeked).toEqual(ids.map(() => undefined));
+  });
+
+  it('keeps a near cache coherent across every node: changes, truncates and a killed node connection', async () => {
+    // Prepare
+    const prefix = uniquePrefix('cluster-near');
+    const cache = createCache({
+      redis: cluster,
+      keyspace: testKeyspace(),
+      prefix,
+      nearCache: { maxEntries: 100, heartbeat: '5s' },
+    });
+    await pollUntil(() => cache.nearCache!.stats().up, { description: 'a tracking connection per node' });
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    const names = new Map(ids.map((id) => [id, 'v1']));
+    const load = (id: number) => () => ({ id, name: names.get(id) });
+    const warm = async () => {
+      await Promise.all(ids.map((id) => cache.get('user', { id }, load(id))));
+      await cache.nearCache!.sync();
+      await Promise.all(ids.map((id) => cache.get('user', { id }, load(id))));
+    };
+    await warm();
+    const held = cache.nearCache!.stats().entries;
+    const nodes = new Set(ids.map((id) => cluster.slots[calculateSlot(cache.keyOf('user', { id }))]![0]));
+    // Act: change every key (their slots live on several nodes), then truncate, then kill one node's connection
+    for (const id of ids) {
+      names.set(id, 'v2');
+      await cluster.unlink(cache.keyOf('user', { id }));
+    }
+    await cache.nearCache!.sync();
+    const afterChange = await Promise.all(ids.map((id) => cache.get('user', { id }, load(id))));
+    await warm();
+    for (const id of ids) names.set(id, 'v3');
+    await cluster.incr(generationKey(prefix, 'user'));
+    await cache.nearCache!.sync();
+    const afterTruncate = await Promise.all(ids.map((id) => cache.get('user', { id }, load(id))));
+    await warm();
+    const [victim] = await cache.nearCache!.clientIds();
+    const killers = cluster.nodes('master');
+    await Promise.all(killers.map((node) => node.client('KILL', 'ID', String(victim)).catch(() => 0)));
+    await pollUntil(() => cache.nearCache!.stats().clears > 0, { description: 'the near cache cleared' });
+    const entriesAfterKill = cache.nearCache!.stats().entries;
+    // Assess
+    expect(nodes.size).toBeGreaterThan(1);
+    expect(held).toBe(ids.length);
+    expect(afterChange.map((value) => value?.name)).toEqual(ids.map(() => 'v2'));
+    expect(afterTruncate.map((value) => value?.name)).toEqual(ids.map(() => 'v3'));
+    expect(entriesAfterKill).toBe(0);
+    await pollUntil(() => cache.nearCache!.stats().up, { description: 'up again' });
+    await cache.close();
   });
 });

@@ -270,7 +270,7 @@ describe('CdcCacheStack', () => {
             UserName: 'cdc-cache-reader',
             // Entries, tag sets and read-only generations: never the worker's own keys or its dead letters.
             AccessString: expect.stringMatching(
-              /^on %RW~shop:\[\^_\]\* .* %RW~shop:_cc:tag:\* %RW~shop:_cc:gen:\* %RW~shop:_cc:ver:\* \+@all/,
+              /^on %RW~shop:\[\^_\]\* .* %RW~shop:_cc:tag:\* %RW~shop:_cc:gen:\* %RW~shop:_cc:ver:\* &__redis__:invalidate \+@all/,
             ),
           }),
         ]),

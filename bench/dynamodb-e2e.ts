@@ -1,0 +1,282 @@
+// npm run bench:dynamodb-e2e — commit to key invalidated through the real stack for both DynamoDB paths, on
+// the same writes at the same time, each into its own key prefix: DynamoDB Local → its stream → the Lambda
+// stream handler (polled as Lambda's event source mapping does, bench/dynamodb-lambda-child.ts), and
+// DynamoDB Local → its stream → `cdc-cache worker dynamodb` (the poller, compiled CLI).
+// 1. Throughput: BENCH_DDB_CHANGES item updates written 25 per BatchWriteItem, 4 requests in flight;
+//    changes/s = changes / (first write -> the path invalidated the last one); each path's CPU per change.
+// 2. Latency: BENCH_DDB_LATENCY_CHANGES single PutItems one after another; write returned -> key gone from
+//    Redis (polled every millisecond), p50/p99 per path.
+// The last line is JSON.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { Redis } from 'ioredis';
+import { percentile } from '../scripts/demo/percentiles';
+import { machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
+import { stack, uniqueName, waitFor } from './support/stack';
+
+const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
+const LATENCY_CHANGES = Number(process.env['BENCH_DDB_LATENCY_CHANGES'] ?? 100);
+const POLL_MS = Number(process.env['BENCH_DDB_POLL_MS'] ?? 250);
+const IDLE_MS = Number(process.env['BENCH_DDB_IDLE_MS'] ?? 50);
+
+const table = uniqueName('bench_ddb');
+const lambdaPrefix = `${uniqueName('bddbl')}:`;
+const pollerPrefix = `${uniqueName('bddbp')}:`;
+const keyspaceData = {
+  entities: {
+    product: { key: 'product:{sku}', ttl: '5m', sources: [{ dynamodb: table, fields: { sku: 'pk' } }] },
+  },
+};
+const children: ChildProcess[] = [];
+const { endpoint, region, credentials } = stack.dynamodb;
+const awsEnv = {
+  AWS_REGION: region,
+  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+};
+
+/** Start a child; resolves once it printed `{"ready":true}` (or at once when `ready` is false). */
+function start(args: string[], env: Record<string, string>, ready: boolean): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...awsEnv, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  if (!ready) {
+    child.stdout!.resume();
+    return Promise.resolve(child);
+  }
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('"ready"')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+}
+
+const item = (id: number, round: number) => ({
+  pk: `sku-${id}`,
+  name: `Product ${id}`,
+  price: round,
+  stock: id % 97,
+});
+
+async function main(): Promise<void> {
+  const machine = machineFacts();
+  const dynamodb = new DynamoDBClient({ endpoint, region, credentials });
+  const redis = new Redis(stack.redisUrl);
+  const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-bench-ddb-'));
+  const keyspacePath = join(directory, 'keyspace.json');
+  writeFileSync(keyspacePath, JSON.stringify(keyspaceData));
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
+  try {
+    const lambda = await start(
+      [
+        join(__dirname, 'dynamodb-lambda-child.js'),
+        JSON.stringify({
+          table,
+          keyspace: keyspaceData,
+          prefix: lambdaPrefix,
+          redisUrl: stack.redisUrl,
+          endpoint,
+          region,
+          pollMs: POLL_MS,
+        }),
+      ],
+      {},
+      true,
+    );
+    const poller = await start(
+      [
+        join(__dirname, '..', 'src', 'cli', 'main.js'),
+        'worker',
+        'dynamodb',
+        '--table',
+        table,
+        '--idle-ms',
+        String(IDLE_MS),
+        '--discovery-ms',
+        '1000',
+        '--http-port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      {
+        CDC_CACHE_DYNAMODB_ENDPOINT: endpoint,
+        CDC_CACHE_KEYSPACE: keyspacePath,
+        CDC_CACHE_REDIS_URL: stack.redisUrl,
+        CDC_CACHE_KEY_PREFIX: pollerPrefix,
+        CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
+      },
+      false,
+    );
+    const key = (prefix: string, id: number) => `${prefix}product:sku-${id}`;
+    const gone = async (prefix: string, id: number) => (await redis.exists(key(prefix, id))) === 0;
+    const mark = (ids: number[]) =>
+      redis.mset(...ids.flatMap((id) => [key(lambdaPrefix, id), 'x', key(pollerPrefix, id), 'x']));
+    const put = (id: number, version: number) =>
+      dynamodb.send(new PutItemCommand({ TableName: table, Item: marshall(item(id, version)) }));
+
+    // Both paths stream once a probe change reaches them.
+    let probe = 0;
+    await waitFor(
+      async () => {
+        await mark([0]);
+        await put(0, probe++);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return (await gone(lambdaPrefix, 0)) && (await gone(pollerPrefix, 0));
+      },
+      { description: 'both paths streaming', timeoutMs: 120_000, intervalMs: 500 },
+    );
+    const rtt = await redisRoundTrip(redis);
+    const writeTimes: number[] = [];
+    for (let sample = 0; sample < 50; sample++) {
+      const at = performance.now();
+      await put(CHANGES + LATENCY_CHANGES + 10, sample);
+      writeTimes.push(performance.now() - at);
+    }
+
+    // 1. Throughput on the same writes, 25 items per BatchWriteItem, 4 requests in flight; the last key marks the end.
+    const ids = Array.from({ length: CHANGES }, (_unused, index) => index + 1);
+    await mark([...ids, CHANGES + 1]);
+    const cpuBefore = { lambda: processCpuUs(lambda.pid!), poller: processCpuUs(poller.pid!) };
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < ids.length) {
+          const slice = ids.slice(next, next + 25);
+          next += 25;
+          await dynamodb.send(
+            new BatchWriteItemCommand({
+              RequestItems: { [table]: slice.map((id) => ({ PutRequest: { Item: marshall(item(id, 1)) } })) },
+            }),
+          );
+        }
+      }),
+    );
+    await put(CHANGES + 1, 1);
+    const writtenMs = performance.now() - started;
+    const finished: Record<string, number> = {};
+    await waitFor(
+      async () => {
+        for (const [name, prefix] of [
+          ['lambda', lambdaPrefix],
+          ['poller', pollerPrefix],
+        ] as const) {
+          if (finished[name] === undefined && (await gone(prefix, CHANGES + 1)))
+            finished[name] = performance.now() - started;
+        }
+        return finished['lambda'] !== undefined && finished['poller'] !== undefined;
+      },
+      { description: 'both paths applied every change', timeoutMs: 300_000, intervalMs: 5 },
+    );
+    const changes = CHANGES + 1;
+    const cpuPerChange = (pid: number, before: number | undefined) => {
+      const after = processCpuUs(pid);
+      return before === undefined || after === undefined ? null : round((after - before) / changes, 1);
+    };
+    const cpu = {
+      lambda: cpuPerChange(lambda.pid!, cpuBefore.lambda),
+      poller: cpuPerChange(poller.pid!, cpuBefore.poller),
+    };
+
+    // 2. Write-to-invalidated latency, one change at a time.
+    const latencies: Record<'lambda' | 'poller', number[]> = { lambda: [], poller: [] };
+    for (let id = 1; id <= LATENCY_CHANGES; id++) {
+      await mark([id]);
+      await put(id, 2);
+      const written = performance.now();
+      const pending = new Map<'lambda' | 'poller', string>([
+        ['lambda', lambdaPrefix],
+        ['poller', pollerPrefix],
+      ]);
+      while (pending.size > 0) {
+        for (const [name, prefix] of pending) {
+          if (await gone(prefix, id)) {
+            latencies[name].push(performance.now() - written);
+            pending.delete(name);
+          }
+        }
+        if (performance.now() - written > 30_000) throw new Error(`change ${id} not invalidated within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    const writeP50 = percentile(writeTimes, 50)!;
+    const floorMs = writeP50 + rtt.rtt_p50_us / 1000;
+    const ms = (value: number | null) => (value === null ? null : round(value, 1));
+    const result = {
+      bench: 'dynamodb-e2e',
+      // Machine-independent: write -> key invalidated against one DynamoDB write plus one Redis round trip
+      // (what any path pays at least), and each path's CPU per change.
+      lambda_p50_vs_round_trips: round(percentile(latencies.lambda, 50)! / floorMs, 1),
+      poller_p50_vs_round_trips: round(percentile(latencies.poller, 50)! / floorMs, 1),
+      lambda_cpu_us_per_change: cpu.lambda,
+      poller_cpu_us_per_change: cpu.poller,
+      lambda_p50_ms: ms(percentile(latencies.lambda, 50)),
+      lambda_p99_ms: ms(percentile(latencies.lambda, 99)),
+      poller_p50_ms: ms(percentile(latencies.poller, 50)),
+      poller_p99_ms: ms(percentile(latencies.poller, 99)),
+      lambda_changes_per_s: Math.round((changes / finished['lambda']!) * 1000),
+      poller_changes_per_s: Math.round((changes / finished['poller']!) * 1000),
+      write_changes_per_s: Math.round((changes / writtenMs) * 1000),
+      dynamodb_write_p50_ms: round(writeP50, 2),
+      redis_rtt_p50_us: rtt.rtt_p50_us,
+      redis_rtt_p99_us: rtt.rtt_p99_us,
+      lambda_poll_ms: POLL_MS,
+      poller_idle_ms: IDLE_MS,
+      changes,
+      latency_changes: LATENCY_CHANGES,
+      ...machine,
+    };
+    console.log(
+      `lambda handler: ${result.lambda_changes_per_s} changes/s, p50 ${result.lambda_p50_ms} ms, p99 ${result.lambda_p99_ms} ms`,
+    );
+    console.log(
+      `poller:         ${result.poller_changes_per_s} changes/s, p50 ${result.poller_p50_ms} ms, p99 ${result.poller_p99_ms} ms`,
+    );
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
+      ),
+    );
+    await dynamodb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    for (const prefix of [lambdaPrefix, pollerPrefix]) {
+      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) {
+        if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+      }
+    }
+    dynamodb.destroy();
+    redis.disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
