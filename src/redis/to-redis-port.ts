@@ -37,7 +37,8 @@ export function resolveRedisPort(input: RedisPortInput, defaults: RedisOptions =
   if (typeof input === 'string') return toRedisPort(input, defaults);
   if (isRedisPort(input) || isGlide(input) || isIoredis(input) || isNodeRedis(input))
     return toRedisPort(input);
-  return createRedisPort(ioredisDriver(new Redis({ ...defaults, ...(input as RedisOptions) })), true);
+  refuseKeyPrefix(input);
+  return openedIoredisPort(new Redis({ ...defaults, ...(input as RedisOptions) }));
 }
 
 /**
@@ -49,8 +50,9 @@ export function resolveRedisPort(input: RedisPortInput, defaults: RedisOptions =
  * const port = toRedisPort(createClient({ url: 'redis://localhost:6379' }))
  */
 export function toRedisPort(client: AnyRedisClient, urlOptions: RedisOptions = {}): RedisPort {
-  if (typeof client === 'string') return createRedisPort(ioredisDriver(new Redis(client, urlOptions)), true);
+  if (typeof client === 'string') return openedIoredisPort(new Redis(client, urlOptions));
   if (isRedisPort(client)) return client;
+  refuseKeyPrefix(client);
   if (isGlide(client)) return createRedisPort(glideDriver(client), false);
   if (isIoredis(client)) return createRedisPort(ioredisDriver(client), false);
   if (isNodeRedis(client)) return createRedisPort(nodeRedisDriver(client), false);
@@ -58,4 +60,47 @@ export function toRedisPort(client: AnyRedisClient, urlOptions: RedisOptions = {
     'CDC_INVALID_OPTION',
     'redis: a redis:// or rediss:// URL, or a node-redis, ioredis or Valkey GLIDE client (standalone or cluster)',
   );
+}
+
+/**
+ * Refuse a client (or ioredis options) that prefixes keys itself: ioredis's `keyPrefix`, node-redis 6's
+ * `keyPrefix` (GLIDE has none). The SDK's commands would then name `<keyPrefix><key>` while the worker
+ * invalidates `<key>` (or the reverse), and entries would stay stale until their TTL. The keyspace's own
+ * `prefix` option is the one prefix both sides share.
+ *
+ * @example
+ * refuseKeyPrefix(new Redis({ keyPrefix: 'app:' })) // throws CDC_INVALID_OPTION
+ */
+export function refuseKeyPrefix(client: unknown): void {
+  const candidate = client as {
+    keyPrefix?: unknown;
+    redisOptions?: { keyPrefix?: unknown };
+    options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } };
+    _keyPrefix?: unknown;
+  } | null;
+  if (typeof candidate !== 'object' || candidate === null) return;
+  const prefixes = [
+    candidate.keyPrefix,
+    candidate.redisOptions?.keyPrefix,
+    candidate.options?.keyPrefix,
+    candidate.options?.redisOptions?.keyPrefix,
+    candidate._keyPrefix,
+  ];
+  const prefix = prefixes.find((value) => value !== undefined && value !== null && String(value) !== '');
+  if (prefix === undefined) return;
+  throw new CdcCacheError(
+    'CDC_INVALID_OPTION',
+    `redis: the client prefixes every key with keyPrefix ${JSON.stringify(String(prefix))}, which the worker's invalidations would not carry (entries would stay stale until their TTL); remove keyPrefix and set the keyspace's prefix option instead`,
+  );
+}
+
+/** A port over an ioredis client opened here (closed by the port), refused and closed if it prefixes keys. */
+export function openedIoredisPort(client: Redis): RedisPort {
+  try {
+    refuseKeyPrefix(client);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return createRedisPort(ioredisDriver(client), true);
 }

@@ -1,10 +1,10 @@
+import type { Redis } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
-import { ioredisDriver, isIoredis } from '../redis/adapters/ioredis-driver';
+import { isIoredis } from '../redis/adapters/ioredis-driver';
 import type { RedisClient } from '../redis/create-redis-client';
 import { resolveRedis } from '../redis/create-redis-client';
-import { createRedisPort } from '../redis/create-redis-port';
-import { toRedisPort } from '../redis/to-redis-port';
+import { openedIoredisPort, toRedisPort } from '../redis/to-redis-port';
 import { resolveCacheEntities } from './cache-entities';
 import { CacheEvents } from './cache-events';
 import type { CacheOptions } from './cache-options';
@@ -67,9 +67,7 @@ export function createCache<Definitions extends EntityDefinitions>(
   const opened = opensIoredis
     ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
     : undefined;
-  const redis = opened
-    ? createRedisPort(ioredisDriver(opened as Parameters<typeof ioredisDriver>[0]), true)
-    : toRedisPort(options.redis as object);
+  const redis = opened ? openedIoredisPort(opened as Redis) : toRedisPort(options.redis as object);
   const scripts = sdkScripts(redis);
   const events = new CacheEvents();
   const guard = createRedisGuard({
