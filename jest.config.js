@@ -15,9 +15,6 @@ const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // Some client libraries keep sockets or timers past their close (seen after the Kafka client move): exit
-  // once every test has finished rather than hang CI. The results are complete by then.
-  forceExit: true,
   projects: [
     {
       displayName: 'unit',
@@ -41,6 +38,7 @@ module.exports = {
       displayName: 'contract',
       testMatch: ['<rootDir>/test/contract/**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],

@@ -14,9 +14,9 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { type Cache, createCache, loadKeyspace } from '../../src/index';
-import { type DebeziumConnector, registerDebeziumConnector } from '../../test/support/debezium-connectors';
-import { freePort } from '../../test/support/free-port';
-import { stackEndpoints } from '../../test/support/stack-endpoints';
+import { type DebeziumConnector, registerDebeziumConnector } from '../stack/debezium-connectors';
+import { freePort } from '../stack/free-port';
+import { stackEndpoints } from '../stack/stack-endpoints';
 import { type AuditFigures, auditFigures } from './audit-figures';
 import { type DemoProcess, startProcess } from './child-process';
 import { DEMO_USAGE, parseDemoArgs } from './demo-args';
@@ -265,17 +265,16 @@ async function main(): Promise<number> {
     }
     if (interrupted.signal.aborted) return 130;
 
+    // Every worker counts its records under the same name (docs/metrics.md).
     const metricsOf = async () =>
-      (connector
-        ? await scrapeCounter(`http://127.0.0.1:${pgPort}/metrics`, 'cdc_cache_events_applied_total')
-        : await scrapeCounter(
-            `http://127.0.0.1:${pgPort}/metrics`,
-            'cdc_cache_postgres_changes_total',
-            'result="applied"',
-          )) +
+      (await scrapeCounter(
+        `http://127.0.0.1:${pgPort}/metrics`,
+        'cdc_cache_records_total',
+        'result="applied"',
+      )) +
       (await scrapeCounter(
         `http://127.0.0.1:${dynamoPort}/metrics`,
-        'cdc_cache_dynamodb_records_total',
+        'cdc_cache_records_total',
         'result="applied"',
       ));
     const readServiceUrl = `http://127.0.0.1:${readPort}`;

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Client } from 'pg';
 import { createCache, loadKeyspace } from '../../src/index';
-import { stackEndpoints } from '../../test/support/stack-endpoints';
+import { stackEndpoints } from '../stack/stack-endpoints';
 import { loadProduct, loadUserByEmail, loadUserById } from './demo-data';
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@
  * contain `labelFilter` (e.g. `result="applied"`). Resolves 0 when the endpoint does not answer.
  *
  * @example
- * await scrapeCounter('http://127.0.0.1:9464/metrics', 'cdc_cache_actions_total') // 1234
+ * await scrapeCounter('http://127.0.0.1:9464/metrics', 'cdc_cache_engine_actions_total') // 1234
  */
 export async function scrapeCounter(url: string, name: string, labelFilter?: string): Promise<number> {
   let text: string;

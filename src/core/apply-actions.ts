@@ -1,5 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
-import { type EntitySpec, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
+import { type EntitySpec, generationMemoryKey, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
 import type { BatchEntry, RedisPort } from '../redis/redis-port';
 import { scripts } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
@@ -215,12 +215,19 @@ async function applyOnce(
         tombstone(index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
-        // Raise the truncate version BEFORE the bump: a reader that sees the new generation sees it too.
-        if (action.version !== '') {
-          const truncation = context.truncationKeys.get(action.entity)!;
-          send(round, scripts.raiseVersion.call([truncation], [action.version]), { actions: [index] });
-        }
-        send(round, ['SET', action.key, newGeneration()], { actions: [index] });
+        // One script: the truncate version and the generation memory, then the new generation.
+        send(
+          round,
+          scripts.bumpGeneration.call(
+            [
+              action.key,
+              context.truncationKeys.get(action.entity)!,
+              generationMemoryKey(context.prefix, action.entity),
+            ],
+            [action.version, newGeneration(), memoryTtl(action.entity), action.transactionId ?? ''],
+          ),
+          { actions: [index] },
+        );
         break;
       case 'invalidate-tag':
         send(round, scripts.invalidateTag.call([action.key], [context.tagBatchSize]), {

@@ -9,7 +9,8 @@
  * - `tombstone`       delete the entry and remember `version` (a versioned tombstone), so a late older refresh
  *                     or a fill read before the change cannot bring it back
  * - `bump-generation` replace the entity generation: every entry filled before reads as a miss (truncate); the
- *                     truncate `version` is kept too, so a late refresh from before it cannot write the row back
+ *                     truncate `version` is kept too, so a late refresh from before it cannot write the row back,
+ *                     and the generation memory remembers it (version, time, transaction) for fills
  * - `invalidate-tag`  delete every entry listed under a tag set, then the members handled
  *
  * @example
@@ -40,6 +41,8 @@ export type CacheAction =
       readonly key: string;
       readonly entity: string;
       readonly version: string;
+      /** The truncate's transaction, remembered in the generation memory (fills are checked against it). */
+      readonly transactionId?: string;
     }
   | { readonly kind: 'invalidate-tag'; readonly key: string; readonly tag: string };
 

@@ -57,12 +57,10 @@ export function stronger(current: CacheAction, next: CacheAction): CacheAction {
     const transactionId = laterTransactionId(current.transactionId ?? '', next.transactionId ?? '');
     return transactionId === (kept.transactionId ?? '') ? kept : { ...kept, transactionId };
   }
-  if (
-    current.kind === 'bump-generation' &&
-    next.kind === 'bump-generation' &&
-    next.version > current.version
-  ) {
-    return next;
+  if (current.kind === 'bump-generation' && next.kind === 'bump-generation') {
+    const kept = next.version > current.version ? next : current;
+    const transactionId = laterTransactionId(current.transactionId ?? '', next.transactionId ?? '');
+    return transactionId === (kept.transactionId ?? '') ? kept : { ...kept, transactionId };
   }
   return current;
 }

@@ -149,12 +149,15 @@ function planEvent(
   let incomplete: string[] | undefined;
 
   if (event.op === 'truncate') {
+    // The truncate's transaction travels with it: a fill from a replica that has not replayed it is refused.
+    const transaction = event.transactionId === undefined ? {} : { transactionId: event.transactionId };
     for (const binding of bindings) {
       add(actions, {
         kind: 'bump-generation',
         key: binding.generationKey,
         entity: binding.entity.name,
         version: event.version,
+        ...transaction,
       });
     }
     return { status: 'planned', actions, incomplete: NONE };

@@ -24,6 +24,17 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = Object.freeze({
   jitter: 0.2,
 });
 
+/**
+ * How a runtime waits between attempts while Redis or its source is unreachable (it pauses and keeps its
+ * position, with no limit on attempts): 500 ms doubling to 30 s, ±20%.
+ */
+export const DEFAULT_RUNTIME_BACKOFF = Object.freeze({
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+});
+
 /** Called before each retry (instrumentation). */
 export type RetryListener = (info: { attempt: number; delayMs: number; error: unknown }) => void;
 
@@ -120,14 +131,55 @@ export function isRetriableRedisError(error: unknown): boolean {
   return redisFault(error) !== undefined;
 }
 
-/** The delay before retry number `attempt` (1-based), with jitter. */
+/**
+ * The delay before retry number `attempt` (1-based): `initialDelayMs` times `factor` per attempt, spread by
+ * ±`jitter`, never above `maxDelayMs`. The one backoff formula of cdc-cache.
+ *
+ * @example
+ * backoffDelay(3, { ...DEFAULT_RETRY_OPTIONS, jitter: 0 }) // 400
+ */
 export function backoffDelay(
   attempt: number,
-  options: RetryOptions,
+  options: Omit<RetryOptions, 'retries'>,
   random: () => number = Math.random,
 ): number {
   const base = Math.min(options.maxDelayMs, options.initialDelayMs * options.factor ** (attempt - 1));
-  return Math.max(0, Math.round(base * (1 + options.jitter * (2 * random() - 1))));
+  const spread = Math.round(base * (1 + options.jitter * (2 * random() - 1)));
+  return Math.max(0, Math.min(options.maxDelayMs, spread));
+}
+
+/** A backoff that counts its own attempts: for a runtime that waits by a timer rather than in {@link retry}. */
+export interface Backoff {
+  /** The delay before the next attempt; each call grows the next one, up to the bound. */
+  next(): number;
+  /** Start again from the first delay (after a success). */
+  reset(): void;
+  /** Failed attempts since the last reset. */
+  readonly attempts: number;
+}
+
+/**
+ * {@link backoffDelay} with an attempt counter (options validated by {@link resolveRetryOptions}).
+ *
+ * @example
+ * const backoff = createBackoff({ initialDelayMs: 500, maxDelayMs: 30_000 })
+ * setTimeout(resume, backoff.next())
+ */
+export function createBackoff(
+  options: Partial<Omit<RetryOptions, 'retries'>> = {},
+  random: () => number = Math.random,
+): Backoff {
+  const resolved = resolveRetryOptions(options, 'backoff');
+  let attempts = 0;
+  return {
+    next: () => backoffDelay(++attempts, resolved, random),
+    reset() {
+      attempts = 0;
+    },
+    get attempts() {
+      return attempts;
+    },
+  };
 }
 
 /** Validate retry options once, naming the bad field. */
@@ -167,6 +219,8 @@ export interface RetryControl {
   readonly isRetriable?: (error: unknown) => boolean;
   /** The wait between attempts (tests); default {@link sleep}. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>;
+  /** The delay before retry number `attempt` (tests); default {@link backoffDelay} with `Math.random`. */
+  readonly delay?: (attempt: number) => number;
 }
 
 /**
@@ -191,7 +245,7 @@ export async function retry<T>(
     } catch (error) {
       if (!isRetriable(error)) throw error;
       if (attempt >= options.retries || control.signal?.aborted) throw unavailable(error, attempt + 1);
-      const delayMs = backoffDelay(attempt + 1, options);
+      const delayMs = control.delay?.(attempt + 1) ?? backoffDelay(attempt + 1, options);
       control.onRetry?.({ attempt: attempt + 1, delayMs, error });
       await wait(delayMs, control.signal);
     }

@@ -5,6 +5,7 @@ export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
 export {
   generationKey,
+  generationMemoryKey,
   internalKey,
   isInternalKey,
   newGeneration,
@@ -28,7 +29,6 @@ export {
   entryKey,
   getEntity,
   indexBindings,
-  paramsFromRow,
   type SourceBinding,
 } from './keyspace-lookup';
 export type {

@@ -30,6 +30,20 @@ export function versionKey(prefix: string, entryKey: string): string {
 }
 
 /**
+ * The version memory of an entity's generation: what the last generation bump (a truncate of one of its
+ * tables) was, in the format of every version memory (`<version>|<appliedAtMs>|<xid>`) and for the same window.
+ * A truncate changes every key of the entity at once, so the SDK merges it into the lease of each key it fills
+ * (a fill read from a replica that has not replayed the truncate is not cached). Its hash tag is the generation
+ * key: on Redis Cluster both live in one slot, and the worker writes it in the same script as the bump.
+ *
+ * @example
+ * generationMemoryKey('shop:', 'user') // 'shop:_cc:ver:{shop:_cc:gen:user}'
+ */
+export function generationMemoryKey(prefix: string, entity: string): string {
+  return versionKey(prefix, generationKey(prefix, entity));
+}
+
+/**
  * The set that lists the entry keys filled under one rendered tag (e.g. `tenant:7`).
  *
  * @example

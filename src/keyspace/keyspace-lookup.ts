@@ -111,18 +111,3 @@ export function indexBindings(keyspace: Keyspace): ReadonlyMap<string, readonly 
 export function bindingId(kind: SourceSpec['kind'], table: string): string {
   return `${kind}:${table}`;
 }
-
-/**
- * Map a source row to the entity's key parameters through the source's field mapping.
- *
- * @example
- * paramsFromRow({ kind: 'dynamodb', table: 'Products', fields: { sku: 'pk' } }, { pk: 'A1' }) // { sku: 'A1' }
- */
-export function paramsFromRow(
-  source: SourceSpec,
-  row: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const [placeholder, column] of Object.entries(source.fields)) params[placeholder] = row[column];
-  return params;
-}

@@ -1,23 +1,29 @@
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { applyRecords, type RecordOutcome } from '../core/apply-records';
+import { createDeadLetter, type DeadLetter, deadLetterFields } from '../core/dead-letter';
 import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
+import { METRIC_NAMES } from '../observability/metric-names';
 import {
   createDebeziumDecoder,
   type DebeziumRecord,
   decodeDebeziumRecord,
   keyspaceDecoderOptions,
 } from '../sources/debezium';
+import { lastHeaderValues } from '../sources/kafka/kafka-headers';
 import { memoize } from './create-stream-handler';
-import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
+import { countRecords, createEmfMetrics, type EmfMetrics, retryReason } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
+import { mskHeaderEntries } from './msk-header-entries';
 
 /** A Kafka record (MSK or self-managed Kafka event shape) that could not be decoded or planned. */
 export interface KafkaDeadLetter {
   readonly record: MSKRecord;
   readonly error: CdcCacheError;
+  /** The dead letter every runtime writes: error, time, runtime and the record's topic, partition, offset. */
+  readonly letter: DeadLetter;
 }
 
 /** Where poison Kafka records go; it must resolve only once they are stored (a DLQ topic, a log...). */
@@ -36,7 +42,7 @@ export interface KafkaHandlerOptions {
   deadLetter?: KafkaDeadLetterSink;
   /** Structured logger (pino-compatible). Default: silent. */
   logger?: LambdaLogger;
-  /** EMF metrics. Default: EMF lines on stdout with dimension `Source=kafka`. */
+  /** EMF metrics. Default: EMF lines on stdout with dimension `runtime=kafka-lambda`. */
   metrics?: EmfMetrics;
 }
 
@@ -65,7 +71,7 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
     );
   }
   const logger = options.logger ?? silentLogger;
-  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'kafka' } });
+  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { runtime: 'kafka-lambda' } });
   const deadLetter = options.deadLetter ?? logDeadLetters(logger);
   const resolve = memoize(options.engine);
   const keyspace = options.keyspace;
@@ -88,7 +94,7 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
         engine,
       });
     } catch (error) {
-      metrics.count('BatchesFailed');
+      metrics.count(METRIC_NAMES.retries, 1, { reason: retryReason(error) });
       metrics.flush();
       logger.error(
         { err: error, fault: redisFault(error), records: records.length },
@@ -97,16 +103,31 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
       throw error;
     }
     let actions = 0;
+    let applied = 0;
     const letters: KafkaDeadLetter[] = [];
     outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'applied') actions += outcome.actions;
-      else if (outcome.status === 'poison') letters.push({ record: records[index]!, error: outcome.error });
+      if (outcome.status === 'applied') {
+        actions += outcome.actions;
+        applied++;
+      } else if (outcome.status === 'poison') {
+        const record = records[index]!;
+        const letter = createDeadLetter(outcome.error, 'kafka-lambda', {
+          topic: record.topic,
+          partition: String(record.partition),
+          offset: String(record.offset),
+          ...(record.timestamp !== undefined ? { timestamp: String(record.timestamp) } : {}),
+        });
+        letters.push({ record, error: outcome.error, letter });
+      }
     });
     if (letters.length > 0) await deadLetter(letters);
-    metrics.count('RecordsReceived', records.length);
-    metrics.count('RecordsDeadLettered', letters.length);
-    metrics.count('Actions', actions);
-    metrics.timing('BatchDuration', performance.now() - started);
+    countRecords(metrics, {
+      applied,
+      skipped: records.length - applied - letters.length,
+      dead_lettered: letters.length,
+    });
+    metrics.count(METRIC_NAMES.actions, actions);
+    metrics.seconds(METRIC_NAMES.batchDuration, (performance.now() - started) / 1000);
     metrics.flush();
   };
 }
@@ -118,17 +139,13 @@ export function createKafkaHandler(options: KafkaHandlerOptions): KafkaHandler {
  * decodeDebeziumRecord(toDebeziumRecord(event.records['dbserver1.public.users-0'][0]))
  */
 export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
-  const headers: Record<string, Buffer> = {};
-  for (const header of record.headers ?? []) {
-    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
-  }
   return {
     topic: record.topic,
     partition: record.partition,
     offset: String(record.offset),
     key: record.key ? Buffer.from(record.key, 'base64') : null,
     value: record.value ? Buffer.from(record.value, 'base64') : null,
-    headers,
+    headers: lastHeaderValues(mskHeaderEntries(record)),
     ...(record.timestamp !== undefined ? { timestamp: String(record.timestamp) } : {}),
   };
 }
@@ -141,14 +158,11 @@ export function toDebeziumRecord(record: MSKRecord): DebeziumRecord {
  */
 export function logDeadLetters(logger: LambdaLogger): KafkaDeadLetterSink {
   return async (letters) => {
-    for (const { record, error } of letters) {
+    for (const { record, error, letter } of letters) {
       logger.error(
         {
           err: error,
-          code: error.code,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
+          deadLetter: Object.fromEntries(deadLetterFields(letter)),
           keyBytes: record.key ? Buffer.byteLength(record.key, 'base64') : 0,
           valueBytes: record.value ? Buffer.byteLength(record.value, 'base64') : 0,
         },

@@ -1,11 +1,13 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyRecords, type RecordOutcome } from '../core/apply-records';
+import { createDeadLetter, deadLetterFields } from '../core/dead-letter';
 import type { InvalidationEngine } from '../core/ports';
 import { redisFault } from '../core/retry';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
-import { checkStreamViewType, decodeStreamRecord, isTtlDeletion } from '../sources/dynamodb';
-import { createEmfMetrics, type EmfMetrics } from './emf-metrics';
+import { METRIC_NAMES } from '../observability/metric-names';
+import { checkStreamViewType, decodeStreamRecord, isTtlDeletion, tableFromArn } from '../sources/dynamodb';
+import { countRecords, createEmfMetrics, type EmfMetrics, retryReason } from './emf-metrics';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
 
 /** What a handler needs, ready or resolved lazily on the first invocation (e.g. after a secret is read). */
@@ -26,7 +28,7 @@ export interface StreamHandlerOptions {
   versionAttribute?: string;
   /** Structured logger (pino-compatible). Default: silent. */
   logger?: LambdaLogger;
-  /** EMF metrics. Default: EMF lines on stdout with dimension `Source=dynamodb`. */
+  /** EMF metrics. Default: EMF lines on stdout with dimension `runtime=dynamodb-lambda`. */
   metrics?: EmfMetrics;
 }
 
@@ -58,7 +60,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     );
   }
   const logger = options.logger ?? silentLogger;
-  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { Source: 'dynamodb' } });
+  const metrics = options.metrics ?? createEmfMetrics({ dimensions: { runtime: 'dynamodb-lambda' } });
   const decodeOptions = {
     ...(options.tableName ? { tableName: options.tableName } : {}),
     ...(options.versionAttribute ? { versionAttribute: options.versionAttribute } : {}),
@@ -108,7 +110,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
         engine,
       });
     } catch (error) {
-      metrics.count('BatchesFailed');
+      metrics.count(METRIC_NAMES.retries, 1, { reason: retryReason(error) });
       metrics.flush();
       // A view-type verdict is logged once, when first reached, not on every retried batch.
       const configuration = error instanceof CdcCacheError && error.code === 'CDC_CONFIG_INVALID';
@@ -133,9 +135,14 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     });
     for (const [index, error] of failures) {
       const record = records[index];
+      const sequenceNumber = record?.dynamodb?.SequenceNumber ?? '';
+      const table = options.tableName ?? tableFromArn(record?.eventSourceARN) ?? '';
+      const letter = createDeadLetter(error, 'dynamodb-lambda', { table, sequenceNumber });
       logger.error(
         {
           err: error,
+          // The dead letter every runtime writes; the record itself goes to the on-failure destination.
+          deadLetter: Object.fromEntries(deadLetterFields(letter)),
           code: error.code,
           details: error.details,
           sequenceNumber: record?.dynamodb?.SequenceNumber,
@@ -150,12 +157,17 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     }
     const first = failures.size > 0 ? Math.min(...failures.keys()) : -1;
     const acknowledged = first < 0 ? records.length : first;
-    metrics.count('RecordsReceived', records.length);
-    metrics.count('RecordsAcknowledged', acknowledged);
-    metrics.count('RecordsFailed', failures.size);
-    metrics.count('Actions', actions);
-    metrics.count('TtlDeletes', ttlDeletes);
-    metrics.timing('BatchDuration', performance.now() - started);
+    // Records after the first failure are delivered again (and counted then); the failed ones go to the
+    // on-failure destination once Lambda's retries are spent.
+    const counted = outcomes.slice(0, acknowledged);
+    countRecords(metrics, {
+      applied: counted.filter((outcome) => outcome.status === 'applied').length,
+      skipped: counted.filter((outcome) => outcome.status === 'skipped').length,
+      failed: failures.size,
+    });
+    metrics.count(METRIC_NAMES.actions, actions);
+    metrics.count('cdc_cache_dynamodb_ttl_deletes_total', ttlDeletes);
+    metrics.seconds(METRIC_NAMES.batchDuration, (performance.now() - started) / 1000);
     metrics.flush();
     if (first < 0) return { batchItemFailures: [] };
     // An empty itemIdentifier makes Lambda retry the whole batch, the safe reading of a record without one.

@@ -80,7 +80,7 @@ function config(): LambdaConfig {
 
 function sharedEnvironment(): Promise<LambdaEnvironment> {
   environment ??= Promise.resolve()
-    .then(() => createLambdaEnvironment(config()))
+    .then(() => createLambdaEnvironment(config(), undefined, logger()))
     .catch((error: unknown) => {
       environment = undefined;
       throw error;

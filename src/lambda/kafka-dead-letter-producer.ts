@@ -1,5 +1,6 @@
 import { CdcCacheError } from '../errors';
 import {
+  createKafkaDeadLetterWriter,
   createKafkaProducer,
   type KafkaClientOptions,
   type KafkaConnectionOptions,
@@ -9,6 +10,7 @@ import {
 import type { KafkaDeadLetterSink } from './create-kafka-handler';
 import { LAMBDA_KAFKA_CLIENT_ID } from './lambda-defaults';
 import { type LambdaLogger, silentLogger } from './lambda-logger';
+import { mskHeaderEntries } from './msk-header-entries';
 
 /** A dead-letter sink with a producer to disconnect (a Lambda never needs to; tests and other hosts do). */
 export type ClosableKafkaDeadLetterSink = KafkaDeadLetterSink & { close(): Promise<void> };
@@ -29,7 +31,7 @@ export interface KafkaDeadLetterProducerOptions {
 
 /**
  * A dead-letter sink that produces each poison record, unchanged (key, value, headers), to a Kafka topic,
- * with the failure in `cdc-cache.*` headers. The producer connects once and is reused across invocations;
+ * with the dead letter in `cdc-cache.dlq.*` headers, as `cdc-cache worker kafka` does (one writer for both). The producer connects once and is reused across invocations;
  * `send` resolves only once the brokers acknowledged (acks = all), so the batch is acknowledged after it.
  *
  * @example
@@ -57,35 +59,25 @@ export function createKafkaDeadLetterProducer(
     });
     return connected;
   };
+  // The producer connects at the first dead letter, then serves every invocation of the container.
+  const write = createKafkaDeadLetterWriter({
+    topic: options.topic,
+    producer: {
+      send: (topic, messages) => producer().send(topic, messages),
+      close: async () => undefined,
+    },
+  });
   const sink = async (letters: Parameters<KafkaDeadLetterSink>[0]) => {
-    const messages = letters.map(({ record, error }) => ({
-      key: record.key ? Buffer.from(record.key, 'base64') : null,
-      value: record.value ? Buffer.from(record.value, 'base64') : null,
-      headers: {
-        ...Object.fromEntries(
-          (record.headers ?? []).flatMap((header) =>
-            Object.entries(header).map(([name, bytes]) => [name, Buffer.from(bytes)]),
-          ),
-        ),
-        'cdc-cache.error.code': error.code,
-        'cdc-cache.error.message': error.message,
-        'cdc-cache.source.topic': record.topic,
-        'cdc-cache.source.partition': String(record.partition),
-        'cdc-cache.source.offset': String(record.offset),
-      },
-    }));
-    try {
-      await producer().send(options.topic, messages);
-    } catch (error) {
-      throw new CdcCacheError(
-        'CDC_SOURCE_UNAVAILABLE',
-        `cannot write ${letters.length} dead letters to ${options.topic}: ${(error as Error).message}`,
-        {
-          cause: error,
-          retriable: true,
+    await write(
+      letters.map(({ record, letter }) => ({
+        record: {
+          key: record.key ? Buffer.from(record.key, 'base64') : null,
+          value: record.value ? Buffer.from(record.value, 'base64') : null,
+          headers: mskHeaderEntries(record),
         },
-      );
-    }
+        letter,
+      })),
+    );
     logger.warn(
       { topic: options.topic, count: letters.length },
       'cdc-cache: poison Kafka records sent to the dead-letter topic',

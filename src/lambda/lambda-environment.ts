@@ -3,7 +3,9 @@ import { createInvalidationEngine } from '../core/create-invalidation-engine';
 import type { InvalidationEngine } from '../core/ports';
 import { CdcCacheError } from '../errors';
 import { type Keyspace, loadKeyspace } from '../keyspace';
+import { attachLogger } from '../observability/attach-logger';
 import { createLogger } from '../observability/create-logger';
+import { createInstrumentation } from '../observability/instrumentation';
 import type { RedisClient } from '../redis/create-redis-client';
 import { WORKER_ENGINE_RETRY } from '../runtimes/shared/create-worker-engine';
 import { createWorkerRedis } from '../runtimes/shared/create-worker-redis';
@@ -39,6 +41,7 @@ export function createLambdaLogger(level: string): LambdaLogger {
 export async function createLambdaEnvironment(
   config: LambdaConfig,
   secrets?: Pick<SecretsManagerClient, 'send'>,
+  logger?: LambdaLogger,
 ): Promise<LambdaEnvironment> {
   const keyspace = await loadKeyspace(config.keyspacePath);
   const password = config.redisPasswordSecretArn
@@ -52,9 +55,13 @@ export async function createLambdaEnvironment(
     redisCluster: config.redisCluster,
     redisWaitTimeoutMs: config.redisWaitTimeoutMs,
   });
+  // The engine's events (retries, outages, images missing key columns) go to the function's log.
+  const instrumentation = createInstrumentation();
+  if (logger) attachLogger(instrumentation, logger);
   const engine = createInvalidationEngine({
     keyspace,
     redis,
+    instrumentation,
     ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
     // Lambda retries the batch itself; the workers' short retry keeps the invocation well inside its timeout.
     retry: WORKER_ENGINE_RETRY,

@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
 import type { Instrumentation } from './instrumentation';
 
+/** What {@link attachLogger} writes to: pino, or anything with its four methods (debug lines need `isLevelEnabled`). */
+export type EngineEventLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'> &
+  Partial<Pick<Logger, 'isLevelEnabled'>>;
+
 /**
  * Log the engine's instrumentation events: failures and Redis outages at error, retries and images missing
- * key columns at warn, skipped events and batches at debug. Returns a function that detaches the logger.
+ * key columns at warn, skipped events and batches at debug (only for a logger that says debug is enabled, so
+ * a busy worker builds no debug payloads otherwise). Every runtime attaches its logger to its engine's
+ * instrumentation. Returns a function that detaches the logger.
  *
  * @example
  * const detach = attachLogger(instrumentation, createLogger())
  */
-export function attachLogger(instrumentation: Instrumentation, logger: Logger): () => void {
+export function attachLogger(instrumentation: Instrumentation, logger: EngineEventLogger): () => void {
   const off = [
     instrumentation.on('event.failed', ({ event, error }) =>
       logger.error(
@@ -32,7 +38,7 @@ export function attachLogger(instrumentation: Instrumentation, logger: Logger): 
       ),
     ),
   ];
-  if (logger.isLevelEnabled('debug')) {
+  if (logger.isLevelEnabled?.('debug')) {
     off.push(
       instrumentation.on('event.skipped', ({ event, reason }) =>
         logger.debug({ table: event.table, op: event.op, reason }, 'change event skipped'),

@@ -1,5 +1,5 @@
 /**
- * The Redis entry protocol shared by the SDK and the worker (see DESIGN.md). One Redis string per cache
+ * The Redis entry protocol shared by the SDK and the worker (see "The entry protocol" in the README). One Redis string per cache
  * entry; its value starts with a header of `|`-separated fields, the first three common to every kind:
  *
  *   <kind>|<generation>|<version>|...
@@ -24,7 +24,8 @@
  * `tombstoneTtl` (at least each entity's `maxReplicaLag`). A delete leaves only the memory: that is the
  * versioned tombstone a late refresh or a lagging fill is compared with after the entry itself is gone. A
  * PostgreSQL fill is checked against the xid (is it finished in the snapshot read?), not the version (a
- * change's LSN is not its commit's).
+ * change's LSN is not its commit's). The generation key has a version memory too (`generationMemoryKey`):
+ * the entity's last truncate, which the SDK merges into every lease of the entity.
  */
 export const ENTRY_KIND = { value: 'v', notFound: 'n', lease: 'l', tombstone: 't' } as const;
 

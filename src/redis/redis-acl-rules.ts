@@ -12,7 +12,8 @@ export type RedisRole = 'reader' | 'worker';
  * - `reader`: entries (every key under the prefix that is not under `<prefix>_cc:`), the tag sets the SDK
  *   maintains and pops (`_cc:tag:*`, read and write), the generations (`_cc:gen:*`, read and write: the SDK
  *   creates a lost one with a new random value, SET NX) and the version memories (`_cc:ver:*`: the lease script
- *   reads them, and Redis grants a script's declared keys only with read and write access). It cannot write
+ *   reads them, and Redis grants a script's declared keys only with read and write access; each lease also
+ *   GETs its entity's generation memory, `_cc:ver:{<generation key>}`, the last truncate). It cannot write
  *   a truncation marker, touch the worker's checkpoints and leases, or read dead letters (they hold row data). A reader that overwrites a generation empties that entity's
  *   cache (no entry matches a new random generation). ACL globs cannot exclude a prefix, so "not `_cc:`" is spelled as the keys whose first four
  *   characters differ from it.

@@ -8,9 +8,9 @@ import type { RedisReply } from './redis-port';
 
 /** take-lease's reply: see the contract header of `lua/take-lease-2.lua`. */
 export type TakeLeaseReply =
-  | readonly ['lease', floor: string, since: number, xid: string]
+  | readonly ['lease', floor: string, since: number, xid: string, nowMs: number]
   | readonly ['fresh', raw: string]
-  | readonly ['refresh', raw: string, floor: string, since: number, xid: string]
+  | readonly ['refresh', raw: string, floor: string, since: number, xid: string, nowMs: number]
   | readonly ['stale', raw: string]
   | readonly ['wait', pttl: number];
 
@@ -18,7 +18,13 @@ function readTakeLease(reply: RedisReply): TakeLeaseReply {
   const [kind, ...rest] = asArray(reply);
   switch (kind) {
     case 'lease':
-      return ['lease', asString(rest[0] ?? ''), asInteger(rest[1] ?? -1), asString(rest[2] ?? '')];
+      return [
+        'lease',
+        asString(rest[0] ?? ''),
+        asInteger(rest[1] ?? -1),
+        asString(rest[2] ?? ''),
+        asInteger(rest[3] ?? null),
+      ];
     case 'fresh':
       return ['fresh', asString(rest[0] ?? null)];
     case 'refresh':
@@ -28,6 +34,7 @@ function readTakeLease(reply: RedisReply): TakeLeaseReply {
         asString(rest[1] ?? ''),
         asInteger(rest[2] ?? -1),
         asString(rest[3] ?? ''),
+        asInteger(rest[4] ?? null),
       ];
     case 'stale':
       return ['stale', asString(rest[0] ?? null)];
@@ -92,12 +99,15 @@ export const scripts = {
     'invalidate-tag-1.lua',
     asInteger,
   ),
-  /** Worker truncate: raise the entity's truncation version (1 raised, 0 kept). */
-  raiseVersion: defineScript<[truncationKey: string], [version: string], number>(
-    'raiseVersion',
-    'raise-version-1.lua',
-    asInteger,
-  ),
+  /**
+   * Worker truncate: raise the entity's truncation version (unless the version is ''), remember the truncate
+   * in the generation memory (version, time, transaction), then set the new generation. Replies 1.
+   */
+  bumpGeneration: defineScript<
+    [generationKey: string, truncationKey: string, generationMemory: string],
+    [version: string, generation: string, memoryTtlMs: number, transactionId: string],
+    number
+  >('bumpGeneration', 'bump-generation-3.lua', asInteger),
   /** Worker refresh: 1 written, 0 kept (newer there), 2 deleted instead. */
   refreshEntry: defineScript<
     [entry: string, memory: string],

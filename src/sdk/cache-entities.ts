@@ -4,6 +4,7 @@ import {
   type EntitySpec,
   entityKey,
   generationKey,
+  generationMemoryKey,
   getEntity,
   type KeyRenderer,
   type Keyspace,
@@ -19,6 +20,8 @@ export interface CacheEntity {
   /** Its tag templates, each with its compiled renderer. */
   readonly tags: readonly { readonly template: KeyTemplate; readonly render: KeyRenderer }[];
   readonly generationKey: string;
+  /** The version memory of the generation: the entity's last truncate (see `generationMemoryKey`). */
+  readonly generationMemoryKey: string;
   /** Tag sets must outlive every entry listed in them. */
   readonly tagTtlMs: number;
 }
@@ -50,6 +53,7 @@ export function resolveCacheEntities(keyspace: Keyspace, prefix: string, leaseTt
         render: compileKeyRenderer(template, { types: spec.types }),
       })),
       generationKey: generationKey(prefix, spec.name),
+      generationMemoryKey: generationMemoryKey(prefix, spec.name),
       tagTtlMs: tagSetTtlMs(spec, leaseTtlMs),
     });
   }

@@ -95,6 +95,10 @@ export function createCache<Definitions extends EntityDefinitions>(
     guard,
     tags,
     clock,
+    readKey: async (key) => {
+      const value = await redis.command(['GET', key]);
+      return typeof value === 'string' ? value : null;
+    },
   });
   // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
   const near = settings.nearCache

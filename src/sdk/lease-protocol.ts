@@ -6,7 +6,7 @@ import { renderLateTags } from './cache-tags';
 import type { GetOptions } from './cache-types';
 import type { Clock } from './clock';
 import { writeEntry } from './entry-codec';
-import type { LeaseFloor } from './read-position-check';
+import { type LeaseFloor, withGenerationMemory } from './read-position-check';
 import type { RedisGuard } from './redis-guard';
 import type { SdkScripts } from './sdk-scripts';
 
@@ -50,6 +50,8 @@ export interface LeaseProtocolOptions {
   readonly guard: RedisGuard;
   readonly tags: CacheTags;
   readonly clock: Clock;
+  /** A plain GET (the entity's generation memory, read with each lease). */
+  readonly readKey: (key: string) => Promise<string | null>;
 }
 
 /** The SDK side of the Redis entry protocol: take a lease, fill under it, release it. */
@@ -75,7 +77,7 @@ export interface LeaseProtocol {
 }
 
 /**
- * The lease and fill protocol of DESIGN.md, over the SDK's Lua scripts: a miss takes a lease BEFORE the
+ * The lease and fill protocol (README, "The entry protocol"), over the SDK's Lua scripts: a miss takes a lease BEFORE the
  * database is read, and a fill is written only while the key still holds that lease.
  *
  * @example
@@ -83,7 +85,7 @@ export interface LeaseProtocol {
  * const attempt = await leases.take(entity, key, generation)
  */
 export function createLeaseProtocol(options: LeaseProtocolOptions): LeaseProtocol {
-  const { prefix, leaseTtlMs, serializer, scripts, guard, tags, clock } = options;
+  const { prefix, leaseTtlMs, serializer, scripts, guard, tags, clock, readKey } = options;
   const tokenPrefix = Math.random().toString(36).slice(2, 10);
   let tokenCounter = 0;
   const newToken = () => `${tokenPrefix}${(tokenCounter++).toString(36)}`;
@@ -108,18 +110,31 @@ export function createLeaseProtocol(options: LeaseProtocolOptions): LeaseProtoco
       generation = Number(candidate);
     }
     const leaseGeneration = generation;
-    const reply = await guard.run('take-lease', () =>
-      scripts.takeLease(
-        key,
-        versionKey(prefix, key),
-        token,
-        leaseTtlMs,
-        leaseGeneration,
-        clock.now(),
-        refreshToken,
-        created !== undefined,
-      ),
+    // The entity's last truncate, read in the same round trip and AFTER the generation was read (or created, on
+    // the same connection: same slot): the worker writes it before the generation it bumps, so a lease under a
+    // generation some truncate made sees at least that truncate (see docs/sdk.md).
+    const [reply, truncate] = await guard.run('take-lease', () =>
+      Promise.all([
+        scripts.takeLease(
+          key,
+          versionKey(prefix, key),
+          token,
+          leaseTtlMs,
+          leaseGeneration,
+          clock.now(),
+          refreshToken,
+          created !== undefined,
+        ),
+        readKey(entity.generationMemoryKey),
+      ]),
     );
+    const floorOf = (floor: unknown, since: unknown, xid: unknown, now: unknown): LeaseFloor =>
+      withGenerationMemory(
+        entity.spec,
+        { floor: String(floor ?? ''), since: Number(since ?? -1), transactionId: String(xid ?? '') },
+        truncate,
+        Number(now),
+      );
     const current = created && generationOf(String(await created));
     if (current !== undefined && current !== leaseGeneration) {
       // Another reader created the generation first: what we leased is under a stale one; start over.
@@ -128,28 +143,20 @@ export function createLeaseProtocol(options: LeaseProtocolOptions): LeaseProtoco
     }
     const [outcome, data] = reply;
     switch (outcome) {
-      case 'lease': // {'lease', floor, since, xid}
+      case 'lease': // {'lease', floor, since, xid, now}
         return {
           outcome,
           token,
           generation: leaseGeneration,
-          floor: {
-            floor: String(data ?? ''),
-            since: Number(reply[2] ?? -1),
-            transactionId: String(reply[3] ?? ''),
-          },
+          floor: floorOf(data, reply[2], reply[3], reply[4]),
         };
-      case 'refresh': // {'refresh', raw, floor, since, xid}
+      case 'refresh': // {'refresh', raw, floor, since, xid, now}
         return {
           outcome,
           token: refreshToken,
           generation: leaseGeneration,
           raw: String(data),
-          floor: {
-            floor: String(reply[2] ?? ''),
-            since: Number(reply[3] ?? -1),
-            transactionId: String(reply[4] ?? ''),
-          },
+          floor: floorOf(reply[2], reply[3], reply[4], reply[5]),
         };
       case 'fresh':
       case 'stale':

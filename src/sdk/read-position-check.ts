@@ -1,6 +1,7 @@
 import { CdcCacheError } from '../errors';
 import {
   type EntitySpec,
+  laterTransactionId,
   type ReadPoint,
   type ReadPosition,
   readPoint,
@@ -19,6 +20,37 @@ export interface LeaseFloor {
 
 /** No floor: a value served from Redis, not loaded under a lease. */
 export const NO_FLOOR: LeaseFloor = { floor: '', since: -1, transactionId: '' };
+
+/**
+ * A lease's floor with the entity's last truncate merged in: a truncate changed every key of the entity, so a
+ * fill must contain it as it must contain the key's own last change. `memory` is the entity's generation memory
+ * as stored (`<version>|<appliedAtMs>|<xid>`, or `<version>|<appliedAtMs>` from before transaction ids; null when
+ * none: no truncate within the window), read after the generation the lease is under (see
+ * {@link LeaseProtocol.take}); `redisNowMs` is Redis's clock when the lease was taken. The truncate's version
+ * raises the floor except for DynamoDB entities (their versions are per item, a truncate's are not of that order).
+ *
+ * @example
+ * withGenerationMemory(spec, NO_FLOOR, '00000000000000000420|1700000000000|733', 1700000000040)
+ * // { floor: '00000000000000000420', since: 40, transactionId: '733' }
+ */
+export function withGenerationMemory(
+  entity: EntitySpec,
+  lease: LeaseFloor,
+  memory: string | null,
+  redisNowMs: number,
+): LeaseFloor {
+  const match = memory === null ? null : /^([^|]*)\|(\d+)(?:\|(\d*))?$/.exec(memory);
+  if (!match) return lease;
+  const [, version = '', appliedAt = '0', transactionId = ''] = match;
+  // No usable clock reads as "just now": the conservative side of maxReplicaLag.
+  const ago = Number.isFinite(redisNowMs) ? Math.max(0, redisNowMs - Number(appliedAt)) : 0;
+  const ranks = entity.sources.every((source) => source.kind !== 'dynamodb');
+  return {
+    floor: ranks && version > lease.floor ? version : lease.floor,
+    since: lease.since < 0 ? ago : Math.min(lease.since, ago),
+    transactionId: laterTransactionId(lease.transactionId, transactionId),
+  };
+}
 
 /** Why a loaded read must not be cached. */
 export type FillRefusal = 'behind' | 'invisible' | 'replica-lag';

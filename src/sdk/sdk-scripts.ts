@@ -7,7 +7,8 @@ export type TakeLeaseReply = [
   data: string | number,
   third?: string | number,
   fourth?: string | number,
-  fifth?: string,
+  fifth?: string | number,
+  sixth?: number,
 ];
 
 /** The SDK's Lua scripts, typed: one function per script, arguments as its contract header lists them. */

@@ -3,7 +3,9 @@
 // (how a poison record is dead-lettered); the rules below hold for all of them.
 import { Redis } from 'ioredis';
 import { createInvalidationEngine } from '../../src/core/create-invalidation-engine';
+import { DEAD_LETTER_FIELDS } from '../../src/core/dead-letter';
 import type { InvalidationEngine } from '../../src/core/ports';
+import type { RuntimeName } from '../../src/core/runtime-name';
 import type { Keyspace } from '../../src/keyspace';
 import { createWorkerRedis } from '../../src/runtimes/shared/create-worker-redis';
 import { type RedisProcess, startRedisProcess } from '../support/redis-process';
@@ -25,6 +27,11 @@ export interface RuntimeRun {
   acknowledged(): Promise<number>;
   /** Indexes of the records dead-lettered, in that runtime's way. */
   deadLettered(): Promise<number[]>;
+  /**
+   * The dead letters' fields by name, as that runtime writes them (`cdc-cache.dlq.<name>` headers, Redis
+   * stream fields, the `deadLetter` of a log line), without the record itself.
+   */
+  deadLetters(): Promise<Record<string, string>[]>;
   /** How many times the runtime reported that it could not apply (paused, retried, failed the invocation). */
   failures(): number;
   /** A long-running worker's readiness (its /readyz); absent for a Lambda, which has none. */
@@ -37,6 +44,10 @@ export interface RuntimeRun {
 /** What a runtime brings to the suite. */
 export interface RuntimeDriver {
   readonly name: string;
+  /** The `runtime` its dead letters and metrics name. */
+  readonly runtime: RuntimeName;
+  /** The names of the source coordinates its dead letters carry besides {@link DEAD_LETTER_FIELDS}. */
+  readonly sourceFields: readonly string[];
   /** The contract keyspace for this transport's sources (see {@link contractEntities}), once per run. */
   keyspace(): Promise<Keyspace>;
   /** Hand `changes` to the runtime as one partition/shard, in order. */
@@ -163,6 +174,32 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
       expect(await cached(`${prefix}item:1`)).toBe(false);
       expect(await cached(`${prefix}item:3`)).toBe(false);
       expect(await cached(`${prefix}item:2`)).toBe(true);
+    });
+
+    it('writes the one dead-letter shape: error code and message, time, runtime, source coordinates', async () => {
+      // Prepare
+      const changes = [
+        { id: 1, from: 'a', name: 'b' },
+        { id: 2, from: 'c', name: 'd', poison: true },
+      ];
+      // Act
+      const { run } = await start(changes);
+      await waitFor(async () => (await run.deadLetters()).length > 0 || undefined, {
+        description: `${driver.name}: the dead letter written`,
+        timeoutMs: 20_000,
+      });
+      // Assess
+      const [letter] = await run.deadLetters();
+      expect(Object.keys(letter!).sort()).toEqual(
+        [...driver.sourceFields, ...Object.values(DEAD_LETTER_FIELDS)].sort(),
+      );
+      expect(letter).toMatchObject({
+        [DEAD_LETTER_FIELDS.errorCode]: 'CDC_DECODE_FAILED',
+        [DEAD_LETTER_FIELDS.errorMessage]: expect.stringMatching(/./),
+        [DEAD_LETTER_FIELDS.failedAt]: expect.stringMatching(/^\d{13}$/),
+        [DEAD_LETTER_FIELDS.runtime]: driver.runtime,
+      });
+      for (const field of driver.sourceFields) expect(letter![field]).toMatch(/./);
     });
 
     it('isolates an unexpected engine error to the record that causes it', async () => {

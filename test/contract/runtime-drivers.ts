@@ -13,13 +13,15 @@ import {
   createShardStore,
 } from '../../src/runtimes/dynamodb-worker';
 import { createKafkaWorker } from '../../src/runtimes/kafka-worker/create-kafka-worker';
-import { DEAD_LETTER_HEADERS } from '../../src/runtimes/kafka-worker/dead-letter-message';
 import { jsonMessageDecoder } from '../../src/sources/debezium';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  KafkaConsumerPort,
-  KafkaProducerPort,
+import {
+  type BatchHandler,
+  type ConsumedMessage,
+  KAFKA_DEAD_LETTER_HEADER_PREFIX,
+  type KafkaConsumerPort,
+  type KafkaProducerPort,
+  kafkaDeadLetterMessage,
+  type ProducedMessage,
 } from '../../src/sources/kafka';
 import { dynamodbStreamFixture } from '../integration/dynamodb/dynamodb-stream-fixture';
 import { stackEndpoints } from '../support/stack-endpoints';
@@ -34,6 +36,17 @@ import {
 } from './runtime-contract-suite';
 
 const TOPIC = 'dbserver1.public.items';
+const KAFKA_SOURCE_FIELDS = ['topic', 'partition', 'offset', 'timestamp'];
+
+/** A Kafka dead letter's `cdc-cache.dlq.*` headers, by field name. */
+function kafkaDeadLetterFields(message: ProducedMessage): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of message.headers ?? []) {
+    if (name.startsWith(KAFKA_DEAD_LETTER_HEADER_PREFIX))
+      fields[name.slice(KAFKA_DEAD_LETTER_HEADER_PREFIX.length)] = String(value);
+  }
+  return fields;
+}
 const silent = pino({ level: 'silent' });
 
 /** A Debezium PostgreSQL update envelope (JSON converter, no schemas) for one change. */
@@ -65,7 +78,11 @@ const debeziumKeyspace = async () =>
  * A Lambda invocation seen as a run: `invoke` resolves how many records it acknowledged, or throws (the
  * event source mapping then retries the batch, as `redeliver` does until it succeeds).
  */
-async function lambdaRun(invoke: () => Promise<number>, deadLettered: () => number[]): Promise<RuntimeRun> {
+async function lambdaRun(
+  invoke: () => Promise<number>,
+  deadLettered: () => number[],
+  deadLetters: () => Record<string, string>[],
+): Promise<RuntimeRun> {
   let failures = 0;
   let acknowledged = 0;
   const attempt = async () => {
@@ -81,6 +98,7 @@ async function lambdaRun(invoke: () => Promise<number>, deadLettered: () => numb
   return {
     acknowledged: async () => acknowledged,
     deadLettered: async () => deadLettered(),
+    deadLetters: async () => deadLetters(),
     failures: () => failures,
     async redeliver() {
       for (let tries = 0; tries < 200 && !(await attempt()); tries++) {
@@ -115,7 +133,6 @@ function memoryPartition(messages: readonly ConsumedMessage[]) {
             {
               topic: TOPIC,
               partition: 0,
-              highWatermark: String(messages.length),
               messages: messages.slice(position),
             },
             {
@@ -150,6 +167,7 @@ function memoryPartition(messages: readonly ConsumedMessage[]) {
     },
     status: () => ({ connected: true, joined: true, assignment: { [TOPIC]: [0] } }),
     onFatal: () => undefined,
+    lag: async () => [{ topic: TOPIC, partition: 0, lag: messages.length - committed }],
   };
   return { consumer, committed: () => committed };
 }
@@ -158,6 +176,8 @@ function memoryPartition(messages: readonly ConsumedMessage[]) {
 export function kafkaWorkerDriver(): RuntimeDriver {
   return {
     name: 'Kafka worker',
+    runtime: 'kafka-worker',
+    sourceFields: KAFKA_SOURCE_FIELDS,
     keyspace: debeziumKeyspace,
     async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
       const messages = changes.map(
@@ -169,12 +189,11 @@ export function kafkaWorkerDriver(): RuntimeDriver {
         }),
       );
       const partition = memoryPartition(messages);
-      const deadLettered: number[] = [];
-      // The dead-letter topic: what the worker produced, by source offset.
+      const produced: ProducedMessage[] = [];
+      // The dead-letter topic: what the worker produced.
       const producer: KafkaProducerPort = {
-        async send(_topic, produced) {
-          for (const message of produced)
-            deadLettered.push(Number(message.headers?.[DEAD_LETTER_HEADERS.offset]));
+        async send(_topic, messages) {
+          produced.push(...messages);
         },
         close: async () => undefined,
       };
@@ -193,13 +212,14 @@ export function kafkaWorkerDriver(): RuntimeDriver {
         producer,
         engine,
         decoder: jsonMessageDecoder,
-        backoff: { initialMs: 50, maxMs: 200 },
+        backoff: { initialDelayMs: 50, maxDelayMs: 200 },
         logger,
       });
       await worker.start();
       return {
         acknowledged: async () => partition.committed(),
-        deadLettered: async () => [...deadLettered],
+        deadLettered: async () => produced.map((message) => Number(kafkaDeadLetterFields(message)['offset'])),
+        deadLetters: async () => produced.map(kafkaDeadLetterFields),
         failures: () => failures,
         ready: () => worker.isReady(),
         redeliver: async () => undefined,
@@ -226,14 +246,18 @@ function mskRecord(change: ContractChange, index: number): MSKRecord {
 export function kafkaLambdaDriver(): RuntimeDriver {
   return {
     name: 'Kafka Lambda',
+    runtime: 'kafka-lambda',
+    sourceFields: KAFKA_SOURCE_FIELDS,
     keyspace: debeziumKeyspace,
     async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
       const records = changes.map(mskRecord);
-      const deadLettered: number[] = [];
+      // What its dead-letter producer would write (the one message format of both Kafka runtimes).
+      const produced: ProducedMessage[] = [];
       const handler = createKafkaHandler({
         engine,
         deadLetter: async (letters) => {
-          for (const { record } of letters) deadLettered.push(Number(record.offset));
+          for (const { letter } of letters)
+            produced.push(kafkaDeadLetterMessage({ key: null, value: null, headers: [] }, letter));
         },
       });
       return lambdaRun(
@@ -241,7 +265,8 @@ export function kafkaLambdaDriver(): RuntimeDriver {
           await handler({ eventSource: 'aws:kafka', records: { [`${TOPIC}-0`]: records } });
           return records.length;
         },
-        () => [...deadLettered],
+        () => produced.map((message) => Number(kafkaDeadLetterFields(message)['offset'])),
+        () => produced.map(kafkaDeadLetterFields),
       );
     },
   };
@@ -258,6 +283,8 @@ export function streamLambdaDriver(): RuntimeDriver {
   const table = uniqueName('ContractItems');
   return {
     name: 'DynamoDB Streams Lambda',
+    runtime: 'dynamodb-lambda',
+    sourceFields: ['table', 'sequenceNumber'],
     keyspace: async () => dynamodbKeyspace(table),
     async run(changes, { engine }: RunContext): Promise<RuntimeRun> {
       const records: DynamoDBRecord[] = changes.map((change, index) =>
@@ -268,9 +295,20 @@ export function streamLambdaDriver(): RuntimeDriver {
           newImage: { pk: String(change.id), name: change.name, v: change.poison ? 'abc' : index + 1 },
         }),
       );
+      // Its dead letter is the `deadLetter` of its error log line (the record goes to the on-failure destination).
+      const logged: Record<string, string>[] = [];
       const handler = createStreamHandler({
         dependencies: { engine, keyspace: await dynamodbKeyspace(table) },
         versionAttribute: 'v',
+        logger: {
+          ...silent,
+          debug: () => undefined,
+          info: () => undefined,
+          warn: () => undefined,
+          error: (context: { deadLetter?: Record<string, string> }) => {
+            if (context.deadLetter) logged.push(context.deadLetter);
+          },
+        },
       });
       const deadLettered = new Set<number>();
       return lambdaRun(
@@ -283,6 +321,7 @@ export function streamLambdaDriver(): RuntimeDriver {
           return first < 0 ? records.length : first;
         },
         () => [...deadLettered],
+        () => [...logged],
       );
     },
   };
@@ -295,6 +334,8 @@ export function dynamodbPollerDriver(): RuntimeDriver {
   let table = '';
   return {
     name: 'DynamoDB poller',
+    runtime: 'dynamodb-worker',
+    sourceFields: ['table', 'shardId', 'sequenceNumber'],
     async keyspace() {
       table = await fixture.createTable('contract');
       return dynamodbKeyspace(table);
@@ -367,6 +408,16 @@ export function dynamodbPollerDriver(): RuntimeDriver {
           return entries.map(([, fields]) => {
             const seq = BigInt(fields[fields.indexOf('sequenceNumber') + 1]!);
             return sequenceOf.indexOf(seq);
+          });
+        },
+        async deadLetters() {
+          const entries = await control.xrange(internalKey(prefix, 'dlq', table), '-', '+');
+          return entries.map(([, fields]) => {
+            const letter: Record<string, string> = {};
+            for (let index = 0; index < fields.length; index += 2)
+              letter[fields[index]!] = fields[index + 1]!;
+            delete letter['record'];
+            return letter;
           });
         },
         failures: () => failures,

@@ -11,6 +11,8 @@ export interface TopicMessage {
   readonly key: string | null;
   readonly value: string | null;
   readonly timestamp: string;
+  /** Headers as UTF-8 text, every value of a repeated name in order. */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Options of {@link createTopicReader}. */
@@ -87,6 +89,12 @@ export async function createTopicReader(options: TopicReaderOptions): Promise<To
           key: message.key?.toString('utf8') ?? null,
           value: message.value?.toString('utf8') ?? null,
           timestamp: message.timestamp,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([name, value]) => [
+              name,
+              (Array.isArray(value) ? value : [value]).map((one) => String(one)),
+            ]),
+          ),
         });
       },
     });

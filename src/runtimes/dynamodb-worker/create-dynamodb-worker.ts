@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
 import type { InvalidationEngine } from '../../core/ports';
-import { redisFault, retry, sleep } from '../../core/retry';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, redisFault, retry, sleep } from '../../core/retry';
 import { CdcCacheError, isRetriableError } from '../../errors';
 import type { Keyspace } from '../../keyspace';
 import {
@@ -15,7 +15,6 @@ import {
   type StreamReader,
   type StreamShard,
 } from '../../sources/dynamodb';
-import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { DynamoDbWorkerMetrics } from './dynamodb-worker-metrics';
 import { SHARD_END, type ShardStore } from './shard-store';
 
@@ -126,7 +125,12 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
   let loop: Promise<void> | undefined;
 
   const backoffMs = (attempt: number) =>
-    delayForAttempt(attempt, { initialMs: Math.min(200, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+    backoffDelay(attempt + 1, {
+      initialDelayMs: Math.min(200, settings.retryMaxMs),
+      maxDelayMs: settings.retryMaxMs,
+      factor: 2,
+      jitter: DEFAULT_RETRY_OPTIONS.jitter,
+    });
   /** Actions retrying after an infrastructure fault: /readyz reports the worker not ready while any is. */
   let faultsInProgress = 0;
   const waitPolicy = {
@@ -134,7 +138,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
     initialDelayMs: Math.min(200, settings.retryMaxMs),
     maxDelayMs: settings.retryMaxMs,
     factor: 2,
-    jitter: DEFAULT_BACKOFF.jitter,
+    jitter: DEFAULT_RETRY_OPTIONS.jitter,
   };
 
   /** Run `action` until it succeeds, backing off on retriable errors; throws Stopped once the shard stops. */
@@ -150,7 +154,8 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
             faulted = true;
             faultsInProgress++;
           }
-          metrics?.retries.inc({ table, reason });
+          metrics?.retry(reason);
+          if (reason === 'redis') metrics?.setRedisUnavailable(true);
           logger.warn(
             { err: error, attempt, delayMs, fault: redisFault(error) },
             `cdc-cache: ${reason} unavailable, retrying`,
@@ -171,13 +176,9 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
       applyRecords(records, { decode: (record) => [decodeStreamRecord(record, decodeOptions)], engine }),
     );
     const letters: StreamDeadLetter[] = [];
-    let applied = 0;
-    let skipped = 0;
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'poison')
         letters.push({ shardId, record: records[index]!, error: outcome.error });
-      else if (outcome.status === 'applied') applied++;
-      else skipped++;
       if (outcome.status !== 'poison' && isTtlDeletion(records[index]!)) metrics?.ttlDeletes.inc({ table });
     });
     if (letters.length > 0) {
@@ -196,10 +197,9 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
       }
       await untilDone(signal, 'redis', () => options.deadLetters(letters));
     }
-    metrics?.records.inc({ table, result: 'applied' }, applied);
-    metrics?.records.inc({ table, result: 'skipped' }, skipped);
-    metrics?.records.inc({ table, result: 'dead_lettered' }, letters.length);
-    metrics?.batchSeconds.observe({ table }, (performance.now() - started) / 1000);
+    metrics?.setRedisUnavailable(false);
+    metrics?.countOutcomes(outcomes, () => table);
+    metrics?.observeBatch((performance.now() - started) / 1000);
     const created = records.at(-1)?.dynamodb?.ApproximateCreationDateTime;
     if (typeof created === 'number')
       metrics?.recordAgeSeconds.set({ table }, Math.max(0, Date.now() / 1000 - created));
@@ -268,7 +268,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
         const failure = (error as CdcCacheError).details?.['failure'] as StreamFailure | undefined;
         iterator = failure === 'throttled' || failure === 'unavailable' ? iterator : null;
         if (failure === 'expired-iterator') {
-          metrics?.retries.inc({ table, reason: 'expired_iterator' });
+          metrics?.retry('expired_iterator');
           continue;
         }
         if (failure === 'trimmed' && position) {
@@ -284,7 +284,7 @@ export function createDynamoDbWorker(options: DynamoDbWorkerOptions): DynamoDbWo
           await store.finish(shardId).catch(() => undefined);
           return;
         }
-        metrics?.retries.inc({ table, reason: failure ?? 'unexpected' });
+        metrics?.retry(failure ?? 'unexpected');
         const delay = backoffMs(attempt++);
         logger.warn(
           { err: error, shardId, delayMs: Math.round(delay) },

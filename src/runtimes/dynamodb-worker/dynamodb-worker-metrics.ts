@@ -1,38 +1,26 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { createRecordMetrics, type RecordMetrics } from '../../observability/record-metrics';
 
-/** The Prometheus metrics of `cdc-cache worker dynamodb`. */
-export interface DynamoDbWorkerMetrics {
-  readonly records: Counter<'table' | 'result'>;
-  readonly batchSeconds: Histogram<'table'>;
+/** The Prometheus metrics of `cdc-cache worker dynamodb`: the shared runtime metrics, and its own. */
+export interface DynamoDbWorkerMetrics extends RecordMetrics {
   readonly shardsHeld: Gauge<'table'>;
   readonly recordAgeSeconds: Gauge<'table'>;
   readonly gaps: Counter<'table'>;
-  readonly retries: Counter<'table' | 'reason'>;
   readonly ttlDeletes: Counter<'table'>;
 }
 
 /**
- * Register the worker's metrics on a registry (served at /metrics by the health server).
+ * Register the worker's metrics on a registry (served at /metrics by the health server):
+ * `cdc_cache_records_total{runtime="dynamodb-worker",source=<table>}` and the rest of the shared set, and
+ * the poller's own `cdc_cache_dynamodb_*`.
  *
  * @example
- * const metrics = createDynamoDbWorkerMetrics(new Registry())
+ * const metrics = createDynamoDbWorkerMetrics(new Registry(), 'Products')
  */
-export function createDynamoDbWorkerMetrics(registry: Registry): DynamoDbWorkerMetrics {
+export function createDynamoDbWorkerMetrics(registry: Registry, table: string): DynamoDbWorkerMetrics {
   const registers = [registry];
   return {
-    records: new Counter({
-      name: 'cdc_cache_dynamodb_records_total',
-      help: 'Stream records processed, by result (applied, skipped, dead_lettered)',
-      labelNames: ['table', 'result'],
-      registers,
-    }),
-    batchSeconds: new Histogram({
-      name: 'cdc_cache_dynamodb_batch_seconds',
-      help: 'Time from a GetRecords page to its checkpoint',
-      labelNames: ['table'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
+    ...createRecordMetrics(registry, { runtime: 'dynamodb-worker', sources: [table] }),
     shardsHeld: new Gauge({
       name: 'cdc_cache_dynamodb_shards_held',
       help: 'Shards this worker holds a lease on',
@@ -49,12 +37,6 @@ export function createDynamoDbWorkerMetrics(registry: Registry): DynamoDbWorkerM
       name: 'cdc_cache_dynamodb_gaps_total',
       help: 'Times records were trimmed before being read; each invalidated every entity of the table',
       labelNames: ['table'],
-      registers,
-    }),
-    retries: new Counter({
-      name: 'cdc_cache_dynamodb_retries_total',
-      help: 'Retries by reason (redis, throttled, unavailable, expired_iterator)',
-      labelNames: ['table', 'reason'],
       registers,
     }),
     ttlDeletes: new Counter({

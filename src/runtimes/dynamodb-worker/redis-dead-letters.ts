@@ -1,3 +1,4 @@
+import { createDeadLetter } from '../../core/dead-letter';
 import { internalKey } from '../../keyspace';
 import {
   createRedisDeadLetterStream,
@@ -16,7 +17,8 @@ export interface RedisDeadLettersOptions extends Omit<RedisDeadLetterStreamOptio
 
 /**
  * Dead letters of the DynamoDB poller, in the bounded Redis stream `internalKey(prefix, 'dlq', table)`: one
- * entry per poison record with the error and the whole record as JSON. DynamoDB Streams has no dead-letter
+ * entry per poison record with the dead letter's fields (`table`, `shardId`, `sequenceNumber`, `error.code`,
+ * `error.message`, `failed-at`, `runtime`) and the whole record as JSON (`record`). DynamoDB Streams has no dead-letter
  * topic of its own, and the worker already depends on Redis. See {@link createRedisDeadLetterStream}.
  *
  * @example
@@ -29,19 +31,13 @@ export function createRedisDeadLetters(options: RedisDeadLettersOptions): Stream
   });
   return (letters) =>
     write(
-      letters.map(({ shardId, record, error }) => [
-        'table',
-        options.table,
-        'shardId',
-        shardId,
-        'sequenceNumber',
-        record?.dynamodb?.SequenceNumber ?? '',
-        'code',
-        error.code,
-        'error',
-        error.message,
-        'record',
-        JSON.stringify(record),
-      ]),
+      letters.map(({ shardId, record, error }) => ({
+        letter: createDeadLetter(error, 'dynamodb-worker', {
+          table: options.table,
+          shardId,
+          sequenceNumber: record?.dynamodb?.SequenceNumber ?? '',
+        }),
+        payload: [['record', JSON.stringify(record)]],
+      })),
     );
 }

@@ -36,7 +36,7 @@ export async function runDynamoDbWorker(
   const prefix = config.keyPrefix ?? keyspace.prefix;
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const reader = createStreamReader({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
@@ -56,7 +56,7 @@ export async function runDynamoDbWorker(
       retentionMs: config.deadLetterRetentionMs,
     }),
     logger,
-    metrics: createDynamoDbWorkerMetrics(registry),
+    metrics: createDynamoDbWorkerMetrics(registry, config.table),
     ...(config.versionAttribute ? { versionAttribute: config.versionAttribute } : {}),
     batchSize: config.batchSize,
     idleMs: config.idleMs,

@@ -1,4 +1,5 @@
 import { applyRecords, type RecordOutcome } from '../../core/apply-records';
+import { createDeadLetter } from '../../core/dead-letter';
 import type { InvalidationEngine } from '../../core/ports';
 import { CdcCacheError } from '../../errors';
 import type { DebeziumRecord, MessageDecoder } from '../../sources/debezium';
@@ -10,7 +11,9 @@ import type {
   KafkaProducerPort,
   TopicPartition,
 } from '../../sources/kafka';
-import { deadLetterMessage } from './dead-letter-message';
+// The files, not the index: the batch handler needs no Kafka client.
+import { createKafkaDeadLetterWriter } from '../../sources/kafka/kafka-dead-letters';
+import { headerEntries, lastHeaderValues } from '../../sources/kafka/kafka-headers';
 import type { WorkerLogger } from './worker-logger';
 import type { WorkerMetrics } from './worker-metrics';
 
@@ -57,7 +60,11 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new CdcCacheError('CDC_INVALID_OPTION', 'maxMessagesPerChunk: expected an integer ≥ 1');
   }
-  const { decoder, engine, producer, deadLetterTopic, outage, metrics, logger, onChunkApplied } = options;
+  const { decoder, engine, deadLetterTopic, outage, metrics, logger, onChunkApplied } = options;
+  const writeDeadLetters = createKafkaDeadLetterWriter({
+    producer: options.producer,
+    topic: deadLetterTopic,
+  });
 
   async function handleChunk(
     batch: ConsumedBatch,
@@ -82,24 +89,22 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     if (failures.size > 0) {
       const poisoned = [...failures].sort(([a], [b]) => a - b);
       try {
-        await producer.send(
-          deadLetterTopic,
-          poisoned.map(([index, error]) => deadLetterMessage(batch, chunk[index]!, error)),
+        await writeDeadLetters(
+          poisoned.map(([index, error]) => {
+            const message = chunk[index]!;
+            return {
+              record: { key: message.key, value: message.value, headers: headerEntries(message.headers) },
+              letter: createDeadLetter(error, 'kafka-worker', {
+                topic: batch.topic,
+                partition: String(batch.partition),
+                offset: message.offset,
+                timestamp: message.timestamp,
+              }),
+            };
+          }),
         );
       } catch (error) {
-        return deferChunk(
-          batch,
-          chunk,
-          control,
-          new CdcCacheError(
-            'CDC_SOURCE_UNAVAILABLE',
-            `dead-letter topic ${deadLetterTopic}: ${(error as Error).message}`,
-            {
-              cause: error,
-              retriable: true,
-            },
-          ),
-        );
+        return deferChunk(batch, chunk, control, error);
       }
       for (const [index, error] of poisoned) {
         logger?.warn(
@@ -112,7 +117,6 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
           },
           'poison record sent to the dead-letter topic',
         );
-        metrics?.deadLettered.inc({ topic: batch.topic, code: error.code });
       }
     }
 
@@ -122,7 +126,8 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     control.resolveOffset(last.offset);
     outage.healthy();
     onChunkApplied?.({ receivedAt, messages: chunk.length });
-    if (metrics) record(metrics, batch, last, chunk.length, outcomes, receivedAt);
+    metrics?.countOutcomes(outcomes);
+    metrics?.observeBatch((performance.now() - receivedAt) / 1000);
     await control.heartbeat();
     return true;
   }
@@ -149,32 +154,6 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
   };
 }
 
-function record(
-  metrics: WorkerMetrics,
-  batch: ConsumedBatch,
-  last: ConsumedMessage,
-  messages: number,
-  outcomes: readonly RecordOutcome[],
-  receivedAt: number,
-): void {
-  metrics.consumed.inc({ topic: batch.topic }, messages);
-  const applied = new Map<string, number>();
-  const skipped = new Map<string, number>();
-  const now = Date.now();
-  for (const { events } of outcomes) {
-    for (const { event, outcome } of events) {
-      const counts = outcome.status === 'applied' ? applied : outcome.status === 'skipped' ? skipped : null;
-      counts?.set(event.table, (counts.get(event.table) ?? 0) + 1);
-      if (event.committedAt !== null) metrics.changeAge.observe(Math.max(0, now - event.committedAt) / 1000);
-    }
-  }
-  for (const [table, count] of applied) metrics.applied.inc({ table }, count);
-  for (const [table, count] of skipped) metrics.skipped.inc({ table }, count);
-  metrics.batchDuration.observe((performance.now() - receivedAt) / 1000);
-  const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
-  metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(lag < 0n ? 0n : lag));
-}
-
 function debeziumRecord(batch: ConsumedBatch, message: ConsumedMessage): DebeziumRecord {
   return {
     topic: batch.topic,
@@ -182,19 +161,7 @@ function debeziumRecord(batch: ConsumedBatch, message: ConsumedMessage): Debeziu
     offset: message.offset,
     key: message.key,
     value: message.value,
-    headers: message.headers && singleHeaders(message.headers),
+    headers: message.headers && lastHeaderValues(headerEntries(message.headers)),
     timestamp: message.timestamp,
   };
-}
-
-function singleHeaders(
-  headers: NonNullable<ConsumedMessage['headers']>,
-): Record<string, Buffer | string | undefined> | undefined {
-  let single: Record<string, Buffer | string | undefined> | undefined;
-  for (const name in headers) {
-    const value = headers[name];
-    single ??= {};
-    single[name] = Array.isArray(value) ? value[value.length - 1] : (value as Buffer | string | undefined);
-  }
-  return single;
 }

@@ -1,7 +1,7 @@
 import type { InvalidationEngine } from '../../core/ports';
+import { createBackoff, DEFAULT_RUNTIME_BACKOFF, type RetryOptions } from '../../core/retry';
 import { jsonMessageDecoder, type MessageDecoder } from '../../sources/debezium';
 import type { KafkaConsumerPort, KafkaProducerPort, TopicPartition } from '../../sources/kafka';
-import { type BackoffOptions, createBackoff } from '../shared/backoff';
 import { DEFAULT_DEAD_LETTER_TOPIC } from '../shared/kafka-options';
 import { type BatchHandlerOptions, createBatchHandler } from './create-batch-handler';
 import type { WorkerLogger } from './worker-logger';
@@ -17,8 +17,8 @@ export interface KafkaWorkerOptions {
   readonly decoder?: MessageDecoder;
   /** Default {@link DEFAULT_DEAD_LETTER_TOPIC} (`cdc-cache.dlq`). */
   readonly deadLetterTopic?: string;
-  /** Waits between attempts while Redis is unreachable. */
-  readonly backoff?: BackoffOptions;
+  /** Waits between attempts while Redis is unreachable. Default {@link KAFKA_WORKER_DEFAULTS}`.backoff`. */
+  readonly backoff?: Partial<Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'jitter'>>;
   readonly maxMessagesPerChunk?: number;
   readonly metrics?: WorkerMetrics;
   readonly logger?: WorkerLogger;
@@ -28,7 +28,11 @@ export interface KafkaWorkerOptions {
 }
 
 /** Defaults of {@link KafkaWorkerOptions}. */
-export const KAFKA_WORKER_DEFAULTS = { deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC } as const;
+export const KAFKA_WORKER_DEFAULTS = {
+  deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC,
+  /** 500 ms doubling to 30 s, ±20%. */
+  backoff: DEFAULT_RUNTIME_BACKOFF,
+} as const;
 
 /** A running Kafka worker. */
 export interface KafkaWorker {
@@ -52,7 +56,7 @@ export interface KafkaWorker {
  */
 export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
   const { consumer, logger, metrics } = options;
-  const backoff = createBackoff(options.backoff);
+  const backoff = createBackoff({ ...KAFKA_WORKER_DEFAULTS.backoff, ...options.backoff });
   /** True from a Redis fault until a batch applies again. */
   let redisFaulted = false;
   const paused = new Map<string, { partition: TopicPartition; offset: string; resume: () => void }>();
@@ -83,8 +87,8 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
       unavailable(partition, offset, resume, error) {
         redisFaulted = true;
         paused.set(`${partition.topic}:${partition.partition}`, { partition, offset, resume });
-        metrics?.redisOutages.inc();
-        metrics?.redisUnavailable.set(1);
+        metrics?.retry('redis');
+        metrics?.setRedisUnavailable(true);
         if (retryTimer !== null || stopping) return;
         const delayMs = backoff.next();
         logger?.warn(
@@ -98,7 +102,7 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
         logger?.info({ attempts: backoff.attempts }, 'applying again');
         redisFaulted = false;
         backoff.reset();
-        metrics?.redisUnavailable.set(0);
+        metrics?.setRedisUnavailable(false);
       },
     },
   });
@@ -111,10 +115,12 @@ export function createKafkaWorker(options: KafkaWorkerOptions): KafkaWorker {
   return {
     async start() {
       await consumer.run(handler);
+      metrics?.watchLag(() => consumer.lag());
       logger?.info({}, 'consuming');
     },
     async stop() {
       stopping = true;
+      metrics?.watchLag(undefined);
       if (retryTimer !== null) clearTimeout(retryTimer);
       retryTimer = null;
       await consumer.stop();

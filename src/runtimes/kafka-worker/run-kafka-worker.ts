@@ -1,6 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import { CdcCacheError } from '../../errors';
 import { loadKeyspace } from '../../keyspace';
+import { keyspaceTables } from '../../observability/record-metrics';
 import { createJsonMessageDecoder, keyspaceDecoderOptions } from '../../sources/debezium';
 import {
   createKafkaConsumer,
@@ -48,8 +49,8 @@ export async function runKafkaWorker(
   const keyspace = await loadKeyspace(config.keyspace);
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const metrics = createWorkerMetrics(registry);
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const metrics = createWorkerMetrics(registry, { sources: keyspaceTables(keyspace) });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const kafka = kafkaClientConfig({
     brokers: config.brokers,
     clientId: config.clientId,
@@ -78,7 +79,7 @@ export async function runKafkaWorker(
       decoder: createJsonMessageDecoder(keyspaceDecoderOptions(keyspace)),
       deadLetterTopic: config.deadLetterTopic,
       maxMessagesPerChunk: config.maxMessagesPerChunk,
-      backoff: { maxMs: config.retryMaxMs },
+      backoff: { maxDelayMs: config.retryMaxMs },
       metrics,
       logger,
       onFatal,

@@ -1,11 +1,21 @@
-import { type BackoffOptions, createBackoff } from '../shared/backoff';
+import { backoffDelay, type RetryControl, type RetryOptions, retry } from '../../core/retry';
 import type { WorkerLogger } from './worker-logger';
 
-/** Bounds of {@link startWhenAvailable}'s retries: the shared backoff (default 1 s doubling to 30 s, ±20%). */
-export interface StartRetryOptions extends BackoffOptions {
+/** Bounds of {@link startWhenAvailable}'s retries (default {@link START_RETRY_DEFAULTS}). */
+export interface StartRetryOptions extends Partial<Omit<RetryOptions, 'retries'>> {
   /** Injected for tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: RetryControl['sleep'];
+  /** Random source in [0, 1) of the jitter (tests). */
+  readonly random?: () => number;
 }
+
+/** Defaults of {@link startWhenAvailable}: 1 s doubling to 30 s, ±20%, until it starts. */
+export const START_RETRY_DEFAULTS = Object.freeze({
+  initialDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+});
 
 /** The Kafka client's error codes that mean "not yet", not "never": a broker away or slow to answer. */
 const TRANSIENT_KAFKA_ERRORS = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
@@ -57,8 +67,8 @@ function someInTree(error: unknown, test: (error: Error) => boolean): boolean {
 }
 
 /**
- * Start a consumer, retrying transient failures with the shared bounded backoff until it runs. Each
- * retry gets a fresh consumer from `build` (a failed consumer is not restarted), and the failed
+ * Start a consumer, retrying transient failures with the one retry helper (`retry` of core/retry) until it
+ * runs. Each retry gets a fresh consumer from `build` (a failed consumer is not restarted), and the failed
  * one is stopped first. The worker stays not ready (/readyz) meanwhile.
  *
  * @example
@@ -69,24 +79,30 @@ export async function startWhenAvailable<Worker extends { start(): Promise<void>
   context: { logger: WorkerLogger; onAttempt?: (worker: Worker) => void },
   options: StartRetryOptions = {},
 ): Promise<Worker> {
-  const { sleep: injectedSleep, ...bounds } = options;
-  const backoff = createBackoff({ initialMs: 1_000, maxMs: 30_000, ...bounds });
-  const sleep = injectedSleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (;;) {
-    const worker = build();
-    context.onAttempt?.(worker);
-    try {
-      await worker.start();
-      return worker;
-    } catch (error) {
-      await worker.stop().catch(() => undefined);
-      if (!isTransientStartError(error)) throw error;
-      const delayMs = backoff.next();
-      context.logger.warn(
-        { err: error, attempt: backoff.attempts, retryInMs: delayMs },
-        'cannot start consuming yet (a topic that does not exist yet, or Kafka unreachable): retrying',
-      );
-      await sleep(delayMs);
-    }
-  }
+  const { sleep, random, ...bounds } = options;
+  const policy = { ...START_RETRY_DEFAULTS, ...bounds, retries: Number.POSITIVE_INFINITY };
+  return retry(
+    async () => {
+      const worker = build();
+      context.onAttempt?.(worker);
+      try {
+        await worker.start();
+        return worker;
+      } catch (error) {
+        await worker.stop().catch(() => undefined);
+        throw error;
+      }
+    },
+    policy,
+    {
+      isRetriable: isTransientStartError,
+      ...(sleep ? { sleep } : {}),
+      ...(random ? { delay: (attempt: number) => backoffDelay(attempt, policy, random) } : {}),
+      onRetry: ({ attempt, delayMs, error }) =>
+        context.logger.warn(
+          { err: error, attempt, retryInMs: delayMs },
+          'cannot start consuming yet (a topic that does not exist yet, or Kafka unreachable): retrying',
+        ),
+    },
+  );
 }

@@ -1,79 +1,43 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { createRecordMetrics, type RecordMetrics } from '../../observability/record-metrics';
+import type { PartitionLag } from '../../sources/kafka';
 
-/** The Kafka worker's Prometheus metrics. */
-export interface WorkerMetrics {
-  readonly consumed: Counter<'topic'>;
-  readonly applied: Counter<'table'>;
-  readonly skipped: Counter<'table'>;
-  readonly deadLettered: Counter<'topic' | 'code'>;
-  readonly batchDuration: Histogram<never>;
-  readonly changeAge: Histogram<never>;
-  readonly lag: Gauge<'topic' | 'partition'>;
-  readonly redisUnavailable: Gauge<never>;
-  readonly redisOutages: Counter<never>;
+/** The Kafka worker's metrics: the shared runtime metrics, and its consumer lag. */
+export interface WorkerMetrics extends RecordMetrics {
+  /** Where `cdc_cache_kafka_consumer_lag` is read from at each scrape: the running consumer. */
+  watchLag(source: (() => Promise<readonly PartitionLag[]>) | undefined): void;
 }
 
 /**
- * Register the Kafka worker's metrics on `registry`.
+ * Register the Kafka worker's metrics on `registry`: `cdc_cache_records_total{runtime="kafka-worker"}` and
+ * the rest of the shared set, with `source` bounded by the keyspace's tables (`other` for any table when
+ * none are given), and
+ * `cdc_cache_kafka_consumer_lag{topic,partition}`, asked of the brokers at each scrape.
  *
  * @example
- * const metrics = createWorkerMetrics(new Registry())
- * metrics.consumed.inc({ topic: 'dbserver1.public.users' }, 500)
+ * const metrics = createWorkerMetrics(new Registry(), { sources: keyspaceTables(keyspace) })
  */
-export function createWorkerMetrics(registry: Registry): WorkerMetrics {
-  const registers = [registry];
+export function createWorkerMetrics(
+  registry: Registry,
+  options: { readonly sources?: Iterable<string> } = {},
+): WorkerMetrics {
+  let lagSource: (() => Promise<readonly PartitionLag[]>) | undefined;
+  new Gauge({
+    name: 'cdc_cache_kafka_consumer_lag',
+    help: 'Messages between the offset after the last one applied and the high watermark, by assigned topic and partition',
+    labelNames: ['topic', 'partition'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // A scrape never fails for a broker that does not answer: the gauge is empty until it does.
+      const lags = (await lagSource?.().catch(() => undefined)) ?? [];
+      for (const { topic, partition, lag } of lags) this.set({ topic, partition: String(partition) }, lag);
+    },
+  });
   return {
-    consumed: new Counter({
-      name: 'cdc_cache_kafka_messages_consumed_total',
-      help: 'Kafka messages handed to the worker, by topic',
-      labelNames: ['topic'],
-      registers,
-    }),
-    applied: new Counter({
-      name: 'cdc_cache_events_applied_total',
-      help: 'Change events whose Redis actions were acknowledged, by table',
-      labelNames: ['table'],
-      registers,
-    }),
-    skipped: new Counter({
-      name: 'cdc_cache_events_skipped_total',
-      help: 'Change events with nothing to do (table outside the keyspace, no key values), by table',
-      labelNames: ['table'],
-      registers,
-    }),
-    deadLettered: new Counter({
-      name: 'cdc_cache_dead_lettered_total',
-      help: 'Messages sent to the dead-letter topic, by source topic and error code',
-      labelNames: ['topic', 'code'],
-      registers,
-    }),
-    batchDuration: new Histogram({
-      name: 'cdc_cache_kafka_batch_duration_seconds',
-      help: 'Time from receiving a chunk of a batch to Redis acknowledging it (decode, plan, apply, dead letters)',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
-    changeAge: new Histogram({
-      name: 'cdc_cache_change_age_seconds',
-      help: 'Time from the source commit to Redis acknowledging the invalidation (end-to-end staleness window)',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-      registers,
-    }),
-    lag: new Gauge({
-      name: 'cdc_cache_kafka_consumer_lag',
-      help: 'Messages between the last resolved offset and the high watermark, by topic and partition',
-      labelNames: ['topic', 'partition'],
-      registers,
-    }),
-    redisUnavailable: new Gauge({
-      name: 'cdc_cache_redis_unavailable',
-      help: '1 while consumption is paused because Redis cannot be reached',
-      registers,
-    }),
-    redisOutages: new Counter({
-      name: 'cdc_cache_redis_unavailable_total',
-      help: 'Batches that paused their partition because Redis could not be reached',
-      registers,
-    }),
+    ...createRecordMetrics(registry, { runtime: 'kafka-worker', sources: options.sources ?? [] }),
+    watchLag(source) {
+      lagSource = source;
+    },
   };
 }

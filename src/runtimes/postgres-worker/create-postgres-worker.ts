@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { applyRecords } from '../../core/apply-records';
 import type { ChangeEvent } from '../../core/change-event';
 import type { InvalidationEngine } from '../../core/ports';
-import { redisFault, retry, sleep } from '../../core/retry';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, redisFault, retry, sleep } from '../../core/retry';
 import { CdcCacheError, isRetriableError } from '../../errors';
 import {
   createPgoutputDecoder,
@@ -14,7 +14,6 @@ import {
   type ReplicationStream,
   type SlotStatus,
 } from '../../sources/postgres';
-import { DEFAULT_BACKOFF, delayForAttempt } from '../shared/backoff';
 import type { PostgresWorkerMetrics } from './postgres-worker-metrics';
 
 /** The logger the worker writes to (pino, or anything with these four methods). */
@@ -133,7 +132,12 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
   const timers: NodeJS.Timeout[] = [];
 
   const backoffMs = (attempt: number) =>
-    delayForAttempt(attempt, { initialMs: Math.min(100, settings.retryMaxMs), maxMs: settings.retryMaxMs });
+    backoffDelay(attempt + 1, {
+      initialDelayMs: Math.min(100, settings.retryMaxMs),
+      maxDelayMs: settings.retryMaxMs,
+      factor: 2,
+      jitter: DEFAULT_RETRY_OPTIONS.jitter,
+    });
 
   const confirm = (lsn: bigint) => {
     if (lsn > flushed) flushed = lsn;
@@ -145,7 +149,7 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
     initialDelayMs: Math.min(100, settings.retryMaxMs),
     maxDelayMs: settings.retryMaxMs,
     factor: 2,
-    jitter: DEFAULT_BACKOFF.jitter,
+    jitter: DEFAULT_RETRY_OPTIONS.jitter,
   };
 
   /** Run `action` until it succeeds, backing off while Redis is unavailable (nothing is acknowledged meanwhile). */
@@ -156,7 +160,8 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       isRetriable: isRetriableError,
       onRetry: ({ attempt, delayMs, error }) => {
         redisDown = true;
-        metrics?.retries.inc({ ...labels, reason: 'redis' });
+        metrics?.retry('redis');
+        metrics?.setRedisUnavailable(true);
         logger.warn(
           { err: error, attempt, delayMs, fault: redisFault(error) },
           'cdc-cache: Redis unavailable, paused, retrying',
@@ -182,14 +187,12 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       events.length > 0
         ? await untilApplied(() => applyRecords(events, { decode: (event) => [event], engine }))
         : [];
-    let applied = 0;
-    let skipped = 0;
+    const decodeFailures = letters.length;
     outcomes.forEach((outcome, index) => {
       const event = events[index]!;
       if (outcome.status === 'poison') {
         letters.push({ lsn: event.position.lsn, table: event.table, event, error: outcome.error });
-      } else if (outcome.status === 'applied') applied++;
-      else skipped++;
+      }
     });
     if (letters.length > 0) {
       for (const { lsn, table, error } of letters) {
@@ -197,14 +200,10 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
       }
       await untilApplied(() => options.deadLetters(letters));
     }
-    metrics?.changes.inc({ ...labels, result: 'applied' }, applied);
-    metrics?.changes.inc({ ...labels, result: 'skipped' }, skipped);
-    metrics?.changes.inc({ ...labels, result: 'dead_lettered' }, letters.length);
-    metrics?.batchSeconds.observe(labels, (performance.now() - started) / 1000);
-    const committedAt = events.at(-1)?.committedAt;
-    if (typeof committedAt === 'number') {
-      metrics?.commitToAppliedSeconds.observe(labels, Math.max(0, Date.now() - committedAt) / 1000);
-    }
+    metrics?.setRedisUnavailable(false);
+    metrics?.countOutcomes(outcomes, (index) => events[index]!.table);
+    for (const { table } of letters.slice(0, decodeFailures)) metrics?.count(table, 'dead_lettered');
+    metrics?.observeBatch((performance.now() - started) / 1000);
     // Acknowledge the last transaction whose every change is now in Redis (a batch may end mid-transaction).
     if (endLsn > 0n) confirm(endLsn);
   };
@@ -324,10 +323,10 @@ export function createPostgresWorker(options: PostgresWorkerOptions): PostgresWo
           if (!standingBy)
             logger.info({ slot }, 'cdc-cache: the slot is used by another worker; standing by to take over');
           standingBy = true;
-          metrics?.retries.inc({ ...labels, reason: 'slot_in_use' });
+          metrics?.retry('slot_in_use');
         } else {
           standingBy = false;
-          metrics?.retries.inc({ ...labels, reason: 'postgres' });
+          metrics?.retry('postgres');
           logger.warn({ err: error, slot }, 'cdc-cache: replication connection failed, reconnecting');
         }
       }

@@ -1,3 +1,4 @@
+import { createDeadLetter } from '../../core/dead-letter';
 import { internalKey } from '../../keyspace';
 import {
   createRedisDeadLetterStream,
@@ -14,7 +15,8 @@ export interface PostgresDeadLettersOptions extends Omit<RedisDeadLetterStreamOp
 /**
  * Dead letters of the PostgreSQL worker, in the bounded Redis stream
  * `internalKey(prefix, 'dlq', 'postgres', slot)`: one entry per change that could not be decoded or planned,
- * with its LSN, table, error and event as JSON. Logical replication has no dead-letter destination of its
+ * with the dead letter's fields (`slot`, `lsn`, `table`, `error.code`, `error.message`, `failed-at`,
+ * `runtime`) and the event as JSON (`event`). Logical replication has no dead-letter destination of its
  * own. See {@link createRedisDeadLetterStream}.
  *
  * @example
@@ -27,19 +29,9 @@ export function createPostgresDeadLetters(options: PostgresDeadLettersOptions): 
   });
   return (letters) =>
     write(
-      letters.map(({ lsn, table, event, error }) => [
-        'slot',
-        options.slot,
-        'lsn',
-        lsn,
-        'table',
-        table,
-        'code',
-        error.code,
-        'error',
-        error.message,
-        'event',
-        JSON.stringify(event),
-      ]),
+      letters.map(({ lsn, table, event, error }) => ({
+        letter: createDeadLetter(error, 'postgres-worker', { slot: options.slot, lsn, table }),
+        payload: [['event', JSON.stringify(event)]],
+      })),
     );
 }

@@ -1,5 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import { loadKeyspace } from '../../keyspace';
+import { keyspaceTables } from '../../observability/record-metrics';
 import { pgoutputStreamOpener, prepareReplication, readSlotStatus } from '../../sources/postgres';
 import { createRuntimeMetrics } from '../shared/create-runtime-metrics';
 import { createWorkerEngine } from '../shared/create-worker-engine';
@@ -61,7 +62,7 @@ export async function runPostgresWorker(
 
   const redis = createWorkerRedis(config);
   const { registry, instrumentation } = createRuntimeMetrics();
-  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation });
+  const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   let statusClient: Client | undefined;
   const slotStatus = async () => {
     if (!statusClient) {
@@ -85,7 +86,7 @@ export async function runPostgresWorker(
     open: pgoutputStreamOpener({ connection, slot: config.slot, publication: config.publication }),
     deadLetters: createPostgresDeadLetters({ redis, prefix, slot: config.slot }),
     logger,
-    metrics: createPostgresWorkerMetrics(registry),
+    metrics: createPostgresWorkerMetrics(registry, keyspaceTables(keyspace)),
     primaryKeys: setup.primaryKeys,
     slotStatus,
     batchSize: config.batchSize,

@@ -1,5 +1,5 @@
 import type { ReplicaAckSetting } from '../../core/replica-ack';
-import { DEFAULT_BACKOFF } from './backoff';
+import { DEFAULT_RUNTIME_BACKOFF } from '../../core/retry';
 import { defineOption, parsers, typed } from './config-schema';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './shutdown';
 
@@ -123,7 +123,7 @@ export const retryOptions = {
     description:
       'Longest wait between attempts while Redis or the source is unreachable (bounded exponential backoff)',
     parse: parsers.integer({ min: 100, max: 600_000 }),
-    default: DEFAULT_BACKOFF.maxMs as number,
+    default: DEFAULT_RUNTIME_BACKOFF.maxDelayMs as number,
   }),
 };
 

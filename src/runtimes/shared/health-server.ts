@@ -28,7 +28,7 @@ export interface HealthServer {
  * Serve `/healthz` (liveness), `/readyz` (readiness) and `/metrics` (Prometheus) over plain HTTP.
  *
  * @example
- * const health = await startHealthServer({ port: 9464, isReady: () => consumer.isAssigned(), registry })
+ * const health = await startHealthServer({ port: 9464, isReady: () => worker.isReady(), registry })
  * await health.close()
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {

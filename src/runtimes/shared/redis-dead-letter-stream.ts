@@ -1,3 +1,4 @@
+import { type DeadLetter, deadLetterFields } from '../../core/dead-letter';
 import { CdcCacheError } from '../../errors';
 import type { RedisReply } from '../../redis/redis-port';
 import { type AnyRedisClient, toRedisPort } from '../../redis/to-redis-port';
@@ -24,18 +25,25 @@ export interface RedisDeadLetterStreamOptions {
   readonly now?: () => number;
 }
 
-/** Appends dead letters, each a flat list of field names and values; throws a retriable error when Redis fails. */
-export type RedisDeadLetterWriter = (entries: readonly (readonly string[])[]) => Promise<void>;
+/** One stream entry: the dead letter's fields, then the record itself under a name of the runtime's choosing. */
+export interface RedisDeadLetterEntry {
+  readonly letter: DeadLetter;
+  readonly payload: readonly (readonly [name: string, value: string])[];
+}
+
+/** Appends dead letters; throws a retriable error when Redis fails. */
+export type RedisDeadLetterWriter = (entries: readonly RedisDeadLetterEntry[]) => Promise<void>;
 
 /**
  * The one bounded dead-letter stream of the runtimes that have no dead-letter destination of their own (the
  * DynamoDB poller, the PostgreSQL worker). The entries hold row data, in the cache's Redis: the stream is
  * bounded by length (`MAXLEN ~`) and age (`MINID ~`, and an expiry renewed on each write). Read it with
- * `XRANGE <key> - +`.
+ * `XRANGE <key> - +`. Each entry holds the fields of `deadLetterFields` (as a Kafka dead letter's headers do),
+ * then the payload.
  *
  * @example
  * const write = createRedisDeadLetterStream({ redis, key: internalKey('', 'dlq', 'Products') })
- * await write([['table', 'Products', 'code', 'CDC_DECODE_FAILED', 'error', 'bad image']])
+ * await write([{ letter: createDeadLetter(error, 'dynamodb-worker', { table: 'Products' }), payload: [['record', '{}']] }])
  */
 export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOptions): RedisDeadLetterWriter {
   const { key } = options;
@@ -59,7 +67,15 @@ export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOption
     // with the writes fails the call, which is retried.
     const replies: (RedisReply | Error)[] = await redis
       .batch([
-        ...entries.map((fields) => ['XADD', key, 'MAXLEN', '~', maxLength, '*', ...fields]),
+        ...entries.map(({ letter, payload }) => [
+          'XADD',
+          key,
+          'MAXLEN',
+          '~',
+          maxLength,
+          '*',
+          ...[...deadLetterFields(letter), ...payload].flat(),
+        ]),
         // Stream ids start with their time in ms: MINID drops entries older than the retention.
         ['XTRIM', key, 'MINID', '~', Math.max(0, now() - retentionMs)],
         ['PEXPIRE', key, retentionMs],

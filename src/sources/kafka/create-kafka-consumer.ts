@@ -6,6 +6,7 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
 } from '@platformatic/kafka';
+import { backoffDelay, sleep } from '../../core/retry';
 import { CdcCacheError } from '../../errors';
 import type { KafkaClientOptions } from './kafka-client-config';
 import type {
@@ -14,6 +15,7 @@ import type {
   ConsumedMessage,
   ConsumerStatus,
   KafkaConsumerPort,
+  PartitionLag,
   TopicPartition,
 } from './kafka-consumer-port';
 
@@ -60,6 +62,8 @@ export const KAFKA_CONSUMER_DEFAULTS = {
 
 // A stream that failed (broker away, coordinator moved) is opened again this many times, then it is fatal.
 const MAX_STREAM_RESTARTS = 10;
+// Waits between those attempts: 500 ms doubling to 30 s, ±20%.
+const STREAM_RESTART_BACKOFF = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.2 };
 
 type Raw = Message<Buffer | undefined, Buffer | undefined, string, Buffer>;
 type Pending = { topic: string; partition: number; offset: bigint; leaderEpoch: number };
@@ -124,6 +128,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let restarts = 0;
   const paused = new Set<string>();
   const pending = new Map<string, Pending>();
+  /** The offset after the last message resolved, per partition: where lag is counted from. */
+  const positions = new Map<string, bigint>();
   let commits: Promise<void> = Promise.resolve();
   let wake: (() => void) | null = null;
   const fatalListeners: ((error: Error) => void)[] = [];
@@ -152,6 +158,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     // Batches read before this join are stale; the next stream starts from the committed offsets.
     epoch++;
     for (const [key, entry] of pending) if (!owns(entry.topic, entry.partition)) pending.delete(key);
+    // Another member may have moved a partition on while we did not own it: count its lag from the group's commit.
+    positions.clear();
     restartRequested = true;
     notify();
   });
@@ -236,6 +244,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         const current = pending.get(key);
         if (!current || current.offset < next)
           pending.set(key, { topic, partition, offset: next, leaderEpoch: -1 });
+        if ((positions.get(key) ?? -1n) < next) positions.set(key, next);
       },
       // The client heartbeats on its own timer.
       heartbeat: async () => undefined,
@@ -278,7 +287,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         for (let raw = work.shift(); raw; raw = work.shift()) {
           const { topic, partition } = raw[0]!;
           await handler(
-            { topic, partition, messages: raw.map(consumed), highWatermark: highWatermark(current, raw) },
+            { topic, partition, messages: raw.map(consumed) },
             control(topic, partition, batchEpoch),
           );
         }
@@ -319,7 +328,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
           return;
         }
         log('warn', 'cannot open a Kafka stream; retrying', { err: error, attempt: restarts });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** restarts)));
+        await sleep(backoffDelay(restarts, STREAM_RESTART_BACKOFF));
       }
     }
     await old?.close().catch(() => undefined);
@@ -368,6 +377,27 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     onFatal(listener) {
       fatalListeners.push(listener);
     },
+    async lag(): Promise<PartitionLag[]> {
+      const owned = consumer.assignments ?? [];
+      if (!running || stopping || owned.length === 0) return [];
+      // One topic at a time: a topic deleted while assigned (a dropped table) must not hide the others.
+      const lags = await Promise.allSettled(
+        owned.map(async ({ topic, partitions }) => {
+          const [latest, committed] = await Promise.all([
+            consumer.listOffsets({ topics: [topic], partitions: { [topic]: [...partitions] } }),
+            consumer.listCommittedOffsets({ topics: [{ topic, partitions: [...partitions] }] }),
+          ]);
+          return partitions.map((partition): PartitionLag => {
+            const end = latest.get(topic)?.[partition] ?? 0n;
+            // A group that committed nothing yet (-1) starts at the earliest offset: count from 0.
+            const start = positions.get(`${topic}:${partition}`) ?? committed.get(topic)?.[partition] ?? 0n;
+            const lag = end - (start < 0n ? 0n : start);
+            return { topic, partition, lag: Number(lag < 0n ? 0n : lag) };
+          });
+        }),
+      );
+      return lags.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    },
   };
   return port;
 }
@@ -387,11 +417,6 @@ function consumed(message: Raw): ConsumedMessage {
     timestamp: message.timestamp.toString(),
     ...(headers ? { headers } : {}),
   };
-}
-
-// The client does not hand the high watermark to the stream: the last offset fetched is the best lower bound.
-function highWatermark(_stream: unknown, raw: readonly Raw[]): string {
-  return (raw[raw.length - 1]!.offset + 1n).toString();
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -19,24 +19,23 @@ export interface KafkaProducerOptions {
  * await producer.send('cdc-cache.dlq', [{ key: null, value: 'x' }])
  */
 export function createKafkaProducer(options: KafkaProducerOptions): KafkaProducerPort {
-  let producer: Producer<Buffer, Buffer, string, Buffer> | null = null;
+  let producer: Producer<Buffer, Buffer, Buffer, Buffer> | null = null;
   return {
     async send(topic: string, messages: readonly ProducedMessage[]) {
       if (messages.length === 0) return;
-      producer ??= new Producer<Buffer, Buffer, string, Buffer>({
+      producer ??= new Producer<Buffer, Buffer, Buffer, Buffer>({
         ...options.kafka,
         idempotent: true,
         acks: -1,
         compression: 'gzip',
         autocreateTopics: options.autocreateTopics ?? true,
-        serializers: { headerKey: (name) => (name === undefined ? undefined : Buffer.from(name)) },
       });
       await producer.send({
         messages: messages.map((message) => ({
           topic,
           key: asBuffer(message.key),
           value: asBuffer(message.value),
-          headers: singleHeaders(message.headers),
+          headers: headerMap(message.headers),
         })),
       });
     },
@@ -53,12 +52,9 @@ function asBuffer(value: Buffer | string | null): Buffer | undefined {
   return typeof value === 'string' ? Buffer.from(value) : value;
 }
 
-// The client writes one value per header name; a header given several times keeps its last value.
-function singleHeaders(headers: ProducedMessage['headers']): Map<string, Buffer> {
-  const map = new Map<string, Buffer>();
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    if (last !== undefined) map.set(name, asBuffer(last as Buffer | string)!);
-  }
+// The client writes the entries of a Map: a fresh Buffer per name keeps a repeated header name as distinct keys.
+function headerMap(headers: ProducedMessage['headers']): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>();
+  for (const [name, value] of headers ?? []) map.set(Buffer.from(name), asBuffer(value)!);
   return map;
 }

@@ -18,6 +18,15 @@ export type {
   ConsumedMessage,
   ConsumerStatus,
   KafkaConsumerPort,
+  PartitionLag,
   TopicPartition,
 } from './kafka-consumer-port';
+export {
+  createKafkaDeadLetterWriter,
+  KAFKA_DEAD_LETTER_HEADER_PREFIX,
+  type KafkaDeadLetterWriterOptions,
+  kafkaDeadLetterMessage,
+  type ProducedDeadLetter,
+} from './kafka-dead-letters';
+export { headerEntries, type KafkaHeader, lastHeaderValues } from './kafka-headers';
 export type { KafkaProducerPort, ProducedMessage } from './kafka-producer-port';

@@ -19,8 +19,11 @@ export interface ConsumedMessage {
 /** The messages of one partition fetched together. */
 export interface ConsumedBatch extends TopicPartition {
   readonly messages: readonly ConsumedMessage[];
-  /** The partition's high watermark when fetched (the offset the next produced message will get). */
-  readonly highWatermark: string;
+}
+
+/** How far one assigned partition is behind: messages between its position and its high watermark. */
+export interface PartitionLag extends TopicPartition {
+  readonly lag: number;
 }
 
 /** What a batch handler may do while it holds a batch. */
@@ -72,4 +75,9 @@ export interface KafkaConsumerPort {
   status(): ConsumerStatus;
   /** Called when the client failed for good (it will not reconnect by itself). */
   onFatal(listener: (error: Error) => void): void;
+  /**
+   * The lag of every partition this member owns: the high watermark (asked of the brokers) minus the offset
+   * after the last message resolved (or the group's committed offset before any). Empty when not running.
+   */
+  lag(): Promise<readonly PartitionLag[]>;
 }

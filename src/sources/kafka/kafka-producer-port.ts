@@ -1,9 +1,11 @@
+import type { KafkaHeader } from './kafka-headers';
+
 /** A message to produce. */
 export interface ProducedMessage {
   readonly key: Buffer | string | null;
   readonly value: Buffer | string | null;
-  /** Headers; an array writes the same header name several times. */
-  readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[]>>;
+  /** Headers, written in this order; a name may repeat. */
+  readonly headers?: readonly KafkaHeader[];
 }
 
 /**

@@ -115,10 +115,10 @@ describe('cdc-cache audit dynamodb', () => {
     const healthyInconsistent = await metric('cdc_cache_audit_checks_total', 'result="inconsistent"');
     await fixture.put(table, { pk: 'C', price: 1 });
     // The worker applied it (a plant before that would simply be deleted by it).
-    await waitFor(
-      async () => (await metric('cdc_cache_dynamodb_records_total', 'result="applied"', 'worker')) >= 3,
-      { description: 'the third change applied', timeoutMs: 10_000 },
-    );
+    await waitFor(async () => (await metric('cdc_cache_records_total', 'result="applied"', 'worker')) >= 3, {
+      description: 'the third change applied',
+      timeoutMs: 10_000,
+    });
     const writtenAtMs = Date.now() - 60_000;
     await redis.set(
       `${prefix}product:C`,

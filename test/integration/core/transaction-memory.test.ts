@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
+import { truncationKey } from '../../../src/core/apply-actions';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { createCache, defineKeyspace } from '../../../src/index';
-import { versionKey } from '../../../src/keyspace';
+import { generationMemoryKey, versionKey } from '../../../src/keyspace';
 import { deferred } from '../sdk/sdk-test-kit';
 import { deletePrefix, uniquePrefix, userEvent } from './core-test-support';
 
@@ -104,6 +105,52 @@ describe('the transaction memory of the worker', () => {
 
     // Assess
     expect(await cache.peek('profile', { id: 4 })).toMatchObject({ name: 'newer' });
+    await cache.close();
+  });
+
+  it('remembers a truncate in the generation memory (newest version and transaction), and refuses fills that do not contain it', async () => {
+    // Prepare
+    const { engine, cache } = setup('xid-truncate');
+    const prefix = prefixes.at(-1)!;
+    const truncate = (version: number | '', transactionId?: string) =>
+      userEvent({
+        op: 'truncate',
+        before: null,
+        after: null,
+        key: null,
+        version: version === '' ? '' : pg(version),
+        ...(transactionId === undefined ? {} : { transactionId }),
+      });
+    const fill = (snapshot: string) =>
+      cache.get('user', { id: 5 }, (ctx) => {
+        ctx.readPosition({ snapshot });
+        return { id: 5, name: 'before the truncate' };
+      });
+
+    // Act: xid 4294967295 then 3 (after the wraparound), a late older one, then one of unknown version
+    await engine.apply([truncate(100, '4294967295')]);
+    await engine.apply([truncate(200, '3')]);
+    await engine.apply([truncate(150, '4294967290')]);
+    const memory = await redis.get(generationMemoryKey(prefix, 'user'));
+    const truncatedAt = await redis.get(truncationKey(prefix, 'user'));
+    await engine.apply([truncate('')]);
+    const afterUnknown = {
+      memory: await redis.get(generationMemoryKey(prefix, 'profile')),
+      truncatedAt: await redis.get(truncationKey(prefix, 'profile')),
+    };
+    const frozen = await fill('4294967294:4294967296:'); // 3 (full id 2^32 + 3) had not started there
+    const cachedWhileFrozen = await cache.peek('user', { id: 5 });
+    const caughtUp = await fill('4294967300:4294967300:'); // every id up to 2^32 + 3 had finished
+
+    // Assess
+    expect(memory).toMatch(new RegExp(`^${pg(200)}\\|\\d+\\|3$`));
+    expect(truncatedAt).toBe(pg(200));
+    // A truncate of unknown version keeps the truncation key, forgets the memory's version, keeps its xid
+    expect(afterUnknown.memory).toMatch(/^\|\d+\|3$/);
+    expect(afterUnknown.truncatedAt).toBe(pg(200));
+    expect([frozen, cachedWhileFrozen]).toEqual([{ id: 5, name: 'before the truncate' }, undefined]);
+    expect(caughtUp).toEqual({ id: 5, name: 'before the truncate' });
+    expect(await cache.peek('user', { id: 5 })).toEqual({ id: 5, name: 'before the truncate' });
     await cache.close();
   });
 });

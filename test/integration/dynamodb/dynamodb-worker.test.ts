@@ -132,7 +132,7 @@ describe('DynamoDB polling worker on DynamoDB Local', () => {
     const flat = letters[0]![1];
     const fields: Record<string, string> = {};
     for (let index = 0; index < flat.length; index += 2) fields[flat[index]!] = flat[index + 1]!;
-    expect(fields).toMatchObject({ table, code: 'CDC_DECODE_FAILED' });
+    expect(fields).toMatchObject({ table, 'error.code': 'CDC_DECODE_FAILED', runtime: 'dynamodb-worker' });
     expect(JSON.parse(fields['record']!).dynamodb.Keys).toEqual({ pk: { S: 'M1' } });
   });
 

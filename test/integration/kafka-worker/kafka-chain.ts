@@ -248,10 +248,9 @@ export async function waitUntilConsumed(port: number, count: number, worker?: Wo
       if (worker && worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
       const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null);
       const text = response?.ok ? await response.text() : '';
-      const consumed = [...text.matchAll(/^cdc_cache_kafka_messages_consumed_total\{[^}]*\} (\d+)/gm)].reduce(
-        (sum, match) => sum + Number(match[1]),
-        0,
-      );
+      const consumed = [
+        ...text.matchAll(/^cdc_cache_records_total\{runtime="kafka-worker"[^}]*\} (\d+)/gm),
+      ].reduce((sum, match) => sum + Number(match[1]), 0);
       return consumed >= count;
     },
     { timeoutMs: 60_000, description: `worker on :${port} consumed ${count} messages` },

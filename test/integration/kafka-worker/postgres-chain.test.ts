@@ -1,6 +1,5 @@
 // PostgreSQL → Kafka Connect (Debezium) → Kafka → `cdc-cache worker kafka` (a real child process) → Redis.
 import { createCache, keyspaceFromData } from '../../../src';
-import { DEAD_LETTER_HEADERS } from '../../../src/runtimes/kafka-worker/dead-letter-message';
 import {
   BROKERS,
   createTopic,
@@ -142,7 +141,8 @@ describe('worker kafka on PostgreSQL', () => {
         partition,
         key: 'garbage',
         value: Buffer.from([0xc3, 0x28, 0xff, 0x00]),
-        headers: { origin: 'test' },
+        // A repeated header: the dead letter keeps both values, in order.
+        headers: { origin: ['test', 'again'] },
       },
       {
         partition,
@@ -163,20 +163,21 @@ describe('worker kafka on PostgreSQL', () => {
     // Assess: the change after the poison is applied, and every poison record is in the DLQ with its context
     await gone('user', { id: 3 }, 'user 3 invalidated after the poison records');
     const letters = await readTopic(dlqTopic, 6);
-    const ours = letters.filter((letter) => String(letter.headers[DEAD_LETTER_HEADERS.topic]) === topic);
+    const ours = letters.filter((letter) => String(letter.headers['cdc-cache.dlq.topic']) === topic);
     expect(ours).toHaveLength(6);
     const garbage = ours.filter((letter) => letter.key?.toString() === 'garbage');
     expect(garbage.map((letter) => letter.value)).toEqual(
       [0, 1, 2].map(() => Buffer.from([0xc3, 0x28, 0xff, 0x00])),
     );
-    expect(String(garbage[0]!.headers['origin'])).toBe('test');
-    expect(String(garbage[0]!.headers[DEAD_LETTER_HEADERS.errorCode])).toBe('CDC_DECODE_FAILED');
-    expect(new Set(ours.map((letter) => String(letter.headers[DEAD_LETTER_HEADERS.partition])))).toEqual(
+    expect((garbage[0]!.headers['origin'] as Buffer[]).map(String)).toEqual(['test', 'again']);
+    expect(String(garbage[0]!.headers['cdc-cache.dlq.error.code'])).toBe('CDC_DECODE_FAILED');
+    expect(new Set(ours.map((letter) => String(letter.headers['cdc-cache.dlq.partition'])))).toEqual(
       new Set(['0', '1', '2']),
     );
     const malformed = ours.find((letter) => letter.key?.toString() === '{"id":-1}')!;
-    expect(String(malformed.headers[DEAD_LETTER_HEADERS.errorMessage])).toContain("without an 'after' image");
-    expect(String(malformed.headers[DEAD_LETTER_HEADERS.offset])).toMatch(/^\d+$/);
+    expect(String(malformed.headers['cdc-cache.dlq.error.message'])).toContain("without an 'after' image");
+    expect(String(malformed.headers['cdc-cache.dlq.offset'])).toMatch(/^\d+$/);
+    expect(String(malformed.headers['cdc-cache.dlq.runtime'])).toBe('kafka-worker');
   });
 
   it('picks up a topic that starts matching the pattern after the worker started', async () => {
@@ -206,10 +207,14 @@ describe('worker kafka on PostgreSQL', () => {
 
   it('serves /metrics with consumed, applied, dead-lettered and lag', async () => {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    expect(text).toMatch(/cdc_cache_kafka_messages_consumed_total\{topic="[^"]+"\} [1-9]/);
-    expect(text).toMatch(/cdc_cache_events_applied_total\{table="public\.[^"]+"\} [1-9]/);
-    expect(text).toMatch(/cdc_cache_dead_lettered_total\{topic="[^"]+",code="CDC_DECODE_FAILED"\} 6/);
+    expect(text).toMatch(
+      /cdc_cache_records_total\{runtime="kafka-worker",source="public\.[^"]+",result="applied"\} [1-9]/,
+    );
+    // A record that cannot be decoded names no table: `other`, as does any table outside the keyspace.
+    expect(text).toMatch(
+      /cdc_cache_records_total\{runtime="kafka-worker",source="other",result="dead_lettered"\} 6/,
+    );
     expect(text).toContain('cdc_cache_kafka_consumer_lag{');
-    expect(text).toContain('cdc_cache_kafka_batch_duration_seconds_bucket');
+    expect(text).toContain('cdc_cache_batch_duration_seconds_bucket{le="0.001",runtime="kafka-worker"}');
   });
 });

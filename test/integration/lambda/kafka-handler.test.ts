@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { MSKRecord } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { createDeadLetter } from '../../../src/core/dead-letter';
 import { createCache, defineKeyspace } from '../../../src/index';
 import {
   createEmfMetrics,
@@ -39,7 +40,8 @@ function mskRecord(value: unknown): MSKRecord {
     timestampType: 'CREATE_TIME',
     key: base64({ id: 1 }),
     value: base64(value),
-    headers: [{ origin: [...Buffer.from('test')] }],
+    // A repeated header: the dead letter keeps both values, in order.
+    headers: [{ origin: [...Buffer.from('test')] }, { origin: [...Buffer.from('again')] }],
   };
 }
 
@@ -105,6 +107,18 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
       description: 'the dead letter',
     });
     expect(letter!.value).toBe('{"op": "u", broken');
+    // The same fields as every runtime's dead letter (docs/dead-letters.md), after the original headers.
+    expect(letter!.headers).toEqual({
+      origin: ['test', 'again'],
+      'cdc-cache.dlq.topic': ['dbserver1.public.users'],
+      'cdc-cache.dlq.partition': ['2'],
+      'cdc-cache.dlq.offset': [String(poison.offset)],
+      'cdc-cache.dlq.timestamp': [String(poison.timestamp)],
+      'cdc-cache.dlq.error.code': ['CDC_DECODE_FAILED'],
+      'cdc-cache.dlq.error.message': [expect.any(String)],
+      'cdc-cache.dlq.failed-at': [expect.stringMatching(/^\d+$/)],
+      'cdc-cache.dlq.runtime': ['kafka-lambda'],
+    });
     await reader.close();
     await deadLetter.close();
   });
@@ -126,6 +140,11 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
         value: Buffer.from('bad').toString('base64'),
       },
       error: { code: 'CDC_DECODE_FAILED', message: 'not JSON' },
+      letter: createDeadLetter({ code: 'CDC_DECODE_FAILED', message: 'not JSON' }, 'kafka-lambda', {
+        topic: 'dbserver1.public.users',
+        partition: '2',
+        offset: '7',
+      }),
     };
     const send = `
       const { createKafkaDeadLetterProducer } = require(${JSON.stringify(join(process.cwd(), 'dist-lambda/kafka-dead-letter-producer.js'))});
@@ -140,6 +159,7 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
       description: 'the dead letter from the bundle',
     });
     expect(written!.value).toBe('bad');
+    expect(written!.headers['cdc-cache.dlq.error.code']).toEqual(['CDC_DECODE_FAILED']);
     await reader.close();
   });
 });

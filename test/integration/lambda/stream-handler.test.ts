@@ -173,15 +173,14 @@ describe('DynamoDB Streams Lambda handler on records read from the real stream',
       const response = JSON.parse(
         lines.find((line) => line.startsWith('RESPONSE '))!.slice('RESPONSE '.length),
       );
-      const emf = JSON.parse(lines.find((line) => line.includes('CloudWatchMetrics'))!);
+      const emf = JSON.parse(lines.find((line) => line.includes('cdc_cache_records_total'))!);
       expect(response).toEqual({ batchItemFailures: [] });
       expect(await cache.peek('productsByCategory', { category: 'toys' })).toBeUndefined();
       expect(await cache.peek('product', { sku: 'Z1' })).toEqual({ pk: 'Z1', category: 'toys', price: 6 });
       expect(emf).toMatchObject({
-        Source: 'dynamodb',
-        RecordsReceived: 2,
-        RecordsAcknowledged: 2,
-        RecordsFailed: 0,
+        runtime: 'dynamodb-lambda',
+        result: 'applied',
+        cdc_cache_records_total: 2,
       });
       if (client !== redis) client.disconnect();
     },

@@ -12,7 +12,7 @@ import {
   type ReadPositionReporter,
   readPostgresPosition,
 } from '../../../src/index';
-import { versionKey } from '../../../src/keyspace';
+import { generationKey, versionKey } from '../../../src/keyspace';
 import { connectPostgres } from '../../support/database-clients';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { waitFor } from '../../support/wait-for';
@@ -106,6 +106,76 @@ describe('cdc-cache worker postgres, readers on a standby', () => {
     } finally {
       if (!resumed) await standby.query('SELECT pg_wal_replay_resume()');
       await Promise.all([standby.end(), other.end()]);
+      await fixture.cleanup();
+    }
+  }, 120_000);
+
+  test('a fill read from a standby that has not replayed a TRUNCATE is not cached (the generation memory)', async () => {
+    // Prepare: a row cached from the standby, the worker streaming
+    const fixture = await postgresWorkerFixture('standbytrunc', keyspace);
+    const standby = new Client({ ...stackEndpoints().postgresStandby, connectionTimeoutMillis: 5_000 });
+    await standby.connect();
+    let resumed = true;
+    try {
+      const { pg, table, prefix } = fixture;
+      await pg.query(`CREATE TABLE ${table} (id int PRIMARY KEY, n int NOT NULL)`);
+      await pg.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+      await pg.query(`INSERT INTO ${table} VALUES (1, 0)`);
+      const cache = createCache({ redis, keyspace: keyspaceFromData(fixture.keyspaceData), prefix });
+      const refused: CacheEventMap['fill-refused'][] = [];
+      cache.events.on('fill-refused', (event) => refused.push(event));
+      const worker = fixture.startWorker();
+      await worker.waitForLog('streaming from the replication slot').catch((error: Error) => {
+        throw new Error(`${error.message}\n${worker.output()}`);
+      });
+      await waitUntilReplayed(standby, await currentLsn(pg));
+      const readStandby = async (ctx: ReadPositionReporter) => {
+        ctx.readPosition(await readPostgresPosition(standby));
+        const { rows } = await standby.query(`SELECT id, n FROM ${table} WHERE id = 1`);
+        return (rows[0] ?? null) as Row;
+      };
+      const generations = () =>
+        Promise.all(['user', 'profile'].map((entity) => redis.get(generationKey(prefix, entity))));
+      await cache.get('user', { id: 1 }, readStandby);
+      const before = await generations();
+
+      // Act: the standby freezes, the primary truncates in a transaction whose xid we know
+      await pauseReplay(standby);
+      resumed = false;
+      await pg.query('BEGIN');
+      const { rows } = await pg.query('SELECT txid_current()::text AS xid');
+      await pg.query(`TRUNCATE ${table}`);
+      await pg.query('COMMIT');
+      const xid = String(BigInt(rows[0].xid) % 2n ** 32n);
+      await waitFor(async () => (await generations()).every((generation, at) => generation !== before[at]), {
+        description: 'the worker bumped both generations',
+      });
+      // The generation's own version memory (generationMemoryKey) holds the truncate.
+      const memory = await redis.get(versionKey(prefix, generationKey(prefix, 'user')));
+      const frozen = {
+        user: await cache.get('user', { id: 1 }, readStandby),
+        profile: await cache.get('profile', { id: 1 }, readStandby),
+      };
+      const cachedWhileFrozen = {
+        user: await cache.peek('user', { id: 1 }),
+        profile: await cache.peek('profile', { id: 1 }),
+      };
+      await standby.query('SELECT pg_wal_replay_resume()');
+      resumed = true;
+      await waitUntilReplayed(standby, await currentLsn(pg));
+      const caughtUp = await cache.get('user', { id: 1 }, readStandby);
+
+      // Assess: the truncate's xid is remembered; the frozen standby's old row was served, not cached
+      expect(frozen).toEqual({ user: { id: 1, n: 0 }, profile: { id: 1, n: 0 } });
+      expect(cachedWhileFrozen).toEqual({ user: undefined, profile: undefined });
+      expect(memory?.endsWith(`|${xid}`)).toBe(true);
+      expect(refused.map((event) => event.reason)).toEqual(['invisible', 'invisible']);
+      expect(caughtUp).toBeNull();
+      expect(await cache.peek('user', { id: 1 })).toBeNull();
+      await cache.close();
+    } finally {
+      if (!resumed) await standby.query('SELECT pg_wal_replay_resume()');
+      await standby.end();
       await fixture.cleanup();
     }
   }, 120_000);

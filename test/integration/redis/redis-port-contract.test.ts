@@ -60,7 +60,10 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
     [key('e'), key('m')],
     ['t2', 5_000, '777', Date.now(), '', ''],
   );
-  out.takeLease = [lease, [waited[0], typeof waited[1]]];
+  out.takeLease = [
+    [...lease.slice(0, 4), typeof lease[4]],
+    [waited[0], typeof waited[1]],
+  ];
   out.fill = [
     await scripts.fill.run(port, [key('e')], ['t2', 'x', 60_000]),
     await scripts.fill.run(port, [key('e')], ['t1', 'x', 60_000]),
@@ -70,9 +73,10 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
     await scripts.releaseLease.run(port, [key('f')], ['t3']),
     await scripts.releaseLease.run(port, [key('f')], ['t3']),
   ];
-  out.raiseVersion = [
-    await scripts.raiseVersion.run(port, [key('trunc')], ['5']),
-    await scripts.raiseVersion.run(port, [key('trunc')], ['4']),
+  const gen = key('gen');
+  out.bumpGeneration = [
+    await scripts.bumpGeneration.run(port, [gen, key('trunc'), key('genm')], ['5', '778', 60_000, '']),
+    await port.command(['MGET', gen, key('trunc')]),
   ];
   out.writeTombstone = await scripts.writeTombstones.run(port, [key('r'), key('rm')], ['10', 60_000, '', 1]);
   const refresh = (version: string) =>
@@ -110,12 +114,12 @@ const EVERY_SCRIPT_READS = {
   ensureGeneration: ['777', '777'],
   addTagMember: [1, 0],
   takeLease: [
-    ['lease', '', -1, ''],
+    ['lease', '', -1, '', 'number'],
     ['wait', 'number'],
   ],
   fill: [0, 1],
   releaseLease: [1, 0],
-  raiseVersion: [1, 0],
+  bumpGeneration: [1, ['778', '5']],
   writeTombstone: 1,
   refreshEntry: [0, 1, 0],
   writeTombstones: 2,
@@ -187,24 +191,25 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
     it('runs a script again after SCRIPT FLUSH, alone and in a batch (NOSCRIPT -> EVAL)', async () => {
       // Prepare
       const base = uniqueName('flush');
-      await scripts.raiseVersion.run(opened.port, [`${base}:v`], ['1']);
+      const tags = `${base}:tags`;
+      await scripts.addTagMember.run(opened.port, [tags], ['a', 60_000]);
       await opened.port.command(['SCRIPT', 'FLUSH']);
       // Act
-      const alone = await scripts.raiseVersion.run(opened.port, [`${base}:v`], ['2']);
+      const alone = await scripts.addTagMember.run(opened.port, [tags], ['b', 60_000]);
       await opened.port.command(['SCRIPT', 'FLUSH']);
       const batch = await opened.port.batch([
         ['SET', `${base}:before`, '1'],
-        scripts.raiseVersion.call([`${base}:v`], ['3']),
+        scripts.addTagMember.call([tags], ['c', 60_000]),
         ['INCR', `${base}:after`],
-        scripts.raiseVersion.call([`${base}:v`], ['2']),
+        scripts.addTagMember.call([tags], ['c', 60_000]),
       ]);
       // Assess: each entry ran (the INCR after the NOSCRIPT ran again: entries of a batch are idempotent)
       expect(alone).toBe(1);
       expect(batch[0]).toBe('OK');
-      expect(scripts.raiseVersion.decode(batch[1] as RedisReply)).toBe(1);
+      expect(scripts.addTagMember.decode(batch[1] as RedisReply)).toBe(1);
       expect(typeof batch[2]).toBe('number');
-      expect(scripts.raiseVersion.decode(batch[3] as RedisReply)).toBe(0);
-      expect(await opened.port.command(['GET', `${base}:v`])).toBe('3');
+      expect(scripts.addTagMember.decode(batch[3] as RedisReply)).toBe(0);
+      expect(await opened.port.command(['SCARD', tags])).toBe(3);
     });
 
     it('keeps order in a batch and reports an error per entry', async () => {

@@ -105,7 +105,11 @@ async function eventsHandled(): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${httpPort}/metrics`).catch(() => null);
   const text = response?.ok ? await response.text() : '';
   const ours = new Set(CASES.map((c) => `public.${c.table}`));
-  return [...text.matchAll(/^cdc_cache_events_(?:applied|skipped)_total\{table="([^"]+)"\} (\d+)/gm)]
+  return [
+    ...text.matchAll(
+      /^cdc_cache_records_total\{runtime="kafka-worker",source="([^"]+)",result="(?:applied|skipped)"\} (\d+)/gm,
+    ),
+  ]
     .filter((match) => ours.has(match[1]!))
     .reduce((sum, match) => sum + Number(match[2]), 0);
 }
@@ -137,8 +141,8 @@ async function quiesce(): Promise<void> {
 /** The mean time from a commit to Redis acknowledging its invalidation, from the worker's histogram. */
 async function meanChangeAgeMs(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const sum = Number(text.match(/^cdc_cache_change_age_seconds_sum (\S+)/m)?.[1] ?? 0);
-  const count = Number(text.match(/^cdc_cache_change_age_seconds_count (\S+)/m)?.[1] ?? 1);
+  const sum = Number(text.match(/^cdc_cache_engine_lag_seconds_sum\{[^}]*\} (\S+)/m)?.[1] ?? 0);
+  const count = Number(text.match(/^cdc_cache_engine_lag_seconds_count\{[^}]*\} (\S+)/m)?.[1] ?? 1);
   return Math.round((sum / count) * 1000);
 }
 

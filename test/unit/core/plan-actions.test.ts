@@ -181,6 +181,17 @@ describe('planActions', () => {
     ]);
   });
 
+  it('carries the truncate’s transaction id with each generation bump (the SDK checks fills against it)', () => {
+    // Prepare
+    const event = userChange({ op: 'truncate', before: null, after: null, key: null, transactionId: '748' });
+    // Act
+    const [plan] = planActions([event], { keyspace: keyspace, prefix: 'p:' });
+    // Assess
+    expect(
+      actionsOf(plan).map((action) => ('transactionId' in action ? action.transactionId : null)),
+    ).toEqual(['748', '748', '748']);
+  });
+
   it('skips tables outside the keyspace and rows without key values, and keeps planning the others', () => {
     // Prepare
     const other = userChange({ table: 'public.orders' });
@@ -401,6 +412,28 @@ describe('coalesceActions', () => {
       transactionId: '5',
     });
     expect(actions.find((action) => action.key === 'user:1')).toMatchObject({ transactionId: '4294967295' });
+  });
+
+  it('bumps a generation once for two truncates, keeping the newest version and the newest transaction', () => {
+    // Prepare: the lower LSN belongs to the newer transaction (in circular order)
+    const truncate = { op: 'truncate', before: null, after: null, key: null } as const;
+    const plans = planActions(
+      [
+        userChange({ ...truncate, version: '0300', transactionId: '4294967295' }),
+        userChange({ ...truncate, version: '0200', transactionId: '5' }),
+      ],
+      { keyspace: keyspace },
+    );
+    // Act
+    const { actions } = coalesceActions(plans);
+    // Assess
+    expect(actions.find((action) => action.key === '_cc:gen:user')).toEqual({
+      kind: 'bump-generation',
+      key: '_cc:gen:user',
+      entity: 'user',
+      version: '0300',
+      transactionId: '5',
+    });
   });
 });
 

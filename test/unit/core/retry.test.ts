@@ -1,5 +1,6 @@
 import {
   backoffDelay,
+  createBackoff,
   DEFAULT_RETRY_OPTIONS,
   isRetriableRedisError,
   redisFault,
@@ -113,7 +114,30 @@ describe('backoffDelay', () => {
     const highest = [1, 2, 3, 10].map((attempt) => backoffDelay(attempt, DEFAULT_RETRY_OPTIONS, () => 1));
     // Assess
     expect(lowest).toEqual([80, 160, 320, 4000]);
-    expect(highest).toEqual([120, 240, 480, 6000]);
+    expect(highest).toEqual([120, 240, 480, 5000]);
+  });
+});
+
+describe('createBackoff', () => {
+  it('grows from the first delay up to the bound, and starts over after reset', () => {
+    const backoff = createBackoff({ initialDelayMs: 500, maxDelayMs: 3000, jitter: 0 });
+    expect([backoff.next(), backoff.next(), backoff.next(), backoff.next(), backoff.next()]).toEqual([
+      500, 1000, 2000, 3000, 3000,
+    ]);
+    expect(backoff.attempts).toBe(5);
+    backoff.reset();
+    expect(backoff.next()).toBe(500);
+  });
+
+  it('spreads each delay by the jitter, never past the bound', () => {
+    const options = { initialDelayMs: 1000, maxDelayMs: 1000, jitter: 0.2 };
+    expect(createBackoff(options, () => 0).next()).toBe(800);
+    expect(createBackoff(options, () => 0.999).next()).toBe(1000);
+  });
+
+  it('rejects a bad option, naming it', () => {
+    expect(() => createBackoff({ initialDelayMs: 500, maxDelayMs: 100 })).toThrow(/backoff\.maxDelayMs/);
+    expect(() => createBackoff({ jitter: 2 })).toThrow(/backoff\.jitter/);
   });
 });
 

@@ -5,7 +5,6 @@ import {
   createBatchHandler,
   type OutageListener,
 } from '../../../src/runtimes/kafka-worker/create-batch-handler';
-import { DEAD_LETTER_HEADERS } from '../../../src/runtimes/kafka-worker/dead-letter-message';
 import { jsonMessageDecoder } from '../../../src/sources/debezium';
 import type {
   BatchControl,
@@ -38,14 +37,20 @@ function garbageMessage(offset: number): ConsumedMessage {
     offset: String(offset),
     key: Buffer.from('k'),
     value: Buffer.from([0xde, 0xad]),
-    headers: { trace: 'abc' },
+    headers: { trace: ['abc', 'def'], origin: 'test' },
     timestamp: '1',
   };
 }
 
+/** A dead letter's headers, in order, as text. */
+const headersOf = (message: ProducedMessage) =>
+  (message.headers ?? []).map(([name, value]) => [name, String(value)] as const);
+/** The value of one `cdc-cache.dlq.*` header of a dead letter. */
+const dlq = (message: ProducedMessage, field: string) =>
+  headersOf(message).find(([name]) => name === `cdc-cache.dlq.${field}`)?.[1];
+
 function batchOf(messages: ConsumedMessage[], partition = 0): ConsumedBatch {
-  const last = Number(messages[messages.length - 1]?.offset ?? 0);
-  return { topic: 'dbserver1.public.users', partition, messages, highWatermark: String(last + 11) };
+  return { topic: 'dbserver1.public.users', partition, messages };
 }
 
 function fakeControl(overrides: Partial<BatchControl> = {}) {
@@ -202,14 +207,20 @@ describe('createBatchHandler', () => {
     const [letter] = sent[0]!.messages;
     expect(letter!.value).toEqual(Buffer.from([0xde, 0xad]));
     expect(letter!.key).toEqual(Buffer.from('k'));
-    expect(letter!.headers).toMatchObject({
-      trace: 'abc',
-      [DEAD_LETTER_HEADERS.topic]: 'dbserver1.public.users',
-      [DEAD_LETTER_HEADERS.partition]: '2',
-      [DEAD_LETTER_HEADERS.offset]: '11',
-      [DEAD_LETTER_HEADERS.errorCode]: 'CDC_DECODE_FAILED',
-    });
-    expect(String(letter!.headers![DEAD_LETTER_HEADERS.errorMessage])).toContain('not JSON');
+    // The original headers first, a repeated one in full and in order, then the dead letter's.
+    expect(headersOf(letter!)).toEqual([
+      ['trace', 'abc'],
+      ['trace', 'def'],
+      ['origin', 'test'],
+      ['cdc-cache.dlq.topic', 'dbserver1.public.users'],
+      ['cdc-cache.dlq.partition', '2'],
+      ['cdc-cache.dlq.offset', '11'],
+      ['cdc-cache.dlq.timestamp', '1'],
+      ['cdc-cache.dlq.error.code', 'CDC_DECODE_FAILED'],
+      ['cdc-cache.dlq.error.message', expect.stringContaining('not JSON')],
+      ['cdc-cache.dlq.failed-at', expect.stringMatching(/^\d+$/)],
+      ['cdc-cache.dlq.runtime', 'kafka-worker'],
+    ]);
     expect(resolved).toEqual(['12']);
   });
 
@@ -229,8 +240,8 @@ describe('createBatchHandler', () => {
       fakeOutage().outage,
     )(batchOf([changeMessage(1, 1), changeMessage(2, 2)]), control);
 
-    expect(sent[0]!.messages.map((message) => message.headers![DEAD_LETTER_HEADERS.offset])).toEqual(['2']);
-    expect(sent[0]!.messages[0]!.headers![DEAD_LETTER_HEADERS.errorCode]).toBe('CDC_PLAN_FAILED');
+    expect(sent[0]!.messages.map((message) => dlq(message, 'offset'))).toEqual(['2']);
+    expect(dlq(sent[0]!.messages[0]!, 'error.code')).toBe('CDC_PLAN_FAILED');
     expect(resolved).toEqual(['2']);
   });
 
@@ -250,7 +261,7 @@ describe('createBatchHandler', () => {
 
     // Halves, in order: [1,2,3] throws, [1,2] throws, [1] and [2] alone, then [3].
     expect(calls.map((call) => call.length)).toEqual([3, 2, 1, 1, 1]);
-    expect(sent[0]!.messages.map((message) => message.headers![DEAD_LETTER_HEADERS.offset])).toEqual(['2']);
+    expect(sent[0]!.messages.map((message) => dlq(message, 'offset'))).toEqual(['2']);
     expect(resolved).toEqual(['3']);
   });
 

@@ -25,6 +25,7 @@ function fakeConsumer() {
     seek: ({ topic, partition, offset }) => log.push(`seek ${topic}:${partition}@${offset}`),
     status: () => ({ connected: true, joined: true, assignment: { t: [0] } }),
     onFatal: () => undefined,
+    lag: async () => [],
   };
   return { consumer, log, handler: () => handler! };
 }
@@ -34,7 +35,6 @@ const producer: KafkaProducerPort = { send: async () => undefined, close: async 
 const batch: ConsumedBatch = {
   topic: 't',
   partition: 0,
-  highWatermark: '10',
   messages: [
     {
       offset: '4',
@@ -84,7 +84,7 @@ describe('createKafkaWorker', () => {
       consumer,
       producer,
       engine,
-      backoff: { initialMs: 1000, maxMs: 8000, jitter: 0 },
+      backoff: { initialDelayMs: 1000, maxDelayMs: 8000, jitter: 0 },
     });
     await worker.start();
 
@@ -116,7 +116,7 @@ describe('createKafkaWorker', () => {
       consumer,
       producer,
       engine,
-      backoff: { initialMs: 100, maxMs: 300, jitter: 0 },
+      backoff: { initialDelayMs: 100, maxDelayMs: 300, jitter: 0 },
     });
     await worker.start();
     const waits: number[] = [];

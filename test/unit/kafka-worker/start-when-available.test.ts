@@ -74,7 +74,7 @@ describe('startWhenAvailable', () => {
     await startWhenAvailable(
       build,
       { logger: silentLogger },
-      { initialMs: 100, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
+      { initialDelayMs: 100, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
     );
 
     // Assess

@@ -46,7 +46,7 @@ function setup(decide?: Parameters<typeof fakeEngine>[0]) {
     deadLetter: async (batch) => {
       letters.push(...batch);
     },
-    metrics: createEmfMetrics({ dimensions: { Source: 'kafka' }, write: (line) => emf.push(line) }),
+    metrics: createEmfMetrics({ dimensions: { runtime: 'kafka-lambda' }, write: (line) => emf.push(line) }),
   });
   return { handler, calls, letters, emf };
 }
@@ -111,7 +111,19 @@ describe('createKafkaHandler', () => {
       [garbage.offset, 'CDC_DECODE_FAILED'],
       [unplannable.offset, 'CDC_PLAN_FAILED'],
     ]);
-    expect(JSON.parse(emf[0]!)).toMatchObject({ RecordsReceived: 3, RecordsDeadLettered: 2, Actions: 2 });
+    // The workers' metric names, with runtime and result as dimensions (one EMF line per dimension set).
+    const lines = emf.map((line) => JSON.parse(line));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ runtime: 'kafka-lambda', result: 'applied', cdc_cache_records_total: 1 }),
+        expect.objectContaining({
+          runtime: 'kafka-lambda',
+          result: 'dead_lettered',
+          cdc_cache_records_total: 2,
+        }),
+        expect.objectContaining({ runtime: 'kafka-lambda', cdc_cache_engine_actions_total: 2 }),
+      ]),
+    );
   });
 
   it('throws on a Redis outage so that Lambda retries the batch', async () => {

@@ -17,7 +17,10 @@ function setup(decide?: Parameters<typeof fakeEngine>[0]) {
   const { engine, calls } = fakeEngine(decide);
   const { logger, lines } = memoryLogger();
   const emf: string[] = [];
-  const metrics = createEmfMetrics({ dimensions: { Source: 'dynamodb' }, write: (line) => emf.push(line) });
+  const metrics = createEmfMetrics({
+    dimensions: { runtime: 'dynamodb-lambda' },
+    write: (line) => emf.push(line),
+  });
   const handler = createStreamHandler({ dependencies: { engine, keyspace }, logger, metrics });
   return { handler, calls, lines, emf };
 }
@@ -35,18 +38,19 @@ describe('createStreamHandler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.map((event) => event.key)).toEqual([{ pk: 'A1' }, { pk: 'A2' }, { pk: 'A3' }]);
-    const line = JSON.parse(emf[0]!);
-    expect(line).toMatchObject({
-      Source: 'dynamodb',
-      RecordsReceived: 3,
-      RecordsAcknowledged: 3,
-      RecordsFailed: 0,
-      Actions: 3,
+    const [counts, rest] = emf.map((line) => JSON.parse(line));
+    expect(counts).toMatchObject({
+      runtime: 'dynamodb-lambda',
+      result: 'applied',
+      cdc_cache_records_total: 3,
     });
-    expect(line._aws.CloudWatchMetrics[0]).toMatchObject({
+    expect(counts._aws.CloudWatchMetrics[0]).toEqual({
       Namespace: 'cdc-cache',
-      Dimensions: [['Source']],
+      Dimensions: [['runtime', 'result']],
+      Metrics: [{ Name: 'cdc_cache_records_total', Unit: 'Count' }],
     });
+    expect(rest).toMatchObject({ runtime: 'dynamodb-lambda', cdc_cache_engine_actions_total: 3 });
+    expect(emf).toHaveLength(2);
   });
 
   it('reports the first undecodable record as the item failure, logged with its context', async () => {
@@ -100,7 +104,7 @@ describe('createStreamHandler', () => {
 
     // Assess
     await expect(invocation).rejects.toBe(outage);
-    expect(JSON.parse(emf[0]!)).toMatchObject({ BatchesFailed: 1 });
+    expect(JSON.parse(emf[0]!)).toMatchObject({ reason: 'redis', cdc_cache_retries_total: 1 });
   });
 
   it('fails loudly, once logged, when the stream view type cannot serve a refresh-mode entity', async () => {
@@ -129,7 +133,9 @@ describe('createStreamHandler', () => {
     });
 
     // Assess
-    expect(JSON.parse(emf[0]!)).toMatchObject({ TtlDeletes: 1, RecordsReceived: 2 });
+    const lines = emf.map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(expect.objectContaining({ cdc_cache_records_total: 2, result: 'applied' }));
+    expect(lines).toContainEqual(expect.objectContaining({ cdc_cache_dynamodb_ttl_deletes_total: 1 }));
   });
 
   it('resolves lazy dependencies once, and again after a failed resolution', async () => {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { MSKRecord } from 'aws-lambda';
+import { createDeadLetter } from '../../../src/core/dead-letter';
 import { CdcCacheError } from '../../../src/errors';
 import { logDeadLetters } from '../../../src/lambda/create-kafka-handler';
 import { createLogger, MAX_LOGGED_STRING } from '../../../src/observability/create-logger';
@@ -140,9 +141,21 @@ describe('the Kafka Lambda default dead-letter sink', () => {
       key: Buffer.from('{"id":"ROW-KEY"}').toString('base64'),
       value: Buffer.from('{"after":{"email":"ROW-VALUE"}}').toString('base64'),
     } as MSKRecord;
-    await logDeadLetters(logger)([{ record, error: new CdcCacheError('CDC_DECODE_FAILED', 'bad') }]);
+    const error = new CdcCacheError('CDC_DECODE_FAILED', 'bad');
+    const letter = createDeadLetter(error, 'kafka-lambda', {
+      topic: record.topic,
+      partition: '3',
+      offset: '42',
+    });
+    await logDeadLetters(logger)([{ record, error, letter }]);
     const line = JSON.parse(text()) as Record<string, unknown>;
-    expect(line).toMatchObject({ topic: record.topic, partition: 3, offset: 42, code: 'CDC_DECODE_FAILED' });
+    expect(line['deadLetter']).toMatchObject({
+      topic: record.topic,
+      partition: '3',
+      offset: '42',
+      'error.code': 'CDC_DECODE_FAILED',
+      runtime: 'kafka-lambda',
+    });
     expect(text()).not.toContain(record.key);
     expect(text()).not.toContain(record.value);
     expect(line['valueBytes']).toBe(Buffer.from(record.value!, 'base64').length);
