@@ -9,7 +9,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Client } from 'pg';
+import type { Client, Pool } from 'pg';
 
 /** The demo's PostgreSQL table (captured by Debezium as `demo.users`). */
 export const USERS_TABLE = 'demo.users';
@@ -54,7 +54,7 @@ export async function dropUsersTable(pg: Client): Promise<void> {
 }
 
 /** Load one user by id, as the read service does. */
-export async function loadUserById(pg: Client, id: number): Promise<DemoUser | null> {
+export async function loadUserById(pg: Client | Pool, id: number): Promise<DemoUser | null> {
   const result = await pg.query<DemoUser>('SELECT id, name, email, revision FROM demo.users WHERE id = $1', [
     id,
   ]);
@@ -62,7 +62,7 @@ export async function loadUserById(pg: Client, id: number): Promise<DemoUser | n
 }
 
 /** Load one user by email, as the read service does. */
-export async function loadUserByEmail(pg: Client, email: string): Promise<DemoUser | null> {
+export async function loadUserByEmail(pg: Client | Pool, email: string): Promise<DemoUser | null> {
   const result = await pg.query<DemoUser>(
     'SELECT id, name, email, revision FROM demo.users WHERE email = $1',
     [email],

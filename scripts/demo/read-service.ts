@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { createCache, loadKeyspace } from '../../src/index';
 import { stackEndpoints } from '../stack/stack-endpoints';
 import { loadProduct, loadUserByEmail, loadUserById } from './demo-data';
@@ -22,8 +22,8 @@ async function main(): Promise<void> {
     // The read side of the audit: re-load a sample of hits later and compare (docs/audit.md).
     verify: { rate: 0.1, delay: Number(process.env.DEMO_VERIFY_DELAY ?? 1_000) },
   });
-  const pg = new Client({ ...endpoints.postgres });
-  await pg.connect();
+  // A pool: the loaders of concurrent misses query at once (one Client would queue them, and pg 9 refuses it).
+  const pg = new Pool({ ...endpoints.postgres, max: 4 });
   const dynamodb = new DynamoDBClient({
     endpoint: endpoints.dynamodb.endpoint,
     region: endpoints.dynamodb.region,
