@@ -5,6 +5,8 @@
 //   bundled so its version is ours. Pass --bundle-aws-sdk to bundle the whole SDK instead.
 // - The Kafka dead-letter producer (@platformatic/kafka, the MSK IAM signer) is a second file, loaded only when
 //   CDC_CACHE_DLQ_TOPIC is set, so the DynamoDB handler never parses it.
+// - Valkey GLIDE (an optional peer dependency with a native binary) is left out: the Redis port loads it only
+//   when given a GLIDE client, so a function that uses GLIDE ships the package beside the bundle (a layer).
 // - The Lua scripts are copied beside the bundle: the engine reads them from `<bundle dir>/lua` at startup.
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +39,7 @@ const common = {
   sourcesContent: false,
   legalComments: 'none',
   logLevel: 'warning',
+  external: ['@valkey/valkey-glide'],
   plugins: [externals],
   // loadKeyspace requires a user's .js keyspace at run time by path; that require stays dynamic on purpose.
   logOverride: { 'unsupported-require-call': 'silent' },

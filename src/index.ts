@@ -26,7 +26,9 @@ export {
   type SourceDefinition,
 } from './keyspace';
 export type { RedisClient, RedisInput } from './redis/create-redis-client';
+export type { RedisArg, RedisNode, RedisPort, RedisReply } from './redis/redis-port';
 export { jsonSerializer, type Serializer } from './redis/serializer';
+export { type AnyRedisClient, type RedisPortInput, toRedisPort } from './redis/to-redis-port';
 export {
   type BypassReason,
   type CacheEventMap,

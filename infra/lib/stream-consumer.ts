@@ -97,6 +97,9 @@ export class StreamConsumer extends Construct {
         esbuildArgs: { '--log-override:unsupported-require-call': 'silent' },
         // As scripts/build-lambda.mjs: the nodejs22.x runtime provides SDK v3; a smaller bundle starts faster.
         bundleAwsSDK: false,
+        // The runtime provides @aws-sdk (the default this list replaces); GLIDE (optional, a native binary) is
+        // loaded only for a GLIDE client, as in scripts/build-lambda.mjs.
+        externalModules: ['@aws-sdk/*', '@valkey/valkey-glide'],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

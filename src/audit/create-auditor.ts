@@ -1,7 +1,8 @@
 import type { ChangeEvent } from '../core/change-event';
 import { CdcCacheError } from '../errors';
 import type { Keyspace } from '../keyspace';
-import { isCluster, type RedisClient } from '../redis/create-redis-client';
+import type { RedisReply } from '../redis/redis-port';
+import { type AnyRedisClient, toRedisPort } from '../redis/to-redis-port';
 import { type AuditTarget, auditPlans } from './audit-targets';
 import { type AuditVerdict, classifyEntry, classifyTruncation } from './classify-entry';
 import { createDueQueue } from './due-queue';
@@ -12,8 +13,8 @@ export interface AuditorOptions {
   readonly keyspace: Keyspace;
   /** Key prefix; defaults to the keyspace's. Must match the worker's. */
   readonly prefix?: string;
-  /** A client the auditor only reads with (GET, MGET); never closed by it. */
-  readonly redis: RedisClient;
+  /** A client (node-redis, ioredis, GLIDE, or a port) the auditor only reads with (GET, MGET); never closed by it. */
+  readonly redis: AnyRedisClient;
   /** When to check each change, after its commit. Default 1 s, 10 s, 60 s. */
   readonly delaysMs?: readonly number[];
   /** How often a change found inconsistent is checked again, to time how long it stays so. Default 1 s. */
@@ -137,7 +138,8 @@ export function createAuditor(options: AuditorOptions): Auditor {
   }
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const { redis, keyspace } = options;
+  const { keyspace } = options;
+  const redis = toRedisPort(options.redis);
   const planOptions = { keyspace, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) };
   const queue = createDueQueue<PendingCheck>(maxPending);
   const emit = options.onEvent ?? (() => undefined);
@@ -206,8 +208,14 @@ export function createAuditor(options: AuditorOptions): Auditor {
   }
 
   async function read(keys: readonly string[]): Promise<(string | null)[]> {
-    if (isCluster(redis)) return Promise.all(keys.map((key) => redis.get(key)));
-    return redis.mget(...keys);
+    // One MGET on standalone Redis; on Cluster the keys span slots: one GET each, in one batch.
+    const replies: (RedisReply | Error)[] = redis.cluster
+      ? await redis.batch(keys.map((key) => ['GET', key]))
+      : ((await redis.command(['MGET', ...keys])) as RedisReply[]);
+    return replies.map((reply) => {
+      if (reply instanceof Error) throw reply;
+      return typeof reply === 'string' ? reply : null;
+    });
   }
 
   async function checkRound(): Promise<number> {

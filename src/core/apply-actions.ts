@@ -1,20 +1,20 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Cluster } from 'ioredis';
 import { type EntitySpec, generationMemoryKey, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
-import { isCluster, type RedisClient } from '../redis/create-redis-client';
+import type { BatchEntry, RedisPort } from '../redis/redis-port';
+import { scripts } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
 import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
-import { appendReplicaWait, execPipeline, type Sent } from './exec-pipeline';
+import { appendReplicaWait, execBatch, type Sent } from './exec-pipeline';
 import { type EntityState, readEntityState } from './read-entity-state';
 import type { ReplicaAck } from './replica-ack';
 import { isRetriableRedisError, type RetryListener, type RetryOptions, retry } from './retry';
-import { type Commander, registerWorkerScripts, WORKER_COMMANDS } from './worker-scripts';
 
-export { registerWorkerScripts, truncationKey } from './worker-scripts';
+export { truncationKey } from './truncation-key';
 
 /** What {@link applyActions} needs besides the actions. */
 export interface ApplyContext {
-  readonly client: RedisClient;
+  /** Redis, through the port (any client library). */
+  readonly redis: RedisPort;
   /** Key prefix (deployment or tenant), for the version memory keys. */
   readonly prefix: string;
   /** Entities by name, for TTLs of refreshed values. */
@@ -38,9 +38,9 @@ export interface ApplyContext {
 }
 
 /**
- * Apply coalesced actions: one pipeline (one per node on Redis Cluster, where ioredis pipelines must be
- * single-node), retrying what failed with a retriable error until it succeeds or the retries run out
- * (then a retriable `CDC_REDIS_UNAVAILABLE` error is thrown and nothing may be acknowledged).
+ * Apply coalesced actions: one batch through the port (one round trip per node on Redis Cluster), retrying
+ * what failed with a retriable error until it succeeds or the retries run out (then a retriable
+ * `CDC_REDIS_UNAVAILABLE` error is thrown and nothing may be acknowledged).
  * Resolves to one entry per action: `undefined` when Redis acknowledged it, else the non-retriable error.
  *
  * @example
@@ -50,7 +50,6 @@ export async function applyActions(
   actions: readonly CacheAction[],
   context: ApplyContext,
 ): Promise<(Error | undefined)[]> {
-  registerWorkerScripts(context.client);
   const results: (Error | undefined)[] = new Array(actions.length).fill(undefined);
   let pending = actions.map((_action, index) => index);
   await retry(
@@ -73,14 +72,14 @@ export async function applyActions(
   return results;
 }
 
-/** One pipeline per node on Cluster (ioredis pipelines must be single-node), one in all on standalone. */
+/** The batch being built: its entries, what each stands for, and the gathered deletes. */
 interface Round {
-  readonly pipeline: Commander;
+  readonly batch: BatchEntry[];
   readonly sent: Sent[];
   /** Standalone: unversioned deletes gathered into UNLINKs (entry, memory, ...). */
   unlink: string[];
   unlinkOwners: number[];
-  /** Versioned tombstones gathered into one script call per slot (Cluster) or per pipeline (standalone). */
+  /** Versioned tombstones gathered into one script call per slot (Cluster) or per batch (standalone). */
   readonly tombstones: Map<number, TombstoneCall>;
 }
 
@@ -96,27 +95,20 @@ interface TombstoneCall {
 /** Arguments per run of {@link TombstoneCall.runs}. */
 const RUN = 4;
 
-function newRound(client: RedisClient): Round {
-  return {
-    pipeline: client.pipeline() as Commander,
-    sent: [],
-    unlink: [],
-    unlinkOwners: [],
-    tombstones: new Map(),
-  };
+function send(round: Round, entry: BatchEntry, command: Sent): void {
+  round.batch.push(entry);
+  round.sent.push(command);
 }
 
 function flushUnlink(round: Round): void {
   if (round.unlink.length === 0) return;
-  round.pipeline.unlink(...round.unlink);
-  round.sent.push({ actions: round.unlinkOwners });
+  send(round, ['UNLINK', ...round.unlink], { actions: round.unlinkOwners });
   round.unlink = [];
   round.unlinkOwners = [];
 }
 
 function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
-  round.pipeline[WORKER_COMMANDS.tombstones]!(call.keys.length, ...call.keys, ...call.runs);
-  round.sent.push({ actions: call.owners });
+  send(round, scripts.writeTombstones.call(call.keys, call.runs), { actions: call.owners });
   round.tombstones.delete(slot);
 }
 
@@ -126,7 +118,6 @@ async function applyOnce(
   context: ApplyContext,
 ): Promise<Map<number, Error>> {
   const failures = new Map<number, Error>();
-  const { client } = context;
   let state: EntityState;
   try {
     state = await readEntityState(actions, pending, context);
@@ -135,30 +126,14 @@ async function applyOnce(
     return failures;
   }
 
-  const cluster = isCluster(client) ? client : undefined;
+  const { cluster } = context.redis;
   const tagIndexes: number[] = [];
-  const rounds = new Map<string, Round>();
-  const roundOf = (key: string): Round => {
-    const node = cluster ? nodeOf(cluster, key) : '';
-    let round = rounds.get(node);
-    if (!round) {
-      round = newRound(client);
-      rounds.set(node, round);
-    }
-    return round;
-  };
+  const round: Round = { batch: [], sent: [], unlink: [], unlinkOwners: [], tombstones: new Map() };
   const memoryTtl = (entity: string) =>
     Math.max(context.tombstoneTtlMs, context.entities.get(entity)?.maxReplicaLagMs ?? 0);
   // The entry and its memory share a slot (the memory's hash tag is the entry key), so a script call may
   // hold the tombstones of every key of one slot; on standalone, of every key.
-  const tombstone = (
-    round: Round,
-    index: number,
-    key: string,
-    entity: string,
-    version: string,
-    transactionId = '',
-  ) => {
+  const tombstone = (index: number, key: string, entity: string, version: string, transactionId = '') => {
     const slot = cluster ? calculateSlot(key) : 0;
     let call = round.tombstones.get(slot);
     if (!call) {
@@ -191,18 +166,15 @@ async function applyOnce(
       tagIndexes.push(index);
       continue;
     }
-    const round = roundOf(action.key);
-    const { pipeline, sent } = round;
     switch (action.kind) {
       case 'delete': {
         const memory = versionKey(context.prefix, action.key);
         if ((context.entities.get(action.entity)?.maxReplicaLagMs ?? 0) > 0) {
           // The time of the change is remembered for the entity's fills held off by maxReplicaLag.
-          tombstone(round, index, action.key, action.entity, '');
+          tombstone(index, action.key, action.entity, '');
         } else if (cluster) {
           // The entry and its memory share a slot (hash tag): one UNLINK.
-          pipeline.unlink(action.key, memory);
-          sent.push({ actions: [index] });
+          send(round, ['UNLINK', action.key, memory], { actions: [index] });
         } else {
           round.unlink.push(action.key, memory);
           round.unlinkOwners.push(index);
@@ -214,46 +186,54 @@ async function applyOnce(
         const truncatedAt = state.truncatedAt.get(action.entity);
         if (truncatedAt !== undefined && action.version <= truncatedAt) {
           // Older than a truncate of its table: the row it would write back is gone.
-          tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
+          tombstone(index, action.key, action.entity, action.version, action.transactionId);
           break;
         }
         const entity = context.entities.get(action.entity)!;
         const ttlMs = entity.ttlMs + Math.floor(context.random() * entity.ttlJitter * entity.ttlMs);
-        pipeline[WORKER_COMMANDS.refresh]!(
-          action.key,
-          versionKey(context.prefix, action.key),
-          state.generations.get(action.entity)!,
-          action.version,
-          now,
-          now + ttlMs,
-          ttlMs + entity.graceMs,
-          action.payload,
-          memoryTtl(action.entity),
-          action.transactionId ?? '',
+        send(
+          round,
+          scripts.refreshEntry.call(
+            [action.key, versionKey(context.prefix, action.key)],
+            [
+              state.generations.get(action.entity)!,
+              action.version,
+              now,
+              now + ttlMs,
+              ttlMs + entity.graceMs,
+              action.payload,
+              memoryTtl(action.entity),
+              action.transactionId ?? '',
+            ],
+          ),
+          { actions: [index] },
         );
-        sent.push({ actions: [index] });
         if (action.tags.length > 0) memberships.push(index);
         break;
       }
       case 'tombstone':
-        tombstone(round, index, action.key, action.entity, action.version, action.transactionId);
+        tombstone(index, action.key, action.entity, action.version, action.transactionId);
         break;
       case 'bump-generation':
         // One script: the truncate version and the generation memory, then the new generation.
-        pipeline[WORKER_COMMANDS.bumpGeneration]!(
-          action.key,
-          context.truncationKeys.get(action.entity)!,
-          generationMemoryKey(context.prefix, action.entity),
-          action.version,
-          newGeneration(),
-          memoryTtl(action.entity),
-          action.transactionId ?? '',
+        send(
+          round,
+          scripts.bumpGeneration.call(
+            [
+              action.key,
+              context.truncationKeys.get(action.entity)!,
+              generationMemoryKey(context.prefix, action.entity),
+            ],
+            [action.version, newGeneration(), memoryTtl(action.entity), action.transactionId ?? ''],
+          ),
+          { actions: [index] },
         );
-        sent.push({ actions: [index] });
         break;
       case 'invalidate-tag':
-        pipeline[WORKER_COMMANDS.invalidateTag]!(action.key, context.tagBatchSize);
-        sent.push({ actions: [index], tag: true });
+        send(round, scripts.invalidateTag.call([action.key], [context.tagBatchSize]), {
+          actions: [index],
+          tag: true,
+        });
         break;
     }
   }
@@ -262,31 +242,23 @@ async function applyOnce(
     const action = actions[index] as Extract<CacheAction, { kind: 'refresh' }>;
     const tagTtlMs = tagSetTtlMs(context.entities.get(action.entity)!);
     for (const tag of action.tags) {
-      const round = roundOf(tag);
-      round.pipeline[WORKER_COMMANDS.addTagMember]!(tag, action.key, tagTtlMs);
-      round.sent.push({ actions: [index] });
+      send(round, scripts.addTagMember.call([tag], [action.key, tagTtlMs]), { actions: [index] });
     }
   }
+  flushUnlink(round);
+  for (const [slot, call] of round.tombstones) flushTombstones(round, slot, call);
   const executions: Promise<void>[] = [];
-  for (const [node, round] of rounds) {
-    flushUnlink(round);
-    for (const [callSlot, call] of round.tombstones) flushTombstones(round, callSlot, call);
-    executions.push(execRound(round, node, actions, failures, context));
-  }
-  if (tagIndexes.length > 0)
-    executions.push(
-      invalidateClusterTags(cluster as Cluster, actions, tagIndexes, context, failures).then(() =>
-        waitOnEveryPrimary(cluster as Cluster, actions, tagIndexes, context, failures),
-      ),
-    );
+  if (round.batch.length > 0) executions.push(execRound(round, actions, failures, context));
+  if (tagIndexes.length > 0) executions.push(invalidateClusterTags(actions, tagIndexes, context, failures));
   await Promise.all(executions);
+  // On Cluster the writes went through many node connections: WAIT on each primary, after them.
+  if (cluster) await waitOnEveryPrimary([...new Set(pending)], context, failures);
   return failures;
 }
 
-/** Close a round's pipeline with the replicas' WAIT when one is needed, and run it. */
+/** Close a standalone batch with the replicas' WAIT when one is needed, and run it. */
 async function execRound(
   round: Round,
-  node: string,
   actions: readonly CacheAction[],
   failures: Map<number, Error>,
   context: ApplyContext,
@@ -294,15 +266,11 @@ async function execRound(
   const indexes = () => [...new Set(round.sent.flatMap((command) => command.actions))];
   try {
     // The actions a WAIT stands for are gathered only when there are replicas to wait for.
-    if (context.replicaAck) await appendReplicaWait(round.pipeline, round.sent, indexes, node, context);
+    if (context.replicaAck && !context.redis.cluster)
+      await appendReplicaWait(round.batch, round.sent, indexes, context);
   } catch (error) {
     for (const index of indexes()) failures.set(index, error as Error);
     return;
   }
-  await execPipeline(round.pipeline, round.sent, actions, failures, context);
-}
-
-function nodeOf(client: Cluster, key: string): string {
-  const slot = calculateSlot(key);
-  return client.slots[slot]?.[0] ?? `slot:${slot}`;
+  await execBatch(round.batch, round.sent, actions, failures, context);
 }

@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import type { RedisPort } from '../redis/redis-port';
 import type { ApplyContext } from './apply-actions';
 import type { CacheAction } from './cache-action';
 
@@ -9,24 +9,35 @@ import type { CacheAction } from './cache-action';
  * untracked. A crash between steps leaves members listed, so a redelivery deletes them again.
  */
 export async function invalidateClusterTags(
-  client: Cluster,
   actions: readonly CacheAction[],
   indexes: readonly number[],
   context: ApplyContext,
   failures: Map<number, Error>,
 ): Promise<void> {
+  const { redis } = context;
+  const unlinkEach = async (members: readonly string[]) => {
+    const replies = await redis.batch(members.map((member) => ['UNLINK', member]));
+    const failed = replies.find((reply): reply is Error => reply instanceof Error);
+    if (failed) throw failed;
+  };
   await Promise.all(
     indexes.map(async (index) => {
       const setKey = actions[index]!.key;
       try {
         let cursor = '0';
         do {
-          const [next, members] = await client.sscan(setKey, cursor, 'COUNT', context.tagBatchSize);
+          const [next, members] = (await redis.command([
+            'SSCAN',
+            setKey,
+            cursor,
+            'COUNT',
+            context.tagBatchSize,
+          ])) as [string, string[]];
           cursor = next;
           if (members.length === 0) continue;
-          await Promise.all(members.map((member) => client.unlink(member)));
-          await client.srem(setKey, ...members);
-          await Promise.all(members.map((member) => client.unlink(member)));
+          await unlinkEach(members);
+          await redis.command(['SREM', setKey, ...members]);
+          await unlinkEach(members);
         } while (cursor !== '0');
       } catch (error) {
         failures.set(index, error as Error);
@@ -35,23 +46,28 @@ export async function invalidateClusterTags(
   );
 }
 
-/** Tags on Cluster write through many node connections: WAIT on each primary. */
+/** Cluster: writes go through many node connections, so WAIT on each primary (on the connection that carried its writes), after them. */
 export async function waitOnEveryPrimary(
-  client: Cluster,
-  actions: readonly CacheAction[],
   indexes: readonly number[],
   context: ApplyContext,
   failures: Map<number, Error>,
 ): Promise<void> {
   const ack = context.replicaAck;
-  if (!ack || indexes.every((index) => failures.has(index)) || actions.length === 0) return;
+  if (!ack || indexes.every((index) => failures.has(index))) return;
+  let primaries: Awaited<ReturnType<RedisPort['primaries']>>;
+  try {
+    primaries = await context.redis.primaries();
+  } catch (error) {
+    for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);
+    return;
+  }
   await Promise.all(
-    client.nodes('master').map(async (primary) => {
-      const node = `${primary.options.host}:${primary.options.port}`;
+    primaries.map(async (primary) => {
+      const node = primary.address;
       try {
         const required = await ack.replicasFor(node);
         if (required === 0) return;
-        const short = ack.check(await primary.wait(required, ack.timeoutMs), required, node);
+        const short = ack.check(await primary.command(['WAIT', required, ack.timeoutMs]), required, node);
         if (short) for (const index of indexes) if (!failures.has(index)) failures.set(index, short);
       } catch (error) {
         for (const index of indexes) if (!failures.has(index)) failures.set(index, error as Error);

@@ -3,9 +3,10 @@ import { CdcCacheError } from '../errors';
 import { generationKey, type Keyspace } from '../keyspace';
 import type { Instrumentation } from '../observability/instrumentation';
 import { checkEvictionPolicy } from '../redis/check-eviction-policy';
-import { type RedisInput, resolveRedis, WORKER_COMMAND_TIMEOUT_MS } from '../redis/create-redis-client';
+import { WORKER_COMMAND_TIMEOUT_MS } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
-import { applyActions, registerWorkerScripts, truncationKey } from './apply-actions';
+import { type RedisPortInput, resolveRedisPort } from '../redis/to-redis-port';
+import { applyActions, truncationKey } from './apply-actions';
 import { CACHE_ACTION_KINDS, type CacheAction, type CacheActionKind } from './cache-action';
 import type { ChangeEvent } from './change-event';
 import { coalesceActions } from './coalesce-actions';
@@ -18,8 +19,11 @@ import { type RetryOptions, resolveRetryOptions } from './retry';
 export interface InvalidationEngineOptions {
   /** The keyspace shared with the SDK. */
   readonly keyspace: Keyspace;
-  /** A Redis URL, ioredis options, or an existing client (standalone or Cluster; never closed by the engine). */
-  readonly redis: RedisInput;
+  /**
+   * A Redis URL or ioredis options (the engine opens an ioredis client), or an existing node-redis, ioredis
+   * or Valkey GLIDE client, standalone or Cluster (never closed by the engine), or a Redis port.
+   */
+  readonly redis: RedisPortInput;
   /** Key prefix (deployment or tenant); defaults to the keyspace's prefix. Must match the SDK's. */
   readonly prefix?: string;
   /**
@@ -111,13 +115,12 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   }
   const instrumentation = options.instrumentation;
   const now = options.now ?? Date.now;
-  const { client, owned } = resolveRedis(options.redis, {
+  const redis = resolveRedisPort(options.redis, {
     ...OWNED_CLIENT_DEFAULTS,
     commandTimeout:
       WORKER_COMMAND_TIMEOUT_MS + (options.replicaAck?.timeoutMs ?? DEFAULT_REPLICA_ACK.timeoutMs),
   });
-  const replicaAck = createReplicaAck(client, options.replicaAck);
-  registerWorkerScripts(client);
+  const replicaAck = createReplicaAck(redis, options.replicaAck);
   const generationKeys = new Map(
     [...keyspace.entities.keys()].map((name) => [name, generationKey(prefix, name)] as const),
   );
@@ -125,7 +128,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
     [...keyspace.entities.keys()].map((name) => [name, truncationKey(prefix, name)] as const),
   );
   const context = {
-    client,
+    redis,
     prefix,
     entities: keyspace.entities,
     generationKeys,
@@ -147,7 +150,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
   // own keys weakens its guarantees, and must be loud, but never stops the worker.
   let policyChecked: Promise<void> | undefined;
   const checkPolicy = () =>
-    (policyChecked ??= checkEvictionPolicy(client).then((check) => {
+    (policyChecked ??= checkEvictionPolicy(redis).then((check) => {
       instrumentation?.emit('redis.eviction-policy', check);
       // On stderr even where nobody listens to the event (the worker runtimes log it nowhere else).
       if (!check.safe) process.emitWarning(check.message, { code: 'CDC_CACHE_EVICTION_POLICY' });
@@ -201,10 +204,8 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
       return outcomes;
     },
     async close(): Promise<void> {
-      if (!owned) return;
-      // QUIT waits for a reply that a client still reconnecting would never get.
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-      else client.disconnect();
+      // Closes only a client the engine opened itself.
+      await redis.close();
     },
   };
 }

@@ -1,8 +1,8 @@
 import { newGeneration } from '../keyspace';
-import { isCluster } from '../redis/create-redis-client';
+import type { RedisReply } from '../redis/redis-port';
+import { scripts } from '../redis/scripts';
 import type { ApplyContext } from './apply-actions';
 import type { CacheAction } from './cache-action';
-import { WORKER_COMMANDS } from './worker-scripts';
 
 /** What a batch of refreshes writes under, by entity. */
 export interface EntityState {
@@ -31,19 +31,15 @@ export async function readEntityState(
   if (entities.size === 0) return state;
   const names = [...entities];
   const pairs = names.map((name) => [context.generationKeys.get(name)!, context.truncationKeys.get(name)!]);
-  const { client } = context;
-  const values = isCluster(client)
-    ? (await Promise.all(pairs.map((pair) => client.mget(...pair)))).flat()
-    : await client.mget(...pairs.flat());
+  const { redis } = context;
+  const replies = redis.cluster
+    ? (await Promise.all(pairs.map((pair) => redis.command(['MGET', ...pair])))).flat()
+    : ((await redis.command(['MGET', ...pairs.flat()])) as RedisReply[]);
+  const values = replies.map((value) => (typeof value === 'string' ? value : undefined));
   await Promise.all(
     names.map(async (name, at) => {
       const generation =
-        values[2 * at] ??
-        String(
-          await (client as unknown as Record<string, (...args: string[]) => Promise<unknown>>)[
-            WORKER_COMMANDS.ensureGeneration
-          ]!(pairs[at]![0]!, newGeneration()),
-        );
+        values[2 * at] ?? (await scripts.ensureGeneration.run(redis, [pairs[at]![0]!], [newGeneration()]));
       state.generations.set(name, generation);
       const truncatedAt = values[2 * at + 1];
       if (truncatedAt) state.truncatedAt.set(name, truncatedAt);

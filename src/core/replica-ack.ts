@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { CdcCacheError } from '../errors';
-import { isCluster, type RedisClient } from '../redis/create-redis-client';
+import type { RedisNode, RedisPort } from '../redis/redis-port';
 import { redisFault } from './retry';
 
 /**
@@ -51,7 +50,7 @@ export interface ReplicaAck {
  * const ack = createReplicaAck(client, { replicas: 'auto', timeoutMs: 1000 })
  * const need = await ack.replicasFor('') // then pipeline.wait(need, ack.timeoutMs)
  */
-export function createReplicaAck(client: RedisClient, options: ReplicaAckOptions = {}): ReplicaAck {
+export function createReplicaAck(redis: RedisPort, options: ReplicaAckOptions = {}): ReplicaAck {
   const replicas = options.replicas ?? DEFAULT_REPLICA_ACK.replicas;
   const timeoutMs = options.timeoutMs ?? DEFAULT_REPLICA_ACK.timeoutMs;
   if (!(replicas === 'auto' || replicas === 'off' || (Number.isInteger(replicas) && replicas >= 0))) {
@@ -74,7 +73,7 @@ export function createReplicaAck(client: RedisClient, options: ReplicaAckOptions
     if (cached && now() - cached.at < REPLICA_COUNT_TTL_MS) return cached.count;
     let info: string;
     try {
-      info = await nodeClient(client, node).info('replication');
+      info = String(await (await primaryAt(redis, node)).command(['INFO', 'replication']));
     } catch (error) {
       // An ACL user without INFO cannot learn its replicas: 'auto' then waits for none (documented);
       // set a number to wait regardless.
@@ -109,11 +108,9 @@ export function createReplicaAck(client: RedisClient, options: ReplicaAckOptions
   };
 }
 
-function nodeClient(client: RedisClient, node: string): Redis {
-  if (!isCluster(client)) return client;
-  const found = client
-    .nodes('master')
-    .find((candidate) => `${candidate.options.host}:${candidate.options.port}` === node);
+async function primaryAt(redis: RedisPort, node: string): Promise<RedisNode> {
+  const primaries = await redis.primaries();
+  const found = redis.cluster ? primaries.find((candidate) => candidate.address === node) : primaries[0];
   if (!found) {
     throw new CdcCacheError('CDC_REDIS_UNAVAILABLE', `no Redis Cluster primary at ${node}`, {
       retriable: true,

@@ -49,8 +49,22 @@ const CONNECTION_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
+// The client libraries' own names for a lost, refused, offline or timed-out connection: ioredis,
+// node-redis (5, 6) and Valkey GLIDE (2).
+const CONNECTION_ERROR_NAMES = new Set([
+  'MaxRetriesPerRequestError',
+  'ClusterAllFailedError',
+  'ClientOfflineError',
+  'ClientClosedError',
+  'SocketClosedUnexpectedlyError',
+  'ConnectionTimeoutError',
+  'ReconnectStrategyError',
+  'TimeoutError',
+  'ClosingError',
+  'ConnectionError',
+]);
 const CONNECTION_MESSAGE =
-  /Connection is closed|max retries per request|Command timed out|Stream isn't writeable|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Connection in subscriber mode|socket closed unexpectedly/i;
+  /Connection is closed|max retries per request|Command timed out|Stream isn't writeable|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|Connection in subscriber mode|socket closed unexpectedly|The client is (?:offline|closed)/i;
 // Error replies that describe the server, not the command: retrying the same command later succeeds once an
 // operator (or a failover) fixes the server. Inside a script Redis 7 keeps the prefix and appends
 // "script: <sha>"; older servers wrap it as "ERR Error running script ... -PREFIX".
@@ -96,7 +110,8 @@ export function redisFault(error: unknown): RedisFault | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as NodeJS.ErrnoException).code;
   if (code && CONNECTION_CODES.has(code)) return 'connection';
-  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError')
+  // node-redis leaves `name` as 'Error' on its own classes: read the class name too.
+  if (CONNECTION_ERROR_NAMES.has(error.name) || CONNECTION_ERROR_NAMES.has(error.constructor.name))
     return 'connection';
   const reply = SERVER_REPLY.exec(error.message);
   if (reply) return FAULT_OF_PREFIX[reply[1]!] ?? 'server-state';

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { isCluster, type RedisClient } from './create-redis-client';
+import { type AnyRedisClient, toRedisPort } from './to-redis-port';
 
 /** What {@link checkEvictionPolicy} found. */
 export interface EvictionPolicyCheck {
@@ -23,19 +22,22 @@ export interface EvictionPolicyCheck {
  * if (!safe) logger.warn(message)
  */
 export async function checkEvictionPolicy(
-  client: RedisClient,
+  client: AnyRedisClient,
   timeoutMs = 2000,
 ): Promise<EvictionPolicyCheck> {
   let policies: string[];
   let timer: NodeJS.Timeout | undefined;
   try {
-    const nodes: Redis[] = isCluster(client) ? client.nodes('master') : [client];
-    const read = Promise.all(
-      nodes.map(async (node) => {
-        const reply = (await node.config('GET', 'maxmemory-policy')) as unknown as string[];
-        return String(reply?.[1] ?? 'unknown');
-      }),
-    );
+    const read = toRedisPort(client)
+      .primaries()
+      .then((nodes) =>
+        Promise.all(
+          nodes.map(async (node) => {
+            const reply = await node.command(['CONFIG', 'GET', 'maxmemory-policy']);
+            return String((Array.isArray(reply) ? reply[1] : undefined) ?? 'unknown');
+          }),
+        ),
+      );
     // Redis down at start must not hold the worker's first batch: the batch's own retries handle an outage.
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`no reply within ${timeoutMs}ms`)), timeoutMs);

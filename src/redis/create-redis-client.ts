@@ -25,11 +25,6 @@ export function resolveRedis(input: RedisInput, defaults: RedisOptions = {}): Re
   return { client: new Redis({ ...defaults, ...input }), owned: true };
 }
 
-/** True for a Redis Cluster client. */
-export function isCluster(client: RedisClient): client is Cluster {
-  return client instanceof Cluster;
-}
-
 /**
  * Longest wait for any one reply (plus the WAIT timeout). Why: ioredis keeps a command that was in flight
  * when the connection dropped until a reconnect succeeds, so after a password rotation (every reconnect

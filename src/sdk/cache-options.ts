@@ -1,8 +1,8 @@
 import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
 import { type Duration, parseDuration } from '../keyspace/parse-duration';
-import type { RedisInput } from '../redis/create-redis-client';
 import { jsonSerializer, type Serializer } from '../redis/serializer';
+import type { RedisPortInput } from '../redis/to-redis-port';
 import {
   type NearCacheOptions,
   type NearCacheSettings,
@@ -12,8 +12,12 @@ import type { VerifySettings } from './verify-sampler';
 
 /** Options of `createCache`. Durations are milliseconds or strings such as `'250ms'`, `'5s'`. */
 export interface CacheOptions<Definitions extends EntityDefinitions = EntityDefinitions> {
-  /** A Redis URL (`redis://`, `rediss://`), ioredis options, or an existing ioredis `Redis` or `Cluster` (never closed by the cache). */
-  redis: RedisInput;
+  /**
+   * A node-redis client or cluster (`redis` 5 or 6), an ioredis `Redis` or `Cluster` (5 or 6), or a Valkey
+   * GLIDE 2 client (never closed by the cache); or a URL (`redis://`, `rediss://`) or ioredis options, opened
+   * with ioredis and closed by `close()`.
+   */
+  redis: RedisPortInput;
   /** The keyspace shared with the worker. */
   keyspace: Keyspace<Definitions>;
   /** Key prefix for this deployment or tenant; overrides the keyspace's own prefix. Must match the worker's. */
@@ -122,10 +126,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   }
   const { keyspace, redis, serializer = jsonSerializer } = options;
   if (redis === undefined || redis === null || (typeof redis !== 'string' && typeof redis !== 'object')) {
-    throw invalid(
-      'redis',
-      'is required: a redis:// URL, ioredis options, or an ioredis Redis or Cluster client',
-    );
+    throw invalid('redis', 'is required: a redis:// URL, or a node-redis, ioredis or Valkey GLIDE client');
   }
   if (typeof keyspace !== 'object' || keyspace === null || !(keyspace.entities instanceof Map)) {
     throw invalid('keyspace', 'is required: the result of defineKeyspace(...) or loadKeyspace(...)');

@@ -8,7 +8,7 @@ import {
   renderKeyTemplate,
   tagKey,
 } from '../keyspace';
-import type { RedisClient } from '../redis/create-redis-client';
+import type { RedisPort } from '../redis/redis-port';
 import type { CacheEntity } from './cache-entities';
 import { type RedisGuard, redisError } from './redis-guard';
 import type { SdkScripts } from './sdk-scripts';
@@ -56,8 +56,7 @@ export function renderLateTags(
 
 /** What {@link createCacheTags} needs. */
 export interface CacheTagsOptions {
-  readonly client: RedisClient;
-  readonly cluster: boolean;
+  readonly redis: RedisPort;
   readonly prefix: string;
   readonly scripts: SdkScripts;
   readonly guard: RedisGuard;
@@ -82,7 +81,8 @@ export interface CacheTags {
  * await tags.deleteByTag('tenant:{tenantId}', { tenantId: 7 })
  */
 export function createCacheTags(options: CacheTagsOptions): CacheTags {
-  const { client, cluster, prefix, scripts, guard, declaredTags } = options;
+  const { redis, prefix, scripts, guard, declaredTags } = options;
+  const cluster = redis.cluster;
 
   async function write<T>(call: () => Promise<T>): Promise<T> {
     try {
@@ -126,9 +126,13 @@ export function createCacheTags(options: CacheTagsOptions): CacheTags {
       for (;;) {
         let handled: number;
         if (cluster) {
-          const members = await write(() => client.spop(setKey, TAG_BATCH));
-          if (members.length > 0)
-            await write(() => Promise.all(members.map((member) => client.unlink(member))));
+          const popped = await write(() => redis.command(['SPOP', setKey, TAG_BATCH]));
+          const members = Array.isArray(popped) ? popped.map(String) : [];
+          if (members.length > 0) {
+            const replies = await write(() => redis.batch(members.map((member) => ['UNLINK', member])));
+            const failed = replies.find((reply): reply is Error => reply instanceof Error);
+            if (failed) throw redisError('delete-by-tag', failed);
+          }
           handled = members.length;
         } else {
           handled = Number(await write(() => scripts.invalidateTag(setKey, TAG_BATCH)));

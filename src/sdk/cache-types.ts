@@ -1,6 +1,7 @@
 import type { EntityDefinitions, KeyParams, KeyValue, ReadPosition } from '../keyspace';
 import type { Duration } from '../keyspace/parse-duration';
 import type { RedisClient } from '../redis/create-redis-client';
+import type { RedisPort } from '../redis/redis-port';
 import type { CacheEvents } from './cache-events';
 import type { NearCacheHandle } from './near-cache/attach-near-cache';
 
@@ -66,8 +67,13 @@ type Found<Value> = NonNullable<Value> | null;
 export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions> {
   /** Typed events: hit, miss, stale, lease-wait, load, bypass, error, breaker. */
   readonly events: CacheEvents;
-  /** The Redis client in use. */
+  /**
+   * The Redis client in use: the one passed in (node-redis, ioredis or GLIDE: cast it to its own type), or the
+   * ioredis client the cache opened from a URL or options.
+   */
   readonly redis: RedisClient;
+  /** The same Redis through cdc-cache's port (any client library). */
+  readonly port: RedisPort;
   /** The near cache (option `nearCache`): its counters, and a barrier for tests; undefined when off. */
   readonly nearCache: NearCacheHandle | undefined;
   /** Get a value, or load it once (across processes), cache it and return it. Not found is `null`. */

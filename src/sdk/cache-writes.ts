@@ -1,5 +1,5 @@
 import { newGeneration } from '../keyspace';
-import type { RedisClient } from '../redis/create-redis-client';
+import type { RedisPort } from '../redis/redis-port';
 import type { Serializer } from '../redis/serializer';
 import { type CacheEntities, entryLifetime, generationOf } from './cache-entities';
 import { type CacheTags, renderTags } from './cache-tags';
@@ -11,7 +11,7 @@ import type { SdkScripts } from './sdk-scripts';
 
 /** What {@link createCacheWrites} needs. */
 export interface CacheWritesOptions {
-  readonly client: RedisClient;
+  readonly redis: RedisPort;
   readonly scripts: SdkScripts;
   readonly guard: RedisGuard;
   readonly entities: CacheEntities;
@@ -42,7 +42,7 @@ export interface CacheWrites {
  * await writes.set('user', { id: 42 }, user)
  */
 export function createCacheWrites(options: CacheWritesOptions): CacheWrites {
-  const { client, scripts, guard, entities, tags, serializer, clock } = options;
+  const { redis, scripts, guard, entities, tags, serializer, clock } = options;
 
   async function write<T>(operation: string, call: () => Promise<T>): Promise<T> {
     try {
@@ -67,7 +67,7 @@ export function createCacheWrites(options: CacheWritesOptions): CacheWrites {
         throw redisError('tag', error);
       });
       const generation =
-        generationOf(await write('set', () => client.get(entity.generationKey))) ??
+        generationOf(asText(await write('set', () => redis.command(['GET', entity.generationKey])))) ??
         generationOf(
           String(await write('set', () => scripts.ensureGeneration(entity.generationKey, newGeneration()))),
         );
@@ -80,11 +80,15 @@ export function createCacheWrites(options: CacheWritesOptions): CacheWrites {
         staleAtMs: now + freshMs,
         payload,
       });
-      await write('set', () => client.set(key, text, 'PX', hardTtlMs));
+      await write('set', () => redis.command(['SET', key, text, 'PX', hardTtlMs]));
     },
     async delete(entityName, params) {
       const key = entities.keyFor(entities.get(entityName), params);
-      return (await write('delete', () => client.unlink(key))) > 0;
+      return Number(await write('delete', () => redis.command(['UNLINK', key]))) > 0;
     },
   };
+}
+
+function asText(reply: unknown): string | null {
+  return typeof reply === 'string' ? reply : null;
 }

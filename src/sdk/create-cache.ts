@@ -1,5 +1,10 @@
+import type { Redis } from 'ioredis';
+import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
-import { isCluster, resolveRedis } from '../redis/create-redis-client';
+import { isIoredis } from '../redis/adapters/ioredis-driver';
+import type { RedisClient } from '../redis/create-redis-client';
+import { resolveRedis } from '../redis/create-redis-client';
+import { openedIoredisPort, toRedisPort } from '../redis/to-redis-port';
 import { resolveCacheEntities } from './cache-entities';
 import { CacheEvents } from './cache-events';
 import type { CacheOptions } from './cache-options';
@@ -49,25 +54,34 @@ export function createCache<Definitions extends EntityDefinitions>(
   const settings = resolveCacheOptions(options as CacheOptions);
   const clock = dependencies.clock ?? systemClock;
   const { prefix, serializer } = settings;
-  // Clients we create give up on a command quickly; our own timeout and breaker decide what a read does then.
-  const { client, owned } = resolveRedis(options.redis, { maxRetriesPerRequest: 1 });
-  const scripts = sdkScripts(client);
-  const cluster = isCluster(client);
+  // A URL or ioredis options open an ioredis client that gives up on a command quickly (our own timeout and
+  // breaker decide what a read does then); a client of any library is used as given, never closed.
+  const opensIoredis = typeof options.redis === 'string' || isPlainOptions(options.redis);
+  if (settings.nearCache && !opensIoredis && !isIoredis(options.redis)) {
+    // The near cache tracks invalidations on ioredis connections (its `InvalidationStream` adapter).
+    throw new CdcCacheError(
+      'CDC_INVALID_OPTION',
+      'nearCache: needs an ioredis client, a URL or ioredis options (node-redis and GLIDE clients have no near cache yet)',
+    );
+  }
+  const opened = opensIoredis
+    ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
+    : undefined;
+  const redis = opened ? openedIoredisPort(opened as Redis) : toRedisPort(options.redis as object);
+  const scripts = sdkScripts(redis);
   const events = new CacheEvents();
   const guard = createRedisGuard({
-    client,
-    cluster,
+    redis,
     commandTimeoutMs: settings.commandTimeoutMs,
     breaker: settings.breaker,
     events,
     clock,
   });
   // A client we created has no other owner to listen: without a listener ioredis prints every reconnect error.
-  if (owned) client.on('error', (error: unknown) => guard.report('connection', error));
+  opened?.on('error', (error: unknown) => guard.report('connection', error));
   const entities = resolveCacheEntities(options.keyspace as Keyspace, prefix, settings.leaseTtlMs);
   const tags = createCacheTags({
-    client,
-    cluster,
+    redis,
     prefix,
     scripts,
     guard,
@@ -81,12 +95,15 @@ export function createCache<Definitions extends EntityDefinitions>(
     guard,
     tags,
     clock,
-    readKey: (key) => client.get(key),
+    readKey: async (key) => {
+      const value = await redis.command(['GET', key]);
+      return typeof value === 'string' ? value : null;
+    },
   });
   // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
   const near = settings.nearCache
     ? attachNearCache({
-        client,
+        client: (opened ?? options.redis) as RedisClient,
         settings: settings.nearCache,
         entities: [...(options.keyspace as Keyspace).entities.values()],
         prefix,
@@ -122,11 +139,12 @@ export function createCache<Definitions extends EntityDefinitions>(
     leaseWaitMs: settings.leaseWaitMs,
     loaderSoftTimeoutMs: settings.loaderSoftTimeoutMs,
   };
-  const writes = createCacheWrites({ client, scripts, guard, entities, tags, serializer, clock });
+  const writes = createCacheWrites({ redis, scripts, guard, entities, tags, serializer, clock });
 
   const cache: Cache<EntityDefinitions> = {
     events,
-    redis: client,
+    redis: (opened ?? options.redis) as Cache['redis'],
+    port: redis,
     nearCache: near,
     get: (entity, params, loader, getOptions) =>
       getOne(reads, entity, params, loader as Loader<never, unknown>, getOptions) as Promise<never>,
@@ -141,8 +159,13 @@ export function createCache<Definitions extends EntityDefinitions>(
       if (near) await near.close();
       guard.close();
       verifier?.close();
-      if (owned) await client.quit().catch(() => client.disconnect());
+      await redis.close();
     },
   };
   return cache as unknown as Cache<Definitions>;
+}
+
+/** Plain ioredis options (`{ host, port }`), not a client or a port. */
+function isPlainOptions(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

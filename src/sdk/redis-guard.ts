@@ -1,6 +1,6 @@
-import { ReplyError } from 'ioredis';
 import { CdcCacheError } from '../errors';
-import type { RedisClient } from '../redis/create-redis-client';
+import type { RedisPort, RedisReply } from '../redis/redis-port';
+import { isReplyError } from '../redis/reply-error';
 import type { BypassReason, CacheEvents } from './cache-events';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
 import type { Clock } from './clock';
@@ -29,9 +29,8 @@ export function bypassReason(error: unknown): BypassReason {
 
 /** What {@link createRedisGuard} needs. */
 export interface RedisGuardOptions {
-  readonly client: RedisClient;
-  /** Redis Cluster: the entry and its generation key are read with two GETs, not one MGET. */
-  readonly cluster: boolean;
+  /** Redis through the port (any client); on Cluster an entry and its generation key are two GETs, not one MGET. */
+  readonly redis: RedisPort;
   /** Per command: past it the call rejects with `CDC_REDIS_UNAVAILABLE` (and counts as a failure). */
   readonly commandTimeoutMs: number;
   /** Consecutive-failure breaker settings, or false for none. */
@@ -64,7 +63,7 @@ export interface RedisGuard {
  * const [raw, generation] = await guard.read(key, generationKey)
  */
 export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
-  const { client, events, commandTimeoutMs } = options;
+  const { redis, events, commandTimeoutMs } = options;
   const breaker: CircuitBreaker | undefined = options.breaker
     ? createCircuitBreaker({
         failureThreshold: options.breaker.failureThreshold,
@@ -99,7 +98,7 @@ export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
           if (tracked.settled) return;
           tracked.settled = true;
           // A reply error (a wrong type, a script error) means Redis answered: it must not open the breaker.
-          if (error instanceof ReplyError) breaker?.success();
+          if (isReplyError(error)) breaker?.success();
           else breaker?.failure();
           reject(redisError(operation, error));
         },
@@ -109,18 +108,19 @@ export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
 
   // Standalone: concurrent reads of one tick share one MGET (under one timeout). Cluster: the entry and the
   // generation key live in different slots, so two GETs sent together, each under the timeout.
-  const batchedRead = createReadBatcher((keys) => run('get', () => client.mget(...keys)));
-  const read: EntryReader = options.cluster
-    ? (key, generationKey) => run('get', () => Promise.all([client.get(key), client.get(generationKey)]))
+  const mget = async (keys: readonly string[]) =>
+    texts((await redis.command(['MGET', ...keys])) as RedisReply[]);
+  const getEach = async (keys: readonly string[]) =>
+    texts(await redis.batch(keys.map((key) => ['GET', key])));
+  const batchedRead = createReadBatcher((keys) => run('get', () => mget(keys)));
+  const read: EntryReader = redis.cluster
+    ? (key, generationKey) => run('get', () => getEach([key, generationKey]))
     : batchedRead;
 
   return {
     run,
     read,
-    readMany: (keys) =>
-      run('get-many', () =>
-        options.cluster ? Promise.all(keys.map((key) => client.get(key))) : client.mget(...keys),
-      ),
+    readMany: (keys) => run('get-many', () => (redis.cluster ? getEach(keys) : mget(keys))),
     report(operation, error, entity, key) {
       if (error === BREAKER_OPEN || !events.has('error')) return;
       const wrapped = redisError(operation, error);
@@ -131,4 +131,12 @@ export function createRedisGuard(options: RedisGuardOptions): RedisGuard {
     },
     close: () => sweeper.close(),
   };
+}
+
+/** Replies of GET or MGET as texts (null when missing); an error reply rejects. */
+function texts(replies: readonly (RedisReply | Error)[]): (string | null)[] {
+  return replies.map((reply) => {
+    if (reply instanceof Error) throw reply;
+    return typeof reply === 'string' ? reply : null;
+  });
 }

@@ -1,5 +1,5 @@
-import type { RedisClient } from '../redis/create-redis-client';
-import { registerScripts, scriptCommand } from '../redis/register-scripts';
+import type { RedisPort } from '../redis/redis-port';
+import { scripts } from '../redis/scripts';
 
 /** The raw reply of take-lease-2.lua (see its contract header). */
 export type TakeLeaseReply = [
@@ -33,54 +33,29 @@ export interface SdkScripts {
   invalidateTag(tagSetKey: string, batch: number): Promise<unknown>;
 }
 
-const FILES = {
-  takeLease: 'take-lease-2.lua',
-  ensureGeneration: 'ensure-generation-1.lua',
-  fill: 'fill-1.lua',
-  releaseLease: 'release-lease-1.lua',
-  addTagMember: 'add-tag-member-1.lua',
-  // The worker's own script (standalone only): pop tag members and delete their entries atomically.
-  invalidateTag: 'invalidate-tag-1.lua',
-} as const;
-
-type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
-
 /**
- * Register the SDK's scripts on a client (once per client) and return typed calls to them.
+ * The SDK's calls to its Lua scripts (declared once in `redis/scripts.ts`), through the Redis port: by SHA,
+ * EVAL when the server lost them.
  *
  * @example
- * const scripts = sdkScripts(client)
- * await scripts.releaseLease(key, token)
+ * const calls = sdkScripts(port)
+ * await calls.releaseLease(key, token)
  */
-export function sdkScripts(client: RedisClient): SdkScripts {
-  registerScripts(client, FILES);
-  const commands = client as unknown as Record<string, ScriptCommand>;
-  const command = (name: keyof typeof FILES): ScriptCommand => {
-    const registered = scriptCommand(name);
-    return (...args) => commands[registered]!(...args);
-  };
-  const takeLease = command('takeLease');
-  const ensureGeneration = command('ensureGeneration');
-  const fill = command('fill');
-  const releaseLease = command('releaseLease');
-  const addTagMember = command('addTagMember');
-  const invalidateTag = command('invalidateTag');
+export function sdkScripts(redis: RedisPort): SdkScripts {
   return {
-    takeLease: (key, versionKey, token, leaseTtlMs, generation, nowMs, refreshToken, creating) =>
-      takeLease(
-        key,
-        versionKey,
-        token,
-        leaseTtlMs,
-        generation,
-        nowMs,
-        refreshToken,
-        creating ? '1' : '',
-      ) as Promise<TakeLeaseReply>,
-    ensureGeneration: (generationKey, candidate) => ensureGeneration(generationKey, candidate),
-    fill: (key, token, entry, ttlMs) => fill(key, token, entry, ttlMs),
-    releaseLease: (key, token) => releaseLease(key, token),
-    addTagMember: (tagSetKey, key, minTtlMs) => addTagMember(tagSetKey, key, minTtlMs),
-    invalidateTag: (tagSetKey, batch) => invalidateTag(tagSetKey, batch),
+    takeLease: async (key, versionKey, token, leaseTtlMs, generation, nowMs, refreshToken, creating) =>
+      [
+        ...(await scripts.takeLease.run(
+          redis,
+          [key, versionKey],
+          [token, leaseTtlMs, String(generation), nowMs, refreshToken, creating ? '1' : ''],
+        )),
+      ] as TakeLeaseReply,
+    ensureGeneration: (generationKey, candidate) =>
+      scripts.ensureGeneration.run(redis, [generationKey], [candidate]),
+    fill: (key, token, entry, ttlMs) => scripts.fill.run(redis, [key], [token, entry, ttlMs]),
+    releaseLease: (key, token) => scripts.releaseLease.run(redis, [key], [token]),
+    addTagMember: (tagSetKey, key, minTtlMs) => scripts.addTagMember.run(redis, [tagSetKey], [key, minTtlMs]),
+    invalidateTag: (tagSetKey, batch) => scripts.invalidateTag.run(redis, [tagSetKey], [batch]),
   };
 }

@@ -1,7 +1,8 @@
 import { CdcCacheError } from '../../errors';
 import { internalKey } from '../../keyspace';
-import type { RedisClient } from '../../redis/create-redis-client';
-import { registerScripts, scriptCommand } from '../../redis/register-scripts';
+import { replyOrThrow } from '../../redis/create-redis-port';
+import { scripts } from '../../redis/scripts';
+import { type AnyRedisClient, toRedisPort } from '../../redis/to-redis-port';
 
 /**
  * The checkpoint value of a shard read to its end: its children may start.
@@ -56,7 +57,8 @@ export interface ShardStore {
 
 /** Options of {@link createShardStore}. */
 export interface ShardStoreOptions {
-  readonly redis: RedisClient;
+  /** A node-redis, ioredis or GLIDE client, or a port; never closed by the store. */
+  readonly redis: AnyRedisClient;
   readonly prefix: string;
   readonly table: string;
   /** This worker's unique token. */
@@ -66,14 +68,6 @@ export interface ShardStoreOptions {
   readonly now?: () => number;
 }
 
-const SCRIPTS = {
-  shardLeaseClaim: 'shard-lease-claim-1.lua',
-  shardLeaseRenew: 'shard-lease-renew-1.lua',
-  shardLeaseRelease: 'shard-lease-release-1.lua',
-};
-
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
-
 /**
  * The Redis implementation of {@link ShardStore}.
  *
@@ -81,66 +75,63 @@ type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
  * const store = createShardStore({ redis, prefix: 'shop:', table: 'Products', owner: randomUUID(), leaseMs: 30_000 })
  */
 export function createShardStore(options: ShardStoreOptions): ShardStore {
-  const { redis, prefix, table, owner, leaseMs } = options;
+  const { prefix, table, owner, leaseMs } = options;
+  const redis = toRedisPort(options.redis);
   const now = options.now ?? Date.now;
-  registerScripts(redis, SCRIPTS);
-  const script = (name: keyof typeof SCRIPTS) => {
-    const command = (redis as unknown as Record<string, ScriptFn>)[scriptCommand(name)]!;
-    return (...args: (string | number)[]) => unavailable(name, () => command.call(redis, ...args));
-  };
-  const [claimScript, renewScript, releaseScript] = [
-    script('shardLeaseClaim'),
-    script('shardLeaseRenew'),
-    script('shardLeaseRelease'),
-  ];
+  const renew = (operation: string, shardId: string, checkpoint: string, expireAfterMs: string | number) =>
+    unavailable(operation, () =>
+      scripts.shardLeaseRenew.run(redis, [stateKey(shardId)], [owner, leaseMs, checkpoint, expireAfterMs]),
+    );
   const stateKey = (shardId: string) => internalKey(prefix, 'ckpt', table, shardId);
   const workersKey = internalKey(prefix, 'workers', table);
 
   return {
     async claim(shardId) {
-      const [claimed, checkpoint] = (await claimScript(stateKey(shardId), owner, leaseMs)) as [
-        number,
-        string,
-      ];
-      return { claimed: claimed === 1, checkpoint: checkpoint ?? '' };
+      const [claimed, checkpoint] = await unavailable('claim', () =>
+        scripts.shardLeaseClaim.run(redis, [stateKey(shardId)], [owner, leaseMs]),
+      );
+      return { claimed: claimed === 1, checkpoint };
     },
     async checkpoint(shardId, sequenceNumber) {
-      return (await renewScript(stateKey(shardId), owner, leaseMs, sequenceNumber, '')) === 1;
+      return (await renew('checkpoint', shardId, sequenceNumber, '')) === 1;
     },
     async renew(shardId) {
-      return (await renewScript(stateKey(shardId), owner, leaseMs, '', '')) === 1;
+      return (await renew('renew', shardId, '', '')) === 1;
     },
     async finish(shardId) {
-      return (
-        (await renewScript(stateKey(shardId), owner, leaseMs, SHARD_END, FINISHED_SHARD_RETENTION_MS)) === 1
-      );
+      return (await renew('finish', shardId, SHARD_END, FINISHED_SHARD_RETENTION_MS)) === 1;
     },
     async release(shardId) {
-      await releaseScript(stateKey(shardId), owner);
+      await unavailable('release', () => scripts.shardLeaseRelease.run(redis, [stateKey(shardId)], [owner]));
     },
     async checkpoints(shardIds) {
       const result = new Map<string, string>();
       if (shardIds.length === 0) return result;
-      // One HGET per key (not a multi-key command), so it also works on Redis Cluster.
-      const values = await unavailable('checkpoints', () =>
-        Promise.all(shardIds.map((shardId) => redis.hget(stateKey(shardId), 'seq'))),
+      // One HGET per key (not a multi-key command), so it also works on Redis Cluster; one round trip.
+      const values = await unavailable('checkpoints', async () =>
+        (await redis.batch(shardIds.map((shardId) => ['HGET', stateKey(shardId), 'seq']))).map(replyOrThrow),
       );
-      for (const [index, shardId] of shardIds.entries()) result.set(shardId, values[index] ?? '');
+      for (const [index, shardId] of shardIds.entries()) {
+        const value = values[index];
+        result.set(shardId, typeof value === 'string' ? value : '');
+      }
       return result;
     },
     async heartbeat() {
       const at = now();
-      const [, , count] = await unavailable('heartbeat', () =>
-        Promise.all([
-          redis.zadd(workersKey, at, owner),
-          redis.zremrangebyscore(workersKey, '-inf', at - leaseMs),
-          redis.zcard(workersKey),
-        ]),
+      const replies = await unavailable('heartbeat', async () =>
+        (
+          await redis.batch([
+            ['ZADD', workersKey, at, owner],
+            ['ZREMRANGEBYSCORE', workersKey, '-inf', at - leaseMs],
+            ['ZCARD', workersKey],
+          ])
+        ).map(replyOrThrow),
       );
-      return Math.max(1, count);
+      return Math.max(1, Number(replies[2]));
     },
     async leave() {
-      await unavailable('leave', () => redis.zrem(workersKey, owner));
+      await unavailable('leave', () => redis.command(['ZREM', workersKey, owner]));
     },
   };
 }

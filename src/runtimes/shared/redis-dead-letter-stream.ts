@@ -1,6 +1,7 @@
 import { type DeadLetter, deadLetterFields } from '../../core/dead-letter';
 import { CdcCacheError } from '../../errors';
-import type { RedisClient } from '../../redis/create-redis-client';
+import type { RedisReply } from '../../redis/redis-port';
+import { type AnyRedisClient, toRedisPort } from '../../redis/to-redis-port';
 
 /** Bounds of a dead-letter stream in Redis; see {@link createRedisDeadLetterStream}. */
 export const REDIS_DEAD_LETTER_DEFAULTS = Object.freeze({
@@ -12,7 +13,8 @@ export const REDIS_DEAD_LETTER_DEFAULTS = Object.freeze({
 
 /** Options of {@link createRedisDeadLetterStream}. */
 export interface RedisDeadLetterStreamOptions {
-  readonly redis: RedisClient;
+  /** A node-redis, ioredis or GLIDE client, or a port; never closed by the stream. */
+  readonly redis: AnyRedisClient;
   /** The stream's key (an internal key: the read services' Redis user cannot read it). */
   readonly key: string;
   /** Approximate number of entries the stream is trimmed to. Default {@link REDIS_DEAD_LETTER_DEFAULTS}. */
@@ -59,24 +61,35 @@ export function createRedisDeadLetterStream(options: RedisDeadLetterStreamOption
       );
     }
   }
+  const redis = toRedisPort(options.redis);
   return async (entries) => {
-    const transaction = options.redis.multi();
-    for (const { letter, payload } of entries) {
-      const fields = [...deadLetterFields(letter), ...payload].flat();
-      transaction.xadd(key, 'MAXLEN', '~', maxLength, '*', ...fields);
-    }
-    // Stream ids start with their time in ms: MINID drops entries older than the retention.
-    transaction.xtrim(key, 'MINID', '~', Math.max(0, now() - retentionMs));
-    transaction.pexpire(key, retentionMs);
-    try {
-      const results = await transaction.exec();
-      const failed = results?.find(([failure]) => failure !== null)?.[0];
-      if (!results || failed) throw failed ?? new Error('the transaction was discarded');
-    } catch (error) {
+    // One key, so one node and one round trip; not atomic, and need not be: a trim or expiry that fails
+    // with the writes fails the call, which is retried.
+    const replies: (RedisReply | Error)[] = await redis
+      .batch([
+        ...entries.map(({ letter, payload }) => [
+          'XADD',
+          key,
+          'MAXLEN',
+          '~',
+          maxLength,
+          '*',
+          ...[...deadLetterFields(letter), ...payload].flat(),
+        ]),
+        // Stream ids start with their time in ms: MINID drops entries older than the retention.
+        ['XTRIM', key, 'MINID', '~', Math.max(0, now() - retentionMs)],
+        ['PEXPIRE', key, retentionMs],
+      ])
+      .catch((error: unknown) => [error as Error]);
+    const failed = replies.find((reply): reply is Error => reply instanceof Error);
+    if (failed) {
       throw new CdcCacheError(
         'CDC_REDIS_UNAVAILABLE',
-        `cannot write dead letters to ${key}: ${(error as Error).message}`,
-        { cause: error, retriable: true },
+        `cannot write dead letters to ${key}: ${failed.message}`,
+        {
+          cause: failed,
+          retriable: true,
+        },
       );
     }
   };

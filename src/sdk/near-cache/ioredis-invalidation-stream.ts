@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster, type RedisClient } from '../../redis/create-redis-client';
+import type { RedisClient } from '../../redis/create-redis-client';
 import type { InvalidationListener, InvalidationStream } from './invalidation-stream';
 import { type NodeTracker, trackNodeConnection } from './track-node-connection';
 
@@ -68,11 +68,12 @@ export function createIoredisInvalidationStream(
   return {
     start(given) {
       listener = given;
-      if (!isCluster(client)) {
-        open('standalone', client);
+      // ioredis marks its Cluster (5 and 6 alike); an instanceof check would fail across two installed copies.
+      if ((client as { isCluster?: boolean }).isCluster !== true) {
+        open('standalone', client as Redis);
         return;
       }
-      const cluster = client;
+      const cluster = client as Cluster;
       const onTopology = () => reconcile(cluster);
       for (const event of TOPOLOGY_EVENTS) cluster.on(event, onTopology);
       stopWatching = () => {

@@ -5,7 +5,10 @@ export type EvictionReason = 'capacity' | 'expired';
 export interface LruStore<Entry> {
   /** The entry, marked most recently used; `undefined` when absent. */
   get(key: string): Entry | undefined;
-  /** Insert or replace, then evict least recently used entries past the bounds. */
+  /**
+   * Insert or replace, then evict least recently used entries past the bounds. An entry larger than
+   * `maxBytes` is not stored (its previous value is dropped, counted as a `capacity` eviction).
+   */
   set(key: string, entry: Entry, bytes: number): void;
   /** Remove one entry; true when it was there. */
   delete(key: string): boolean;
@@ -64,6 +67,11 @@ export function createLruStore<Entry>(options: {
     },
     set(key, entry, entryBytes) {
       remove(key);
+      if (entryBytes > options.maxBytes) {
+        // Refused before evicting anything: one entry that cannot fit must not empty the whole store.
+        options.onEvict(key, 'capacity');
+        return;
+      }
       slots.set(key, { entry, bytes: entryBytes, moved: ++moves });
       bytes += entryBytes;
       while (slots.size > options.maxEntries || (bytes > options.maxBytes && slots.size > 0)) {

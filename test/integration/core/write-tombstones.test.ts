@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { readLuaScript } from '../../../src/redis/register-scripts';
+import { readLuaScript } from '../../../src/redis/lua-script';
 import { deletePrefix, uniquePrefix } from './core-test-support';
 
 // write-tombstones-n.lua reads every entry and memory with one MGET and deletes with one DEL: each key must

@@ -1,20 +1,36 @@
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { RedisPort } from '../../../src/redis/redis-port';
 import { createShardStore, SHARD_END } from '../../../src/runtimes/dynamodb-worker';
+import { REDIS_CLIENTS, type RedisClientFactory } from '../../support/redis-clients';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { uniqueName } from '../../support/unique-name';
 import { waitFor } from '../../support/wait-for';
 
+// Checked through every client library the Redis port adapts; `redis` (ioredis) only inspects.
 const redis = new Redis(stackEndpoints().redis.url);
-
-function stores(leaseMs: number) {
-  const prefix = `${uniqueName('ckpt')}:`;
-  const make = (owner: string) => createShardStore({ redis, prefix, table: 'Products', owner, leaseMs });
-  return { prefix, first: make('worker-a'), second: make('worker-b') };
-}
-
 afterAll(() => redis.disconnect());
 
-describe('createShardStore (Redis leases and checkpoints)', () => {
+describe.each(REDIS_CLIENTS)('createShardStore (Redis leases and checkpoints) through $name', (factory) => {
+  let opened: Awaited<ReturnType<RedisClientFactory['open']>>;
+  let port: RedisPort;
+  beforeAll(async () => {
+    const { host, port: tcpPort } = stackEndpoints().redis;
+    opened = await factory.open({
+      nodes: [{ host, port: tcpPort }],
+      cluster: false,
+      resp: factory.resp3 ? 3 : 2,
+    });
+    port = opened.port;
+  });
+  afterAll(async () => opened.close());
+
+  function stores(leaseMs: number) {
+    const prefix = `${uniqueName('ckpt')}:`;
+    const make = (owner: string) =>
+      createShardStore({ redis: port, prefix, table: 'Products', owner, leaseMs });
+    return { prefix, first: make('worker-a'), second: make('worker-b') };
+  }
+
   it('gives a shard to one owner at a time and fences the checkpoints of an owner that lost it', async () => {
     // Prepare
     const { first, second } = stores(300);
@@ -58,10 +74,14 @@ describe('createShardStore (Redis leases and checkpoints)', () => {
 
   it('works on Redis Cluster: every script touches one key', async () => {
     // Prepare
-    const cluster = new Cluster([...stackEndpoints().redisCluster.nodes]);
+    const cluster = await factory.open({
+      nodes: stackEndpoints().redisCluster.nodes,
+      cluster: true,
+      resp: 2,
+    });
     const prefix = `${uniqueName('ckpt')}:`;
     const store = createShardStore({
-      redis: cluster,
+      redis: cluster.port,
       prefix,
       table: 'Products',
       owner: 'worker-a',
@@ -79,7 +99,7 @@ describe('createShardStore (Redis leases and checkpoints)', () => {
     expect(saved).toBe(true);
     expect([...checkpoints.values()]).toEqual(['', '000000000000000000042', '']);
     expect(workers).toBe(1);
-    cluster.disconnect();
+    await cluster.close();
   });
 
   it('counts live workers by heartbeat and forgets those that leave', async () => {

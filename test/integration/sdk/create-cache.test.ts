@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
 import { type CacheEventMap, createCache } from '../../../src/index';
 import { generationKey, tagKey } from '../../../src/keyspace';
+import { REDIS_CLIENTS, type RedisClientFactory } from '../../support/redis-clients';
+import { stackEndpoints } from '../../support/stack-endpoints';
 import {
   deferred,
   pollUntil,
@@ -10,8 +12,10 @@ import {
   userRecord,
 } from './sdk-test-kit';
 
+// The cache reads through each client library the Redis port adapts; `redis` (ioredis) prepares and inspects.
 const redis = new Redis(SHARED_REDIS_URL);
 afterAll(() => redis.quit());
+let sdkClient: object;
 
 function newCache(
   label: string,
@@ -19,7 +23,7 @@ function newCache(
   options: Record<string, unknown> = {},
 ) {
   const prefix = uniquePrefix(label);
-  const cache = createCache({ redis, keyspace: testKeyspace(overrides), prefix, ...options });
+  const cache = createCache({ redis: sdkClient, keyspace: testKeyspace(overrides), prefix, ...options });
   const seen: { [Name in keyof CacheEventMap]?: CacheEventMap[Name][] } = {};
   for (const name of ['hit', 'miss', 'stale', 'lease-wait', 'load', 'bypass', 'error'] as const) {
     cache.events.on(name, (payload) => {
@@ -31,7 +35,15 @@ function newCache(
   return { cache, prefix, seen };
 }
 
-describe('createCache against Redis', () => {
+describe.each(REDIS_CLIENTS)('createCache against Redis through $name', (factory) => {
+  let opened: Awaited<ReturnType<RedisClientFactory['open']>>;
+  beforeAll(async () => {
+    const { host, port } = stackEndpoints().redis;
+    opened = await factory.open({ nodes: [{ host, port }], cluster: false, resp: factory.resp3 ? 3 : 2 });
+    sdkClient = opened.client as object;
+  });
+  afterAll(async () => opened.close());
+
   it('loads once, caches, and serves hits with Date and BigInt intact', async () => {
     // Prepare
     const { cache, seen } = newCache('hit');

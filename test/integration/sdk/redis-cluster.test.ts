@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { createCache } from '../../../src/index';
 import { generationKey } from '../../../src/keyspace';
+import { REDIS_CLIENTS, type RedisClientFactory } from '../../support/redis-clients';
 import { deferred, pollUntil, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
 
 // The Redis Cluster of `npm run stack:up` (127.0.0.1:7001-7003). Entry, generation and tag keys fall in
@@ -15,14 +16,22 @@ const CLUSTER_NODES = (
     return { host: host!, port: Number(port) };
   });
 
-describe('createCache on Redis Cluster', () => {
+// The cache reads through each client library the Redis port adapts; `cluster` (ioredis) prepares and inspects.
+describe.each(REDIS_CLIENTS)('createCache on Redis Cluster through $name', (factory) => {
   const cluster = new Cluster(CLUSTER_NODES);
-  afterAll(() => cluster.quit());
+  let opened: Awaited<ReturnType<RedisClientFactory['open']>>;
+  beforeAll(async () => {
+    opened = await factory.open({ nodes: CLUSTER_NODES, cluster: true, resp: factory.resp3 ? 3 : 2 });
+  });
+  afterAll(async () => {
+    await opened.close();
+    await cluster.quit();
+  });
 
   it('loads once, hits, honours the generation and cancels a raced fill across slots', async () => {
     // Prepare
     const prefix = uniquePrefix('cluster');
-    const cache = createCache({ redis: cluster, keyspace: testKeyspace(), prefix });
+    const cache = createCache({ redis: opened.client as object, keyspace: testKeyspace(), prefix });
     let calls = 0;
     const loader = async () => {
       calls += 1;
@@ -57,7 +66,7 @@ describe('createCache on Redis Cluster', () => {
   it('gets many keys of different slots and deletes by tag across slots', async () => {
     // Prepare
     const cache = createCache({
-      redis: cluster,
+      redis: opened.client as object,
       keyspace: testKeyspace(),
       prefix: uniquePrefix('cluster-many'),
     });

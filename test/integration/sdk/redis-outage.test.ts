@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { type BypassReason, createCache } from '../../../src/index';
+import { REDIS_CLIENTS } from '../../support/redis-clients';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import { pollUntil, testKeyspace, uniquePrefix, userRecord } from './sdk-test-kit';
 
@@ -10,11 +11,12 @@ describe('a Redis outage', () => {
   });
   afterAll(() => redisProcess.stop());
 
-  it('keeps reads succeeding from the loader within the timeout, skips Redis once the breaker opens, and caches again once Redis is back', async () => {
+  /** Reads through an outage: fail-open within the timeout, breaker, caching again once Redis is back. */
+  async function readsThroughAnOutage(redis: string | object): Promise<void> {
     // Prepare
     const commandTimeoutMs = 100;
     const cache = createCache({
-      redis: redisProcess.url,
+      redis,
       keyspace: testKeyspace(),
       prefix: uniquePrefix('outage'),
       commandTimeout: commandTimeoutMs,
@@ -70,6 +72,24 @@ describe('a Redis outage', () => {
     expect(calls).toBe(callsOnceBack);
     expect(breakerStates.at(-1)).toBe('closed');
     await cache.close();
+  }
+
+  it('keeps reads succeeding from the loader within the timeout, skips Redis once the breaker opens, and caches again once Redis is back', async () => {
+    await readsThroughAnOutage(redisProcess.url);
+  });
+
+  it.each(REDIS_CLIENTS)('does the same through a $name client it was given', async (factory) => {
+    await redisProcess.start();
+    const opened = await factory.open({
+      nodes: [{ host: '127.0.0.1', port: redisProcess.port }],
+      cluster: false,
+      resp: factory.resp3 ? 3 : 2,
+    });
+    try {
+      await readsThroughAnOutage(opened.client as object);
+    } finally {
+      void opened.close().catch(() => undefined);
+    }
   });
 
   it('serves from the loader when Redis is slow (past the per-command timeout)', async () => {

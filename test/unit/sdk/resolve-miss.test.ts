@@ -1,5 +1,5 @@
 import { defineKeyspace } from '../../../src/keyspace';
-import type { RedisClient } from '../../../src/redis/create-redis-client';
+import type { RedisPort } from '../../../src/redis/redis-port';
 import { jsonSerializer } from '../../../src/redis/serializer';
 import { resolveCacheEntities } from '../../../src/sdk/cache-entities';
 import { type CacheEventMap, CacheEvents } from '../../../src/sdk/cache-events';
@@ -63,12 +63,9 @@ function missDeps(
     },
     release: () => undefined,
   };
-  const client = {
-    mget: (async () => [polled, String(GENERATION)]) as unknown as RedisClient['mget'],
-  } as RedisClient;
+  const redis = { cluster: false, command: async () => [polled, String(GENERATION)] } as unknown as RedisPort;
   const guard = createRedisGuard({
-    client,
-    cluster: false,
+    redis,
     commandTimeoutMs: 250,
     breaker: false,
     events,

@@ -1,0 +1,155 @@
+import { asArray, asInteger, asString, defineScript } from './lua-script';
+import type { RedisReply } from './redis-port';
+
+/**
+ * Every Lua script of cdc-cache, declared once with its keys, arguments and reply (the contract header of
+ * each file in `lua/` says what they mean). Callers go through these declarations only.
+ */
+
+/** take-lease's reply: see the contract header of `lua/take-lease-2.lua`. */
+export type TakeLeaseReply =
+  | readonly ['lease', floor: string, since: number, xid: string, nowMs: number]
+  | readonly ['fresh', raw: string]
+  | readonly ['refresh', raw: string, floor: string, since: number, xid: string, nowMs: number]
+  | readonly ['stale', raw: string]
+  | readonly ['wait', pttl: number];
+
+function readTakeLease(reply: RedisReply): TakeLeaseReply {
+  const [kind, ...rest] = asArray(reply);
+  switch (kind) {
+    case 'lease':
+      return [
+        'lease',
+        asString(rest[0] ?? ''),
+        asInteger(rest[1] ?? -1),
+        asString(rest[2] ?? ''),
+        asInteger(rest[3] ?? null),
+      ];
+    case 'fresh':
+      return ['fresh', asString(rest[0] ?? null)];
+    case 'refresh':
+      return [
+        'refresh',
+        asString(rest[0] ?? null),
+        asString(rest[1] ?? ''),
+        asInteger(rest[2] ?? -1),
+        asString(rest[3] ?? ''),
+        asInteger(rest[4] ?? null),
+      ];
+    case 'stale':
+      return ['stale', asString(rest[0] ?? null)];
+    case 'wait':
+      return ['wait', asInteger(rest[0] ?? null)];
+    default:
+      throw new Error(`unknown outcome ${JSON.stringify(kind)}`);
+  }
+}
+
+/** What shard-lease-claim tells: claimed or not, and the checkpoint ('' when never read). */
+function readClaim(reply: RedisReply): readonly [claimed: number, checkpoint: string] {
+  const [claimed, checkpoint] = asArray(reply);
+  return [
+    asInteger(claimed ?? null),
+    checkpoint === null || checkpoint === undefined ? '' : asString(checkpoint),
+  ];
+}
+
+/** The scripts, by name. */
+export const scripts = {
+  /** SDK miss: take the fill lease before reading the database. */
+  takeLease: defineScript<
+    [entry: string, memory: string],
+    [
+      token: string,
+      leaseTtlMs: number,
+      generation: string,
+      nowMs: number,
+      refreshToken: string,
+      creating: '' | '1',
+    ],
+    TakeLeaseReply
+  >('takeLease', 'take-lease-2.lua', readTakeLease),
+  /** SDK fill: write only while the entry holds the caller's lease or refresh token (1 written, 0 cancelled). */
+  fill: defineScript<[entry: string], [token: string, entry: string, ttlMs: number], number>(
+    'fill',
+    'fill-1.lua',
+    asInteger,
+  ),
+  /** SDK: give a lease or refresh token up (1 released, 0 no longer held). */
+  releaseLease: defineScript<[entry: string], [token: string], number>(
+    'releaseLease',
+    'release-lease-1.lua',
+    asInteger,
+  ),
+  /** SDK and worker: list an entry under a tag (1 new, 0 listed already). */
+  addTagMember: defineScript<[tagSet: string], [entry: string, minTtlMs: number], number>(
+    'addTagMember',
+    'add-tag-member-1.lua',
+    asInteger,
+  ),
+  /** The generation of an entity, created if missing. */
+  ensureGeneration: defineScript<[generationKey: string], [fresh: string], string>(
+    'ensureGeneration',
+    'ensure-generation-1.lua',
+    asString,
+  ),
+  /** Standalone tag invalidation: pop and delete up to ARGV[1] members; call again while it returns that many. */
+  invalidateTag: defineScript<[tagSet: string], [batchSize: number], number>(
+    'invalidateTag',
+    'invalidate-tag-1.lua',
+    asInteger,
+  ),
+  /**
+   * Worker truncate: raise the entity's truncation version (unless the version is ''), remember the truncate
+   * in the generation memory (version, time, transaction), then set the new generation. Replies 1.
+   */
+  bumpGeneration: defineScript<
+    [generationKey: string, truncationKey: string, generationMemory: string],
+    [version: string, generation: string, memoryTtlMs: number, transactionId: string],
+    number
+  >('bumpGeneration', 'bump-generation-3.lua', asInteger),
+  /** Worker refresh: 1 written, 0 kept (newer there), 2 deleted instead. */
+  refreshEntry: defineScript<
+    [entry: string, memory: string],
+    [
+      generation: string,
+      version: string,
+      nowMs: number,
+      staleAtMs: number,
+      ttlMs: number,
+      payload: string,
+      memoryTtlMs: number,
+      transactionId: string,
+    ],
+    number
+  >('refreshEntry', 'refresh-entry-2.lua', asInteger),
+  /**
+   * Worker: versioned deletes, one call per pipeline on standalone Redis and per slot on Cluster (every key
+   * of a call in one slot). Keys: entry, memory, entry, memory, ...; args in runs of four, one per run of
+   * consecutive entries sharing a change: version ('' = forget the versions, keep the time), memory ttl ms,
+   * transaction id ('' when none), how many entries. Replies the number of entries deleted.
+   */
+  writeTombstones: defineScript<readonly string[], readonly (string | number)[], number>(
+    'writeTombstones',
+    'write-tombstones-n.lua',
+    asInteger,
+  ),
+  /** DynamoDB poller: claim a shard lease; [1 or 0, checkpoint]. */
+  shardLeaseClaim: defineScript<
+    [shardState: string],
+    [owner: string, leaseMs: number],
+    ReturnType<typeof readClaim>
+  >('shardLeaseClaim', 'shard-lease-claim-1.lua', readClaim),
+  /** DynamoDB poller: renew (and checkpoint) while owning the lease (1) or not (0). */
+  shardLeaseRenew: defineScript<
+    [shardState: string],
+    [owner: string, leaseMs: number, checkpoint: string, expireAfterMs: string | number],
+    number
+  >('shardLeaseRenew', 'shard-lease-renew-1.lua', asInteger),
+  /** DynamoDB poller: give the lease up, keeping the checkpoint (1 released, 0 not the owner). */
+  shardLeaseRelease: defineScript<[shardState: string], [owner: string], number>(
+    'shardLeaseRelease',
+    'shard-lease-release-1.lua',
+    asInteger,
+  ),
+} as const;
