@@ -8,8 +8,8 @@ import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { defineKeyspace } from '../src/keyspace';
 import { createCache } from '../src/sdk/create-cache';
-import { measureNearInvalidation } from '../test/support/near-cache-latency';
 import { cpuNow, cpuSince, machineFacts, parseCostUs, redisRoundTrip, round } from './support/limits';
+import { measureNearInvalidation } from './support/near-cache-latency';
 import { runStampede } from './support/sdk-stampede';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';

@@ -1,19 +1,30 @@
-// A child process of runStampede (sdk-stampede.ts, the benchmark's copy of test/support's): N concurrent misses of one key, through cdc-cache or
+// A child process of runStampede (sdk-stampede.ts): N concurrent misses of one key, through cdc-cache or
 // through naive cache-aside. The loader counts its calls with INCR on a key of the run.
 import Redis from 'ioredis';
 import { defineKeyspace } from '../../src/keyspace';
 import { createCache } from '../../src/sdk/create-cache';
+import { REDIS_CLIENTS } from './redis-clients';
 import type { StampedeChildConfig, StampedeChildMessage } from './sdk-stampede';
 
 const send = (message: StampedeChildMessage) => process.send?.(message);
 
 async function main(config: StampedeChildConfig): Promise<void> {
   const redis = new Redis(config.redisUrl);
+  // The cache reads through the chosen client library; `redis` (ioredis) counts the loader's calls.
+  const factory = REDIS_CLIENTS.find((candidate) => candidate.name === config.client);
+  const url = new URL(config.redisUrl);
+  const opened = factory
+    ? await factory.open({
+        nodes: [{ host: url.hostname, port: Number(url.port || 6379) }],
+        cluster: false,
+        resp: factory.resp3 ? 3 : 2,
+      })
+    : undefined;
   const keyspace = defineKeyspace({
     hot: { key: 'hot:{id}', ttl: '5m', sources: [{ table: 'public.hot' }] },
   });
   const cache = createCache({
-    redis,
+    redis: (opened?.client as object | undefined) ?? redis,
     keyspace,
     prefix: config.prefix,
     leaseWait: '10s',
@@ -49,6 +60,7 @@ async function main(config: StampedeChildConfig): Promise<void> {
   send({ type: 'done', values: [...values], errors, durationMs: Date.now() - started });
   await cache.close();
   await redis.quit();
+  await opened?.close();
 }
 
 process.once('message', (config: StampedeChildConfig) => {

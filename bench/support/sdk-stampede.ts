@@ -14,6 +14,8 @@ export interface StampedeChildConfig {
   readonly counterKey: string;
   readonly concurrency: number;
   readonly loaderDelayMs: number;
+  /** The client library the cache reads through (a name of REDIS_CLIENTS); default: an ioredis client. */
+  readonly client?: string;
 }
 
 /** What a stampede child reports. */
@@ -46,6 +48,7 @@ export async function runStampede(options: {
   concurrency: number;
   redisUrl: string;
   loaderDelayMs?: number;
+  client?: string;
 }): Promise<StampedeResult> {
   const prefix = `stampede:${options.mode}:${randomBytes(4).toString('hex')}:`;
   const config: StampedeChildConfig = {
@@ -55,6 +58,7 @@ export async function runStampede(options: {
     counterKey: `${prefix}loader-calls`,
     concurrency: options.concurrency,
     loaderDelayMs: options.loaderDelayMs ?? 100,
+    ...(options.client ? { client: options.client } : {}),
   };
   const children = Array.from({ length: options.processes }, () =>
     fork(join(__dirname, `sdk-stampede-child${COMPILED ? '.js' : '.ts'}`), [], {
