@@ -15,6 +15,10 @@ const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A leftover handle keeps Jest alive after a full run (seen again after the Redis client port, whose
+  // GLIDE and node-redis clients joined the suites; not yet identified): exit once every test has finished
+  // rather than hang CI. The results are complete by then.
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
