@@ -1,9 +1,19 @@
-import type { ChangeEvent, ChangeOp, Row, SourceKind } from '../../core/change-event';
+import type { ChangeEvent, ChangeOp, Row } from '../../core/change-event';
 import { CdcCacheError, excerpt } from '../../errors';
 import { type ColumnType, type Keyspace, keyspaceColumns, keyspaceColumnTypes } from '../../keyspace';
 import { type ConnectSchema, convertWithSchema } from './convert-with-schema';
 import type { DebeziumPosition, DebeziumRecord } from './debezium-record';
-import { debeziumTransactionId, debeziumVersion } from './debezium-version';
+import {
+  decodeError,
+  describe,
+  envelopeTable,
+  flattenedTable,
+  MAX_TABLE_NAMES,
+  sourceKind,
+  tableOrUndefined,
+  transactionOf,
+} from './debezium-source-table';
+import { debeziumVersion } from './debezium-version';
 import { decodeSchemalessColumns } from './decode-schemaless-columns';
 import { hasUnsafeInteger, parseJson } from './parse-json';
 import { NO_COLUMNS, projectColumns, type RowProjection } from './row-projection';
@@ -18,12 +28,6 @@ const OPS: Readonly<Record<string, ChangeOp | null>> = {
   t: 'truncate',
   // A PostgreSQL logical decoding message (pg_logical_emit_message): no row changed.
   m: null,
-};
-
-const CONNECTORS: Readonly<Record<string, SourceKind>> = {
-  postgresql: 'postgres',
-  mysql: 'mysql',
-  mariadb: 'mysql',
 };
 
 const HEARTBEAT_TOPIC_PREFIX = '__debezium-heartbeat';
@@ -311,84 +315,6 @@ function fromFlattened<Position>(
   };
 }
 
-/** `{ transactionId }` of a PostgreSQL change that carries its `txId`, `{}` otherwise. */
-function transactionOf(kind: SourceKind, txId: unknown): { transactionId?: string } {
-  const transactionId = kind === 'postgres' ? debeziumTransactionId({ txId }) : undefined;
-  return transactionId === undefined ? {} : { transactionId };
-}
-
-/** `<schema>.<table>` (PostgreSQL) or `<database>.<table>` from an envelope's source block. */
-function envelopeTable(source: Record<string, unknown>, kind: SourceKind): string {
-  const container = kind === 'postgres' ? source['schema'] : source['db'];
-  const table = source['table'];
-  if (typeof table !== 'string' || table === '') {
-    throw decodeError(`'source.table' is ${describe(table)}, expected the table name`);
-  }
-  if (typeof container !== 'string' || container === '') {
-    const field = kind === 'postgres' ? 'source.schema' : 'source.db';
-    throw decodeError(`'${field}' is ${describe(container)}, expected a name`);
-  }
-  return tableName(container, table);
-}
-
-/** Joined names, made once per table: every event of a table carries the same (already hashed) string. */
-const TABLE_NAMES = new Map<string, Map<string, string>>();
-const MAX_TABLE_NAMES = 10_000;
-let tableNameCount = 0;
-
-function tableName(container: string, table: string): string {
-  const known = TABLE_NAMES.get(container)?.get(table);
-  if (known !== undefined) return known;
-  if (tableNameCount >= MAX_TABLE_NAMES) {
-    TABLE_NAMES.clear();
-    tableNameCount = 0;
-  }
-  const name = `${container}.${table}`;
-  let tables = TABLE_NAMES.get(container);
-  if (!tables) {
-    tables = new Map();
-    TABLE_NAMES.set(container, tables);
-  }
-  tables.set(table, name);
-  tableNameCount++;
-  return name;
-}
-
-function tableOrUndefined(source: Record<string, unknown>): string | undefined {
-  try {
-    return envelopeTable(source, sourceKind(source['connector'], source));
-  } catch {
-    return undefined;
-  }
-}
-
-/** `__schema`/`__db` plus `__table` when added, else the last two segments of `<prefix>.<schema>.<table>`. */
-function flattenedTable(meta: (name: string) => unknown, topic: string | undefined): string {
-  const table = meta('table');
-  const container = meta('schema') ?? meta('db');
-  const segments = topic?.split('.') ?? [];
-  if (typeof table === 'string' && table !== '') {
-    if (typeof container === 'string' && container !== '') return `${container}.${table}`;
-    if (segments.length >= 2) return `${segments[segments.length - 2]}.${table}`;
-  }
-  if (segments.length >= 3) return segments.slice(-2).join('.');
-  throw decodeError(
-    `flattened message without '__table' on topic '${excerpt(topic ?? '(unknown)')}': cannot tell the table (add.fields=table,schema,db or a '<prefix>.<schema>.<table>' topic)`,
-  );
-}
-
-function sourceKind(connector: unknown, source: Record<string, unknown>): SourceKind {
-  if (typeof connector === 'string') {
-    if (Object.hasOwn(CONNECTORS, connector)) return CONNECTORS[connector]!;
-    throw decodeError(
-      `unsupported connector '${excerpt(connector)}' (supported: ${Object.keys(CONNECTORS).join(', ')})`,
-    );
-  }
-  if (source['lsn'] !== undefined) return 'postgres';
-  if (source['file'] !== undefined) return 'mysql';
-  throw decodeError(`'source.connector' is ${describe(connector)}, expected postgresql, mysql or mariadb`);
-}
-
 function rowOrNull(value: unknown, field: string): Row | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw decodeError(`'${field}' is ${describe(value)}, expected a row object or null`);
@@ -442,14 +368,4 @@ function hasUnsafeColumn(message: unknown): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(excerpt(value))}`;
-}
-
-function decodeError(message: string): CdcCacheError {
-  return new CdcCacheError('CDC_DECODE_FAILED', message);
 }
