@@ -78,6 +78,8 @@ describe('cdc-cache worker postgres: failures', () => {
         redis,
         keyspace: keyspaceFromData(fixture.keyspaceData),
         prefix: fixture.prefix,
+        // These cases test the worker; the SDK's 250 ms default failed reads on a loaded CI machine.
+        commandTimeout: '5s',
       });
       const ids = [1, 2, 3, 4, 5];
       const fillAll = async (email: (id: number) => string) => {
@@ -166,6 +168,8 @@ describe('cdc-cache worker postgres: failures', () => {
         redis,
         keyspace: keyspaceFromData(fixture.keyspaceData),
         prefix: fixture.prefix,
+        // These cases test the worker; the SDK's 250 ms default failed reads on a loaded CI machine.
+        commandTimeout: '5s',
       });
       const first = fixture.startWorker();
       await first.waitForLog('streaming from the replication slot');
