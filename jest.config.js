@@ -9,6 +9,9 @@ const transform = {
   ],
 };
 const transformIgnorePatterns = ['/node_modules/(?!@platformatic/)'];
+// The stack's data lives in .stack/ (the PostgreSQL standby's pg_logical/snapshots/*.snap files look like Jest
+// snapshots, and with --ci obsolete snapshots fail the run): keep Jest's file map out of it.
+const modulePathIgnorePatterns = ['<rootDir>/.stack/'];
 
 // Dynamic imports carry a '.js' extension (node16 resolution); map them back to the TypeScript sources.
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
@@ -26,6 +29,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      modulePathIgnorePatterns,
       testEnvironment: 'node',
     },
     {
@@ -34,6 +38,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      modulePathIgnorePatterns,
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
@@ -44,6 +49,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      modulePathIgnorePatterns,
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
