@@ -23,6 +23,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { Redis } from 'ioredis';
 import { percentile } from '../scripts/demo/percentiles';
 import { machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
+import { cpuUsPerChange, timeEachPath } from './support/paths';
 import { stack, uniqueName, waitFor } from './support/stack';
 
 const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
@@ -178,28 +179,15 @@ async function main(): Promise<void> {
     );
     await put(CHANGES + 1, 1);
     const writtenMs = performance.now() - started;
-    const finished: Record<string, number> = {};
-    await waitFor(
-      async () => {
-        for (const [name, prefix] of [
-          ['lambda', lambdaPrefix],
-          ['poller', pollerPrefix],
-        ] as const) {
-          if (finished[name] === undefined && (await gone(prefix, CHANGES + 1)))
-            finished[name] = performance.now() - started;
-        }
-        return finished['lambda'] !== undefined && finished['poller'] !== undefined;
-      },
-      { description: 'both paths applied every change', timeoutMs: 300_000, intervalMs: 5 },
+    const finished = await timeEachPath(
+      { lambda: () => gone(lambdaPrefix, CHANGES + 1), poller: () => gone(pollerPrefix, CHANGES + 1) },
+      started,
+      { description: 'both paths applied every change', timeoutMs: 300_000 },
     );
     const changes = CHANGES + 1;
-    const cpuPerChange = (pid: number, before: number | undefined) => {
-      const after = processCpuUs(pid);
-      return before === undefined || after === undefined ? null : round((after - before) / changes, 1);
-    };
     const cpu = {
-      lambda: cpuPerChange(lambda.pid!, cpuBefore.lambda),
-      poller: cpuPerChange(poller.pid!, cpuBefore.poller),
+      lambda: cpuUsPerChange(lambda.pid!, cpuBefore.lambda, changes, 1),
+      poller: cpuUsPerChange(poller.pid!, cpuBefore.poller, changes, 1),
     };
 
     // 2. Write-to-invalidated latency, one change at a time.
@@ -238,8 +226,8 @@ async function main(): Promise<void> {
       lambda_p99_ms: ms(percentile(latencies.lambda, 99)),
       poller_p50_ms: ms(percentile(latencies.poller, 50)),
       poller_p99_ms: ms(percentile(latencies.poller, 99)),
-      lambda_changes_per_s: Math.round((changes / finished['lambda']!) * 1000),
-      poller_changes_per_s: Math.round((changes / finished['poller']!) * 1000),
+      lambda_changes_per_s: Math.round((changes / finished.lambda) * 1000),
+      poller_changes_per_s: Math.round((changes / finished.poller) * 1000),
       write_changes_per_s: Math.round((changes / writtenMs) * 1000),
       dynamodb_write_p50_ms: round(writeP50, 2),
       redis_rtt_p50_us: rtt.rtt_p50_us,

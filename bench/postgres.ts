@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { percentile } from '../scripts/demo/percentiles';
 import { machineFacts, processCpuUs, redisRoundTrip, round as roundTo } from './support/limits';
+import { cpuUsPerChange, timeEachPath } from './support/paths';
 import { registerPostgresConnector } from './support/postgres-connector';
 import { stack, uniqueName, waitFor } from './support/stack';
 
@@ -123,28 +124,15 @@ async function main() {
     }
     await pg.query(`UPDATE ${table} SET name = name || '.' WHERE id = 0`);
     const committedMs = performance.now() - started;
-    const finished: Record<string, number> = {};
-    await waitFor(
-      async () => {
-        for (const [name, prefix] of [
-          ['postgres', pgPrefix],
-          ['debezium', dbzPrefix],
-        ] as const) {
-          if (finished[name] === undefined && (await gone(prefix, 0)))
-            finished[name] = performance.now() - started;
-        }
-        return finished['postgres'] !== undefined && finished['debezium'] !== undefined;
-      },
-      { description: 'both paths applied every change', timeoutMs: 600_000, intervalMs: 5 },
+    const finished = await timeEachPath(
+      { postgres: () => gone(pgPrefix, 0), debezium: () => gone(dbzPrefix, 0) },
+      started,
+      { description: 'both paths applied every change', timeoutMs: 600_000 },
     );
     const changes = CHANGES + 1;
-    const cpuPerChange = (pid: number, before: number | undefined) => {
-      const after = processCpuUs(pid);
-      return before === undefined || after === undefined ? null : roundTo((after - before) / changes, 2);
-    };
     const cpuUs = {
-      postgres: cpuPerChange(pgWorker.pid!, cpuBefore.postgres),
-      debezium: cpuPerChange(kafkaWorker.pid!, cpuBefore.debezium),
+      postgres: cpuUsPerChange(pgWorker.pid!, cpuBefore.postgres, changes, 2),
+      debezium: cpuUsPerChange(kafkaWorker.pid!, cpuBefore.debezium, changes, 2),
     };
 
     // 2. Commit-to-invalidated latency, one change at a time.
@@ -187,13 +175,13 @@ async function main() {
       changes,
       tx_rows: TX_ROWS,
       commit_ms: Math.round(committedMs),
-      changes_per_s: Math.round((changes / finished['postgres']!) * 1000),
+      changes_per_s: Math.round((changes / finished.postgres) * 1000),
       p50_ms: round(percentile(latencies.postgres, 50)),
       p99_ms: round(percentile(latencies.postgres, 99)),
-      debezium_changes_per_s: Math.round((changes / finished['debezium']!) * 1000),
+      debezium_changes_per_s: Math.round((changes / finished.debezium) * 1000),
       debezium_p50_ms: round(percentile(latencies.debezium, 50)),
       debezium_p99_ms: round(percentile(latencies.debezium, 99)),
-      ratio_vs_debezium: Math.round((finished['debezium']! / finished['postgres']!) * 100) / 100,
+      ratio_vs_debezium: Math.round((finished.debezium / finished.postgres) * 100) / 100,
       latency_changes: LATENCY_CHANGES,
       ...machine,
     };
