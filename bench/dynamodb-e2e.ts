@@ -22,15 +22,18 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Redis } from 'ioredis';
 import { percentile } from '../scripts/demo/percentiles';
+import { stackEndpoints } from '../scripts/stack/stack-endpoints';
+import { uniqueName } from '../scripts/stack/unique-name';
+import { waitFor } from '../scripts/stack/wait-for';
 import { machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
 import { cpuUsPerChange, timeEachPath } from './support/paths';
-import { stack, uniqueName, waitFor } from './support/stack';
 
 const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
 const LATENCY_CHANGES = Number(process.env['BENCH_DDB_LATENCY_CHANGES'] ?? 100);
 const POLL_MS = Number(process.env['BENCH_DDB_POLL_MS'] ?? 250);
 const IDLE_MS = Number(process.env['BENCH_DDB_IDLE_MS'] ?? 50);
 
+const stack = stackEndpoints();
 const table = uniqueName('bench_ddb');
 const lambdaPrefix = `${uniqueName('bddbl')}:`;
 const pollerPrefix = `${uniqueName('bddbp')}:`;
@@ -76,7 +79,7 @@ const item = (id: number, round: number) => ({
 async function main(): Promise<void> {
   const machine = machineFacts();
   const dynamodb = new DynamoDBClient({ endpoint, region, credentials });
-  const redis = new Redis(stack.redisUrl);
+  const redis = new Redis(stack.redis.url);
   const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-bench-ddb-'));
   const keyspacePath = join(directory, 'keyspace.json');
   writeFileSync(keyspacePath, JSON.stringify(keyspaceData));
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
           table,
           keyspace: keyspaceData,
           prefix: lambdaPrefix,
-          redisUrl: stack.redisUrl,
+          redisUrl: stack.redis.url,
           endpoint,
           region,
           pollMs: POLL_MS,
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
       {
         CDC_CACHE_DYNAMODB_ENDPOINT: endpoint,
         CDC_CACHE_KEYSPACE: keyspacePath,
-        CDC_CACHE_REDIS_URL: stack.redisUrl,
+        CDC_CACHE_REDIS_URL: stack.redis.url,
         CDC_CACHE_KEY_PREFIX: pollerPrefix,
         CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
       },

@@ -1,11 +1,16 @@
 // One consumer of the Kafka benchmark, in its own process so throughput and memory are its own.
-// Modes: worker (cdc-cache's Kafka worker on @platformatic/kafka), naive (kafkajs eachMessage + one awaited DEL),
-// consume (@platformatic/kafka consume and discard, with the worker's fetch sizes) and consume-kafkajs (kafkajs
-// eachBatch consume and discard: the previous client, as a baseline).
+// Modes, all on @platformatic/kafka: worker (cdc-cache's Kafka worker), naive (one awaited DEL per message, the
+// messages of `concurrency` partitions at a time) and consume (consume and discard, with the worker's fetch sizes).
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
-import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
+import { once } from 'node:events';
+import {
+  Consumer,
+  type Message,
+  type MessagesStream,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+} from '@platformatic/kafka';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { createInvalidationEngine } from '../src/core/create-invalidation-engine';
 import { keyspaceColumns, keyspaceFromData } from '../src/keyspace';
 import { createKafkaWorker } from '../src/runtimes/kafka-worker/create-kafka-worker';
@@ -20,7 +25,7 @@ import {
 } from '../src/sources/kafka';
 
 interface Task {
-  readonly mode: 'worker' | 'naive' | 'consume' | 'consume-kafkajs';
+  readonly mode: 'worker' | 'naive' | 'consume';
   readonly topic: string;
   readonly groupId: string;
   readonly brokers: string[];
@@ -35,11 +40,6 @@ interface Task {
 }
 
 const task = JSON.parse(process.argv[2]!) as Task;
-const kafka = new Kafka({
-  brokers: task.brokers,
-  clientId: `bench-${task.mode}`,
-  logLevel: logLevel.NOTHING,
-});
 const client = kafkaClientConfig({ brokers: task.brokers, clientId: `bench-${task.mode}` });
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -102,32 +102,11 @@ async function runWorker(): Promise<() => Promise<void>> {
   };
 }
 
-async function runNaive(): Promise<() => Promise<void>> {
-  const redis = new Redis(task.redisUrl);
-  const consumer = kafka.consumer({ groupId: task.groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [task.topic], fromBeginning: !task.latest });
-  await consumer.run({
-    partitionsConsumedConcurrently: task.concurrency,
-    eachMessage: async ({ message }) => {
-      const receivedAt = performance.now();
-      const event = JSON.parse(message.value!.toString()) as {
-        after?: { id: number };
-        before?: { id: number };
-      };
-      const row = event.after ?? event.before;
-      await redis.del(`${task.prefix}user:${row!.id}`);
-      latencies.push(performance.now() - receivedAt);
-      counted(1, receivedAt);
-    },
-  });
-  return async () => {
-    await consumer.disconnect();
-    redis.disconnect();
-  };
-}
-
-async function runConsumeOnly(): Promise<() => Promise<void>> {
+/** A stream of the task's topic with the worker's fetch sizes; offsets committed by the client. */
+async function openStream(): Promise<{
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  close: () => Promise<void>;
+}> {
   const consumer = new Consumer({
     ...client,
     groupId: task.groupId,
@@ -140,26 +119,66 @@ async function runConsumeOnly(): Promise<() => Promise<void>> {
     mode: MessagesStreamModes.COMMITTED,
     fallbackMode: task.latest ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
   });
-  stream.on('data', () => counted(1));
-  return async () => {
-    await stream.close();
-    await consumer.close(true);
+  return {
+    stream,
+    close: async () => {
+      await stream.close();
+      await consumer.close(true);
+    },
   };
 }
 
-async function runConsumeOnlyKafkajs(): Promise<() => Promise<void>> {
-  const consumer = kafka.consumer({ groupId: task.groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [task.topic], fromBeginning: !task.latest });
-  await consumer.run({
-    partitionsConsumedConcurrently: task.concurrency,
-    eachBatch: async ({ batch }) => {
-      counted(batch.messages.length);
-    },
-  });
-  return async () => {
-    await consumer.disconnect();
+async function runNaive(): Promise<() => Promise<void>> {
+  const redis = new Redis(task.redisUrl);
+  const { stream, close } = await openStream();
+  const handle = async (message: Message) => {
+    const receivedAt = performance.now();
+    const event = JSON.parse(message.value.toString()) as {
+      after?: { id: number };
+      before?: { id: number };
+    };
+    const row = event.after ?? event.before;
+    await redis.del(`${task.prefix}user:${row!.id}`);
+    latencies.push(performance.now() - receivedAt);
+    counted(1, receivedAt);
   };
+  let stopped = false;
+  // What is buffered, by partition; `concurrency` partitions at a time, each one message after the other.
+  const loop = async () => {
+    while (!stopped) {
+      const partitions = new Map<number, Message[]>();
+      for (let message = stream.read() as Message | null; message !== null; message = stream.read()) {
+        const list = partitions.get(message.partition);
+        if (list) list.push(message);
+        else partitions.set(message.partition, [message]);
+      }
+      if (partitions.size === 0) {
+        await once(stream, 'readable');
+        continue;
+      }
+      const work = [...partitions.values()];
+      const next = async () => {
+        for (let messages = work.shift(); messages; messages = work.shift()) {
+          for (const message of messages) await handle(message);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(task.concurrency, work.length) }, next));
+    }
+  };
+  const done = loop();
+  return async () => {
+    stopped = true;
+    stream.emit('readable');
+    await done;
+    await close();
+    redis.disconnect();
+  };
+}
+
+async function runConsumeOnly(): Promise<() => Promise<void>> {
+  const { stream, close } = await openStream();
+  stream.on('data', () => counted(1));
+  return close;
 }
 
 async function main(): Promise<void> {
@@ -167,9 +186,7 @@ async function main(): Promise<void> {
     ? runWorker()
     : task.mode === 'naive'
       ? runNaive()
-      : task.mode === 'consume'
-        ? runConsumeOnly()
-        : runConsumeOnlyKafkajs());
+      : runConsumeOnly());
   if (task.latest) {
     // Give the group a moment to settle on its assignment before the driver starts producing.
     await new Promise((done) => setTimeout(done, 3000));

@@ -1,6 +1,6 @@
-// npm run bench:kafka — the Kafka worker on real Kafka and real Redis, against two baselines in the same run:
-// a naive consumer (kafkajs eachMessage + one awaited DEL per event) and consume-and-discard (the ceiling) on the
-// worker's client, @platformatic/kafka, and on kafkajs (the client it replaced), alternated round by round.
+// npm run bench:kafka — the Kafka worker on real Kafka and real Redis, against two baselines in the same run,
+// both on the worker's client, @platformatic/kafka: a naive consumer (one awaited DEL per event) and
+// consume-and-discard (the ceiling), alternated with the worker round by round.
 // 1 KB Debezium JSON events over several partitions; each consumer runs in its own process.
 // Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s.
 // The last line is JSON. Sizes can be changed with env: BENCH_KAFKA_EVENTS, BENCH_KAFKA_NAIVE_EVENTS,
@@ -10,7 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import {
+  createRawProducer,
+  createTopics,
+  deleteTopics,
+  type KafkaTarget,
+  type RawRecord,
+} from '../scripts/stack/kafka-topics';
 import {
   machineFacts,
   median as middle,
@@ -28,8 +34,8 @@ const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);
 const LATENCY_RATE = 5_000;
 const ROUNDS = Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
 const LATENCY_SECONDS = Number(process.env['BENCH_KAFKA_LATENCY_SECONDS'] ?? 10);
-// The worker's default concurrency; the naive consumer uses kafkajs' default (one partition at a time), and
-// is also timed with one partition per slot, as a generous variant.
+// The worker's default concurrency; the naive consumer handles one partition at a time, and is also timed with
+// one partition per slot, as a generous variant.
 const WORKER_CONCURRENCY = 4;
 const ROWS = 50_000;
 const TABLE = 'public.users';
@@ -40,10 +46,10 @@ const NODE_FLAGS = ['--max-semi-space-size=32'];
 
 const run = `bench-kafka-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const prefix = `${run}:`;
-const kafka = new Kafka({ brokers: BROKERS, clientId: run, logLevel: logLevel.NOTHING });
+const kafka: KafkaTarget = { brokers: BROKERS, clientId: run };
 
 /** A Debezium PostgreSQL update envelope (schemas disabled) padded to about 1 KB. */
-function debeziumEvent(id: number, lsn: number): Message {
+function debeziumEvent(id: number, lsn: number): RawRecord {
   const row = (email: string) => ({ id, email, name: `User ${id}`, bio: '' });
   const value = {
     before: row(`old${id}@example.com`),
@@ -73,36 +79,18 @@ function debeziumEvent(id: number, lsn: number): Message {
   return { key: JSON.stringify({ id }), value: JSON.stringify(value) };
 }
 
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-}
-
-async function deleteTopics(topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  await admin.disconnect();
-}
-
 async function produceAll(topic: string, count: number): Promise<number> {
-  const producer = kafka.producer();
-  await producer.connect();
+  const producer = createRawProducer(kafka);
   let bytes = 0;
   for (let start = 0; start < count; start += 2_000) {
-    const messages: Message[] = [];
+    const messages: RawRecord[] = [];
     for (let index = start; index < Math.min(count, start + 2_000); index++) {
       messages.push(debeziumEvent(1 + (index % ROWS), 1_000_000 + index * 8));
     }
     bytes += messages.reduce((sum, message) => sum + String(message.value).length, 0);
-    await producer.send({ topic, acks: 1, messages });
+    await producer.send(topic, messages, 1);
   }
-  await producer.disconnect();
+  await producer.close();
   return bytes / count;
 }
 
@@ -119,7 +107,7 @@ interface ChildResult {
 
 /** Run one consumer process; `onReady` runs once it reports ready (latency mode). */
 function consume(
-  mode: 'worker' | 'naive' | 'consume' | 'consume-kafkajs',
+  mode: 'worker' | 'naive' | 'consume',
   topic: string,
   messages: number,
   options: { latest?: boolean; onReady?: () => Promise<void>; concurrency?: number } = {},
@@ -175,23 +163,22 @@ function median(runs: ChildResult[]): ChildResult {
 
 /** Produce at `rate` events/s for `seconds`, in 10 ms ticks. */
 async function producePaced(topic: string, rate: number, seconds: number): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
+  const producer = createRawProducer(kafka);
   const perTick = rate / 100;
   const started = performance.now();
   let sent = 0;
   const total = rate * seconds;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + perTick);
-    const messages: Message[] = [];
+    const messages: RawRecord[] = [];
     for (; sent < due; sent++) messages.push(debeziumEvent(1 + (sent % ROWS), 5_000_000 + sent * 8));
     // A late tick (a loaded machine) catches up in slices: one record batch must stay under the broker's 1 MB.
     for (let start = 0; start < messages.length; start += 500) {
-      await producer.send({ topic, acks: 1, messages: messages.slice(start, start + 500) });
+      await producer.send(topic, messages.slice(start, start + 500), 1);
     }
     await new Promise((done) => setTimeout(done, 10));
   }
-  await producer.disconnect();
+  await producer.close();
 }
 
 /**
@@ -221,8 +208,7 @@ async function main(): Promise<void> {
   const machine = machineFacts();
   const topic = `${run}.public.users`;
   const latencyTopic = `${run}-latency.public.users`;
-  await createTopic(topic);
-  await createTopic(latencyTopic);
+  await createTopics([topic, latencyTopic], { ...kafka, partitions: PARTITIONS });
   try {
     console.log(`producing ${EVENTS} events over ${PARTITIONS} partitions to ${topic} ...`);
     const eventBytes = await produceAll(topic, EVENTS);
@@ -230,22 +216,18 @@ async function main(): Promise<void> {
 
     // The box is shared: alternate the two and keep each one's median round.
     const consumeRuns: ChildResult[] = [];
-    const kafkajsRuns: ChildResult[] = [];
     const workerRuns: ChildResult[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const consumeRun = await consume('consume', topic, EVENTS);
-      const kafkajsRun = await consume('consume-kafkajs', topic, EVENTS);
       const workerRun = await consume('worker', topic, EVENTS);
       consumeRuns.push(consumeRun);
-      kafkajsRuns.push(kafkajsRun);
       workerRuns.push(workerRun);
       console.log(
-        `round ${round}: consume-and-discard ${Math.round(consumeRun.events_per_s)} events/s (kafkajs ${Math.round(kafkajsRun.events_per_s)}), cdc-cache worker ${Math.round(workerRun.events_per_s)} events/s (rss ${Math.round(workerRun.rss_mb)} MB)`,
+        `round ${round}: consume-and-discard ${Math.round(consumeRun.events_per_s)} events/s, cdc-cache worker ${Math.round(workerRun.events_per_s)} events/s (rss ${Math.round(workerRun.rss_mb)} MB)`,
       );
     }
     const limit = await limits(EVENTS);
     const consumeOnly = median(consumeRuns);
-    const consumeOnlyKafkajs = median(kafkajsRuns);
     const worker = median(workerRuns);
     const naive = await consume('naive', topic, NAIVE_EVENTS);
     console.log(
@@ -303,8 +285,6 @@ async function main(): Promise<void> {
         naive_concurrent_events_per_s: round(naiveConcurrent.events_per_s),
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
-        consume_only_kafkajs_events_per_s: round(consumeOnlyKafkajs.events_per_s),
-        ratio_vs_consume_only_kafkajs: round(worker.events_per_s / consumeOnlyKafkajs.events_per_s, 3),
         kafka_client: '@platformatic/kafka',
         latency_rate_per_s: LATENCY_RATE,
         added_latency_p50_ms: round(paced.latency_p50_ms, 2),
@@ -315,7 +295,9 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await deleteTopics([topic, latencyTopic, `${topic}.dlq`, `${latencyTopic}.dlq`]);
+    await deleteTopics([topic, latencyTopic, `${topic}.dlq`, `${latencyTopic}.dlq`], kafka).catch(
+      () => undefined,
+    );
   }
 }
 

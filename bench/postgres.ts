@@ -11,18 +11,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { percentile } from '../scripts/demo/percentiles';
+import { connectPostgres } from '../scripts/stack/database-clients';
+import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors';
+import { stackEndpoints } from '../scripts/stack/stack-endpoints';
+import { uniqueName } from '../scripts/stack/unique-name';
+import { waitFor } from '../scripts/stack/wait-for';
 import { machineFacts, processCpuUs, redisRoundTrip, round as roundTo } from './support/limits';
 import { cpuUsPerChange, timeEachPath } from './support/paths';
-import { registerPostgresConnector } from './support/postgres-connector';
-import { stack, uniqueName, waitFor } from './support/stack';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_PG_TX_ROWS'] ?? 100);
 const LATENCY_CHANGES = Number(process.env['BENCH_PG_LATENCY_CHANGES'] ?? 200);
 const ROWS = Math.max(CHANGES, LATENCY_CHANGES) + 1;
 
+const stack = stackEndpoints();
 const table = uniqueName('bench_pg');
 const slot = uniqueName('bench_pg_slot');
 const pgPrefix = `${uniqueName('bpg')}:`;
@@ -54,9 +57,8 @@ function startWorker(args: string[], env: Record<string, string>): ChildProcess 
 async function main() {
   const machine = machineFacts();
   const { host, port, user, database } = stack.postgres;
-  const pg = new Client({ host, port, user, database });
-  await pg.connect();
-  const redis = new Redis(stack.redisUrl);
+  const pg = await connectPostgres(stack);
+  const redis = new Redis(stack.redis.url);
   const directory = mkdtempSync(join(tmpdir(), 'cdc-cache-bench-pg-'));
   const keyspacePath = join(directory, 'keyspace.json');
   writeFileSync(
@@ -70,11 +72,17 @@ async function main() {
   await pg.query(
     `INSERT INTO ${table} SELECT i, 'u' || i || '@example.com', 'User ' || i FROM generate_series(0, ${ROWS}) i`,
   );
-  const connector = await registerPostgresConnector(uniqueName('bench_dbz'), table);
+  const connector = await registerDebeziumConnector({
+    source: 'postgres',
+    tables: [table],
+    name: uniqueName('bench_dbz'),
+    timeoutMs: 120_000,
+    endpoints: stack,
+  });
   try {
     const common = {
       CDC_CACHE_KEYSPACE: keyspacePath,
-      CDC_CACHE_REDIS_URL: stack.redisUrl,
+      CDC_CACHE_REDIS_URL: stack.redis.url,
       CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
     };
     const pgWorker = startWorker(['postgres'], {
@@ -87,8 +95,8 @@ async function main() {
     const kafkaWorker = startWorker(['kafka'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: dbzPrefix,
-      CDC_CACHE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-      CDC_CACHE_KAFKA_TOPICS: connector.topic,
+      CDC_CACHE_KAFKA_BROKERS: stack.kafka.brokers.join(','),
+      CDC_CACHE_KAFKA_TOPICS: connector.topicFor(table),
       CDC_CACHE_KAFKA_GROUP_ID: uniqueName('bench_pg_group'),
     });
     const gone = async (prefix: string, id: number) => (await redis.exists(`${prefix}user:${id}`)) === 0;
@@ -200,7 +208,7 @@ async function main() {
           new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
       ),
     );
-    await connector.remove();
+    await connector.delete();
     await waitFor(
       async () =>
         (await pg.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [slot])).rows

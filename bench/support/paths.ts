@@ -1,6 +1,7 @@
 // What the end-to-end benchmarks measure the same way for each of their source paths.
+
+import { waitFor } from '../../scripts/stack/wait-for';
 import { processCpuUs, round } from './limits';
-import { waitFor } from './stack';
 
 /**
  * Milliseconds from `started` until each path's `done` check first held (polled every 5 ms).

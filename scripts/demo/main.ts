@@ -11,11 +11,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { type Cache, createCache, loadKeyspace } from '../../src/index';
 import { type DebeziumConnector, registerDebeziumConnector } from '../stack/debezium-connectors';
 import { freePort } from '../stack/free-port';
+import { createTopics } from '../stack/kafka-topics';
 import { stackEndpoints } from '../stack/stack-endpoints';
 import { type AuditFigures, auditFigures } from './audit-figures';
 import { type DemoProcess, startProcess } from './child-process';
@@ -150,7 +150,10 @@ async function main(): Promise<number> {
       cleanups.unshift(['connector', () => debezium.delete()]);
       // Debezium creates a table's topic at its first change, and the worker and the auditor wait for it
       // before they are ready; the workload writes only once they are: create it first.
-      await createDemoTopic(endpoints.kafka.brokers, connector.topicFor(USERS_TABLE));
+      await createTopics([connector.topicFor(USERS_TABLE)], {
+        partitions: 1,
+        brokers: endpoints.kafka.brokers,
+      });
     }
 
     const common = {
@@ -416,18 +419,3 @@ main().then(
     process.exitCode = 1;
   },
 );
-
-/** Create a topic if it does not exist (kafkajs is the test stack's admin client, a devDependency). */
-async function createDemoTopic(brokers: readonly string[], topic: string): Promise<void> {
-  const admin = new Kafka({
-    brokers: [...brokers],
-    clientId: 'cdc-cache-demo',
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}

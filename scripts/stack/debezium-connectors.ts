@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { connectPostgres } from './database-clients';
+import { deleteTopics } from './kafka-topics';
 import { type StackEndpoints, stackEndpoints } from './stack-endpoints';
 import { uniqueName } from './unique-name';
 import { waitFor } from './wait-for';
@@ -263,19 +263,8 @@ export async function deleteConnector(
     }
   }
 
-  await deleteTopicsWithPrefix(name, endpoints);
-}
-
-/** Delete the connector's data, heartbeat and schema history topics. */
-async function deleteTopicsWithPrefix(name: string, endpoints: StackEndpoints): Promise<void> {
-  const admin = new Kafka({ brokers: [...endpoints.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter(
-      (topic) => topic.startsWith(`${name}.`) || topic === `__debezium-heartbeat.${name}`,
-    );
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 15_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  // Its data, heartbeat and schema history topics.
+  await deleteTopics((topic) => topic.startsWith(`${name}.`) || topic === `__debezium-heartbeat.${name}`, {
+    brokers: endpoints.kafka.brokers,
+  });
 }

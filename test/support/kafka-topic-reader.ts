@@ -1,5 +1,5 @@
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { stackEndpoints } from './stack-endpoints';
+import { Consumer, type MessagesStream, MessagesStreamModes } from '@platformatic/kafka';
+import { createTopics, stackKafkaClient } from '../../scripts/stack/kafka-topics';
 import { uniqueName } from './unique-name';
 import { waitFor } from './wait-for';
 
@@ -10,6 +10,8 @@ export interface TopicMessage {
   readonly offset: string;
   readonly key: string | null;
   readonly value: string | null;
+  /** The value as written, for bytes that are not UTF-8. */
+  readonly valueBytes: Buffer | null;
   readonly timestamp: string;
   /** Headers as UTF-8 text, every value of a repeated name in order. */
   readonly headers: Readonly<Record<string, readonly string[]>>;
@@ -21,12 +23,9 @@ export interface TopicReaderOptions {
   readonly topics: string | readonly string[];
   /** Start at the earliest offset (default) or only read what arrives after the group joined. */
   readonly fromBeginning?: boolean;
-  /** Use this client (never disconnected by the reader) instead of one on the stack's broker. */
-  readonly kafka?: Kafka;
   /** Consumer group. Default: a {@link uniqueName}. */
   readonly groupId?: string;
 }
-
 /** A consumer collecting every message of its topics in the background. */
 export interface TopicReader {
   /** Everything read so far, in arrival order (ordered within a partition). */
@@ -50,58 +49,51 @@ export interface TopicReader {
  * await reader.close()
  */
 export async function createTopicReader(options: TopicReaderOptions): Promise<TopicReader> {
-  const kafka =
-    options.kafka ??
-    new Kafka({
-      clientId: 'cdc-cache-tests',
-      brokers: [...stackEndpoints().kafka.brokers],
-      logLevel: logLevel.NOTHING,
-    });
   const topics = typeof options.topics === 'string' ? [options.topics] : [...options.topics];
   const groupId = options.groupId ?? uniqueName('reader');
-  const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 10 } });
+  // Consuming a topic that the broker is still auto-creating fails: create missing topics up front.
+  await createTopics(topics);
+  const consumer = new Consumer({
+    ...stackKafkaClient({ clientId: 'cdc-cache-tests' }),
+    groupId,
+    maxWaitTime: 100,
+    retries: 10,
+    deserializers: { headerKey: (data) => data?.toString('utf8') ?? '' },
+  });
   const messages: TopicMessage[] = [];
+  let failure: unknown;
   let closed = false;
 
-  // Subscribing to a topic that the broker is still auto-creating fails: create missing topics up front.
-  const admin = kafka.admin();
-  await admin.connect();
+  let stream: MessagesStream<Buffer, Buffer, string, Buffer>;
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      // Resolves (false) when someone else created it in between.
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic })), waitForLeaders: true });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        messages.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString('utf8') ?? null,
-          value: message.value?.toString('utf8') ?? null,
-          timestamp: message.timestamp,
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([name, value]) => [
-              name,
-              (Array.isArray(value) ? value : [value]).map((one) => String(one)),
-            ]),
-          ),
-        });
-      },
+    stream = await consumer.consume({
+      topics,
+      mode: options.fromBeginning === false ? MessagesStreamModes.LATEST : MessagesStreamModes.EARLIEST,
     });
   } catch (error) {
-    await consumer.disconnect();
+    await consumer.close(true);
     throw error;
   }
+  stream.on('data', (message) => {
+    const headers: Record<string, string[]> = {};
+    for (const [name, value] of message.headerEntries) {
+      headers[name] = [...(headers[name] ?? []), value.toString('utf8')];
+    }
+    messages.push({
+      topic: message.topic,
+      partition: message.partition,
+      offset: String(message.offset),
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value?.toString('utf8') ?? null,
+      valueBytes: message.value ?? null,
+      timestamp: String(message.timestamp),
+      headers,
+    });
+  });
+  // Kept for the timeout message of waitFor: a reader that stopped reading says why.
+  stream.on('error', (error) => {
+    failure = error;
+  });
 
   return {
     messages,
@@ -118,7 +110,7 @@ export async function createTopicReader(options: TopicReaderOptions): Promise<To
           .slice(-5)
           .map((m) => `${m.topic}[${m.partition}]@${m.offset}: ${m.value?.slice(0, 200)}`);
         throw new Error(
-          `${(error as Error).message}; read ${messages.length} message(s), the last: ${seen.join(' | ') || '-'}`,
+          `${(error as Error).message}; read ${messages.length} message(s), the last: ${seen.join(' | ') || '-'}${failure ? `; the stream failed: ${String(failure)}` : ''}`,
           {
             cause: error,
           },
@@ -129,7 +121,8 @@ export async function createTopicReader(options: TopicReaderOptions): Promise<To
     close: async () => {
       if (closed) return;
       closed = true;
-      await consumer.disconnect();
+      await stream.close().catch(() => undefined);
+      await consumer.close(true);
     },
   };
 }

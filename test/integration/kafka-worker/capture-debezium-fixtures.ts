@@ -16,7 +16,7 @@ import {
 
 const OUT = resolve(__dirname, '../../unit/debezium/fixtures');
 
-type Captured = Awaited<ReturnType<typeof readTopic>>[number] & { topic: string };
+type Captured = Awaited<ReturnType<typeof readTopic>>[number];
 
 const TAG = process.argv[3] ? `-${process.argv[3]}` : '';
 
@@ -25,8 +25,8 @@ function save(name: string, records: Captured[]): void {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    key: record.key?.toString('utf8') ?? null,
-    value: record.value?.toString('utf8') ?? null,
+    key: record.key,
+    value: record.value,
     headers: Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, String(v)])),
   }));
   writeFileSync(join(OUT, `${name}${TAG}.json`), `${JSON.stringify(data, null, 2)}\n`);
@@ -35,9 +35,7 @@ function save(name: string, records: Captured[]): void {
 
 async function capture(topic: string, count: number): Promise<Captured[]> {
   const records = await readTopic(topic, count);
-  return records
-    .map((record) => ({ ...record, topic }))
-    .sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  return [...records].sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
 async function postgres(): Promise<void> {

@@ -5,15 +5,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import {
+  createTopics,
+  deleteTopics as deleteStackTopics,
+  produce,
+  waitForTopic,
+} from '../../../scripts/stack/kafka-topics';
 import { connectMariaDb, connectPostgres } from '../../support/database-clients';
 import { registerDebeziumConnector } from '../../support/debezium-connectors';
 import { freePort } from '../../support/free-port';
+import { readTopicUntil, type TopicMessage } from '../../support/kafka-topic-reader';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import { uniqueName } from '../../support/unique-name';
 import { waitFor } from '../../support/wait-for';
 
-export { freePort, uniqueName, waitFor };
+export { freePort, produce, uniqueName, waitFor, waitForTopic };
 
 const endpoints = stackEndpoints();
 export const BROKERS = [...endpoints.kafka.brokers];
@@ -91,63 +97,15 @@ export async function mariaQuery(sql: string, params: unknown[] = []): Promise<u
   }
 }
 
-/** A kafkajs client for tests (quiet). */
-export function testKafka(): Kafka {
-  return new Kafka({ brokers: BROKERS, clientId: uniqueName('test'), logLevel: logLevel.NOTHING });
-}
-
 /** Create a topic with `partitions` partitions. */
-export async function createTopic(topic: string, partitions = 3): Promise<void> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+export function createTopic(topic: string, partitions = 3): Promise<void> {
+  return createTopics([topic], { partitions });
 }
 
 /** Delete topics (ignoring ones that do not exist). */
 export async function deleteTopics(topics: readonly string[]): Promise<void> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const present = topics.filter((topic) => existing.has(topic));
-    if (present.length > 0) await admin.deleteTopics({ topics: present });
-  } catch {
-    // Best effort: a leftover topic does not break other tests, whose names are unique.
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Wait until `topic` exists (Debezium creates a table's topic with its first change). */
-export async function waitForTopic(topic: string, timeoutMs = 60_000): Promise<void> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await waitFor(async () => (await admin.listTopics()).includes(topic), {
-      timeoutMs,
-      description: `topic ${topic}`,
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Produce raw messages. */
-export async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = testKafka().producer();
-  await producer.connect();
-  try {
-    await producer.send({ topic, messages });
-  } finally {
-    await producer.disconnect();
-  }
+  // Best effort: a leftover topic does not break other tests, whose names are unique.
+  await deleteStackTopics(topics).catch(() => undefined);
 }
 
 /** Every message of `topic` from the beginning, read until at least `count` arrived. */
@@ -155,40 +113,14 @@ export async function readTopic(
   topic: string,
   count: number,
   timeoutMs = 60_000,
-): Promise<
-  {
-    partition: number;
-    offset: string;
-    key: Buffer | null;
-    value: Buffer | null;
-    headers: Record<string, unknown>;
-  }[]
-> {
+): Promise<readonly TopicMessage[]> {
   await waitForTopic(topic, timeoutMs);
-  const consumer = testKafka().consumer({ groupId: uniqueName('reader') });
-  const messages: Awaited<ReturnType<typeof readTopic>> = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        messages.push({
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers ?? {},
-        });
-      },
-    });
-    await waitFor(() => messages.length >= count, {
-      timeoutMs,
-      description: `${count} messages on ${topic}`,
-    });
-    return messages;
-  } finally {
-    await consumer.disconnect();
-  }
+  return readTopicUntil({
+    topics: topic,
+    until: (messages) => messages.length >= count,
+    timeoutMs,
+    description: `${count} messages`,
+  });
 }
 
 /** A keyspace file for the tests' tables (users with a secondary email key; products in refresh mode). */

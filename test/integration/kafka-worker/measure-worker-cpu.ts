@@ -9,12 +9,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
+import { stackKafkaClient } from '../../../scripts/stack/kafka-topics';
 import {
   BROKERS,
   pgQuery,
   REDIS_URL,
   startPostgresConnector,
-  testKafka,
   uniqueName,
   waitFor,
   waitForTopic,
@@ -37,8 +38,7 @@ async function main() {
   );
   const connector = await startPostgresConnector([table]);
   const topic = connector.topic(table);
-  const admin = testKafka().admin();
-  await admin.connect();
+  const admin = new Admin(stackKafkaClient({ brokers: BROKERS }));
   const workers: { name: string; child: ReturnType<typeof spawn>; group: string }[] = [];
   try {
     await pgQuery(`UPDATE ${table} SET name = 'probe' WHERE id = 0`);
@@ -86,10 +86,22 @@ async function main() {
       workers.push({ name: build, child, group });
     }
     const caughtUp = async (group: string) => {
-      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      const high = await admin.fetchTopicOffsets(topic);
-      const done = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
-      return done >= high.reduce((s, p) => s + Number(p.high), 0);
+      const [committed] = await admin.listConsumerGroupOffsets({ groups: [group] });
+      const partitions = (await admin.metadata({ topics: [topic] })).topics.get(topic)!.partitions;
+      const [high] = await admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: partitions.map((_, partitionIndex) => ({
+              partitionIndex,
+              timestamp: ListOffsetTimestamps.LATEST,
+            })),
+          },
+        ],
+      });
+      const offsets = committed!.topics.find((each) => each.name === topic)?.partitions ?? [];
+      const done = offsets.reduce((s, p) => s + Math.max(0, Number(p.committedOffset)), 0);
+      return done >= high!.partitions.reduce((s, p) => s + Number(p.offset), 0);
     };
     for (const w of workers)
       await waitFor(() => caughtUp(w.group), {
@@ -117,7 +129,7 @@ async function main() {
       w.child.kill('SIGTERM');
       await new Promise((resolve) => w.child.once('exit', resolve));
     }
-    await admin.disconnect();
+    await admin.close();
     await connector.remove();
     await pgQuery(`DROP TABLE ${table}`);
   }

@@ -163,21 +163,21 @@ describe('worker kafka on PostgreSQL', () => {
     // Assess: the change after the poison is applied, and every poison record is in the DLQ with its context
     await gone('user', { id: 3 }, 'user 3 invalidated after the poison records');
     const letters = await readTopic(dlqTopic, 6);
-    const ours = letters.filter((letter) => String(letter.headers['cdc-cache.dlq.topic']) === topic);
+    const ours = letters.filter((letter) => letter.headers['cdc-cache.dlq.topic']?.[0] === topic);
     expect(ours).toHaveLength(6);
-    const garbage = ours.filter((letter) => letter.key?.toString() === 'garbage');
-    expect(garbage.map((letter) => letter.value)).toEqual(
+    const garbage = ours.filter((letter) => letter.key === 'garbage');
+    expect(garbage.map((letter) => letter.valueBytes)).toEqual(
       [0, 1, 2].map(() => Buffer.from([0xc3, 0x28, 0xff, 0x00])),
     );
-    expect((garbage[0]!.headers['origin'] as Buffer[]).map(String)).toEqual(['test', 'again']);
-    expect(String(garbage[0]!.headers['cdc-cache.dlq.error.code'])).toBe('CDC_DECODE_FAILED');
-    expect(new Set(ours.map((letter) => String(letter.headers['cdc-cache.dlq.partition'])))).toEqual(
+    expect(garbage[0]!.headers['origin']).toEqual(['test', 'again']);
+    expect(garbage[0]!.headers['cdc-cache.dlq.error.code']).toEqual(['CDC_DECODE_FAILED']);
+    expect(new Set(ours.map((letter) => letter.headers['cdc-cache.dlq.partition']?.[0]))).toEqual(
       new Set(['0', '1', '2']),
     );
-    const malformed = ours.find((letter) => letter.key?.toString() === '{"id":-1}')!;
-    expect(String(malformed.headers['cdc-cache.dlq.error.message'])).toContain("without an 'after' image");
-    expect(String(malformed.headers['cdc-cache.dlq.offset'])).toMatch(/^\d+$/);
-    expect(String(malformed.headers['cdc-cache.dlq.runtime'])).toBe('kafka-worker');
+    const malformed = ours.find((letter) => letter.key === '{"id":-1}')!;
+    expect(malformed.headers['cdc-cache.dlq.error.message']?.[0]).toContain("without an 'after' image");
+    expect(malformed.headers['cdc-cache.dlq.offset']?.[0]).toMatch(/^\d+$/);
+    expect(malformed.headers['cdc-cache.dlq.runtime']).toEqual(['kafka-worker']);
   });
 
   it('picks up a topic that starts matching the pattern after the worker started', async () => {

@@ -76,7 +76,7 @@ async function allGone(
   );
 }
 
-/** The latest partition assignment a worker logged (kafkajs logs each group join). */
+/** The latest partition assignment a worker logged (the consumer logs each group join). */
 function lastAssignment(worker: WorkerProcess): Record<string, number[]> | undefined {
   let assignment: Record<string, number[]> | undefined;
   for (const line of worker.output().split('\n')) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { MSKRecord } from 'aws-lambda';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { createTopics } from '../../../scripts/stack/kafka-topics';
 import { createDeadLetter } from '../../../src/core/dead-letter';
 import { createCache, defineKeyspace } from '../../../src/index';
 import {
@@ -17,11 +17,6 @@ import { uniqueName } from '../../support/unique-name';
 
 const endpoints = stackEndpoints();
 const redis = new Redis(endpoints.redis.url);
-const kafka = new Kafka({
-  clientId: 'cdc-cache-lambda-tests',
-  brokers: [...endpoints.kafka.brokers],
-  logLevel: logLevel.NOTHING,
-});
 const keyspace = defineKeyspace({
   user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
   userByEmail: { key: 'user-by-email:{email}', ttl: '5m', sources: [{ table: 'public.users' }] },
@@ -71,11 +66,8 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
     // Prepare
     const prefix = `${uniqueName('msk')}:`;
     const dlqTopic = uniqueName('dlq');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    const reader = await createTopicReader({ topics: dlqTopic, kafka });
+    await createTopics([dlqTopic], { partitions: 1 });
+    const reader = await createTopicReader({ topics: dlqTopic });
     const cache = createCache({ redis, keyspace, prefix });
     await cache.get('user', { id: 1 }, async () => ({ id: 1, email: 'old@example.com' }));
     await cache.get('userByEmail', { email: 'old@example.com' }, async () => ({ id: 1 }));
@@ -127,11 +119,8 @@ describe('Kafka (MSK) Lambda handler with the real engine, Redis and a dead-lett
     // Prepare: the bundle as the Lambda loads it (an ES-module client inside a CommonJS bundle)
     execFileSync(process.execPath, ['scripts/build-lambda.mjs'], { stdio: 'pipe' });
     const dlqTopic = uniqueName('bundle-dlq');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    const reader = await createTopicReader({ topics: dlqTopic, kafka });
+    await createTopics([dlqTopic], { partitions: 1 });
+    const reader = await createTopicReader({ topics: dlqTopic });
     const letter = {
       record: {
         topic: 'dbserver1.public.users',
