@@ -23,6 +23,12 @@ const cacheTarget = {
   redisUsername: { stack: "the cache's worker user" },
   redisPassword: { stack: "the worker user's password, from Secrets Manager" },
   redisCluster: { stack: 'true: ElastiCache Serverless speaks the cluster protocol' },
+  redisClient: { notDeployable: 'the app deploys ioredis with RBAC passwords' },
+  redisAuth: { notDeployable: 'the app deploys RBAC passwords' },
+  redisIamCacheName: { notDeployable: 'the app deploys RBAC passwords' },
+  redisIamRegion: {
+    notDeployable: 'the runtimes fall back to AWS_REGION, the region of the task or function',
+  },
   redisWaitReplicas: { notDeployable: 'ElastiCache Serverless replicates itself; auto is right' },
   redisWaitTimeoutMs: { notDeployable: 'only matters with WAIT replicas; the default is enough' },
 } as const;
