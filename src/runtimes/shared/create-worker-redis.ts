@@ -30,7 +30,7 @@ export async function createWorkerRedis(config: WorkerRedisConfig): Promise<Work
     target.library === 'glide'
       ? await openGlide(target)
       : target.library === 'node-redis'
-        ? openNodeRedis(target)
+        ? await openNodeRedis(target)
         : openIoredis(target);
   return { port: createRedisPort(driver, false), close: () => driver.close() };
 }

@@ -5,6 +5,7 @@ import type { WorkerRedisTarget } from './worker-redis-target';
 
 /** The part of Valkey GLIDE 2.x used here. */
 interface GlideModule {
+  Logger: { init(level: 'error'): void };
   GlideClient: { createClient(options: object): Promise<GlideLike> };
   GlideClusterClient: { createClient(options: object): Promise<GlideLike> };
 }
@@ -47,6 +48,9 @@ function credentials(target: WorkerRedisTarget) {
 /** A GLIDE client (standalone or cluster) for a worker. */
 export async function openGlide(target: WorkerRedisTarget): Promise<PortDriver> {
   const glide = loadClientLibrary<GlideModule>('glide');
+  // GLIDE's core prints a warning per failed reconnection on stdout; the worker logs outages itself. `init`
+  // leaves a logger the process configured alone.
+  glide.Logger.init('error');
   const factory = target.cluster ? glide.GlideClusterClient : glide.GlideClient;
   return glideDriver(await factory.createClient(glideClientConfiguration(target)));
 }

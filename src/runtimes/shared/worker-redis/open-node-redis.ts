@@ -33,10 +33,10 @@ export function nodeRedisClientOptions(target: WorkerRedisTarget) {
 }
 
 /**
- * A node-redis client (or cluster) for a worker. It starts connecting at once, so that while Redis is
- * down commands fail fast (`ClientOfflineError`) rather than wait for a first connection.
+ * A node-redis client (or cluster) for a worker, connected before it is used: while Redis is down the first
+ * attempt fails at once (and commands fail fast, `ClientOfflineError`) instead of waiting for a connection.
  */
-export function openNodeRedis(target: WorkerRedisTarget): PortDriver {
+export async function openNodeRedis(target: WorkerRedisTarget): Promise<PortDriver> {
   const redis = loadClientLibrary<NodeRedisModule>('node-redis');
   const options = nodeRedisClientOptions(target);
   const node = { host: target.host, port: target.port };
@@ -44,8 +44,8 @@ export function openNodeRedis(target: WorkerRedisTarget): PortDriver {
     ? redis.createCluster({ rootNodes: [{ socket: { ...node, ...options.socket } }], defaults: options })
     : redis.createClient({ ...options, socket: { ...options.socket, ...node } });
   const driver = nodeRedisDriver(client);
-  // A failed first connection is retried by the driver on the next command.
-  client.connect().catch(() => undefined);
+  // Redis down at start is not fatal: the worker's first batch fails and the driver connects again.
+  await client.connect().catch(() => undefined);
   return {
     ...driver,
     async close() {
