@@ -107,7 +107,12 @@ export async function runKafkaWorker(
     throw error;
   }
   logger.info(
-    { groupId: config.groupId, topics: config.topics ?? config.topicPattern?.source, httpPort: health.port },
+    {
+      groupId: config.groupId,
+      topics: config.topics ?? config.topicPattern?.source,
+      httpPort: health.port,
+      redisClient: redis.kind,
+    },
     'cdc-cache Kafka worker started',
   );
   await warnIfMissing(kafka, config.deadLetterTopic, logger);

@@ -116,6 +116,7 @@ export async function runPostgresWorker(
       publication: config.publication,
       tables: tables.map((needs) => needs.table),
       httpPort: health.port,
+      redisClient: redis.kind,
     },
     'cdc-cache PostgreSQL worker started',
   );
