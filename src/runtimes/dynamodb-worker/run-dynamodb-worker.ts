@@ -79,7 +79,10 @@ export async function runDynamoDbWorker(
     await close();
     throw error;
   }
-  logger.info({ table: config.table, owner, httpPort: health.port, redisClient: redis.kind }, 'cdc-cache DynamoDB worker started');
+  logger.info(
+    { table: config.table, owner, httpPort: health.port, redisClient: redis.kind },
+    'cdc-cache DynamoDB worker started',
+  );
   return {
     httpPort: health.port,
     async stop() {
