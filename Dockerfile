@@ -21,12 +21,7 @@ FROM node:${NODE_VERSION}-alpine AS production-dependencies
 WORKDIR /app
 COPY .npmrc package.json package-lock.json ./
 COPY scripts/toolchain scripts/toolchain
-# Optional peer dependencies to add, e.g. OPTIONAL_PACKAGES=@valkey/valkey-glide@^2.5.2 (IAM auth to ElastiCache,
-# CDC_CACHE_REDIS_CLIENT=glide; its linux-musl binary package comes with it as an optional dependency).
-ARG OPTIONAL_PACKAGES=""
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && if [ -n "$OPTIONAL_PACKAGES" ]; then npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund $OPTIONAL_PACKAGES; fi \
- && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:${NODE_VERSION}-alpine
 # A larger young generation: parsed change events die young instead of being promoted (about +30% throughput).

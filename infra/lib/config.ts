@@ -106,10 +106,6 @@ export interface CdcCacheConfig {
   readonly readServiceSecurityGroupIds: readonly string[];
   readonly cacheMaxDataStorageGb?: number;
   readonly cacheMaxEcpuPerSecond?: number;
-  /** How the runtimes authenticate to the cache (`cacheAuth`). */
-  readonly cacheAuth: CacheAuth;
-  /** The layer that gives the Lambda GLIDE (with `iam` and a stream consumer). */
-  readonly glideLayerArn?: string;
   readonly streamConsumer?: StreamConsumerConfig;
   readonly kafkaConsumer?: KafkaConsumerConfig;
   readonly postgresConsumer?: PostgresConsumerConfig;
@@ -119,12 +115,6 @@ export interface CdcCacheConfig {
   /** The DynamoDB stream consumer Lambda's runtime. */
   readonly lambdaRuntime: LambdaRuntime;
 }
-
-/** How the runtimes authenticate to ElastiCache: RBAC passwords (ioredis) or IAM tokens (GLIDE). */
-export const CACHE_AUTH_MODES = ['password', 'iam'] as const;
-
-/** A cache authentication mode. */
-export type CacheAuth = (typeof CACHE_AUTH_MODES)[number];
 
 /** The Lambda runtimes the stream consumer can run on (Node.js 22 or 24; the bundle targets the same). */
 export const LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
@@ -161,7 +151,6 @@ export const CONFIG_DEFAULTS = {
   logLevel: processOptions.logLevel.default,
   logRetentionDays: 30,
   lambdaRuntime: 'nodejs22.x',
-  cacheAuth: 'password',
 } as const;
 
 /** Every context key the app reads (all prefixed `cdc-cache:` on the command line or in cdk.json). */
@@ -554,8 +543,6 @@ function resolveSettings(raw: RawConfig): CdcCacheConfig {
     );
   const maxData = integer(raw, 'cacheMaxDataStorageGb', undefined, 1, 5000);
   const maxEcpu = integer(raw, 'cacheMaxEcpuPerSecond', undefined, 1000, 15_000_000);
-  const cacheAuth = oneOf<CacheAuth>(raw, 'cacheAuth', CACHE_AUTH_MODES, CONFIG_DEFAULTS.cacheAuth);
-  const glideLayerArn = readGlideLayer(raw, cacheAuth, streamConsumer !== undefined);
   const alarmTopicArn = optionalString(raw, 'alarmTopicArn');
   if (
     alarmTopicArn !== undefined &&
@@ -572,8 +559,6 @@ function resolveSettings(raw: RawConfig): CdcCacheConfig {
     readServiceSecurityGroupIds,
     ...(maxData === undefined ? {} : { cacheMaxDataStorageGb: maxData }),
     ...(maxEcpu === undefined ? {} : { cacheMaxEcpuPerSecond: maxEcpu }),
-    cacheAuth,
-    ...(glideLayerArn ? { glideLayerArn } : {}),
     ...(streamConsumer ? { streamConsumer } : {}),
     ...(kafkaConsumer ? { kafkaConsumer } : {}),
     ...(postgresConsumer ? { postgresConsumer } : {}),
@@ -582,24 +567,6 @@ function resolveSettings(raw: RawConfig): CdcCacheConfig {
     logRetentionDays: retentionDays(raw),
     lambdaRuntime: oneOf<LambdaRuntime>(raw, 'lambdaRuntime', LAMBDA_RUNTIMES, CONFIG_DEFAULTS.lambdaRuntime),
   };
-}
-
-/** The GLIDE layer: required by IAM auth with the stream Lambda (its bundle has no GLIDE), refused otherwise. */
-function readGlideLayer(raw: RawConfig, cacheAuth: CacheAuth, lambda: boolean): string | undefined {
-  const arn = optionalString(raw, 'glideLayerArn');
-  if (cacheAuth !== 'iam' || !lambda) {
-    if (arn !== undefined)
-      fail('glideLayerArn', 'is only used with cdc-cache:cacheAuth=iam and the DynamoDB stream consumer');
-    return undefined;
-  }
-  if (arn === undefined)
-    fail(
-      'glideLayerArn',
-      'is required with cdc-cache:cacheAuth=iam: the stream consumer connects with Valkey GLIDE, which its bundle leaves out (a native binary); give a layer with @valkey/valkey-glide and its linux-arm64-gnu package',
-    );
-  if (!/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/.test(arn))
-    fail('glideLayerArn', `must be a Lambda layer version ARN, got '${arn}'`);
-  return arn;
 }
 
 /**

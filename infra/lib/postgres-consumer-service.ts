@@ -16,9 +16,7 @@ export interface PostgresConsumerServiceProps {
   /** Environment of the cache connection (CDC_CACHE_REDIS_*) and shared settings. */
   readonly environment: Readonly<Record<string, string>>;
   /** The worker's cache password, injected as CDC_CACHE_REDIS_PASSWORD. */
-  readonly redisPassword?: secretsmanager.ISecret;
-  /** Build the image with Valkey GLIDE (IAM auth to the cache). */
-  readonly withGlide?: boolean;
+  readonly redisPassword: secretsmanager.ISecret;
   readonly logRetentionDays: number;
 }
 
@@ -52,7 +50,6 @@ export class PostgresConsumerService extends Construct {
       cpuArchitecture: config.cpuArchitecture,
       ...(config.image ? { image: config.image } : {}),
       repoRoot: props.repoRoot,
-      ...(props.withGlide ? { withGlide: true } : {}),
       keyspaceFile: props.keyspaceFile,
       ...(config.keyspacePathInImage ? { keyspacePathInImage: config.keyspacePathInImage } : {}),
       environment: {
@@ -63,9 +60,7 @@ export class PostgresConsumerService extends Construct {
         ...(config.tables ? { CDC_CACHE_POSTGRES_TABLES: config.tables.join(',') } : {}),
       },
       secrets: {
-        ...(props.redisPassword
-          ? { CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword) }
-          : {}),
+        CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword),
         CDC_CACHE_POSTGRES_PASSWORD: ecs.Secret.fromSecretsManager(password),
       },
       logRetentionDays: props.logRetentionDays,

@@ -21,12 +21,14 @@ const cacheTarget = {
   keyPrefix: { setting: 'keyPrefix' },
   redisUrl: { stack: 'the ElastiCache endpoint' },
   redisUsername: { stack: "the cache's worker user" },
-  redisPassword: { stack: "the worker user's password, from Secrets Manager (none with cacheAuth iam)" },
+  redisPassword: { stack: "the worker user's password, from Secrets Manager" },
   redisCluster: { stack: 'true: ElastiCache Serverless speaks the cluster protocol' },
-  redisClient: { setting: 'cacheAuth' },
-  redisAuth: { setting: 'cacheAuth' },
-  redisIamCacheName: { stack: 'the cache name (read with cacheAuth iam)' },
-  redisIamRegion: { stack: "the stack's region (read with cacheAuth iam)" },
+  redisClient: { notDeployable: 'the app deploys ioredis with RBAC passwords' },
+  redisAuth: { notDeployable: 'the app deploys RBAC passwords' },
+  redisIamCacheName: { notDeployable: 'the app deploys RBAC passwords' },
+  redisIamRegion: {
+    notDeployable: 'the runtimes fall back to AWS_REGION, the region of the task or function',
+  },
   redisWaitReplicas: { notDeployable: 'ElastiCache Serverless replicates itself; auto is right' },
   redisWaitTimeoutMs: { notDeployable: 'only matters with WAIT replicas; the default is enough' },
 } as const;
@@ -98,7 +100,7 @@ export const POSTGRES_WORKER_DEPLOYMENT: DeploymentOf<typeof postgresWorkerConfi
 export const STREAM_LAMBDA_DEPLOYMENT: DeploymentOf<typeof lambdaConfigSchema> = {
   ...cacheTarget,
   redisPassword: { notDeployable: 'the Lambda reads the password from Secrets Manager instead' },
-  redisPasswordSecretArn: { stack: "the worker user's password secret (none with cacheAuth iam)" },
+  redisPasswordSecretArn: { stack: "the worker user's password secret" },
   logLevel: { setting: 'logLevel' },
   table: { setting: 'tableName' },
   versionAttribute: { setting: 'versionAttribute' },

@@ -50,13 +50,6 @@ const cache = {
   },
   cacheMaxDataStorageGb: { defaultText: 'unlimited', doc: 'Serverless data storage limit (a cost ceiling)' },
   cacheMaxEcpuPerSecond: { defaultText: 'unlimited', doc: 'Serverless ECPU limit (a cost ceiling)' },
-  cacheAuth: {
-    doc: '`password`: RBAC users with Secrets Manager passwords (the runtimes use ioredis); `iam`: IAM-enabled ElastiCache users, the workers and the Lambda connect with Valkey GLIDE, which signs and refreshes tokens with their role (`elasticache:Connect` granted): no password to store or rotate. Not tested against AWS',
-  },
-  glideLayerArn: {
-    defaultText: 'with `cacheAuth` `iam` and a table',
-    doc: 'a Lambda layer (version ARN) with `@valkey/valkey-glide` 2.x and its `linux-arm64-gnu` package under `nodejs/node_modules`: the Lambda bundle leaves GLIDE, a native binary, out',
-  },
 } satisfies Record<string, InfraSetting>;
 
 const streamConsumer = {

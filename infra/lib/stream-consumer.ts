@@ -29,8 +29,6 @@ export interface StreamConsumerProps {
   readonly logRetentionDays: number;
   /** The Lambda runtime (default `nodejs22.x`); the bundle targets the same Node.js. */
   readonly runtime?: LambdaRuntime;
-  /** A layer with Valkey GLIDE (IAM auth to the cache): the bundle leaves it out. */
-  readonly glideLayerArn?: string;
 }
 
 /**
@@ -81,9 +79,6 @@ export class StreamConsumer extends Construct {
       securityGroups: [props.securityGroup],
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      ...(props.glideLayerArn
-        ? { layers: [lambda.LayerVersion.fromLayerVersionArn(this, 'GlideLayer', props.glideLayerArn)] }
-        : {}),
       environment: {
         ...props.environment,
         CDC_CACHE_KEYSPACE: `${LAMBDA_TASK_ROOT}/${keyspaceName}`,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -43,8 +43,6 @@ export interface WorkerTaskProps {
   readonly image?: string;
   /** The Docker build context. */
   readonly repoRoot: string;
-  /** Install Valkey GLIDE (an optional peer dependency) into the built image: IAM auth to the cache. */
-  readonly withGlide?: boolean;
   /** Absolute path of the keyspace file: written into the task's keyspace volume at start. */
   readonly keyspaceFile: string;
   /** Where the keyspace is inside the image instead (no init container). */
@@ -53,14 +51,6 @@ export interface WorkerTaskProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, ecs.Secret>>;
   readonly logRetentionDays: number;
-}
-
-/** `@valkey/valkey-glide@<range>`: the version range cdc-cache is tested with (its devDependency). */
-export function glidePackage(): string {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-    devDependencies?: Record<string, string>;
-  };
-  return `@valkey/valkey-glide@${manifest.devDependencies?.['@valkey/valkey-glide'] ?? '2'}`;
 }
 
 /**
@@ -103,7 +93,6 @@ export class WorkerTask extends Construct {
       : ecs.ContainerImage.fromAsset(props.repoRoot, {
           platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
           exclude: DOCKER_BUILD_EXCLUDES,
-          ...(props.withGlide ? { buildArgs: { OPTIONAL_PACKAGES: glidePackage() } } : {}),
         });
 
     const logGroup = new logs.LogGroup(scope, 'LogGroup', {
