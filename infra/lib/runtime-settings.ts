@@ -24,11 +24,10 @@ const cacheTarget = {
   redisPassword: { stack: "the worker user's password, from Secrets Manager" },
   redisCluster: { stack: 'true: ElastiCache Serverless speaks the cluster protocol' },
   redisClient: { notDeployable: 'the app deploys ioredis with RBAC passwords' },
-  redisAuth: { notDeployable: 'the app deploys RBAC passwords' },
-  redisIamCacheName: { notDeployable: 'the app deploys RBAC passwords' },
-  redisIamRegion: {
-    notDeployable: 'the runtimes fall back to AWS_REGION, the region of the task or function',
-  },
+  // IAM auth goes through GLIDE, whose tokens cannot sign in to ElastiCache Serverless (docs/infra.md).
+  redisAuth: { notDeployable: 'the app deploys RBAC passwords: GLIDE IAM tokens fail on Serverless' },
+  redisIamCacheName: { notDeployable: 'only with IAM auth, which the app does not deploy' },
+  redisIamRegion: { notDeployable: 'only with IAM auth, which the app does not deploy' },
   redisWaitReplicas: { notDeployable: 'ElastiCache Serverless replicates itself; auto is right' },
   redisWaitTimeoutMs: { notDeployable: 'only matters with WAIT replicas; the default is enough' },
 } as const;

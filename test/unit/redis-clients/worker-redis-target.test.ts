@@ -101,6 +101,19 @@ describe('workerRedisTarget', () => {
       expect(error.message).toContain(problem);
   });
 
+  it('refuses IAM auth to an ElastiCache Serverless endpoint (GLIDE tokens lack its ResourceType)', () => {
+    // Act
+    const error = refusal({
+      ...iam,
+      redisUrl: 'rediss://my-cache-abc123.serverless.use1.cache.amazonaws.com:6379',
+    });
+
+    // Assert
+    expect(error.code).toBe('CDC_CONFIG_INVALID');
+    expect(error.message).toContain('does not work with ElastiCache Serverless');
+    expect(error.message).not.toContain('needs CDC_CACHE_REDIS_CLIENT=glide');
+  });
+
   it('takes the IAM region from AWS_REGION when the option is not set', () => {
     // Act
     const target = workerRedisTarget({ ...iam, redisIamRegion: undefined }, { AWS_REGION: 'eu-west-1' });

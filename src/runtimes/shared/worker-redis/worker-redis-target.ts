@@ -44,6 +44,9 @@ export interface WorkerRedisTarget {
   readonly connectTimeoutMs: number;
 }
 
+/** An ElastiCache Serverless endpoint: `<cache>-<id>.serverless.<region code>.cache.amazonaws.com`. */
+const SERVERLESS_ENDPOINT = /\.serverless\.[a-z0-9-]+\.cache\.amazonaws\.com$/i;
+
 /** Longest wait for a TCP/TLS connection (a new one, or a reconnection). */
 export const WORKER_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -66,7 +69,7 @@ export function workerRedisTarget(
   const password = config.redisPassword ?? (url.password ? decodeURIComponent(url.password) : undefined);
   const iam =
     (config.redisAuth ?? 'password') === 'iam'
-      ? iamTarget(config, { library, tls, username, password, env })
+      ? iamTarget(config, { library, host: url.hostname, tls, username, password, env })
       : undefined;
   return {
     library,
@@ -88,6 +91,7 @@ function iamTarget(
   config: WorkerRedisConfig,
   resolved: {
     library: RedisClientLibrary;
+    host: string;
     tls: boolean;
     username: string | undefined;
     password: string | undefined;
@@ -102,6 +106,10 @@ function iamTarget(
   if (!resolved.tls)
     problems.push(
       'CDC_CACHE_REDIS_AUTH=iam needs a rediss:// URL (ElastiCache accepts IAM auth over TLS only)',
+    );
+  if (SERVERLESS_ENDPOINT.test(resolved.host))
+    problems.push(
+      "CDC_CACHE_REDIS_AUTH=iam does not work with ElastiCache Serverless: GLIDE's IAM token lacks the ResourceType=ServerlessCache that Serverless requires (use an RBAC password, or a node-based replication group)",
     );
   if (resolved.username === undefined)
     problems.push(
