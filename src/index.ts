@@ -40,6 +40,7 @@ export {
   type BatchLoader,
   type BatchLoaderContext,
   type Cache,
+  type CacheClientOf,
   createCache,
   type GetOneOptions,
   type GetOptions,

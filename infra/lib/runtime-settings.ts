@@ -23,6 +23,11 @@ const cacheTarget = {
   redisUsername: { stack: "the cache's worker user" },
   redisPassword: { stack: "the worker user's password, from Secrets Manager" },
   redisCluster: { stack: 'true: ElastiCache Serverless speaks the cluster protocol' },
+  redisClient: { notDeployable: 'the app deploys ioredis with RBAC passwords' },
+  // IAM auth goes through GLIDE, whose tokens cannot sign in to ElastiCache Serverless (docs/infra.md).
+  redisAuth: { notDeployable: 'the app deploys RBAC passwords: GLIDE IAM tokens fail on Serverless' },
+  redisIamCacheName: { notDeployable: 'only with IAM auth, which the app does not deploy' },
+  redisIamRegion: { notDeployable: 'only with IAM auth, which the app does not deploy' },
   redisWaitReplicas: { notDeployable: 'ElastiCache Serverless replicates itself; auto is right' },
   redisWaitTimeoutMs: { notDeployable: 'only matters with WAIT replicas; the default is enough' },
 } as const;

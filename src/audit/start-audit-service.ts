@@ -1,6 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type Keyspace, loadKeyspace } from '../keyspace';
-import type { RedisClient } from '../redis/create-redis-client';
 import type { WorkerLogger } from '../runtimes/kafka-worker/worker-logger';
 import { createWorkerRedis, type WorkerRedisConfig } from '../runtimes/shared/create-worker-redis';
 import { startHealthServer } from '../runtimes/shared/health-server';
@@ -42,7 +41,8 @@ export async function startAuditService(
   { logger, isReady }: { logger: WorkerLogger; isReady: () => boolean },
 ): Promise<AuditService> {
   const keyspace = await loadKeyspace(config.keyspace);
-  const redis: RedisClient = createWorkerRedis(config);
+  const workerRedis = await createWorkerRedis(config);
+  const redis = workerRedis.port;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let auditor: Auditor | undefined;
@@ -69,7 +69,7 @@ export async function startAuditService(
   try {
     health = await startHealthServer({ port: config.httpPort, isReady, registry });
   } catch (error) {
-    redis.disconnect();
+    await workerRedis.close();
     throw error;
   }
   const summarize = () => {
@@ -87,7 +87,7 @@ export async function startAuditService(
       clearInterval(summary);
       await started.stop();
       summarize();
-      await redis.quit().catch(() => redis.disconnect());
+      await workerRedis.close();
       await health.close();
     },
   };

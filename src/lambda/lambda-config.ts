@@ -1,5 +1,11 @@
 import type { ReplicaAckSetting } from '../core/replica-ack';
-import { cacheTargetOptions, dynamodbRecordOptions, processOptions } from '../runtimes/shared/common-options';
+import {
+  cacheTargetOptions,
+  dynamodbRecordOptions,
+  processOptions,
+  type RedisAuthMode,
+  type RedisClientLibrary,
+} from '../runtimes/shared/common-options';
 import {
   type ConfigSchema,
   type ConfigValues,
@@ -49,6 +55,10 @@ export const lambdaConfigSchema = {
     parse: parsers.string,
   }),
   redisCluster: cacheTargetOptions.redisCluster,
+  redisClient: cacheTargetOptions.redisClient,
+  redisAuth: cacheTargetOptions.redisAuth,
+  redisIamCacheName: cacheTargetOptions.redisIamCacheName,
+  redisIamRegion: cacheTargetOptions.redisIamRegion,
   redisWaitReplicas: cacheTargetOptions.redisWaitReplicas,
   redisWaitTimeoutMs: cacheTargetOptions.redisWaitTimeoutMs,
   logLevel: processOptions.logLevel,
@@ -66,6 +76,10 @@ export interface LambdaConfig {
   readonly redisPassword: string | undefined;
   readonly redisPasswordSecretArn: string | undefined;
   readonly redisCluster: boolean;
+  readonly redisClient: RedisClientLibrary;
+  readonly redisAuth: RedisAuthMode;
+  readonly redisIamCacheName: string | undefined;
+  readonly redisIamRegion: string | undefined;
   readonly logLevel: string;
   readonly tableName: string | undefined;
   readonly versionAttribute: string | undefined;
@@ -104,6 +118,10 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     redisPassword: values.redisPassword,
     redisPasswordSecretArn: values.redisPasswordSecretArn,
     redisCluster: values.redisCluster,
+    redisClient: values.redisClient,
+    redisAuth: values.redisAuth,
+    redisIamCacheName: values.redisIamCacheName,
+    redisIamRegion: values.redisIamRegion,
     logLevel: values.logLevel,
     tableName: values.table,
     versionAttribute: values.versionAttribute,

@@ -6,9 +6,8 @@ import { type Keyspace, loadKeyspace } from '../keyspace';
 import { attachLogger } from '../observability/attach-logger';
 import { createLogger } from '../observability/create-logger';
 import { createInstrumentation } from '../observability/instrumentation';
-import type { RedisClient } from '../redis/create-redis-client';
 import { WORKER_ENGINE_RETRY } from '../runtimes/shared/create-worker-engine';
-import { createWorkerRedis } from '../runtimes/shared/create-worker-redis';
+import { createWorkerRedis, type WorkerRedis } from '../runtimes/shared/create-worker-redis';
 import type { LambdaConfig } from './lambda-config';
 import type { LambdaLogger } from './lambda-logger';
 
@@ -16,7 +15,8 @@ import type { LambdaLogger } from './lambda-logger';
 export interface LambdaEnvironment {
   readonly config: LambdaConfig;
   readonly keyspace: Keyspace;
-  readonly redis: RedisClient;
+  /** One client per container, reused by every invocation. */
+  readonly redis: WorkerRedis;
   readonly engine: InvalidationEngine;
 }
 
@@ -48,11 +48,15 @@ export async function createLambdaEnvironment(
     ? await readPasswordSecret(secrets ?? new SecretsManagerClient({}), config.redisPasswordSecretArn)
     : config.redisPassword;
   // Commands fail fast when Redis is down: Lambda's own retry of the batch is the backoff.
-  const redis = createWorkerRedis({
+  const redis = await createWorkerRedis({
     redisUrl: config.redisUrl,
     redisUsername: config.redisUsername || undefined,
     redisPassword: password || undefined,
     redisCluster: config.redisCluster,
+    redisClient: config.redisClient,
+    redisAuth: config.redisAuth,
+    redisIamCacheName: config.redisIamCacheName,
+    redisIamRegion: config.redisIamRegion,
     redisWaitTimeoutMs: config.redisWaitTimeoutMs,
   });
   // The engine's events (retries, outages, images missing key columns) go to the function's log.
@@ -60,7 +64,7 @@ export async function createLambdaEnvironment(
   if (logger) attachLogger(instrumentation, logger);
   const engine = createInvalidationEngine({
     keyspace,
-    redis,
+    redis: redis.port,
     instrumentation,
     ...(config.prefix !== undefined ? { prefix: config.prefix } : {}),
     // Lambda retries the batch itself; the workers' short retry keeps the invocation well inside its timeout.

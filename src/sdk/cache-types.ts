@@ -63,15 +63,32 @@ export interface GetOneOptions<Params = Record<string, KeyValue>, Value = unknow
 
 type Found<Value> = NonNullable<Value> | null;
 
-/** The read-side cache, typed by its keyspace. */
-export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions> {
+/**
+ * The type of `cache.redis` for what was passed as `redis`: that client as it is (node-redis, ioredis, GLIDE,
+ * or a port), or the ioredis client the cache opens from a URL or ioredis options.
+ */
+export type CacheClientOf<Input> = Input extends string
+  ? RedisClient
+  : Input extends RedisPort
+    ? RedisPort
+    : Input extends RedisClient
+      ? Input
+      : Input extends { sendCommand: unknown } | { customCommand: unknown }
+        ? Input
+        : RedisClient;
+
+/**
+ * The read-side cache, typed by its keyspace and by its Redis client (`Client`, inferred by `createCache`
+ * from its `redis` option; the ioredis client type by default, for a URL or ioredis options).
+ */
+export interface Cache<Definitions extends EntityDefinitions = EntityDefinitions, Client = RedisClient> {
   /** Typed events: hit, miss, stale, lease-wait, load, bypass, error, breaker. */
   readonly events: CacheEvents;
   /**
-   * The Redis client in use: the one passed in (node-redis, ioredis or GLIDE: cast it to its own type), or the
-   * ioredis client the cache opened from a URL or options.
+   * The Redis client in use, typed as it was given: the client passed in (node-redis, ioredis or GLIDE, or a
+   * port), or the ioredis client the cache opened from a URL or ioredis options.
    */
-  readonly redis: RedisClient;
+  readonly redis: Client;
   /** The same Redis through cdc-cache's port (any client library). */
   readonly port: RedisPort;
   /** The near cache (option `nearCache`): its counters, and a barrier for tests; undefined when off. */

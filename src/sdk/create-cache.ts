@@ -4,13 +4,13 @@ import type { EntityDefinitions, Keyspace } from '../keyspace';
 import { isIoredis } from '../redis/adapters/ioredis-driver';
 import type { RedisClient } from '../redis/create-redis-client';
 import { resolveRedis } from '../redis/create-redis-client';
-import { openedIoredisPort, toRedisPort } from '../redis/to-redis-port';
+import { isRedisPort, openedIoredisPort, type RedisPortInput, toRedisPort } from '../redis/to-redis-port';
 import { resolveCacheEntities } from './cache-entities';
 import { CacheEvents } from './cache-events';
 import type { CacheOptions } from './cache-options';
 import { resolveCacheOptions } from './cache-options';
 import { createCacheTags } from './cache-tags';
-import type { BatchLoader, Cache, Loader } from './cache-types';
+import type { BatchLoader, Cache, CacheClientOf, Loader } from './cache-types';
 import { createCacheWrites } from './cache-writes';
 import { type Clock, systemClock, unrefTimer } from './clock';
 import { getMany } from './get-many';
@@ -26,6 +26,7 @@ export type {
   BatchLoader,
   BatchLoaderContext,
   Cache,
+  CacheClientOf,
   GetOneOptions,
   GetOptions,
   Loader,
@@ -47,10 +48,13 @@ export interface CacheDependencies {
  * const cache = createCache({ redis: process.env.CDC_CACHE_REDIS_URL!, keyspace })
  * const user = await cache.get('user', { id: 42 }, () => db.users.findById(42))
  */
-export function createCache<Definitions extends EntityDefinitions>(
-  options: CacheOptions<Definitions>,
+export function createCache<
+  Definitions extends EntityDefinitions,
+  Input extends RedisPortInput = RedisPortInput,
+>(
+  options: CacheOptions<Definitions> & { readonly redis: Input },
   dependencies: CacheDependencies = {},
-): Cache<Definitions> {
+): Cache<Definitions, CacheClientOf<Input>> {
   const settings = resolveCacheOptions(options as CacheOptions);
   const clock = dependencies.clock ?? systemClock;
   const { prefix, serializer } = settings;
@@ -141,9 +145,9 @@ export function createCache<Definitions extends EntityDefinitions>(
   };
   const writes = createCacheWrites({ redis, scripts, guard, entities, tags, serializer, clock });
 
-  const cache: Cache<EntityDefinitions> = {
+  const cache: Cache<EntityDefinitions, CacheClientOf<Input>> = {
     events,
-    redis: (opened ?? options.redis) as Cache['redis'],
+    redis: (opened ?? options.redis) as CacheClientOf<Input>,
     port: redis,
     nearCache: near,
     get: (entity, params, loader, getOptions) =>
@@ -162,10 +166,16 @@ export function createCache<Definitions extends EntityDefinitions>(
       await redis.close();
     },
   };
-  return cache as unknown as Cache<Definitions>;
+  return cache as unknown as Cache<Definitions, CacheClientOf<Input>>;
 }
 
 /** Plain ioredis options (`{ host, port }`), not a client or a port. */
 function isPlainOptions(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  // A port is a plain object too: taken for options, it opened an ioredis client to localhost instead.
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    !isRedisPort(value)
+  );
 }

@@ -7,6 +7,7 @@ import { DEAD_LETTER_FIELDS } from '../../src/core/dead-letter';
 import type { InvalidationEngine } from '../../src/core/ports';
 import type { RuntimeName } from '../../src/core/runtime-name';
 import type { Keyspace } from '../../src/keyspace';
+import type { RedisPort } from '../../src/redis/redis-port';
 import { createWorkerRedis } from '../../src/runtimes/shared/create-worker-redis';
 import { type RedisProcess, startRedisProcess } from '../support/redis-process';
 import { uniqueName } from '../support/unique-name';
@@ -59,7 +60,7 @@ export interface RuntimeDriver {
 export interface RunContext {
   readonly engine: InvalidationEngine;
   /** The runtime's own Redis client (stores, dead letters), on the suite's redis-server. */
-  readonly redis: Redis;
+  readonly redis: RedisPort;
   readonly prefix: string;
 }
 
@@ -113,13 +114,14 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
       const prefix = `${uniqueName('contract')}:`;
       const keyspace = await driver.keyspace();
       // The workers' own client: fails fast while Redis is unusable, times out, reconnects on its own.
-      const redis = createWorkerRedis({
+      const workerRedis = await createWorkerRedis({
         redisUrl: server.url,
         redisPassword: PASSWORD,
         redisCluster: false,
         redisCommandTimeoutMs: 500,
         redisWaitTimeoutMs: 200,
-      }) as Redis;
+      });
+      const redis = workerRedis.port;
       const real = createInvalidationEngine({
         keyspace,
         redis,
@@ -143,7 +145,7 @@ export function registerRuntimeContractSuite(driver: RuntimeDriver): void {
       const run = await driver.run(changes, { engine, redis, prefix });
       open.push(async () => {
         await run.stop();
-        redis.disconnect();
+        await workerRedis.close();
       });
       return { run, prefix };
     }

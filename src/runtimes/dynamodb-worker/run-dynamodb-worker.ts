@@ -34,7 +34,8 @@ export async function runDynamoDbWorker(
 ): Promise<RunningDynamoDbWorker> {
   const keyspace = await loadKeyspace(config.keyspace);
   const prefix = config.keyPrefix ?? keyspace.prefix;
-  const redis = createWorkerRedis(config);
+  const workerRedis = await createWorkerRedis(config);
+  const redis = workerRedis.port;
   const { registry, instrumentation } = createRuntimeMetrics();
   const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   const reader = createStreamReader({
@@ -67,7 +68,7 @@ export async function runDynamoDbWorker(
   });
   const close = async () => {
     await engine.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await workerRedis.close();
     reader.destroy();
   };
   const health = await startHealthServer({ port: config.httpPort, isReady: worker.isReady, registry });
@@ -78,7 +79,10 @@ export async function runDynamoDbWorker(
     await close();
     throw error;
   }
-  logger.info({ table: config.table, owner, httpPort: health.port }, 'cdc-cache DynamoDB worker started');
+  logger.info(
+    { table: config.table, owner, httpPort: health.port, redisClient: redis.kind },
+    'cdc-cache DynamoDB worker started',
+  );
   return {
     httpPort: health.port,
     async stop() {

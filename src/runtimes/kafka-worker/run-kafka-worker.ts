@@ -47,7 +47,8 @@ export async function runKafkaWorker(
     );
   }
   const keyspace = await loadKeyspace(config.keyspace);
-  const redis = createWorkerRedis(config);
+  const workerRedis = await createWorkerRedis(config);
+  const redis = workerRedis.port;
   const { registry, instrumentation } = createRuntimeMetrics();
   const metrics = createWorkerMetrics(registry, { sources: keyspaceTables(keyspace) });
   const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
@@ -102,11 +103,16 @@ export async function runKafkaWorker(
   } catch (error) {
     await health.close();
     await engine.close();
-    redis.disconnect();
+    await workerRedis.close();
     throw error;
   }
   logger.info(
-    { groupId: config.groupId, topics: config.topics ?? config.topicPattern?.source, httpPort: health.port },
+    {
+      groupId: config.groupId,
+      topics: config.topics ?? config.topicPattern?.source,
+      httpPort: health.port,
+      redisClient: redis.kind,
+    },
     'cdc-cache Kafka worker started',
   );
   await warnIfMissing(kafka, config.deadLetterTopic, logger);
@@ -136,7 +142,7 @@ export async function runKafkaWorker(
       await admin?.close().catch(() => undefined);
       await worker.stop();
       await engine.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await workerRedis.close();
       await health.close();
     },
   };

@@ -60,7 +60,8 @@ export async function runPostgresWorker(
     );
   }
 
-  const redis = createWorkerRedis(config);
+  const workerRedis = await createWorkerRedis(config);
+  const redis = workerRedis.port;
   const { registry, instrumentation } = createRuntimeMetrics();
   const engine = createWorkerEngine(config, { keyspace, redis, instrumentation, logger });
   let statusClient: Client | undefined;
@@ -98,7 +99,7 @@ export async function runPostgresWorker(
   });
   const close = async () => {
     await engine.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await workerRedis.close();
     await statusClient?.end().catch(() => undefined);
   };
   let health: Awaited<ReturnType<typeof startHealthServer>>;
@@ -115,6 +116,7 @@ export async function runPostgresWorker(
       publication: config.publication,
       tables: tables.map((needs) => needs.table),
       httpPort: health.port,
+      redisClient: redis.kind,
     },
     'cdc-cache PostgreSQL worker started',
   );

@@ -12,6 +12,14 @@ const parseReplicaAck = typed('auto | off | integer 0..64', (raw: string): Repli
   return parsers.integer({ min: 0, max: 64 })(text);
 });
 
+/** The client libraries a worker or Lambda handler can open Redis with (`CDC_CACHE_REDIS_CLIENT`). */
+export const REDIS_CLIENT_LIBRARIES = ['ioredis', 'node-redis', 'glide'] as const;
+export type RedisClientLibrary = (typeof REDIS_CLIENT_LIBRARIES)[number];
+
+/** How a worker or Lambda handler authenticates to Redis (`CDC_CACHE_REDIS_AUTH`). */
+export const REDIS_AUTH_MODES = ['password', 'iam'] as const;
+export type RedisAuthMode = (typeof REDIS_AUTH_MODES)[number];
+
 /**
  * The options every worker shares for what it invalidates: the keyspace, the key prefix and Redis.
  *
@@ -60,6 +68,35 @@ export const cacheTargetOptions = {
     parse: parsers.boolean,
     default: false,
     switch: true,
+  }),
+  redisClient: defineOption({
+    env: 'CDC_CACHE_REDIS_CLIENT',
+    flag: 'redis-client',
+    description:
+      'Redis client library: ioredis (bundled), node-redis or glide (optional peer dependencies: install redis or @valkey/valkey-glide)',
+    parse: parsers.oneOf(REDIS_CLIENT_LIBRARIES),
+    default: 'ioredis' as RedisClientLibrary,
+  }),
+  redisAuth: defineOption({
+    env: 'CDC_CACHE_REDIS_AUTH',
+    flag: 'redis-auth',
+    description:
+      'How to authenticate to Redis: password (ACL user and password, or none) or iam (ElastiCache IAM tokens signed and refreshed by GLIDE; needs the glide client, rediss:// and an IAM-enabled user; node-based caches only, not Serverless)',
+    parse: parsers.oneOf(REDIS_AUTH_MODES),
+    default: 'password' as RedisAuthMode,
+  }),
+  redisIamCacheName: defineOption({
+    env: 'CDC_CACHE_REDIS_IAM_CACHE_NAME',
+    flag: 'redis-iam-cache-name',
+    description:
+      'With IAM auth: the ElastiCache replication group or serverless cache name the tokens are signed for',
+    parse: parsers.string,
+  }),
+  redisIamRegion: defineOption({
+    env: 'CDC_CACHE_REDIS_IAM_REGION',
+    flag: 'redis-iam-region',
+    description: 'With IAM auth: the region of the ElastiCache cache (default: AWS_REGION)',
+    parse: parsers.string,
   }),
   redisWaitReplicas: defineOption({
     env: 'CDC_CACHE_REDIS_WAIT_REPLICAS',

@@ -4,7 +4,7 @@ import type { ReplicaAckSetting } from '../../core/replica-ack';
 import type { Keyspace } from '../../keyspace';
 import { attachLogger, type EngineEventLogger } from '../../observability/attach-logger';
 import type { Instrumentation } from '../../observability/instrumentation';
-import type { RedisClient } from '../../redis/create-redis-client';
+import type { RedisPortInput } from '../../redis/to-redis-port';
 
 /** The engine settings every worker takes from its configuration. */
 export interface WorkerEngineConfig {
@@ -31,7 +31,7 @@ export function createWorkerEngine(
   config: WorkerEngineConfig,
   context: {
     keyspace: Keyspace;
-    redis: RedisClient;
+    redis: RedisPortInput;
     instrumentation: Instrumentation;
     logger: EngineEventLogger;
   },

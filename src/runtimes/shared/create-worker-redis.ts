@@ -1,48 +1,36 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { type RedisClient, WORKER_COMMAND_TIMEOUT_MS } from '../../redis/create-redis-client';
+import { createRedisPort } from '../../redis/create-redis-port';
+import type { RedisPort } from '../../redis/redis-port';
+import { openGlide } from './worker-redis/open-glide';
+import { openIoredis } from './worker-redis/open-ioredis';
+import { openNodeRedis } from './worker-redis/open-node-redis';
+import { type WorkerRedisConfig, workerRedisTarget } from './worker-redis/worker-redis-target';
 
-/** The Redis settings every worker takes (see `cacheTargetOptions`). */
-export interface WorkerRedisConfig {
-  readonly redisUrl: string;
-  readonly redisUsername?: string | undefined;
-  readonly redisPassword?: string | undefined;
-  readonly redisCluster: boolean;
-  /** The WAIT timeout (`CDC_CACHE_REDIS_WAIT_TIMEOUT_MS`): a command may take that much longer. */
-  readonly redisWaitTimeoutMs?: number | undefined;
-  /** Longest wait for a reply besides WAIT; default {@link WORKER_COMMAND_TIMEOUT_MS}. */
-  readonly redisCommandTimeoutMs?: number | undefined;
+export type { WorkerRedisConfig } from './worker-redis/worker-redis-target';
+
+/** A worker's Redis: the port its engine and stores share (they never close it), and `close` for the end. */
+export interface WorkerRedis {
+  readonly port: RedisPort;
+  /** Close the client (once everything using the port is done). */
+  close(): Promise<void>;
 }
 
 /**
- * The Redis client of a worker process: standalone or Cluster, TLS for `rediss://`, ACL user and password
- * from the options or the URL. Commands fail fast while disconnected (and time out, see
- * {@link WORKER_COMMAND_TIMEOUT_MS}), so a worker pauses and backs off on its own schedule instead of
- * queueing behind a dead connection.
+ * The Redis client of a worker process or Lambda handler, with the library chosen by
+ * `CDC_CACHE_REDIS_CLIENT` (ioredis, node-redis or GLIDE): standalone or Cluster, TLS for `rediss://`, ACL
+ * user and password (options or URL) or ElastiCache IAM (GLIDE). With every library commands fail fast
+ * while disconnected and time out (see `WORKER_COMMAND_TIMEOUT_MS`), so a worker pauses and backs off on
+ * its own schedule instead of queueing behind a dead connection.
  *
  * @example
- * const redis = createWorkerRedis({ redisUrl: 'rediss://cache.example.com:6379', redisCluster: true })
+ * const redis = await createWorkerRedis({ redisUrl: 'rediss://cache.example.com:6379', redisCluster: true })
  */
-export function createWorkerRedis(config: WorkerRedisConfig): RedisClient {
-  const url = new URL(config.redisUrl);
-  const options: RedisOptions = {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    commandTimeout:
-      (config.redisCommandTimeoutMs ?? WORKER_COMMAND_TIMEOUT_MS) + (config.redisWaitTimeoutMs ?? 0),
-    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
-    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
-  };
-  if (!config.redisCluster) return new Redis(config.redisUrl, options);
-  const tls = url.protocol === 'rediss:';
-  return new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
-    // ElastiCache TLS certificates name the configuration endpoint, not the node IPs.
-    ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
-    slotsRefreshTimeout: 2_000,
-    redisOptions: {
-      ...options,
-      username: options.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
-      password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
-      ...(tls ? { tls: {} } : {}),
-    },
-  });
+export async function createWorkerRedis(config: WorkerRedisConfig): Promise<WorkerRedis> {
+  const target = workerRedisTarget(config);
+  const driver =
+    target.library === 'glide'
+      ? await openGlide(target)
+      : target.library === 'node-redis'
+        ? await openNodeRedis(target)
+        : openIoredis(target);
+  return { port: createRedisPort(driver, false), close: () => driver.close() };
 }
