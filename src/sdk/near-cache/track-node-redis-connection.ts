@@ -57,10 +57,13 @@ export function trackNodeRedisConnection(
 
   async function setUp(current: number, on: NodeRedisTrackingConnection): Promise<void> {
     try {
-      const id = Number(await on.sendCommand(['CLIENT', 'ID']));
-      // `emitInvalidate` turned default-mode tracking on in the handshake; broadcast needs it off first.
-      await on.sendCommand(['CLIENT', 'TRACKING', 'OFF']);
-      await on.sendCommand(['CLIENT', 'TRACKING', 'ON', 'BCAST', ...prefixArgs]);
+      // Sent in one tick, so node-redis writes them together: one round trip. `emitInvalidate` turned
+      // default-mode tracking on in the handshake; broadcast needs it off first.
+      const [id] = await Promise.all([
+        on.sendCommand(['CLIENT', 'ID']).then(Number),
+        on.sendCommand(['CLIENT', 'TRACKING', 'OFF']),
+        on.sendCommand(['CLIENT', 'TRACKING', 'ON', 'BCAST', ...prefixArgs]),
+      ]);
       if (closed || current !== session || on !== connection) return;
       clientId = id;
       up = true;
