@@ -31,10 +31,12 @@ describe.each(NEAR_CACHE_CLIENTS)('near cache through $name', ({ factory, resp }
   async function reader(
     prefix: string,
     redis: string = SHARED_REDIS_URL,
+    heartbeat: string = NEAR.heartbeat,
   ): Promise<Cache<typeof keyspace.definitions>> {
     const client = await factory.open({ nodes: [nodeOfUrl(redis)], cluster: false, resp });
     open.push(client);
-    const cache = createCache({ redis: client.client as object, keyspace, prefix, nearCache: NEAR });
+    const nearCache = { ...NEAR, heartbeat };
+    const cache = createCache({ redis: client.client as object, keyspace, prefix, nearCache });
     open.push(cache as Cache);
     await pollUntil(() => cache.nearCache!.stats().up, { description: 'the invalidation stream up' });
     return cache;
@@ -231,6 +233,37 @@ describe.each(NEAR_CACHE_CLIENTS)('near cache through $name', ({ factory, resp }
     expect(mutate).toThrow(TypeError);
     expect(datedAgain.at.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(cache.nearCache!.stats().hits).toBe(hits);
+  });
+
+  it('empties itself when its tracking connection goes silent (a frozen server, two heartbeats unanswered) and serves fresh values once back', async () => {
+    // Prepare
+    const server = await startRedisProcess();
+    const client = new Redis(server.url);
+    try {
+      const prefix = uniquePrefix('near-silent');
+      const cache = await reader(prefix, server.url, '200ms');
+      await warm(cache, 'user', { id: 1, name: 'before' });
+      const held = cache.nearCache!.stats().entries;
+      const clears: string[] = [];
+      cache.events.on('near-clear', ({ reason }) => clears.push(reason));
+      // Act: no socket closes, nothing answers; then the server thaws and the key changes
+      server.freeze(true);
+      await pollUntil(() => clears.includes('heartbeat'), { description: 'cleared after missed heartbeats' });
+      const entriesWhileSilent = cache.nearCache!.stats().entries;
+      server.freeze(false);
+      await client.unlink(cache.keyOf('user', { id: 1 }));
+      await pollUntil(() => cache.nearCache!.stats().up, { timeoutMs: 20_000, description: 'up again' });
+      await cache.nearCache!.sync();
+      const after = await cache.get('user', { id: 1 }, () => ({ id: 1, name: 'after' }));
+      // Assess
+      expect(held).toBe(1);
+      expect(entriesWhileSilent).toBe(0);
+      expect(after).toEqual({ id: 1, name: 'after' });
+    } finally {
+      server.freeze(false);
+      client.disconnect();
+      await server.stop();
+    }
   });
 
   it('empties itself on a FLUSHALL and when Redis restarts (a private redis-server)', async () => {
