@@ -115,12 +115,15 @@ async function pairedRounds(
 /** A client library: open a client (its defaults), its own raw GET, and how to close it. */
 interface BenchClient {
   readonly name: 'node_redis' | 'ioredis' | 'glide';
+  /** Whether createCache runs a near cache on this library's clients. */
+  readonly nearCache: boolean;
   open(): Promise<{ client: object; get(key: string): Promise<string | null>; close(): Promise<void> }>;
 }
 
 const BENCH_CLIENTS: readonly BenchClient[] = [
   {
     name: 'node_redis',
+    nearCache: true,
     async open() {
       const client = createClient({ url: REDIS_URL });
       await client.connect();
@@ -129,6 +132,7 @@ const BENCH_CLIENTS: readonly BenchClient[] = [
   },
   {
     name: 'ioredis',
+    nearCache: true,
     async open() {
       const client = new Redis(REDIS_URL);
       return { client, get: (key) => client.get(key), close: async () => void (await client.quit()) };
@@ -136,6 +140,7 @@ const BENCH_CLIENTS: readonly BenchClient[] = [
   },
   {
     name: 'glide',
+    nearCache: false,
     async open() {
       const url = new URL(REDIS_URL);
       const client = await GlideClient.createClient({
@@ -154,8 +159,45 @@ const BENCH_CLIENTS: readonly BenchClient[] = [
 ];
 
 /**
+ * Near cache hits through a client of one library against that library's raw GET + JSON.parse, in paired
+ * rounds. Its own ttl outlasts the rounds: they measure hits, not refills.
+ */
+async function nearHitRatio(
+  client: object,
+  keyspace: Parameters<typeof createCache>[0]['keyspace'],
+  prefix: string,
+  readRaw: () => Promise<unknown>,
+): Promise<number> {
+  const cache = createCache({
+    redis: client,
+    keyspace,
+    prefix,
+    commandTimeout: '5s',
+    nearCache: { maxEntries: 1000, ttl: '1h' },
+  });
+  try {
+    while (!cache.nearCache!.stats().up) await new Promise((resolve) => setTimeout(resolve, 10));
+    await cache.get('user', { id: 42 }, () => row);
+    await cache.nearCache!.sync();
+    await cache.get('user', { id: 42 }, () => row);
+    const nearHit = () => cache.get('user', { id: 42 }, () => row);
+    await throughput(nearHit, CONCURRENCY, 500);
+    const { ratio } = await pairedRounds(readRaw, nearHit, ROUNDS);
+    const stats = cache.nearCache!.stats();
+    // A clear (a heartbeat missed on a loaded machine) costs a few misses, never a real share.
+    if (stats.misses > stats.hits / 100)
+      throw new Error(`the near cache missed ${stats.misses} times in ${stats.hits} hits`);
+    return ratio;
+  } finally {
+    await cache.port.command(['UNLINK', cache.keyOf('user', { id: 42 })]);
+    await cache.close();
+  }
+}
+
+/**
  * For each client library: the SDK's hit path through a client of that library against that library's own
- * raw GET + JSON.parse, in paired rounds (issue 20's `hit_ratio_vs_raw_<client>` fields).
+ * raw GET + JSON.parse, in paired rounds (issue 20's `hit_ratio_vs_raw_<client>` fields), and near cache
+ * hits likewise where the library runs one (`l1_hit_ratio_vs_raw_<client>`; GLIDE is refused one).
  */
 async function perClientHitRatios(
   prefix: string,
@@ -190,6 +232,11 @@ async function perClientHitRatios(
       console.log(
         `${library.name}: SDK hit path / raw GET+JSON.parse ${ratio.toFixed(3)} (loads during the hit rounds: ${loads})`,
       );
+      if (library.nearCache) {
+        const l1 = await nearHitRatio(sdk.client, keyspace, `${prefix}${library.name}:l1:`, readRaw);
+        ratios[`l1_hit_ratio_vs_raw_${library.name}`] = Number(l1.toFixed(1));
+        console.log(`${library.name}: near cache hits / raw GET+JSON.parse ${l1.toFixed(1)}`);
+      }
     } finally {
       await cache.port.command(['UNLINK', rawKey, cache.keyOf('user', { id: 42 })]);
       await cache.close();

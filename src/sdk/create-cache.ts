@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
 import { isIoredis } from '../redis/adapters/ioredis-driver';
+import { isNodeRedis } from '../redis/adapters/node-redis-driver';
 import type { RedisClient } from '../redis/create-redis-client';
 import { resolveRedis } from '../redis/create-redis-client';
 import { isRedisPort, openedIoredisPort, type RedisPortInput, toRedisPort } from '../redis/to-redis-port';
@@ -61,11 +62,12 @@ export function createCache<
   // A URL or ioredis options open an ioredis client that gives up on a command quickly (our own timeout and
   // breaker decide what a read does then); a client of any library is used as given, never closed.
   const opensIoredis = typeof options.redis === 'string' || isPlainOptions(options.redis);
-  if (settings.nearCache && !opensIoredis && !isIoredis(options.redis)) {
-    // The near cache tracks invalidations on ioredis connections (its `InvalidationStream` adapter).
+  if (settings.nearCache && !opensIoredis && !isIoredis(options.redis) && !isNodeRedis(options.redis)) {
+    // The near cache's invalidation streams exist for ioredis and node-redis; GLIDE 2.x hands neither
+    // tracking invalidations nor disconnects to its caller (docs/near-cache.md).
     throw new CdcCacheError(
       'CDC_INVALID_OPTION',
-      'nearCache: needs an ioredis client, a URL or ioredis options (node-redis and GLIDE clients have no near cache yet)',
+      'nearCache: needs an ioredis or node-redis client, a URL or ioredis options (a Valkey GLIDE 2.x client delivers no tracking invalidations nor disconnect notices to its caller, so no near cache can be kept coherent over it)',
     );
   }
   const opened = opensIoredis
@@ -107,7 +109,7 @@ export function createCache<
   // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
   const near = settings.nearCache
     ? attachNearCache({
-        client: (opened ?? options.redis) as RedisClient,
+        client: (opened ?? options.redis) as RedisClient | object,
         settings: settings.nearCache,
         entities: [...(options.keyspace as Keyspace).entities.values()],
         prefix,

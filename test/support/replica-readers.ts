@@ -27,16 +27,41 @@ export interface ReplicaReaderConfig {
   readonly concurrency: number;
   /** Pause of each loop between two reads. */
   readonly pauseMs: number;
+  /**
+   * A near cache in the reader, on a client of this library (default: none, and a URL opens ioredis). When
+   * stopped, such a reader reads every key once more and reports what it served (memory or Redis).
+   */
+  readonly nearCacheClient?: 'ioredis' | 'node-redis';
+}
+
+/** What a reader with a near cache served for one key after it stopped its loops. */
+export interface ServedValue {
+  readonly params: Record<string, string | number>;
+  readonly value: unknown;
 }
 
 /** What a reader process reports. */
 export type ReplicaReaderMessage =
   | { type: 'ready' }
-  | { type: 'done'; reads: number; loads: number; errors: string[] };
+  | {
+      type: 'done';
+      reads: number;
+      loads: number;
+      errors: string[];
+      /** With a near cache: each key read once more after the loops stopped, and the near cache's hits. */
+      served: ServedValue[];
+      nearHits: number;
+    };
 
 /** Running reader processes; `stop` ends their loops and sums what they did. */
 export interface ReplicaReaders {
-  stop(): Promise<{ reads: number; loads: number; errors: string[] }>;
+  stop(): Promise<{
+    reads: number;
+    loads: number;
+    errors: string[];
+    served: ServedValue[];
+    nearHits: number;
+  }>;
 }
 
 /**
@@ -95,6 +120,8 @@ export async function startReplicaReaders(
           reads: done.reduce((sum, report) => sum + report.reads, 0),
           loads: done.reduce((sum, report) => sum + report.loads, 0),
           errors: done.flatMap((report) => report.errors),
+          served: done.flatMap((report) => report.served),
+          nearHits: done.reduce((sum, report) => sum + report.nearHits, 0),
         };
       } finally {
         for (const child of children) if (child.exitCode === null) child.kill();

@@ -1,4 +1,5 @@
 import type { EntitySpec } from '../../keyspace';
+import { isNodeRedis } from '../../redis/adapters/node-redis-driver';
 import type { RedisClient } from '../../redis/create-redis-client';
 import type { Serializer } from '../../redis/serializer';
 import type { CacheEvents } from '../cache-events';
@@ -12,6 +13,7 @@ import {
 import { freezePlainValue } from './freeze-plain-value';
 import { createIoredisInvalidationStream } from './ioredis-invalidation-stream';
 import type { NearCacheSettings } from './near-cache-options';
+import { createNodeRedisInvalidationStream } from './node-redis-invalidation-stream';
 import { trackedPrefixes } from './tracked-prefixes';
 
 /** What a cache exposes of its near cache. */
@@ -44,13 +46,14 @@ export { MISS };
 
 /**
  * Build the near cache of a cache from its options: which entities use it, the prefixes Redis must report,
- * the ioredis invalidation stream, and the events it emits.
+ * the invalidation stream of its client library (ioredis or node-redis), and the events it emits.
  *
  * @example
  * const near = attachNearCache({ client, settings, entities, prefix, serializer, events })
  */
 export function attachNearCache(options: {
-  readonly client: RedisClient;
+  /** An ioredis or node-redis client (standalone or cluster). */
+  readonly client: RedisClient | object;
   readonly settings: NearCacheSettings;
   readonly entities: readonly EntitySpec[];
   readonly prefix: string;
@@ -67,11 +70,15 @@ export function attachNearCache(options: {
   );
   if (chosen.length === 0) return undefined;
   const names = new Set(chosen.map((entity) => entity.name));
-  const stream = createIoredisInvalidationStream(options.client, {
+  const streamOptions = {
     prefixes: trackedPrefixes(options.prefix, chosen),
     heartbeatMs: settings.heartbeatMs,
     name: 'cdc-cache-near',
-  });
+  };
+  // createCache refused every other client (GLIDE: see docs/near-cache.md).
+  const stream = isNodeRedis(options.client)
+    ? createNodeRedisInvalidationStream(options.client, streamOptions)
+    : createIoredisInvalidationStream(options.client as RedisClient, streamOptions);
   const near: NearCache = createNearCache({
     maxEntries: settings.maxEntries,
     maxBytes: settings.maxBytes,

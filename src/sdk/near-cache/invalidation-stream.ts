@@ -12,8 +12,8 @@ export interface InvalidationListener {
 
 /**
  * The port the near cache needs from a Redis client: a stream of invalidations for every key under some
- * prefixes, with the moments it is complete (`up`) and may have gaps (`down`). The ioredis adapter is
- * `createIoredisInvalidationStream`; another client needs only this.
+ * prefixes, with the moments it is complete (`up`) and may have gaps (`down`). The adapters are
+ * `createIoredisInvalidationStream` and `createNodeRedisInvalidationStream`; another client needs only this.
  */
 export interface InvalidationStream {
   /** Connect and start reporting to `listener`. Called once. */

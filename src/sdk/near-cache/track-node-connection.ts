@@ -46,6 +46,9 @@ export function trackNodeConnection(
 ): NodeTracker {
   const { events } = options;
   const connection = base.duplicate({
+    // RESP2 whatever the client speaks: on RESP3 (ioredis 6's default) Redis pushes `invalidate` instead of
+    // publishing on the channel, and ioredis hands such pushes to no one. ioredis 5 knows only RESP2.
+    ...({ protocol: 2 } as object),
     autoResubscribe: false,
     enableOfflineQueue: false,
     lazyConnect: false,

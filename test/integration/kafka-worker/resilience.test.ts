@@ -1,5 +1,7 @@
 // Delivery guarantees of `cdc-cache worker kafka` on the real chain (PostgreSQL → Debezium → Kafka → worker →
-// Redis): a SIGKILLed worker, a Redis outage, and a consumer group rebalance lose no invalidation.
+// Redis): a SIGKILLed worker, a Redis outage, and a consumer group rebalance lose no invalidation (and, across
+// the kill, no near cache keeps a value older than the database).
+import { createClient } from 'redis';
 import { createCache, keyspaceFromData } from '../../../src';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import {
@@ -114,6 +116,18 @@ describe('worker kafka resilience', () => {
     const cache = createCache({ redis: REDIS_URL, keyspace, prefix });
     const first = await startWorker({ CDC_CACHE_KEY_PREFIX: prefix, CDC_CACHE_KAFKA_GROUP_ID: group });
     await fillAll(cache, ids);
+    // Readers with near caches (ioredis, node-redis) holding every row in memory across the kill.
+    const nodeRedis = await createClient({ url: REDIS_URL }).connect();
+    const nearReaders = [REDIS_URL, nodeRedis].map((redis) =>
+      createCache({ redis, keyspace, prefix, nearCache: { maxEntries: 1_000, ttl: '10m', heartbeat: '5s' } }),
+    );
+    for (const reader of nearReaders) {
+      await waitFor(() => reader.nearCache!.stats().up, { description: 'the near cache up' });
+      await fillAll(reader, ids);
+      await reader.nearCache!.sync();
+      await fillAll(reader, ids);
+    }
+    const heldInMemory = nearReaders.map((reader) => reader.nearCache!.stats().entries);
 
     // Act: kill the worker while the updates stream in, then start another one in the same group
     const updates = updateEach(ids, 5);
@@ -127,6 +141,22 @@ describe('worker kafka resilience', () => {
 
     // Assess
     await allGone(cache, ids, 'every updated row invalidated after the restart');
+    const rows = new Map(
+      (await pgQuery(`SELECT id, v FROM ${table} WHERE id >= 1000`)).map((row) => [row['id'] as number, row]),
+    );
+    const staleInMemory: string[] = [];
+    for (const reader of nearReaders) {
+      await reader.nearCache!.sync();
+      for (const id of ids) {
+        const served = await reader.get('item', { id }, async () => rows.get(id));
+        if (JSON.stringify(served) !== JSON.stringify(rows.get(id)))
+          staleInMemory.push(`${id}: ${JSON.stringify(served)}`);
+      }
+    }
+    expect(heldInMemory).toEqual([ids.length, ids.length]);
+    expect(staleInMemory).toEqual([]);
+    for (const reader of nearReaders) await reader.close();
+    await nodeRedis.close();
     await cache.close();
   });
 

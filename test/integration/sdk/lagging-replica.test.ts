@@ -15,7 +15,7 @@
 // readers keep reading while the standby resumes and replays the commit after its apply delay.
 import { Client } from 'pg';
 import { createCache, keyspaceFromData } from '../../../src';
-import { startReplicaReaders } from '../../support/replica-readers';
+import { type ServedValue, startReplicaReaders } from '../../support/replica-readers';
 import { stackEndpoints } from '../../support/stack-endpoints';
 import {
   deleteTopics,
@@ -56,6 +56,8 @@ interface Case {
   readonly keyColumn: 'id' | 'email';
   readonly readPosition: boolean;
   readonly freeze: Freeze;
+  /** A near cache in every reader, on this client library (it must serve nothing stale either). */
+  readonly nearCacheClient?: 'ioredis' | 'node-redis';
   readonly table: string;
   readonly entity: string;
 }
@@ -74,6 +76,9 @@ const CASES: Case[] = [
   { ...SHAPES[0], readPosition: true, freeze: 'inside' as const },
   { ...SHAPES[1], readPosition: true, freeze: 'inside' as const },
   { ...SHAPES[2], readPosition: true, freeze: 'inside' as const },
+  // The same with a near cache in every reader: what memory serves after quiescence is checked too.
+  { ...SHAPES[0], readPosition: true, freeze: 'inside' as const, nearCacheClient: 'ioredis' as const },
+  { ...SHAPES[1], readPosition: true, freeze: 'before' as const, nearCacheClient: 'node-redis' as const },
 ].map((c, index) => ({ ...c, table: uniqueName(`lag${index}`), entity: `lag${index}` }));
 const prefix = `${uniqueName('lag')}:`;
 const entities = Object.fromEntries(
@@ -314,7 +319,27 @@ async function staleEntries(c: Case): Promise<string[]> {
   return stale;
 }
 
+/** What the readers served after quiescence (memory first) that differs from the primary's row. */
+async function staleServed(c: Case, served: readonly ServedValue[]): Promise<string[]> {
+  const stale: string[] = [];
+  for (const { params, value } of served) {
+    const { rows } = await primary.query(`SELECT id, email, n FROM ${c.table} WHERE ${c.keyColumn} = $1`, [
+      params[c.keyColumn],
+    ]);
+    const truth = rows[0] ?? null;
+    const row = value as Record<string, unknown> | null;
+    const seen = row === null ? null : { id: row['id'], email: row['email'], n: row['n'] };
+    if (JSON.stringify(seen) !== JSON.stringify(truth))
+      stale.push(
+        `${JSON.stringify(params)}: served ${JSON.stringify(seen)}, primary ${JSON.stringify(truth)}`,
+      );
+  }
+  return stale;
+}
+
 function title(c: Case): string {
+  if (c.nearCacheClient)
+    return `${c.title}: with readPosition (standby frozen ${c.freeze === 'inside' ? 'between the changes and their commit' : 'before the changes'}) and a near cache on ${c.nearCacheClient} in every reader, nothing stale is cached or served`;
   if (!c.readPosition)
     return `${c.title}: without readPosition, entries are stale after quiescence (the hole)`;
   if (c.freeze === 'before') return `${c.title}: with readPosition, no entry is stale after quiescence`;
@@ -337,6 +362,7 @@ describe('readers that load from a lagging PostgreSQL standby', () => {
       table: c.table,
       standby: endpoints.postgresStandby,
       readPosition: c.readPosition,
+      ...(c.nearCacheClient ? { nearCacheClient: c.nearCacheClient } : {}),
       loadsKey,
       concurrency: LOOPS_PER_PROCESS,
       pauseMs: 2,
@@ -385,7 +411,12 @@ describe('readers that load from a lagging PostgreSQL standby', () => {
     expect(stats.errors).toEqual([]);
     const stale = await staleEntries(c);
     const context = `${stats.loads} loads, ${stats.reads} reads, mean change age ${await meanChangeAgeMs()} ms`;
-    if (c.readPosition) expect({ stale, context }).toEqual({ stale: [], context });
+    if (c.nearCacheClient) {
+      const served = await staleServed(c, stats.served);
+      expect({ stale, served, context }).toEqual({ stale: [], served: [], context });
+      expect(stats.served).toHaveLength(READER_PROCESSES * keys.length);
+      expect(stats.nearHits).toBeGreaterThan(0); // memory served during the run: it was tested
+    } else if (c.readPosition) expect({ stale, context }).toEqual({ stale: [], context });
     else expect({ found: stale.length > 0, context }).toEqual({ found: true, context });
   };
 

@@ -2,11 +2,13 @@ import Redis from 'ioredis';
 import type { ChangeEvent, Row } from '../../../src/core/change-event';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
 import { type Cache, createCache, defineKeyspace } from '../../../src/index';
+import { NEAR_CACHE_CLIENTS, nodeOfUrl } from '../../support/near-cache-clients';
 import { startRedisProcess } from '../../support/redis-process';
 import { pollUntil, SHARED_REDIS_URL, uniquePrefix } from './sdk-test-kit';
 
 // The near cache against real Redis: every change the worker applies (delete, refresh, tag, truncate)
-// reaches every reader's memory, a cut invalidation connection empties it, and what it serves is frozen.
+// reaches every reader's memory, a cut invalidation connection empties it, and what it serves is frozen;
+// through every client library the near cache runs on (each opens its own tracking connections).
 const keyspace = defineKeyspace({
   user: { key: 'user:{id}', ttl: '5m', tags: ['tenant:{tenantId}'], sources: [{ table: 'public.users' }] },
   profile: { key: 'profile:{id}', ttl: '5m', mode: 'refresh', sources: [{ table: 'public.users' }] },
@@ -15,50 +17,57 @@ const keyspace = defineKeyspace({
 // A long heartbeat: on a loaded machine two missed 1 s pongs would clear the near cache between two steps.
 const NEAR = { maxEntries: 1000, ttl: '1m', heartbeat: '5s' } as const;
 const admin = new Redis(SHARED_REDIS_URL);
-const open: Cache[] = [];
 afterAll(async () => {
-  for (const cache of open) await cache.close();
   await admin.quit();
 });
 
-/** A reader with a near cache, once its invalidation stream is up. */
-async function reader(
-  prefix: string,
-  redis: string = SHARED_REDIS_URL,
-): Promise<Cache<typeof keyspace.definitions>> {
-  const cache = createCache({ redis, keyspace, prefix, nearCache: NEAR });
-  open.push(cache as Cache);
-  await pollUntil(() => cache.nearCache!.stats().up, { description: 'the invalidation stream up' });
-  return cache;
-}
+describe.each(NEAR_CACHE_CLIENTS)('near cache through $name', ({ factory, resp }) => {
+  const open: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const opened of open.reverse()) await opened.close();
+  });
 
-let version = 0;
-function change(op: ChangeEvent['op'], before: Row | null, after: Row | null): ChangeEvent<null> {
-  version += 1;
-  return {
-    source: 'postgres',
-    table: 'public.users',
-    op,
-    before,
-    after,
-    key: null,
-    version: String(version).padStart(20, '0'),
-    committedAt: Date.now(),
-    position: null,
-  };
-}
+  /** A reader with a near cache on a client of this library, once its invalidation stream is up. */
+  async function reader(
+    prefix: string,
+    redis: string = SHARED_REDIS_URL,
+    heartbeat: string = NEAR.heartbeat,
+  ): Promise<Cache<typeof keyspace.definitions>> {
+    const client = await factory.open({ nodes: [nodeOfUrl(redis)], cluster: false, resp });
+    open.push(client);
+    const nearCache = { ...NEAR, heartbeat };
+    const cache = createCache({ redis: client.client as object, keyspace, prefix, nearCache });
+    open.push(cache as Cache);
+    await pollUntil(() => cache.nearCache!.stats().up, { description: 'the invalidation stream up' });
+    return cache;
+  }
 
-/**
- * Read twice: the first may load and fill Redis; the second hits Redis and fills the near cache. In between,
- * wait for the invalidation of the fill itself, which would otherwise spoil (or evict) the second read's fill.
- */
-async function warm(cache: Cache<typeof keyspace.definitions>, entity: 'user' | 'profile', row: Row) {
-  await cache.get(entity, { id: row['id'] as number }, () => row, { tagParams: { tenantId: 7 } });
-  await cache.nearCache!.sync();
-  await cache.get(entity, { id: row['id'] as number }, () => row, { tagParams: { tenantId: 7 } });
-}
+  let version = 0;
+  function change(op: ChangeEvent['op'], before: Row | null, after: Row | null): ChangeEvent<null> {
+    version += 1;
+    return {
+      source: 'postgres',
+      table: 'public.users',
+      op,
+      before,
+      after,
+      key: null,
+      version: String(version).padStart(20, '0'),
+      committedAt: Date.now(),
+      position: null,
+    };
+  }
 
-describe('near cache', () => {
+  /**
+   * Read twice: the first may load and fill Redis; the second hits Redis and fills the near cache. In between,
+   * wait for the invalidation of the fill itself, which would otherwise spoil (or evict) the second read's fill.
+   */
+  async function warm(cache: Cache<typeof keyspace.definitions>, entity: 'user' | 'profile', row: Row) {
+    await cache.get(entity, { id: row['id'] as number }, () => row, { tagParams: { tenantId: 7 } });
+    await cache.nearCache!.sync();
+    await cache.get(entity, { id: row['id'] as number }, () => row, { tagParams: { tenantId: 7 } });
+  }
+
   it('serves hits from memory and drops a key on every change the worker applies, in every reader', async () => {
     // Prepare
     const prefix = uniquePrefix('near');
@@ -224,6 +233,37 @@ describe('near cache', () => {
     expect(mutate).toThrow(TypeError);
     expect(datedAgain.at.toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(cache.nearCache!.stats().hits).toBe(hits);
+  });
+
+  it('empties itself when its tracking connection goes silent (a frozen server, two heartbeats unanswered) and serves fresh values once back', async () => {
+    // Prepare
+    const server = await startRedisProcess();
+    const client = new Redis(server.url);
+    try {
+      const prefix = uniquePrefix('near-silent');
+      const cache = await reader(prefix, server.url, '200ms');
+      await warm(cache, 'user', { id: 1, name: 'before' });
+      const held = cache.nearCache!.stats().entries;
+      const clears: string[] = [];
+      cache.events.on('near-clear', ({ reason }) => clears.push(reason));
+      // Act: no socket closes, nothing answers; then the server thaws and the key changes
+      server.freeze(true);
+      await pollUntil(() => clears.includes('heartbeat'), { description: 'cleared after missed heartbeats' });
+      const entriesWhileSilent = cache.nearCache!.stats().entries;
+      server.freeze(false);
+      await client.unlink(cache.keyOf('user', { id: 1 }));
+      await pollUntil(() => cache.nearCache!.stats().up, { timeoutMs: 20_000, description: 'up again' });
+      await cache.nearCache!.sync();
+      const after = await cache.get('user', { id: 1 }, () => ({ id: 1, name: 'after' }));
+      // Assess
+      expect(held).toBe(1);
+      expect(entriesWhileSilent).toBe(0);
+      expect(after).toEqual({ id: 1, name: 'after' });
+    } finally {
+      server.freeze(false);
+      client.disconnect();
+      await server.stop();
+    }
   });
 
   it('empties itself on a FLUSHALL and when Redis restarts (a private redis-server)', async () => {

@@ -86,11 +86,24 @@ describe.each(REDIS_CLIENTS)('createCache on Redis Cluster through $name', (fact
     expect(peeked).toEqual(ids.map(() => undefined));
   });
 
+  if (factory.name.startsWith('glide')) {
+    it('refuses a near cache (GLIDE hands its caller neither tracking invalidations nor disconnects)', () => {
+      expect(() =>
+        createCache({
+          redis: opened.client as object,
+          keyspace: testKeyspace(),
+          nearCache: { maxEntries: 100 },
+        }),
+      ).toThrow(expect.objectContaining({ code: 'CDC_INVALID_OPTION' }));
+    });
+    return;
+  }
+
   it('keeps a near cache coherent across every node: changes, truncates and a killed node connection', async () => {
     // Prepare
     const prefix = uniquePrefix('cluster-near');
     const cache = createCache({
-      redis: cluster,
+      redis: opened.client as object,
       keyspace: testKeyspace(),
       prefix,
       nearCache: { maxEntries: 100, heartbeat: '5s' },
