@@ -2,7 +2,7 @@
 // Redis): a SIGKILLed worker, a Redis outage, and a consumer group rebalance lose no invalidation (and, across
 // the kill, no near cache keeps a value older than the database).
 import { createClient } from 'redis';
-import { createCache, keyspaceFromData } from '../../../src';
+import { type Cache, createCache, type EntityDefinitions, keyspaceFromData } from '../../../src';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import {
   BROKERS,
@@ -49,7 +49,7 @@ async function startWorker(env: Record<string, string>): Promise<{ worker: Worke
 }
 
 /** Fill one entry per id through the SDK. */
-async function fillAll(cache: ReturnType<typeof createCache>, ids: number[]): Promise<void> {
+async function fillAll(cache: Cache<EntityDefinitions, unknown>, ids: number[]): Promise<void> {
   await Promise.all(ids.map((id) => cache.get('item', { id }, async () => ({ id, v: 0 }))));
   const cached = await Promise.all(ids.map((id) => cache.peek('item', { id })));
   expect(cached.filter((value) => value === undefined)).toEqual([]);
