@@ -8,7 +8,9 @@
  * Environment: CDC_CACHE_REDIS_URL (default redis://127.0.0.1:6379), BENCH_EVENTS (default 50000),
  * BENCH_NAIVE_EVENTS (default 10000), BENCH_BATCH (default 500), BENCH_IN_FLIGHT (batches under way at
  * once, default 2; the sequential figure is always reported too), BENCH_ROUNDS (alternating rounds of the
- * engine and the naive loop, default 3; medians reported).
+ * engine and the naive loop, default 3; medians reported), BENCH_CORE_CLIENTS (client libraries the engine
+ * runs on in its per-client rounds, default ioredis,node-redis,glide; empty: none), BENCH_CLIENT_EVENTS
+ * (events per client and round, default 20000).
  */
 import { Redis } from 'ioredis';
 import type { ChangeEvent } from '../src/core/change-event';
@@ -20,6 +22,7 @@ import { defineKeyspace, keyspaceColumns } from '../src/keyspace';
 import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
 import { createDebeziumDecoder, decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
+import { type EngineClient, openEngineClient, rawUnlinkCpuUs } from './support/engine-clients';
 import {
   cpuNow,
   cpuSince,
@@ -38,6 +41,11 @@ const REFRESH_EVENTS = Number(process.env['BENCH_REFRESH_EVENTS'] ?? 20_000);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 500);
 const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 2);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const CLIENTS = (process.env['BENCH_CORE_CLIENTS'] ?? 'ioredis,node-redis,glide')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name.length > 0);
+const CLIENT_EVENTS = Number(process.env['BENCH_CLIENT_EVENTS'] ?? 20_000);
 const TOPIC = 'dbserver1.public.users';
 const PREFIX = `bench-core-${process.pid}:`;
 
@@ -276,6 +284,73 @@ interface Round {
   readonly rawUnlinkCpuUs: number;
 }
 
+/** One client library's figures, medians of its rounds: the engine's CPU per event and its own raw UNLINK's. */
+interface ClientCost {
+  readonly name: string;
+  readonly cpuUs: number;
+  readonly rawUnlinkCpuUs: number;
+  readonly costVsParse: number;
+  readonly costVsRawUnlink: number;
+}
+
+/**
+ * The engine on each client library (`createInvalidationEngine({ redis: client })`, metrics on), CLIENT_EVENTS
+ * fresh rows per client and round, the libraries in a rotating order each round; beside each run, that
+ * library's raw pipelined UNLINK of the same keys and JSON.parse of the same messages. CPU time only.
+ */
+async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
+  const clients: EngineClient[] = [];
+  try {
+    for (const name of CLIENTS) clients.push(await openEngineClient(name, REDIS_URL));
+    const engines = clients.map((client) =>
+      createInvalidationEngine({
+        keyspace,
+        redis: client.client as never,
+        prefix: PREFIX,
+        instrumentation: createRuntimeMetrics().instrumentation,
+      }),
+    );
+    const runs = clients.map(() => ({ cpu: [] as number[], raw: [] as number[], parse: [] as number[] }));
+    for (const [at, engine] of engines.entries()) {
+      const warm = 70_000_000 + at * 100_000;
+      await prefill(redis, warm, 4000);
+      await runEngine(engine, decodeForKeyspace, 4000, warm, IN_FLIGHT);
+    }
+    for (let index = 0; index < ROUNDS; index++) {
+      for (let turn = 0; turn < clients.length; turn++) {
+        const at = (turn + index) % clients.length;
+        const base = 80_000_000 + (index * clients.length + at) * 1_000_000;
+        await prefill(redis, base, CLIENT_EVENTS);
+        const run = await runEngine(engines[at]!, decodeForKeyspace, CLIENT_EVENTS, base, IN_FLIGHT);
+        runs[at]!.cpu.push(run.cpuUs / CLIENT_EVENTS);
+        runs[at]!.parse.push(
+          parseCostUs(
+            records(CLIENT_EVENTS, base).map((record) => record.value!),
+            3,
+          ),
+        );
+        await prefill(redis, base, CLIENT_EVENTS);
+        const keys = Array.from({ length: CLIENT_EVENTS }, (_unused, event) => keysOf(base + event));
+        runs[at]!.raw.push(await rawUnlinkCpuUs(clients[at]!, keys, BATCH, IN_FLIGHT));
+      }
+      await cleanup(redis);
+    }
+    for (const engine of engines) await engine.close();
+    return clients.map((client, at) => {
+      const { cpu, raw, parse } = runs[at]!;
+      return {
+        name: client.name,
+        cpuUs: median(cpu),
+        rawUnlinkCpuUs: median(raw),
+        costVsParse: median(cpu.map((each, round) => each / parse[round]!)),
+        costVsRawUnlink: median(cpu.map((each, round) => each / raw[round]!)),
+      };
+    });
+  } finally {
+    for (const client of clients) await client.close();
+  }
+}
+
 async function main(): Promise<void> {
   const machine = machineFacts();
   const redis = new Redis(REDIS_URL);
@@ -354,6 +429,19 @@ async function main(): Promise<void> {
     for (const keys of naiveKeys) await redis.del(...keys);
     const naiveApplySeconds = (performance.now() - applyStarted) / 1000;
 
+    const clientCosts = await perClientCosts(redis);
+    const perClient = Object.fromEntries(
+      clientCosts.flatMap((each) => {
+        const name = each.name.replace('-', '_');
+        return [
+          [`cost_vs_parse_${name}`, round(each.costVsParse, 2)],
+          [`cost_vs_raw_unlink_${name}`, round(each.costVsRawUnlink, 2)],
+          [`cpu_us_per_event_${name}`, round(each.cpuUs, 2)],
+          [`raw_unlink_cpu_us_per_event_${name}`, round(each.rawUnlinkCpuUs, 2)],
+        ];
+      }),
+    );
+
     const sorted = [...batchMs].sort((a, b) => a - b);
     const of = (pick: (each: Round) => number) => median(rounds.map(pick));
     for (const [index, each] of rounds.entries()) {
@@ -393,6 +481,9 @@ async function main(): Promise<void> {
         ),
         redis_rtt_p50_us: rtt.rtt_p50_us,
         redis_rtt_p99_us: rtt.rtt_p99_us,
+        // Per client library (BENCH_CORE_CLIENTS): the engine's CPU per event on it, against JSON.parse and
+        // against that library's own raw pipelined UNLINK of the same keys.
+        ...perClient,
         events_per_s: Math.round(of((each) => each.inFlight)),
         naive_events_per_s: Math.round(of((each) => each.naive)),
         ratio_vs_naive: round(
@@ -412,6 +503,7 @@ async function main(): Promise<void> {
         refresh_events_per_s: Math.round(REFRESH_EVENTS / refresh.seconds),
         events: EVENTS,
         naive_events: NAIVE_EVENTS,
+        client_events: CLIENT_EVENTS,
         batch_size: BATCH,
         avg_event_bytes: Math.round(bytes / EVENTS),
         actions_per_event: round(actions / EVENTS, 2),

@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { type EntitySpec, generationMemoryKey, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
 import type { BatchEntry, RedisPort } from '../redis/redis-port';
-import { scripts } from '../redis/scripts';
+import { scripts, tombstoneRun } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
 import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
 import { appendReplicaWait, execBatch, type Sent } from './exec-pipeline';
@@ -87,13 +87,15 @@ interface Round {
 interface TombstoneCall {
   /** Entry, memory, entry, memory, ... */
   readonly keys: string[];
-  /** Runs of consecutive entries with one version, memory ttl and transaction: version, ttl, xid, count, ... */
-  readonly runs: (string | number)[];
+  /** The finished runs of consecutive entries with one version, memory ttl and transaction (tombstoneRun). */
+  readonly runs: string[];
+  /** The run under way: its version, memory ttl, transaction and how many entries it covers so far. */
+  version: string;
+  ttlMs: number;
+  transactionId: string;
+  entries: number;
   readonly owners: number[];
 }
-
-/** Arguments per run of {@link TombstoneCall.runs}. */
-const RUN = 4;
 
 function send(round: Round, entry: BatchEntry, command: Sent): void {
   round.batch.push(entry);
@@ -108,7 +110,8 @@ function flushUnlink(round: Round): void {
 }
 
 function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
-  send(round, scripts.writeTombstones.call(call.keys, call.runs), { actions: call.owners });
+  call.runs.push(tombstoneRun(call.version, call.ttlMs, call.transactionId, call.entries));
+  send(round, scripts.writeTombstones.call(call.keys, [call.runs.join('')]), { actions: call.owners });
   round.tombstones.delete(slot);
 }
 
@@ -135,19 +138,22 @@ async function applyOnce(
   // hold the tombstones of every key of one slot; on standalone, of every key.
   const tombstone = (index: number, key: string, entity: string, version: string, transactionId = '') => {
     const slot = cluster ? calculateSlot(key) : 0;
+    const ttlMs = memoryTtl(entity);
     let call = round.tombstones.get(slot);
     if (!call) {
-      call = { keys: [], runs: [], owners: [] };
+      call = { keys: [], runs: [], version, ttlMs, transactionId, entries: 0, owners: [] };
       round.tombstones.set(slot, call);
     }
     call.keys.push(key, versionKey(context.prefix, key));
     // The keys of one change are adjacent and share its version, ttl and transaction: one run of them.
-    const ttlMs = memoryTtl(entity);
-    const { runs } = call;
-    const last = runs.length - RUN;
-    if (last >= 0 && runs[last] === version && runs[last + 1] === ttlMs && runs[last + 2] === transactionId) {
-      runs[last + 3] = (runs[last + 3] as number) + 1;
-    } else runs.push(version, ttlMs, transactionId, 1);
+    if (call.version !== version || call.ttlMs !== ttlMs || call.transactionId !== transactionId) {
+      call.runs.push(tombstoneRun(call.version, call.ttlMs, call.transactionId, call.entries));
+      call.version = version;
+      call.ttlMs = ttlMs;
+      call.transactionId = transactionId;
+      call.entries = 0;
+    }
+    call.entries++;
     call.owners.push(index);
     if (call.owners.length >= context.unlinkBatchSize) flushTombstones(round, slot, call);
   };
@@ -156,10 +162,12 @@ async function applyOnce(
   const memberships: number[] = [];
   // Tag invalidations first: a refresh of this batch then joins its tag sets after they were emptied,
   // instead of being deleted by the invalidation its own event planned.
-  const ordered = [
-    ...pending.filter((index) => actions[index]!.kind === 'invalidate-tag'),
-    ...pending.filter((index) => actions[index]!.kind !== 'invalidate-tag'),
-  ];
+  const ordered = pending.some((index) => actions[index]!.kind === 'invalidate-tag')
+    ? [
+        ...pending.filter((index) => actions[index]!.kind === 'invalidate-tag'),
+        ...pending.filter((index) => actions[index]!.kind !== 'invalidate-tag'),
+      ]
+    : pending;
   for (const index of ordered) {
     const action = actions[index]!;
     if (action.kind === 'invalidate-tag' && cluster) {

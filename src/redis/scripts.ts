@@ -125,11 +125,11 @@ export const scripts = {
   >('refreshEntry', 'refresh-entry-2.lua', asInteger),
   /**
    * Worker: versioned deletes, one call per pipeline on standalone Redis and per slot on Cluster (every key
-   * of a call in one slot). Keys: entry, memory, entry, memory, ...; args in runs of four, one per run of
-   * consecutive entries sharing a change: version ('' = forget the versions, keep the time), memory ttl ms,
-   * transaction id ('' when none), how many entries. Replies the number of entries deleted.
+   * of a call in one slot). Keys: entry, memory, entry, memory, ...; one argument: the runs, one per run of
+   * consecutive entries sharing a change, each written by {@link tombstoneRun} and concatenated. Replies the
+   * number of entries deleted.
    */
-  writeTombstones: defineScript<readonly string[], readonly (string | number)[], number>(
+  writeTombstones: defineScript<readonly string[], readonly [runs: string], number>(
     'writeTombstones',
     'write-tombstones-n.lua',
     asInteger,
@@ -153,3 +153,26 @@ export const scripts = {
     asInteger,
   ),
 } as const;
+
+/**
+ * One run of {@link scripts}`.writeTombstones`' runs argument: `entries` consecutive entries (pairs of keys)
+ * that share a change's version ('' = forget the versions, keep the time), memory ttl and transaction id
+ * ('' when none). Each field is written `<byte length>:<text>`, so any text survives; the runs of a call
+ * travel as one argument because the client encodes a command argument by argument, and a batch of deletes
+ * held four per change.
+ *
+ * @example
+ * scripts.writeTombstones.call([entry, memory], [tombstoneRun('00000000000000000042', 300000, '', 1)])
+ * // runs: '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
+ */
+export function tombstoneRun(version: string, ttlMs: number, transactionId: string, entries: number): string {
+  const ttl = String(ttlMs);
+  const count = String(entries);
+  return `${byteLength(version)}:${version}${ttl.length}:${ttl}${byteLength(transactionId)}:${transactionId}${count.length}:${count}`;
+}
+
+/** UTF-8 byte length (Lua counts bytes); versions and transaction ids are ASCII digits, checked cheaply first. */
+function byteLength(text: string): number {
+  for (let at = 0; at < text.length; at++) if (text.charCodeAt(at) > 0x7f) return Buffer.byteLength(text);
+  return text.length;
+}

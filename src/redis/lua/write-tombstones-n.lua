@@ -3,12 +3,14 @@
   of deletes costs one script call per pipeline on standalone Redis and one per slot on Redis Cluster (every
   key of a call must then share one slot), instead of one per key.
   Input:  KEYS[2i-1] entry key             KEYS[2i] its version memory
-          ARGV, in runs of four, one run per consecutive entries with the same version, ttl and transaction
-          (the keys of one change share all three, so the worker sends them once per change, not per key):
-          ARGV[4j-3] event version ('' = forget the versions, keep the time)
-          ARGV[4j-2] memory ttl ms
-          ARGV[4j-1] the change's PostgreSQL transaction id ('' when none)
-          ARGV[4j]   how many entries (pairs of keys) the run covers
+          ARGV[1] the runs, one per consecutive entries with the same version, ttl and transaction (the keys
+          of one change share all three, so the worker sends them once per change, not per key), in one
+          string: one argument instead of four per change is what the client's encoding costs (see
+          tombstoneRun in scripts.ts). Each run is four fields, each written <byte length>:<text>:
+            event version ('' = forget the versions, keep the time)
+            memory ttl ms
+            the change's PostgreSQL transaction id ('' when none)
+            how many entries (pairs of keys) the run covers
   Output: the number of entries deleted; an error, before any write, when the runs do not cover the keys
   Each key gets exactly what tombstone() does, in order. When no key repeats (the worker sends one action
   per key), the entries and memories are read with one MGET and the entries deleted with one DEL: a few
@@ -22,12 +24,30 @@ local count = #KEYS
 -- The version, memory ttl and transaction of entry e (KEYS[2e-1]), from the runs.
 local versions, ttls, xids = {}, {}, {}
 local entries = 0
-for j = 1, #ARGV, 4 do
-  for _ = 1, tonumber(ARGV[j + 3]) do
+if #ARGV > 1 then
+  return redis.error_reply('write-tombstones-n: the runs come in one argument, got ' .. #ARGV)
+end
+local runs = ARGV[1] or ''
+local at = 1
+-- The next <byte length>:<text> field of the runs; nil when the runs end or are malformed.
+local function field()
+  local colon = string.find(runs, ':', at, true)
+  local length = colon and tonumber(string.sub(runs, at, colon - 1))
+  if not length or length < 0 or length % 1 ~= 0 or colon + length > #runs then return nil end
+  at = colon + length + 1
+  return string.sub(runs, colon + 1, colon + length)
+end
+while at <= #runs do
+  local version, ttl, xid, many = field(), field(), field(), field()
+  many = tonumber(many)
+  if not (version and ttl and xid and many) then
+    return redis.error_reply('write-tombstones-n: malformed runs at byte ' .. at)
+  end
+  for _ = 1, many do
     entries = entries + 1
-    versions[entries] = ARGV[j]
-    ttls[entries] = ARGV[j + 1]
-    xids[entries] = ARGV[j + 2]
+    versions[entries] = version
+    ttls[entries] = ttl
+    xids[entries] = xid
   end
 end
 if entries * 2 ~= count then

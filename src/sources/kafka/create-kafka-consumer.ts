@@ -270,12 +270,25 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         continue;
       }
       const batches = new Map<string, Raw[]>();
+      // A fetch hands out runs of one partition: its list is found once per run, not once per message.
+      let last: Raw[] | undefined;
       for (let message = current.read() as Raw | null; message !== null; message = current.read()) {
+        const previous = last?.[0];
+        if (previous && previous.partition === message.partition && previous.topic === message.topic) {
+          last!.push(message);
+          continue;
+        }
         const key = `${message.topic}:${message.partition}`;
-        if (paused.has(key)) continue;
-        const list = batches.get(key);
-        if (list) list.push(message);
-        else batches.set(key, [message]);
+        if (paused.has(key)) {
+          last = undefined;
+          continue;
+        }
+        last = batches.get(key);
+        if (last) last.push(message);
+        else {
+          last = [message];
+          batches.set(key, last);
+        }
       }
       if (batches.size === 0) {
         await waitForWork(current);
@@ -403,20 +416,21 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
 }
 
 function consumed(message: Raw): ConsumedMessage {
-  let headers: Record<string, Buffer | Buffer[]> | undefined;
-  for (const [name, value] of message.headerEntries) {
-    headers ??= {};
+  const offset = message.offset.toString();
+  const key = message.key ?? null;
+  const value = message.value ?? null;
+  const timestamp = message.timestamp.toString();
+  const entries = message.headerEntries;
+  // Most records carry no header: no object to spread, no iterator (this runs once per record).
+  if (entries.length === 0) return { offset, key, value, timestamp };
+  const headers: Record<string, Buffer | Buffer[]> = {};
+  for (let at = 0; at < entries.length; at++) {
+    const [name, header] = entries[at]!;
     const existing = headers[name];
-    if (existing === undefined) headers[name] = value;
-    else headers[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    if (existing === undefined) headers[name] = header;
+    else headers[name] = Array.isArray(existing) ? [...existing, header] : [existing, header];
   }
-  return {
-    offset: message.offset.toString(),
-    key: message.key ?? null,
-    value: message.value ?? null,
-    timestamp: message.timestamp.toString(),
-    ...(headers ? { headers } : {}),
-  };
+  return { offset, key, value, timestamp, headers };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { readLuaScript } from '../../../src/redis/lua-script';
+import { tombstoneRun } from '../../../src/redis/scripts';
 import { deletePrefix, uniquePrefix } from './core-test-support';
 
 // write-tombstones-n.lua reads every entry and memory with one MGET and deletes with one DEL: each key must
@@ -23,22 +24,17 @@ const v = (n: number) => String(n).padStart(20, '0');
 
 /**
  * Per-entry (version, ttl, xid) triples as the script takes them: runs of (version, ttl, xid, count) of equal
- * neighbours.
+ * neighbours, written by tombstoneRun into its one argument.
  */
-function runsOf(triples: readonly (string | number)[]): (string | number)[] {
-  const runs: (string | number)[] = [];
+function runsOf(triples: readonly (string | number)[]): string {
+  const runs: [string, number, string, number][] = [];
   for (let at = 0; at < triples.length; at += 3) {
-    const last = runs.length - 4;
-    if (
-      last >= 0 &&
-      runs[last] === triples[at] &&
-      runs[last + 1] === triples[at + 1] &&
-      runs[last + 2] === triples[at + 2]
-    ) {
-      runs[last + 3] = (runs[last + 3] as number) + 1;
-    } else runs.push(triples[at]!, triples[at + 1]!, triples[at + 2]!, 1);
+    const last = runs[runs.length - 1];
+    if (last && last[0] === triples[at] && last[1] === triples[at + 1] && last[2] === triples[at + 2])
+      last[3]++;
+    else runs.push([String(triples[at]), Number(triples[at + 1]), String(triples[at + 2]), 1]);
   }
-  return runs;
+  return runs.map((run) => tombstoneRun(...run)).join('');
 }
 
 /** One key's state before the tombstone, and the version the tombstone carries. */
@@ -145,7 +141,7 @@ describe('write-tombstones-n.lua', () => {
       readLuaScript('write-tombstones-n.lua'),
       many.keys.length,
       ...many.keys,
-      ...runsOf(many.args),
+      runsOf(many.args),
     );
 
     // Assess
@@ -182,6 +178,34 @@ describe('write-tombstones-n.lua', () => {
       readLuaScript('write-tombstones-n.lua'),
       keys.length,
       ...keys,
+      tombstoneRun(v(5), 60_000, '', 1),
+    );
+
+    // Assess
+    await expect(call).rejects.toThrow(/the runs cover 1 entries, KEYS hold 4 keys/);
+    expect(await redis.get(`${prefix}older value`)).toBe(CASES['older value']!.entry);
+    expect(await redis.exists(`${prefix}_cc:ver:{${prefix}older value}`)).toBe(0);
+  });
+
+  it('reads any version text from the runs: colons, digits after the length, multi-byte characters', async () => {
+    const deleted = await compare(
+      ['older value', 'missing', 'older memory', 'newer value'],
+      ['2:é:0', '2:é:0', `${v(9)}:`, '9é'],
+    );
+    expect(deleted).toBeGreaterThan(0);
+  });
+
+  it('refuses runs in more than one argument (the earlier layout), before writing anything', async () => {
+    // Prepare
+    const prefix = uniquePrefix('tombstones-layout');
+    prefixes.push(prefix);
+    const { keys } = await prepare(prefix, ['older value']);
+
+    // Act
+    const call = redis.eval(
+      readLuaScript('write-tombstones-n.lua'),
+      keys.length,
+      ...keys,
       v(5),
       60_000,
       '',
@@ -189,9 +213,8 @@ describe('write-tombstones-n.lua', () => {
     );
 
     // Assess
-    await expect(call).rejects.toThrow(/the runs cover 1 entries, KEYS hold 4 keys/);
+    await expect(call).rejects.toThrow(/the runs come in one argument, got 4/);
     expect(await redis.get(`${prefix}older value`)).toBe(CASES['older value']!.entry);
-    expect(await redis.exists(`${prefix}_cc:ver:{${prefix}older value}`)).toBe(0);
   });
 
   it('applies a key named twice in one call in order (the second sees the first)', async () => {

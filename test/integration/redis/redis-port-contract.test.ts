@@ -6,7 +6,7 @@
 import { redisFault } from '../../../src/core/retry';
 import { redisAclRules } from '../../../src/redis/redis-acl-rules';
 import type { RedisPort, RedisReply } from '../../../src/redis/redis-port';
-import { scripts } from '../../../src/redis/scripts';
+import { scripts, tombstoneRun } from '../../../src/redis/scripts';
 import { REDIS_CLIENTS, type RedisClientFactory, type RedisTarget } from '../../support/redis-clients';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
 import { stackEndpoints } from '../../support/stack-endpoints';
@@ -78,7 +78,11 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
     await scripts.bumpGeneration.run(port, [gen, key('trunc'), key('genm')], ['5', '778', 60_000, '']),
     await port.command(['MGET', gen, key('trunc')]),
   ];
-  out.writeTombstone = await scripts.writeTombstones.run(port, [key('r'), key('rm')], ['10', 60_000, '', 1]);
+  out.writeTombstone = await scripts.writeTombstones.run(
+    port,
+    [key('r'), key('rm')],
+    [tombstoneRun('10', 60_000, '', 1)],
+  );
   const refresh = (version: string) =>
     scripts.refreshEntry.run(
       port,
@@ -90,7 +94,7 @@ async function runEveryScript(port: RedisPort, base: string): Promise<Record<str
   out.writeTombstones = await scripts.writeTombstones.run(
     port,
     [key('t1'), key('t1m'), key('t2'), key('t2m')],
-    ['3', 60_000, '', 1, '4', 60_000, '', 1],
+    [tombstoneRun('3', 60_000, '', 1) + tombstoneRun('4', 60_000, '', 1)],
   );
   await scripts.addTagMember.run(port, [key('tag')], [key('b'), 60_000]);
   out.invalidateTag = [
@@ -306,7 +310,9 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
     it('runs scripts whose keys share a slot, and MGET within a slot', async () => {
       const base = uniqueName('slot');
       const [entry, memory] = [`${base}:{${base}}:e`, `${base}:_cc:ver:{${base}}:e`];
-      expect(await scripts.writeTombstones.run(opened.port, [entry, memory], ['7', 60_000, '', 1])).toBe(1);
+      expect(
+        await scripts.writeTombstones.run(opened.port, [entry, memory], [tombstoneRun('7', 60_000, '', 1)]),
+      ).toBe(1);
       await opened.port.command(['SET', entry, 'x']);
       expect(await opened.port.command(['MGET', entry, memory])).toEqual(['x', expect.any(String)]);
       await opened.port.command(['UNLINK', entry, memory]);

@@ -67,6 +67,32 @@ describe('the runtime metrics', () => {
     expect(text).not.toContain('public.t1');
   });
 
+  it('count runs and interleavings of tables and results alike', async () => {
+    // Prepare: runs of one table, then tables and results alternating record by record
+    const registry = new Registry();
+    const metrics = createWorkerMetrics(registry, { sources: ['public.users', 'public.orders'] });
+    const outcomes = [
+      ...Array.from({ length: 3 }, () => applied('public.users')),
+      ...Array.from({ length: 4 }, (_, index) => applied(index % 2 ? 'public.orders' : 'public.users')),
+      poison,
+      applied('public.users'),
+      poison,
+    ];
+    // Act
+    metrics.countOutcomes(outcomes);
+    // Assess
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'cdc_cache_records_total{runtime="kafka-worker",source="public.users",result="applied"} 6',
+    );
+    expect(text).toContain(
+      'cdc_cache_records_total{runtime="kafka-worker",source="public.orders",result="applied"} 2',
+    );
+    expect(text).toContain(
+      'cdc_cache_records_total{runtime="kafka-worker",source="other",result="dead_lettered"} 2',
+    );
+  });
+
   it("reports the Kafka consumer's lag per partition, asked at each scrape", async () => {
     // Prepare
     const registry = new Registry();
