@@ -161,7 +161,7 @@ export function createLeaseProtocol(options: LeaseProtocolOptions): LeaseProtoco
       case 'fresh':
       case 'stale':
         return { outcome, generation: leaseGeneration, raw: String(data) };
-      default:
+      case 'wait': // an unknown outcome never gets here: readTakeLease (src/redis/scripts.ts) throws on it
         return { outcome: 'wait', generation: leaseGeneration };
     }
   }
