@@ -62,13 +62,13 @@ export async function signElastiCacheIamToken(request: ElastiCacheIamTokenReques
     { expiresIn: ELASTICACHE_IAM_TOKEN_EXPIRY_SECONDS, signingDate: request.now ?? new Date() },
   );
   const query = Object.entries(presigned.query ?? {})
-    .map(([name, value]) => `${escape(name)}=${escape(String(value))}`)
+    .map(([name, value]) => `${uriEscape(name)}=${uriEscape(String(value))}`)
     .join('&');
   return `${request.cacheName}/?${query}`;
 }
 
 /** RFC 3986 escaping, as SigV4 canonicalizes query strings (encodeURIComponent leaves !'()* alone). */
-function escape(value: string): string {
+function uriEscape(value: string): string {
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
