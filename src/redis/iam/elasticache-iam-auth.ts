@@ -104,7 +104,9 @@ async function setPassword(client: PasswordClient, password: string): Promise<vo
     return;
   }
   if ('nodes' in client) {
-    // ioredis Cluster: new nodes copy `redisOptions`; existing nodes reconnect with their own options.
+    // ioredis Cluster: a node connection lost is replaced by a new one built from `redisOptions` (the one
+    // that matters, see the rotation test); a node that reconnects itself (clusterNodeRetryStrategy) reads
+    // its own options.
     if (client.options.redisOptions) client.options.redisOptions.password = password;
     for (const node of client.nodes('all') as { options: { password?: string } }[])
       node.options.password = password;

@@ -15,6 +15,8 @@ import { openIoredis } from '../../../src/runtimes/shared/worker-redis/open-iore
 import { openNodeRedis } from '../../../src/runtimes/shared/worker-redis/open-node-redis';
 import type { WorkerRedisTarget } from '../../../src/runtimes/shared/worker-redis/worker-redis-target';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
+import { stackEndpoints } from '../../support/stack-endpoints';
+import { uniqueName } from '../../support/unique-name';
 import { waitFor } from '../../support/wait-for';
 
 jest.setTimeout(60_000);
@@ -213,5 +215,77 @@ describe('elasticacheIamAuth for read services', () => {
     await waitFor(() => refusals.some((error) => /WRONGPASS/.test(error.message)), {
       description: 'WRONGPASS on reconnection',
     });
+  });
+});
+
+// On the stack's Redis Cluster: ACL users are per node, so a unique user is created on every node (and
+// deleted at the end), and ioredis must refresh the password of every node it holds.
+describe('on Redis Cluster', () => {
+  const CLUSTER_USER = uniqueName('iam-user');
+  const nodes = stackEndpoints().redisCluster.nodes.map((node) => new Redis(node.port, node.host));
+  const clusterAuth = () =>
+    elasticacheIamAuth({
+      cacheName: 'my-cache',
+      userId: CLUSTER_USER,
+      region: 'eu-west-1',
+      serverless: true,
+      credentials,
+      now: () => {
+        signedSinceRotation += 1;
+        return clock;
+      },
+      refreshIntervalMs: 50,
+    });
+  const onEveryNode = (...args: string[]) =>
+    Promise.all(nodes.map((node) => node.call(...(args as [string]))));
+
+  beforeEach(async () => {
+    const token = await clusterAuth().token();
+    await onEveryNode('ACL', 'SETUSER', CLUSTER_USER, 'reset', 'on', `>${token}`, '~*', '&*', '+@all');
+  });
+
+  afterAll(async () => {
+    await onEveryNode('ACL', 'DELUSER', CLUSTER_USER);
+    for (const node of nodes) node.disconnect();
+  });
+
+  const openers: [string, (target: WorkerRedisTarget) => Promise<PortDriver>][] = [
+    ['ioredis', (t) => openIoredis(t, clusterAuth())],
+    ['node-redis', (t) => openNodeRedis(t, clusterAuth())],
+    ['glide', (t) => openGlide(t, clusterAuth())],
+  ];
+
+  it.each(openers)('%s reconnects every node with a fresh token', async (library, open) => {
+    // Prepare
+    const seed = stackEndpoints().redisCluster.nodes[0]!;
+    const driver = await open({
+      ...target(library as WorkerRedisTarget['library']),
+      url: `redis://${seed.host}:${seed.port}`,
+      host: seed.host,
+      port: seed.port,
+      cluster: true,
+      username: CLUSTER_USER,
+      iam: { username: CLUSTER_USER, cacheName: 'my-cache', region: 'eu-west-1', serverless: true },
+    });
+    cleanups.push(() => driver.close());
+    const port = createRedisPort(driver, false);
+    const keys = Array.from({ length: 8 }, (_, index) => `{${uniqueName('iam')}-${index}}`);
+    // A write to keys of many slots: a connection to every primary.
+    const writeAll = async () => {
+      for (const key of keys) await port.command(['SET', key, library, 'PX', '60000']);
+      return true;
+    };
+    await writeAll();
+
+    // Act
+    clock = new Date(clock.getTime() + 60_000);
+    const token = await clusterAuth().token();
+    await onEveryNode('ACL', 'SETUSER', CLUSTER_USER, 'resetpass', `>${token}`);
+    signedSinceRotation = 0;
+    if (library !== 'node-redis') await refreshed();
+    await onEveryNode('CLIENT', 'KILL', 'USER', CLUSTER_USER);
+
+    // Assert
+    expect(await whoami(() => writeAll())).toBe(true);
   });
 });
