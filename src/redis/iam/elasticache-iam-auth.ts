@@ -116,11 +116,16 @@ async function setPassword(client: PasswordClient, password: string): Promise<vo
   client.options.password = password;
 }
 
-/** The AWS SDK's default credential chain, memoized (it refreshes expiring role credentials itself). */
+/**
+ * The AWS SDK's default credential chain, memoized (it refreshes expiring role credentials itself), loaded
+ * on first use with `require` (the Lambda runtime's SDK is found by CommonJS resolution only).
+ */
 function defaultCredentials(): AwsCredentialsProvider {
   let provider: AwsCredentialsProvider | undefined;
   return async () => {
-    provider ??= (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+    provider ??= (
+      require('@aws-sdk/credential-provider-node') as typeof import('@aws-sdk/credential-provider-node')
+    ).defaultProvider();
     return provider();
   };
 }

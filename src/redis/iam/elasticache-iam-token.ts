@@ -1,5 +1,14 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+/**
+ * The signing libraries, loaded on the first signing only: a process on password auth never loads them. A
+ * `require`, not `import()`: the Lambda bundle takes `@smithy/*` from the runtime's SDK, which only CommonJS
+ * resolution finds (NODE_PATH).
+ */
+function signingLibraries() {
+  return {
+    SignatureV4: (require('@smithy/signature-v4') as typeof import('@smithy/signature-v4')).SignatureV4,
+    Sha256: (require('@aws-crypto/sha256-js') as typeof import('@aws-crypto/sha256-js')).Sha256,
+  };
+}
 
 /** How long ElastiCache accepts a token for a new connection (its documented maximum, 15 minutes). */
 export const ELASTICACHE_IAM_TOKEN_EXPIRY_SECONDS = 900;
@@ -40,6 +49,7 @@ export interface ElastiCacheIamTokenRequest {
  * const password = await signElastiCacheIamToken({ cacheName: 'my-cache', userId: 'reader', region: 'eu-west-1', serverless: true, credentials })
  */
 export async function signElastiCacheIamToken(request: ElastiCacheIamTokenRequest): Promise<string> {
+  const { SignatureV4, Sha256 } = signingLibraries();
   const signer = new SignatureV4({
     service: 'elasticache',
     region: request.region,
