@@ -26,6 +26,20 @@ export {
   type SourceDefinition,
 } from './keyspace';
 export type { RedisClient, RedisInput } from './redis/create-redis-client';
+export {
+  type ElastiCacheIamAuth,
+  type ElastiCacheIamAuthOptions,
+  elasticacheIamAuth,
+  IAM_TOKEN_REFRESH_INTERVAL_MS,
+  type NodeRedisIamCredentialsProvider,
+  type PasswordClient,
+} from './redis/iam/elasticache-iam-auth';
+export {
+  type AwsCredentials,
+  type AwsCredentialsProvider,
+  ELASTICACHE_IAM_TOKEN_EXPIRY_SECONDS,
+  signElastiCacheIamToken,
+} from './redis/iam/elasticache-iam-token';
 export type { RedisArg, RedisNode, RedisPort, RedisReply } from './redis/redis-port';
 export { jsonSerializer, type Serializer } from './redis/serializer';
 export { type AnyRedisClient, type RedisPortInput, toRedisPort } from './redis/to-redis-port';

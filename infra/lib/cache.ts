@@ -1,7 +1,7 @@
 import { Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type RedisRole, redisAclRules } from '../../src/redis/redis-acl-rules';
@@ -29,6 +29,8 @@ export interface CacheProps {
   readonly readServiceSecurityGroupIds?: readonly string[];
   readonly maxDataStorageGb?: number;
   readonly maxEcpuPerSecond?: number;
+  /** `password` (default): RBAC users with Secrets Manager passwords; `iam`: IAM-enabled users, no password. */
+  readonly auth?: 'password' | 'iam';
 }
 
 /**
@@ -65,12 +67,15 @@ export class Cache extends Construct {
   readonly url: string;
   readonly endpointAddress: string;
   readonly endpointPort: string;
-  /** The worker's RBAC username and its password (a plain string secret). */
-  readonly workerUsername: string = CACHE_DEFAULTS.workerUsername;
-  readonly workerPassword: secretsmanager.Secret;
-  /** The read services' RBAC username and its password (a plain string secret). */
-  readonly readerUsername: string = CACHE_DEFAULTS.readerUsername;
-  readonly readerPassword: secretsmanager.Secret;
+  /** The worker's RBAC username and its password (a plain string secret; none with IAM auth). */
+  readonly workerUsername: string;
+  readonly workerPassword: secretsmanager.Secret | undefined;
+  /** The read services' RBAC username and its password (a plain string secret; none with IAM auth). */
+  readonly readerUsername: string;
+  readonly readerPassword: secretsmanager.Secret | undefined;
+  /** True when the users authenticate with IAM tokens (`elasticache:Connect`) instead of passwords. */
+  readonly iamAuth: boolean;
+  private readonly users: { readonly worker: elasticache.CfnUser; readonly reader: elasticache.CfnUser };
 
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
@@ -102,8 +107,14 @@ export class Cache extends Construct {
         generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
         removalPolicy: RemovalPolicy.DESTROY,
       });
-    this.workerPassword = password('Worker', 'the cdc-cache worker');
-    this.readerPassword = password('Reader', 'the read services');
+    this.iamAuth = props.auth === 'iam';
+    // An IAM-enabled ElastiCache user must have its user ID as its name.
+    this.workerUsername = this.iamAuth ? `${cacheName}-worker` : CACHE_DEFAULTS.workerUsername;
+    this.readerUsername = this.iamAuth ? `${cacheName}-reader` : CACHE_DEFAULTS.readerUsername;
+    this.workerPassword = this.iamAuth ? undefined : password('Worker', 'the cdc-cache worker');
+    this.readerPassword = this.iamAuth ? undefined : password('Reader', 'the read services');
+    const authentication = (secret: secretsmanager.Secret | undefined) =>
+      secret ? { passwords: [secret.secretValue.unsafeUnwrap()] } : { authenticationMode: { Type: 'iam' } };
 
     // A user group must hold a user named 'default'; ours is switched off, so unauthenticated clients get nothing.
     const defaultUser = new elasticache.CfnUser(this, 'DefaultUser', {
@@ -118,15 +129,16 @@ export class Cache extends Construct {
       userId: `${cacheName}-worker`,
       userName: this.workerUsername,
       accessString: cacheAccessString(props.keyPrefix, 'worker'),
-      passwords: [this.workerPassword.secretValue.unsafeUnwrap()],
+      ...authentication(this.workerPassword),
     });
     const readerUser = new elasticache.CfnUser(this, 'ReaderUser', {
       engine: CACHE_DEFAULTS.engine,
       userId: `${cacheName}-reader`,
       userName: this.readerUsername,
       accessString: cacheAccessString(props.keyPrefix, 'reader'),
-      passwords: [this.readerPassword.secretValue.unsafeUnwrap()],
+      ...authentication(this.readerPassword),
     });
+    this.users = { worker: workerUser, reader: readerUser };
     const userGroup = new elasticache.CfnUserGroup(this, 'UserGroup', {
       engine: CACHE_DEFAULTS.engine,
       userGroupId: `${cacheName}-users`,
@@ -166,8 +178,28 @@ export class Cache extends Construct {
     this.securityGroup.addIngressRule(peer, CACHE_PORTS, description);
   }
 
-  /** Let a principal read the worker's cache password. */
-  grantWorkerPasswordRead(grantee: iam.IGrantable): iam.Grant {
-    return this.workerPassword.grantRead(grantee);
+  /** Let a principal read the worker's cache password (password auth only). */
+  grantWorkerPasswordRead(grantee: iam.IGrantable): iam.Grant | undefined {
+    return this.workerPassword?.grantRead(grantee);
+  }
+
+  /**
+   * Let a principal connect as the worker or the reader user with an IAM token: `elasticache:Connect` on
+   * the serverless cache and on that user (IAM auth only).
+   */
+  grantConnect(grantee: iam.IGrantable, user: 'worker' | 'reader'): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['elasticache:Connect'],
+      resourceArns: [this.resource.attrArn, this.users[user].attrArn],
+    });
+  }
+
+  /** The statement of {@link grantConnect}, for a policy that read services attach to their own role. */
+  connectStatement(user: 'worker' | 'reader'): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['elasticache:Connect'],
+      resources: [this.resource.attrArn, this.users[user].attrArn],
+    });
   }
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { CACHE_PORTS, Cache } from './cache';
@@ -50,7 +51,9 @@ export class CdcCacheStack extends Stack {
       readServiceSecurityGroupIds: config.readServiceSecurityGroupIds,
       ...(config.cacheMaxDataStorageGb ? { maxDataStorageGb: config.cacheMaxDataStorageGb } : {}),
       ...(config.cacheMaxEcpuPerSecond ? { maxEcpuPerSecond: config.cacheMaxEcpuPerSecond } : {}),
+      auth: config.cacheAuth,
     });
+    const iamAuth = config.cacheAuth === 'iam';
 
     // The names of the shared runtime configuration contract; nothing else configures the cache connection.
     const cacheEnvironment: Record<string, string> = {
@@ -58,6 +61,11 @@ export class CdcCacheStack extends Stack {
       CDC_CACHE_REDIS_USERNAME: this.cache.workerUsername,
       // ElastiCache Serverless speaks the cluster protocol: clients must follow MOVED and group by slot.
       CDC_CACHE_REDIS_CLUSTER: 'true',
+      // IAM auth: the runtimes sign a token for the user and the Serverless cache (ResourceType=ServerlessCache)
+      // with the task's or function's role, on ioredis, the default client.
+      CDC_CACHE_REDIS_AUTH: config.cacheAuth,
+      CDC_CACHE_REDIS_IAM_CACHE_NAME: config.cacheName,
+      CDC_CACHE_REDIS_IAM_REGION: this.region,
       CDC_CACHE_LOG_LEVEL: config.logLevel,
       ...(config.keyPrefixOverride === undefined ? {} : { CDC_CACHE_KEY_PREFIX: config.keyPrefixOverride }),
     };
@@ -88,12 +96,15 @@ export class CdcCacheStack extends Stack {
         securityGroup,
         environment: {
           ...cacheEnvironment,
-          CDC_CACHE_REDIS_PASSWORD_SECRET_ARN: this.cache.workerPassword.secretArn,
+          ...(this.cache.workerPassword
+            ? { CDC_CACHE_REDIS_PASSWORD_SECRET_ARN: this.cache.workerPassword.secretArn }
+            : {}),
         },
         logRetentionDays: config.logRetentionDays,
         runtime: config.lambdaRuntime,
       });
-      this.cache.grantWorkerPasswordRead(this.streamConsumer.function);
+      if (iamAuth) this.cache.grantConnect(this.streamConsumer.function, 'worker');
+      else this.cache.grantWorkerPasswordRead(this.streamConsumer.function);
       notify(this.streamConsumer.alarms);
 
       new CfnOutput(this, 'StreamConsumerFunctionName', { value: this.streamConsumer.function.functionName });
@@ -119,9 +130,10 @@ export class CdcCacheStack extends Stack {
         subnets: privateSubnets,
         securityGroup,
         environment: cacheEnvironment,
-        redisPassword: this.cache.workerPassword,
+        ...(this.cache.workerPassword ? { redisPassword: this.cache.workerPassword } : {}),
         logRetentionDays: config.logRetentionDays,
       });
+      if (iamAuth) this.cache.grantConnect(this.kafkaConsumer.taskDefinition.taskRole, 'worker');
       notify([this.kafkaConsumer.lagAlarm]);
 
       new CfnOutput(this, 'KafkaConsumerServiceName', { value: this.kafkaConsumer.service.serviceName });
@@ -143,9 +155,10 @@ export class CdcCacheStack extends Stack {
         subnets: privateSubnets,
         securityGroup,
         environment: cacheEnvironment,
-        redisPassword: this.cache.workerPassword,
+        ...(this.cache.workerPassword ? { redisPassword: this.cache.workerPassword } : {}),
         logRetentionDays: config.logRetentionDays,
       });
+      if (iamAuth) this.cache.grantConnect(this.postgresConsumer.taskDefinition.taskRole, 'worker');
 
       new CfnOutput(this, 'PostgresConsumerServiceName', {
         value: this.postgresConsumer.service.serviceName,
@@ -168,10 +181,23 @@ export class CdcCacheStack extends Stack {
       'Attach to a read service to let it reach the cache',
     );
     exported('CacheReaderUsername', this.cache.readerUsername, 'CDC_CACHE_REDIS_USERNAME for read services');
-    exported(
-      'CacheReaderPasswordSecretArn',
-      this.cache.readerPassword.secretArn,
-      'Secrets Manager secret (plain string) holding the read services password',
-    );
+    if (this.cache.readerPassword)
+      exported(
+        'CacheReaderPasswordSecretArn',
+        this.cache.readerPassword.secretArn,
+        'Secrets Manager secret (plain string) holding the read services password',
+      );
+    else {
+      // The app defines no read service: its role attaches this policy to connect as the reader user.
+      const readerPolicy = new iam.ManagedPolicy(this, 'CacheReaderConnectPolicy', {
+        description: `${config.cacheName}: connect to the cache as ${this.cache.readerUsername} with an IAM token`,
+        statements: [this.cache.connectStatement('reader')],
+      });
+      exported(
+        'CacheReaderConnectPolicyArn',
+        readerPolicy.managedPolicyArn,
+        'IAM auth: attach to a read service role (elasticache:Connect as the reader user)',
+      );
+    }
   }
 }

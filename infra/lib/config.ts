@@ -106,6 +106,8 @@ export interface CdcCacheConfig {
   readonly readServiceSecurityGroupIds: readonly string[];
   readonly cacheMaxDataStorageGb?: number;
   readonly cacheMaxEcpuPerSecond?: number;
+  /** How the runtimes authenticate to the cache (`cacheAuth`). */
+  readonly cacheAuth: CacheAuth;
   readonly streamConsumer?: StreamConsumerConfig;
   readonly kafkaConsumer?: KafkaConsumerConfig;
   readonly postgresConsumer?: PostgresConsumerConfig;
@@ -115,6 +117,12 @@ export interface CdcCacheConfig {
   /** The DynamoDB stream consumer Lambda's runtime. */
   readonly lambdaRuntime: LambdaRuntime;
 }
+
+/** How the runtimes authenticate to ElastiCache: RBAC passwords or IAM tokens (signed by the runtimes). */
+export const CACHE_AUTH_MODES = ['password', 'iam'] as const;
+
+/** A cache authentication mode. */
+export type CacheAuth = (typeof CACHE_AUTH_MODES)[number];
 
 /** The Lambda runtimes the stream consumer can run on (Node.js 22 or 24; the bundle targets the same). */
 export const LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
@@ -151,6 +159,7 @@ export const CONFIG_DEFAULTS = {
   logLevel: processOptions.logLevel.default,
   logRetentionDays: 30,
   lambdaRuntime: 'nodejs22.x',
+  cacheAuth: 'password',
 } as const;
 
 /** Every context key the app reads (all prefixed `cdc-cache:` on the command line or in cdk.json). */
@@ -543,6 +552,7 @@ function resolveSettings(raw: RawConfig): CdcCacheConfig {
     );
   const maxData = integer(raw, 'cacheMaxDataStorageGb', undefined, 1, 5000);
   const maxEcpu = integer(raw, 'cacheMaxEcpuPerSecond', undefined, 1000, 15_000_000);
+  const cacheAuth = oneOf<CacheAuth>(raw, 'cacheAuth', CACHE_AUTH_MODES, CONFIG_DEFAULTS.cacheAuth);
   const alarmTopicArn = optionalString(raw, 'alarmTopicArn');
   if (
     alarmTopicArn !== undefined &&
@@ -559,6 +569,7 @@ function resolveSettings(raw: RawConfig): CdcCacheConfig {
     readServiceSecurityGroupIds,
     ...(maxData === undefined ? {} : { cacheMaxDataStorageGb: maxData }),
     ...(maxEcpu === undefined ? {} : { cacheMaxEcpuPerSecond: maxEcpu }),
+    cacheAuth,
     ...(streamConsumer ? { streamConsumer } : {}),
     ...(kafkaConsumer ? { kafkaConsumer } : {}),
     ...(postgresConsumer ? { postgresConsumer } : {}),

@@ -28,8 +28,8 @@ export interface KafkaConsumerServiceProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Environment of the cache connection (CDC_CACHE_REDIS_*) and shared settings. */
   readonly environment: Readonly<Record<string, string>>;
-  /** The worker's cache password, injected as CDC_CACHE_REDIS_PASSWORD. */
-  readonly redisPassword: secretsmanager.ISecret;
+  /** The worker's cache password, injected as CDC_CACHE_REDIS_PASSWORD (none with IAM auth). */
+  readonly redisPassword?: secretsmanager.ISecret;
   readonly logRetentionDays: number;
 }
 
@@ -67,9 +67,9 @@ export class KafkaConsumerService extends Construct {
         `kafka consumer: maxTasks ${config.maxTasks} exceeds the partition count ${config.partitionCount}; the extra tasks would sit idle`,
       );
     const msk = mskResourceArns(config.mskClusterArn);
-    const secrets: Record<string, ecs.Secret> = {
-      CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword),
-    };
+    const secrets: Record<string, ecs.Secret> = props.redisPassword
+      ? { CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword) }
+      : {};
     if (config.auth.mechanism === 'scram-sha-512') {
       const scram = secretsmanager.Secret.fromSecretCompleteArn(this, 'ScramSecret', config.auth.secretArn);
       secrets.CDC_CACHE_KAFKA_SASL_USERNAME = ecs.Secret.fromSecretsManager(scram, 'username');

@@ -15,8 +15,8 @@ export interface PostgresConsumerServiceProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** Environment of the cache connection (CDC_CACHE_REDIS_*) and shared settings. */
   readonly environment: Readonly<Record<string, string>>;
-  /** The worker's cache password, injected as CDC_CACHE_REDIS_PASSWORD. */
-  readonly redisPassword: secretsmanager.ISecret;
+  /** The worker's cache password, injected as CDC_CACHE_REDIS_PASSWORD (none with IAM auth). */
+  readonly redisPassword?: secretsmanager.ISecret;
   readonly logRetentionDays: number;
 }
 
@@ -60,7 +60,9 @@ export class PostgresConsumerService extends Construct {
         ...(config.tables ? { CDC_CACHE_POSTGRES_TABLES: config.tables.join(',') } : {}),
       },
       secrets: {
-        CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword),
+        ...(props.redisPassword
+          ? { CDC_CACHE_REDIS_PASSWORD: ecs.Secret.fromSecretsManager(props.redisPassword) }
+          : {}),
         CDC_CACHE_POSTGRES_PASSWORD: ecs.Secret.fromSecretsManager(password),
       },
       logRetentionDays: props.logRetentionDays,

@@ -21,13 +21,15 @@ const cacheTarget = {
   keyPrefix: { setting: 'keyPrefix' },
   redisUrl: { stack: 'the ElastiCache endpoint' },
   redisUsername: { stack: "the cache's worker user" },
-  redisPassword: { stack: "the worker user's password, from Secrets Manager" },
+  redisPassword: { stack: "the worker user's password, from Secrets Manager (none with cacheAuth iam)" },
   redisCluster: { stack: 'true: ElastiCache Serverless speaks the cluster protocol' },
-  redisClient: { notDeployable: 'the app deploys ioredis with RBAC passwords' },
-  // IAM auth goes through GLIDE, whose tokens cannot sign in to ElastiCache Serverless (docs/infra.md).
-  redisAuth: { notDeployable: 'the app deploys RBAC passwords: GLIDE IAM tokens fail on Serverless' },
-  redisIamCacheName: { notDeployable: 'only with IAM auth, which the app does not deploy' },
-  redisIamRegion: { notDeployable: 'only with IAM auth, which the app does not deploy' },
+  redisClient: {
+    notDeployable:
+      'the app deploys ioredis, the default (cdc-cache signs IAM tokens for it); node-redis and GLIDE are in neither the image nor the Lambda bundle',
+  },
+  redisAuth: { setting: 'cacheAuth' },
+  redisIamCacheName: { stack: 'the cache name (read with cacheAuth iam)' },
+  redisIamRegion: { stack: "the stack's region (read with cacheAuth iam)" },
   redisWaitReplicas: { notDeployable: 'ElastiCache Serverless replicates itself; auto is right' },
   redisWaitTimeoutMs: { notDeployable: 'only matters with WAIT replicas; the default is enough' },
 } as const;
@@ -99,7 +101,7 @@ export const POSTGRES_WORKER_DEPLOYMENT: DeploymentOf<typeof postgresWorkerConfi
 export const STREAM_LAMBDA_DEPLOYMENT: DeploymentOf<typeof lambdaConfigSchema> = {
   ...cacheTarget,
   redisPassword: { notDeployable: 'the Lambda reads the password from Secrets Manager instead' },
-  redisPasswordSecretArn: { stack: "the worker user's password secret" },
+  redisPasswordSecretArn: { stack: "the worker user's password secret (none with cacheAuth iam)" },
   logLevel: { setting: 'logLevel' },
   table: { setting: 'tableName' },
   versionAttribute: { setting: 'versionAttribute' },

@@ -50,6 +50,9 @@ const cache = {
   },
   cacheMaxDataStorageGb: { defaultText: 'unlimited', doc: 'Serverless data storage limit (a cost ceiling)' },
   cacheMaxEcpuPerSecond: { defaultText: 'unlimited', doc: 'Serverless ECPU limit (a cost ceiling)' },
+  cacheAuth: {
+    doc: '`password`: RBAC users with Secrets Manager passwords; `iam`: IAM-enabled ElastiCache users, the workers and the Lambda sign a token for the Serverless cache with their role (`elasticache:Connect` granted) and refresh it; no password to store or rotate. Not tested against AWS',
+  },
 } satisfies Record<string, InfraSetting>;
 
 const streamConsumer = {

@@ -81,7 +81,7 @@ export const cacheTargetOptions = {
     env: 'CDC_CACHE_REDIS_AUTH',
     flag: 'redis-auth',
     description:
-      'How to authenticate to Redis: password (ACL user and password, or none) or iam (ElastiCache IAM tokens signed and refreshed by GLIDE; needs the glide client, rediss:// and an IAM-enabled user; node-based caches only, not Serverless)',
+      'How to authenticate to Redis: password (ACL user and password, or none) or iam (ElastiCache IAM tokens, node-based or Serverless, signed with the default AWS credentials and refreshed, with any client; needs rediss:// and an IAM-enabled user)',
     parse: parsers.oneOf(REDIS_AUTH_MODES),
     default: 'password' as RedisAuthMode,
   }),

@@ -3,6 +3,7 @@
 import { ServiceType } from '@valkey/valkey-glide';
 import type { CdcCacheError } from '../../../src/errors';
 import { readLambdaConfig } from '../../../src/lambda/lambda-config';
+import { elasticacheIamAuth } from '../../../src/redis/iam/elasticache-iam-auth';
 import { loadClientLibrary } from '../../../src/runtimes/shared/worker-redis/load-client-library';
 import { glideClientConfiguration } from '../../../src/runtimes/shared/worker-redis/open-glide';
 import { nodeRedisClientOptions } from '../../../src/runtimes/shared/worker-redis/open-node-redis';
@@ -71,13 +72,17 @@ describe('workerRedisTarget', () => {
     ['ioredis', { redisClient: 'ioredis' as const }],
     ['node-redis', { redisClient: 'node-redis' as const }],
     ['the default client (ioredis)', { redisClient: undefined }],
-  ])('refuses IAM auth with %s', (_name, override) => {
+  ])('takes IAM auth with %s (cdc-cache signs the tokens)', (_name, override) => {
     // Act
-    const error = refusal({ ...iam, ...override });
+    const target = workerRedisTarget({ ...iam, ...override }, {});
 
     // Assert
-    expect(error.code).toBe('CDC_CONFIG_INVALID');
-    expect(error.message).toContain('CDC_CACHE_REDIS_AUTH=iam needs CDC_CACHE_REDIS_CLIENT=glide');
+    expect(target.iam).toEqual({
+      username: 'cdc-cache-worker',
+      cacheName: 'my-cache',
+      region: 'us-east-1',
+      serverless: false,
+    });
   });
 
   it('refuses IAM auth without TLS, user, cache name or region, and with a password, all at once', () => {
@@ -101,17 +106,16 @@ describe('workerRedisTarget', () => {
       expect(error.message).toContain(problem);
   });
 
-  it('refuses IAM auth to an ElastiCache Serverless endpoint (GLIDE tokens lack its ResourceType)', () => {
+  it('knows an ElastiCache Serverless endpoint (its tokens name ResourceType=ServerlessCache)', () => {
     // Act
-    const error = refusal({
-      ...iam,
-      redisUrl: 'rediss://my-cache-abc123.serverless.use1.cache.amazonaws.com:6379',
-    });
+    const serverless = workerRedisTarget(
+      { ...iam, redisUrl: 'rediss://my-cache-abc123.serverless.use1.cache.amazonaws.com:6379' },
+      {},
+    );
 
     // Assert
-    expect(error.code).toBe('CDC_CONFIG_INVALID');
-    expect(error.message).toContain('does not work with ElastiCache Serverless');
-    expect(error.message).not.toContain('needs CDC_CACHE_REDIS_CLIENT=glide');
+    expect(serverless.iam?.serverless).toBe(true);
+    expect(workerRedisTarget(iam, {}).iam?.serverless).toBe(false);
   });
 
   it('takes the IAM region from AWS_REGION when the option is not set', () => {
@@ -119,7 +123,12 @@ describe('workerRedisTarget', () => {
     const target = workerRedisTarget({ ...iam, redisIamRegion: undefined }, { AWS_REGION: 'eu-west-1' });
 
     // Assert
-    expect(target.iam).toEqual({ username: 'cdc-cache-worker', cacheName: 'my-cache', region: 'eu-west-1' });
+    expect(target.iam).toEqual({
+      username: 'cdc-cache-worker',
+      cacheName: 'my-cache',
+      region: 'eu-west-1',
+      serverless: false,
+    });
   });
 });
 
@@ -139,6 +148,23 @@ describe('the GLIDE configuration', () => {
       requestTimeout: 5_000,
       lazyConnect: true,
       advancedConfiguration: { connectionTimeout: 5_000 },
+    });
+  });
+
+  it('on Serverless, authenticates with the token cdc-cache signed (GLIDE cannot sign for Serverless)', () => {
+    // Prepare
+    const target = workerRedisTarget(
+      { ...iam, redisUrl: 'rediss://my-cache-abc123.serverless.use1.cache.amazonaws.com:6379' },
+      {},
+    );
+
+    // Act
+    const configuration = glideClientConfiguration(target, 'my-cache/?Action=connect&User=cdc-cache-worker');
+
+    // Assert
+    expect(configuration.credentials).toEqual({
+      username: 'cdc-cache-worker',
+      password: 'my-cache/?Action=connect&User=cdc-cache-worker',
     });
   });
 
@@ -181,6 +207,28 @@ describe('the node-redis options', () => {
       socket: { connectTimeout: 5_000, tls: true },
     });
     expect(options.socket.reconnectStrategy(20)).toBe(2_000);
+  });
+
+  it('with IAM, authenticate through the credentials provider (a token per connection), not a password', () => {
+    // Prepare
+    const auth = elasticacheIamAuth({
+      cacheName: 'my-cache',
+      userId: 'cdc-cache-worker',
+      region: 'us-east-1',
+      serverless: false,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    });
+
+    // Act
+    const options = nodeRedisClientOptions(
+      workerRedisTarget({ ...iam, redisClient: 'node-redis' }, {}),
+      auth,
+    );
+
+    // Assert
+    expect(options).toMatchObject({ credentialsProvider: auth.credentialsProvider });
+    expect(options).not.toHaveProperty('password');
+    expect(options).not.toHaveProperty('username');
   });
 });
 

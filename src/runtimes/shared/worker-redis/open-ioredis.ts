@@ -1,26 +1,45 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ioredisDriver } from '../../../redis/adapters/ioredis-driver';
+import type { PortDriver } from '../../../redis/adapters/port-driver';
+import type { ElastiCacheIamAuth } from '../../../redis/iam/elasticache-iam-auth';
 import type { WorkerRedisTarget } from './worker-redis-target';
 
 /**
  * An ioredis client for a worker: one retry per command, then it fails (no unbounded queue while
  * disconnected), a command timeout, TLS for `rediss://`; on Cluster, TLS certificates name the
- * configuration endpoint (ElastiCache), so node addresses are not resolved to IPs.
+ * configuration endpoint (ElastiCache), so node addresses are not resolved to IPs. With ElastiCache IAM
+ * (`iam`), the password is a signed token, replaced by a fresh one every refresh interval: ioredis reads
+ * its password again on every reconnection (each Cluster node from its own options).
  */
-export function openIoredis(target: WorkerRedisTarget) {
+export async function openIoredis(
+  target: WorkerRedisTarget,
+  iam?: ElastiCacheIamAuth,
+  onIamError?: (error: unknown) => void,
+): Promise<PortDriver> {
+  const username = iam?.username ?? target.username;
+  const password = iam ? await iam.token() : target.password;
   const options: RedisOptions = {
     maxRetriesPerRequest: 1,
     connectTimeout: target.connectTimeoutMs,
     commandTimeout: target.commandTimeoutMs,
-    ...(target.username === undefined ? {} : { username: target.username }),
-    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
   };
-  if (!target.cluster) return ioredisDriver(new Redis(target.url, options));
-  return ioredisDriver(
-    new Cluster([{ host: target.host, port: target.port }], {
-      ...(target.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
-      slotsRefreshTimeout: 2_000,
-      redisOptions: { ...options, ...(target.tls ? { tls: {} } : {}) },
-    }),
-  );
+  const client = target.cluster
+    ? new Cluster([{ host: target.host, port: target.port }], {
+        ...(target.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+        slotsRefreshTimeout: 2_000,
+        redisOptions: { ...options, ...(target.tls ? { tls: {} } : {}) },
+      })
+    : new Redis(target.url, options);
+  const driver = ioredisDriver(client);
+  const refresher = iam?.keepPasswordFresh(client, onIamError);
+  if (!refresher) return driver;
+  return {
+    ...driver,
+    close() {
+      refresher.stop();
+      return driver.close();
+    },
+  };
 }

@@ -4,6 +4,7 @@ import {
   nodeRedisDriver,
 } from '../../../redis/adapters/node-redis-driver';
 import type { PortDriver } from '../../../redis/adapters/port-driver';
+import type { ElastiCacheIamAuth } from '../../../redis/iam/elasticache-iam-auth';
 import { loadClientLibrary } from './load-client-library';
 import type { WorkerRedisTarget } from './worker-redis-target';
 
@@ -16,12 +17,13 @@ interface NodeRedisModule {
 /**
  * The node-redis options of a worker: no offline queue (a command fails at once while disconnected), a
  * command timeout, a connect timeout and a bounded reconnect backoff, TLS for `rediss://`, ACL user and
- * password. Exported for the unit test of what the options become.
+ * password, or with ElastiCache IAM a credentials provider that signs a fresh token for every connection
+ * (node-redis 5 and 6 ask it on each connect and reconnect). Exported for the unit test of what the
+ * options become.
  */
-export function nodeRedisClientOptions(target: WorkerRedisTarget) {
+export function nodeRedisClientOptions(target: WorkerRedisTarget, iam?: ElastiCacheIamAuth) {
   return {
-    ...(target.username === undefined ? {} : { username: target.username }),
-    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(iam ? { credentialsProvider: iam.credentialsProvider } : passwordCredentials(target)),
     disableOfflineQueue: true,
     commandOptions: { timeout: target.commandTimeoutMs },
     socket: {
@@ -32,13 +34,23 @@ export function nodeRedisClientOptions(target: WorkerRedisTarget) {
   };
 }
 
+function passwordCredentials(target: WorkerRedisTarget) {
+  return {
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+  };
+}
+
 /**
  * A node-redis client (or cluster) for a worker, connected before it is used: while Redis is down the first
  * attempt fails at once (and commands fail fast, `ClientOfflineError`) instead of waiting for a connection.
  */
-export async function openNodeRedis(target: WorkerRedisTarget): Promise<PortDriver> {
+export async function openNodeRedis(
+  target: WorkerRedisTarget,
+  iam?: ElastiCacheIamAuth,
+): Promise<PortDriver> {
   const redis = loadClientLibrary<NodeRedisModule>('node-redis');
-  const options = nodeRedisClientOptions(target);
+  const options = nodeRedisClientOptions(target, iam);
   const node = { host: target.host, port: target.port };
   const client = target.cluster
     ? redis.createCluster({ rootNodes: [{ socket: { ...node, ...options.socket } }], defaults: options })

@@ -25,6 +25,8 @@ export interface IamTarget {
   readonly username: string;
   readonly cacheName: string;
   readonly region: string;
+  /** An ElastiCache Serverless endpoint: its tokens name `ResourceType=ServerlessCache`. */
+  readonly serverless: boolean;
 }
 
 /** Where and how a worker connects, whatever the client library: the options checked and resolved once. */
@@ -51,9 +53,9 @@ const SERVERLESS_ENDPOINT = /\.serverless\.[a-z0-9-]+\.cache\.amazonaws\.com$/i;
 export const WORKER_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Check and resolve a worker's Redis options. Refused with `CDC_CONFIG_INVALID`: IAM auth with a client
- * other than GLIDE (only GLIDE signs and refreshes the tokens), IAM without TLS, user, cache name or region,
- * and IAM together with a password.
+ * Check and resolve a worker's Redis options. Refused with `CDC_CONFIG_INVALID`: IAM auth without TLS,
+ * user, cache name or region, and IAM together with a password. IAM works with every client library, on
+ * node-based and Serverless caches (told apart by the endpoint's name).
  *
  * @example
  * workerRedisTarget({ redisUrl: 'rediss://cache:6379', redisCluster: true, redisClient: 'glide' })
@@ -69,7 +71,7 @@ export function workerRedisTarget(
   const password = config.redisPassword ?? (url.password ? decodeURIComponent(url.password) : undefined);
   const iam =
     (config.redisAuth ?? 'password') === 'iam'
-      ? iamTarget(config, { library, host: url.hostname, tls, username, password, env })
+      ? iamTarget(config, { host: url.hostname, tls, username, password, env })
       : undefined;
   return {
     library,
@@ -90,7 +92,6 @@ export function workerRedisTarget(
 function iamTarget(
   config: WorkerRedisConfig,
   resolved: {
-    library: RedisClientLibrary;
     host: string;
     tls: boolean;
     username: string | undefined;
@@ -99,17 +100,9 @@ function iamTarget(
   },
 ): IamTarget {
   const problems: string[] = [];
-  if (resolved.library !== 'glide')
-    problems.push(
-      `CDC_CACHE_REDIS_AUTH=iam needs CDC_CACHE_REDIS_CLIENT=glide (only Valkey GLIDE signs and refreshes ElastiCache IAM tokens), got '${resolved.library}'`,
-    );
   if (!resolved.tls)
     problems.push(
       'CDC_CACHE_REDIS_AUTH=iam needs a rediss:// URL (ElastiCache accepts IAM auth over TLS only)',
-    );
-  if (SERVERLESS_ENDPOINT.test(resolved.host))
-    problems.push(
-      "CDC_CACHE_REDIS_AUTH=iam does not work with ElastiCache Serverless: GLIDE's IAM token lacks the ResourceType=ServerlessCache that Serverless requires (use an RBAC password, or a node-based replication group)",
     );
   if (resolved.username === undefined)
     problems.push(
@@ -127,5 +120,10 @@ function iamTarget(
   if (!region) problems.push('CDC_CACHE_REDIS_AUTH=iam needs CDC_CACHE_REDIS_IAM_REGION or AWS_REGION');
   if (problems.length > 0)
     throw new CdcCacheError('CDC_CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`);
-  return { username: resolved.username!, cacheName: config.redisIamCacheName!, region: region! };
+  return {
+    username: resolved.username!,
+    cacheName: config.redisIamCacheName!,
+    region: region!,
+    serverless: SERVERLESS_ENDPOINT.test(resolved.host),
+  };
 }
