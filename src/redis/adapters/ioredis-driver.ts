@@ -1,35 +1,24 @@
 import calculateSlot from 'cluster-key-slot';
-import { FLAT_COMMAND_MIN_ARGS, flatCommand, type IoredisCommandClass } from './ioredis-flat-command';
 import type { DriverCommand, DriverNode, PortDriver } from './port-driver';
 
 /** The part of an ioredis 5 or 6 `Redis` the driver uses (structural: no import of the library). */
 export interface IoredisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
-  /** `never`: the client's own `Command` type, which this structural view does not name. */
-  sendCommand(command: never): unknown;
   pipeline(): IoredisPipelineLike;
   quit(): Promise<unknown>;
   disconnect(): void;
   readonly status?: string;
-  readonly options: {
-    readonly host?: string;
-    readonly port?: number;
-    readonly showFriendlyErrorStack?: boolean;
-    readonly enableAutoPipelining?: boolean;
-  };
+  readonly options: { readonly host?: string; readonly port?: number };
 }
 
 /** An ioredis pipeline. */
 export interface IoredisPipelineLike {
   call(command: string, ...args: string[]): unknown;
-  /** Not in ioredis's typings of a pipeline (`ChainableCommander`), present in ioredis 5 and 6. */
-  sendCommand?(command: never): unknown;
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 /** The part of an ioredis `Cluster` the driver uses. */
 export interface IoredisClusterLike extends Omit<IoredisLike, 'options'> {
-  readonly options: { readonly showFriendlyErrorStack?: boolean; readonly enableAutoPipelining?: boolean };
   readonly isCluster: boolean;
   readonly slots: readonly (readonly string[] | undefined)[];
   nodes(role: 'master'): IoredisLike[];
@@ -51,25 +40,12 @@ export function isIoredis(client: unknown): client is IoredisLike | IoredisClust
  */
 export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDriver {
   const cluster = (client as IoredisClusterLike).isCluster === true;
-  const Command = commandClassOf(client);
-  const flat = (args: readonly string[]) =>
-    flatCommand(Command!, args, client.options.showFriendlyErrorStack ? new Error() : undefined);
-  // A command sent alone takes ioredis's path where the application asked it to gather them itself.
-  const sendsFlat = Command !== undefined && client.options.enableAutoPipelining !== true;
-  const call = (target: Pick<IoredisLike, 'call' | 'sendCommand'>, args: readonly string[]) => {
-    if (!sendsFlat || args.length < FLAT_COMMAND_MIN_ARGS) return target.call(args[0]!, ...args.slice(1));
-    const command = flat(args);
-    target.sendCommand(command as never);
-    return command.promise;
-  };
+  const call = (target: Pick<IoredisLike, 'call'>, args: readonly string[]) =>
+    target.call(args[0]!, ...args.slice(1));
   const exec = async (target: IoredisLike | IoredisClusterLike, commands: readonly DriverCommand[]) => {
     try {
       const pipeline = target.pipeline();
-      for (const { args } of commands) {
-        if (Command === undefined || args.length < FLAT_COMMAND_MIN_ARGS || !pipeline.sendCommand)
-          pipeline.call(args[0]!, ...args.slice(1));
-        else pipeline.sendCommand(flat(args) as never);
-      }
+      for (const { args } of commands) pipeline.call(args[0]!, ...args.slice(1));
       const replies = await pipeline.exec();
       return commands.map(
         (_command, at) =>
@@ -90,7 +66,9 @@ export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDri
       commands.forEach((command, at) => {
         const slot = command.key === undefined ? 0 : calculateSlot(command.key);
         const node = slots[slot]?.[0] ?? `slot:${slot}`;
-        groups.set(node, [...(groups.get(node) ?? []), at]);
+        const group = groups.get(node);
+        if (group) group.push(at);
+        else groups.set(node, [at]);
       });
       const replies: unknown[] = new Array(commands.length);
       await Promise.all(
@@ -119,20 +97,4 @@ export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDri
       else client.disconnect();
     },
   };
-}
-
-/**
- * The `Command` class of the client's own copy of ioredis (5 or 6, whichever the application installed),
- * taken from a command added to a pipeline that is never sent; undefined if that copy hides it (commands
- * then take ioredis's ordinary path).
- */
-function commandClassOf(client: IoredisLike | IoredisClusterLike): IoredisCommandClass | undefined {
-  const probe = client.pipeline();
-  probe.call('PING');
-  // `_queue`: the pipeline's commands (ioredis 5 and 6), not in its typings.
-  const queue = (probe as { _queue?: readonly { constructor?: unknown; toWritable?: unknown }[] })._queue;
-  const command = queue?.[0];
-  return typeof command?.toWritable === 'function' && typeof command.constructor === 'function'
-    ? (command.constructor as IoredisCommandClass)
-    : undefined;
 }
