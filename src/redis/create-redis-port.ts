@@ -60,17 +60,17 @@ function toEntryCommand(entry: BatchEntry, how: 'EVALSHA' | 'EVAL'): DriverComma
   return isScriptCall(entry) ? scriptCommand(entry, how) : toCommand(entry as readonly RedisArg[]);
 }
 
+/** `EVALSHA`/`EVAL` of a script call, its arguments written once into one array of the exact size. */
 function scriptCommand(call: ScriptCall, how: 'EVALSHA' | 'EVAL'): DriverCommand {
-  return {
-    key: call.keys[0],
-    args: [
-      how,
-      how === 'EVALSHA' ? call.script.sha : call.script.lua,
-      String(call.keys.length),
-      ...call.keys,
-      ...call.args.map(String),
-    ],
-  };
+  const { keys, args } = call;
+  const command = new Array<string>(3 + keys.length + args.length);
+  command[0] = how;
+  command[1] = how === 'EVALSHA' ? call.script.sha : call.script.lua;
+  command[2] = String(keys.length);
+  let at = 3;
+  for (const key of keys) command[at++] = key;
+  for (const arg of args) command[at++] = String(arg);
+  return { key: keys[0], args: command };
 }
 
 /** Read a reply that must not be an error (a batch's entry). */

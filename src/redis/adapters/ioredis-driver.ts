@@ -66,7 +66,9 @@ export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDri
       commands.forEach((command, at) => {
         const slot = command.key === undefined ? 0 : calculateSlot(command.key);
         const node = slots[slot]?.[0] ?? `slot:${slot}`;
-        groups.set(node, [...(groups.get(node) ?? []), at]);
+        const group = groups.get(node);
+        if (group) group.push(at);
+        else groups.set(node, [at]);
       });
       const replies: unknown[] = new Array(commands.length);
       await Promise.all(

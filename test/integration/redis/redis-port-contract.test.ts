@@ -3,9 +3,12 @@
 // through every client and protocol, a script survives SCRIPT FLUSH (NOSCRIPT -> EVAL), batches keep order
 // and per-entry errors, commands route to their slot on the stack's Redis Cluster, an ACL user works, and
 // a refused command or a lost server is classified the same way whatever the client.
+import { createHash } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
 import { redisFault } from '../../../src/core/retry';
+import type { LuaScript } from '../../../src/redis/lua-script';
 import { redisAclRules } from '../../../src/redis/redis-acl-rules';
-import type { RedisPort, RedisReply } from '../../../src/redis/redis-port';
+import type { RedisPort, RedisReply, ScriptCall } from '../../../src/redis/redis-port';
 import { scripts, tombstoneRun } from '../../../src/redis/scripts';
 import { REDIS_CLIENTS, type RedisClientFactory, type RedisTarget } from '../../support/redis-clients';
 import { type RedisProcess, startRedisProcess } from '../../support/redis-process';
@@ -171,6 +174,38 @@ const RAW_SHAPES = [
   2,
 ];
 
+/** A script that reads back its keys then its arguments, for long calls (hundreds of arguments). */
+const ECHO_LUA = [
+  'local out = {}',
+  'for _, key in ipairs(KEYS) do out[#out + 1] = key end',
+  'for _, arg in ipairs(ARGV) do out[#out + 1] = arg end',
+  'return out',
+].join('\n');
+const ECHO_SCRIPT = {
+  name: 'echo',
+  file: 'echo-n.lua',
+  lua: ECHO_LUA,
+  sha: createHash('sha1').update(ECHO_LUA).digest('hex'),
+} as unknown as LuaScript;
+
+/**
+ * A long script call on one slot whose text is not plain ASCII (RESP counts bytes, not characters): 150
+ * keys and 150 arguments with accents, CJK, an astral emoji, CR LF, `$`, and empty text.
+ */
+function longCall(base: string): ScriptCall {
+  const texts = ['é', '日本語', '😀', 'a\r\nb', '$3', '', 'plain'];
+  return {
+    script: ECHO_SCRIPT,
+    keys: Array.from({ length: 150 }, (_unused, at) => `${base}{${base}}:${at}:${texts[at % texts.length]}`),
+    args: Array.from(
+      { length: 150 },
+      (_unused, at) => `${texts[at % texts.length]}${at % 3 === 0 ? '' : at}`,
+    ),
+  };
+}
+
+const echoed = (call: ScriptCall) => [...call.keys, ...call.args];
+
 const protocols = (factory: RedisClientFactory): (2 | 3)[] => (factory.resp3 ? [2, 3] : [2]);
 
 describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
@@ -214,6 +249,28 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
       expect(typeof batch[2]).toBe('number');
       expect(scripts.addTagMember.decode(batch[3] as RedisReply)).toBe(0);
       expect(await opened.port.command(['SCARD', tags])).toBe(3);
+    });
+
+    it('carries a long command byte for byte, alone, in a batch and after SCRIPT FLUSH (NOSCRIPT -> EVAL)', async () => {
+      // Prepare
+      const call = longCall(uniqueName('long'));
+      const values = call.args.map(String);
+      // Act
+      const alone = await opened.port.command(['EVAL', 'return ARGV', '0', ...values]);
+      await opened.port.command(['SCRIPT', 'FLUSH']);
+      const flushed = await opened.port.script(call);
+      const again = await opened.port.script(call);
+      await opened.port.command(['SCRIPT', 'FLUSH']);
+      const batch = await opened.port.batch([
+        ['SET', `${call.keys[0]}:k`, 'é'],
+        call,
+        call,
+        ['GET', `${call.keys[0]}:k`],
+      ]);
+      // Assess
+      expect(alone).toEqual(values);
+      expect([flushed, again]).toEqual([echoed(call), echoed(call)]);
+      expect(batch).toEqual(['OK', echoed(call), echoed(call), 'é']);
     });
 
     it('keeps order in a batch and reports an error per entry', async () => {
@@ -317,6 +374,32 @@ describe.each(REDIS_CLIENTS)('Redis port through $name', (factory) => {
       expect(await opened.port.command(['MGET', entry, memory])).toEqual(['x', expect.any(String)]);
       await opened.port.command(['UNLINK', entry, memory]);
     });
+
+    it('runs a long script call on its slot, alone and in a batch', async () => {
+      const call = longCall(uniqueName('long'));
+      expect(await opened.port.script(call)).toEqual(echoed(call));
+      expect(await opened.port.batch([call, ['GET', call.keys[0]!], call])).toEqual([
+        echoed(call),
+        null,
+        echoed(call),
+      ]);
+    });
+
+    if (factory.name.startsWith('ioredis'))
+      it('follows MOVED with a long script call when its slot map is stale', async () => {
+        // Prepare: the client believes another primary serves the call's slot
+        const call = longCall(uniqueName('moved'));
+        const slots = (opened.client as { slots: string[][] }).slots;
+        const slot = calculateSlot(call.keys[0]!);
+        const owner = slots[slot]![0]!;
+        const other = slots.map((nodes) => nodes[0]!).find((node) => node !== owner)!;
+        slots[slot] = [other];
+        // Act
+        const reply = await opened.port.script(call);
+        // Assess: the client sent the same bytes to the owner
+        expect(reply).toEqual(echoed(call));
+        expect(slots[slot]![0]).toBe(owner);
+      });
 
     it('lists the three primaries and sends WAIT to each', async () => {
       const primaries = await opened.port.primaries();
