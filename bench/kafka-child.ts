@@ -2,7 +2,6 @@
 // Modes, all on @platformatic/kafka: worker (cdc-cache's Kafka worker), naive (one awaited DEL per message, the
 // messages of `concurrency` partitions at a time) and consume (consume and discard, with the worker's fetch sizes).
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
-import { once } from 'node:events';
 import {
   Consumer,
   type Message,
@@ -142,34 +141,24 @@ async function runNaive(): Promise<() => Promise<void>> {
     latencies.push(performance.now() - receivedAt);
     counted(1, receivedAt);
   };
-  let stopped = false;
-  // What is buffered, by partition; `concurrency` partitions at a time, each one message after the other.
-  const loop = async () => {
-    while (!stopped) {
-      const partitions = new Map<number, Message[]>();
-      for (let message = stream.read() as Message | null; message !== null; message = stream.read()) {
-        const list = partitions.get(message.partition);
-        if (list) list.push(message);
-        else partitions.set(message.partition, [message]);
-      }
-      if (partitions.size === 0) {
-        await once(stream, 'readable');
-        continue;
-      }
-      const work = [...partitions.values()];
-      const next = async () => {
-        for (let messages = work.shift(); messages; messages = work.shift()) {
-          for (const message of messages) await handle(message);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(task.concurrency, work.length) }, next));
-    }
-  };
-  const done = loop();
+  // One chain of awaited DELs per partition (a single chain when `concurrency` is 1), fed by the stream's
+  // 'data' events; the stream pauses while too many messages wait, as a hand-written consumer would.
+  const chains = new Map<number, Promise<void>>();
+  let waiting = 0;
+  stream.on('data', (message: Message) => {
+    const lane = task.concurrency === 1 ? 0 : message.partition;
+    waiting += 1;
+    if (waiting >= 1_000) stream.pause();
+    const chain = (chains.get(lane) ?? Promise.resolve()).then(async () => {
+      await handle(message);
+      waiting -= 1;
+      if (waiting < 100 && stream.isPaused()) stream.resume();
+    });
+    chains.set(lane, chain);
+  });
   return async () => {
-    stopped = true;
-    stream.emit('readable');
-    await done;
+    stream.pause();
+    await Promise.all(chains.values());
     await close();
     redis.disconnect();
   };
