@@ -1,6 +1,7 @@
 import { type GlideLike, glideDriver } from '../../../redis/adapters/glide-driver';
 import type { PortDriver } from '../../../redis/adapters/port-driver';
 import type { ElastiCacheIamAuth } from '../../../redis/iam/elasticache-iam-auth';
+import { keepPasswordFresh } from './keep-password-fresh';
 import { loadClientLibrary } from './load-client-library';
 import type { WorkerRedisTarget } from './worker-redis-target';
 
@@ -69,14 +70,5 @@ export async function openGlide(
   const factory = target.cluster ? glide.GlideClusterClient : glide.GlideClient;
   const signed = target.iam?.serverless && iam ? iam : undefined;
   const client = await factory.createClient(glideClientConfiguration(target, await signed?.token()));
-  const driver = glideDriver(client);
-  const refresher = signed?.keepPasswordFresh(client, onIamError);
-  if (!refresher) return driver;
-  return {
-    ...driver,
-    close() {
-      refresher.stop();
-      return driver.close();
-    },
-  };
+  return keepPasswordFresh(glideDriver(client), client, signed, onIamError);
 }

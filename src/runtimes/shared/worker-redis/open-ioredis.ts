@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ioredisDriver } from '../../../redis/adapters/ioredis-driver';
 import type { PortDriver } from '../../../redis/adapters/port-driver';
 import type { ElastiCacheIamAuth } from '../../../redis/iam/elasticache-iam-auth';
+import { keepPasswordFresh } from './keep-password-fresh';
 import type { WorkerRedisTarget } from './worker-redis-target';
 
 /**
@@ -32,14 +33,5 @@ export async function openIoredis(
         redisOptions: { ...options, ...(target.tls ? { tls: {} } : {}) },
       })
     : new Redis(target.url, options);
-  const driver = ioredisDriver(client);
-  const refresher = iam?.keepPasswordFresh(client, onIamError);
-  if (!refresher) return driver;
-  return {
-    ...driver,
-    close() {
-      refresher.stop();
-      return driver.close();
-    },
-  };
+  return keepPasswordFresh(ioredisDriver(client), client, iam, onIamError);
 }
