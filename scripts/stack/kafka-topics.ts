@@ -116,7 +116,11 @@ export interface RawRecord {
   readonly headers?: Readonly<Record<string, Bytes | readonly Bytes[]>>;
 }
 
-/** A producer of raw records (no compression, no idempotence: what a test or a benchmark writes). */
+/**
+ * A producer of raw records (no compression: what a test or a benchmark writes). Idempotent, because the client
+ * retries a whole produce request when one partition of it fails (a new topic's leader not ready yet, a
+ * timeout), and without the broker's de-duplication the partitions that had succeeded get their records twice.
+ */
 export interface RawProducer {
   /** Write `records` to `topic`; `acks` default -1 (every in-sync replica). */
   send(topic: string, records: readonly RawRecord[], acks?: number): Promise<void>;
@@ -128,7 +132,12 @@ const bytes = (value: Bytes | null | undefined): Buffer | undefined =>
 
 /** A {@link RawProducer} on the stack's Kafka (or on `target.brokers`). */
 export function createRawProducer(target?: KafkaTarget): RawProducer {
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(stackKafkaClient(target));
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+    ...stackKafkaClient(target),
+    idempotent: true,
+    // Idempotence alone would retry for ever; a test should fail instead.
+    retries: 10,
+  });
   return {
     async send(topic, records, acks = -1) {
       await producer.send({
