@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CdcCacheError } from '../errors';
 import type { EntityDefinitions, Keyspace } from '../keyspace';
-import { isIoredis } from '../redis/adapters/ioredis-driver';
-import { isNodeRedis } from '../redis/adapters/node-redis-driver';
-import type { RedisClient } from '../redis/create-redis-client';
 import { resolveRedis } from '../redis/create-redis-client';
 import { isRedisPort, openedIoredisPort, type RedisPortInput, toRedisPort } from '../redis/to-redis-port';
 import { resolveCacheEntities } from './cache-entities';
@@ -19,6 +15,7 @@ import { getOne, peek, type ReadDeps } from './get-one';
 import { createLeaseProtocol } from './lease-protocol';
 import { createLoaderRunner } from './loader-runner';
 import { attachNearCache } from './near-cache/attach-near-cache';
+import { invalidationStreamOf } from './near-cache/invalidation-stream-of';
 import { createRedisGuard } from './redis-guard';
 import { sdkScripts } from './sdk-scripts';
 import { createVerifySampler } from './verify-sampler';
@@ -62,18 +59,13 @@ export function createCache<
   // A URL or ioredis options open an ioredis client that gives up on a command quickly (our own timeout and
   // breaker decide what a read does then); a client of any library is used as given, never closed.
   const opensIoredis = typeof options.redis === 'string' || isPlainOptions(options.redis);
-  if (settings.nearCache && !opensIoredis && !isIoredis(options.redis) && !isNodeRedis(options.redis)) {
-    // The near cache's invalidation streams exist for ioredis and node-redis; GLIDE 2.x hands neither
-    // tracking invalidations nor disconnects to its caller (docs/near-cache.md).
-    throw new CdcCacheError(
-      'CDC_INVALID_OPTION',
-      'nearCache: needs an ioredis or node-redis client, a URL or ioredis options (a Valkey GLIDE 2.x client delivers no tracking invalidations nor disconnect notices to its caller, so no near cache can be kept coherent over it)',
-    );
-  }
   const opened = opensIoredis
     ? resolveRedis(options.redis as string, { maxRetriesPerRequest: 1 }).client
     : undefined;
-  const redis = opened ? openedIoredisPort(opened as Redis) : toRedisPort(options.redis as object);
+  const client = (opened ?? options.redis) as object;
+  // Decided before anything else is set up; it refuses only a client passed in (one we open is ioredis).
+  const openNearStream = settings.nearCache ? invalidationStreamOf(client) : undefined;
+  const redis = opened ? openedIoredisPort(opened as Redis) : toRedisPort(client);
   const scripts = sdkScripts(redis);
   const events = new CacheEvents();
   const guard = createRedisGuard({
@@ -107,18 +99,19 @@ export function createCache<
     },
   });
   // Off by default; when on, an in-process LRU in front of the hit path, kept coherent by Redis tracking.
-  const near = settings.nearCache
-    ? attachNearCache({
-        client: (opened ?? options.redis) as RedisClient | object,
-        settings: settings.nearCache,
-        entities: [...(options.keyspace as Keyspace).entities.values()],
-        prefix,
-        serializer,
-        events,
-        now: () => clock.now(),
-        report: (operation, error) => guard.report(operation, error),
-      })
-    : undefined;
+  const near =
+    settings.nearCache && openNearStream
+      ? attachNearCache({
+          openStream: openNearStream,
+          settings: settings.nearCache,
+          entities: [...(options.keyspace as Keyspace).entities.values()],
+          prefix,
+          serializer,
+          events,
+          now: () => clock.now(),
+          report: (operation, error) => guard.report(operation, error),
+        })
+      : undefined;
   const loaders = createLoaderRunner({ hardTimeoutMs: settings.loaderHardTimeoutMs, events, clock });
   // Off by default; when on, a hit costs one random draw unless sampled.
   const verifier = settings.verify

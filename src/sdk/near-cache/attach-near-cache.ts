@@ -1,6 +1,4 @@
 import type { EntitySpec } from '../../keyspace';
-import { isNodeRedis } from '../../redis/adapters/node-redis-driver';
-import type { RedisClient } from '../../redis/create-redis-client';
 import type { Serializer } from '../../redis/serializer';
 import type { CacheEvents } from '../cache-events';
 import {
@@ -11,9 +9,8 @@ import {
   type NearTicket,
 } from './create-near-cache';
 import { freezePlainValue } from './freeze-plain-value';
-import { createIoredisInvalidationStream } from './ioredis-invalidation-stream';
+import type { OpenInvalidationStream } from './invalidation-stream-of';
 import type { NearCacheSettings } from './near-cache-options';
-import { createNodeRedisInvalidationStream } from './node-redis-invalidation-stream';
 import { trackedPrefixes } from './tracked-prefixes';
 
 /** What a cache exposes of its near cache. */
@@ -46,14 +43,14 @@ export { MISS };
 
 /**
  * Build the near cache of a cache from its options: which entities use it, the prefixes Redis must report,
- * the invalidation stream of its client library (ioredis or node-redis), and the events it emits.
+ * the invalidation stream of its client, and the events it emits.
  *
  * @example
- * const near = attachNearCache({ client, settings, entities, prefix, serializer, events })
+ * const near = attachNearCache({ openStream: invalidationStreamOf(client), settings, entities, prefix, serializer, events })
  */
 export function attachNearCache(options: {
-  /** An ioredis or node-redis client (standalone or cluster). */
-  readonly client: RedisClient | object;
+  /** Opens the invalidation stream of the cache's client (`invalidationStreamOf`). */
+  readonly openStream: OpenInvalidationStream;
   readonly settings: NearCacheSettings;
   readonly entities: readonly EntitySpec[];
   readonly prefix: string;
@@ -70,15 +67,11 @@ export function attachNearCache(options: {
   );
   if (chosen.length === 0) return undefined;
   const names = new Set(chosen.map((entity) => entity.name));
-  const streamOptions = {
+  const stream = options.openStream({
     prefixes: trackedPrefixes(options.prefix, chosen),
     heartbeatMs: settings.heartbeatMs,
     name: 'cdc-cache-near',
-  };
-  // createCache refused every other client (GLIDE: see docs/near-cache.md).
-  const stream = isNodeRedis(options.client)
-    ? createNodeRedisInvalidationStream(options.client, streamOptions)
-    : createIoredisInvalidationStream(options.client as RedisClient, streamOptions);
+  });
   const near: NearCache = createNearCache({
     maxEntries: settings.maxEntries,
     maxBytes: settings.maxBytes,
