@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { startHeartbeat } from './heartbeat';
 
 /** The channel Redis publishes tracking invalidations on to a RESP2 client (RESP3 would push them). */
 export const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -62,12 +63,20 @@ export function trackNodeConnection(
   let closed = false;
   let session = 0;
   let clientId: number | undefined;
-  let unansweredPings = 0;
   let retry: NodeJS.Timeout | undefined;
+  const heartbeat = startHeartbeat({
+    everyMs: options.heartbeatMs,
+    isUp: () => up,
+    ping: () => connection.ping(),
+    silent: () => {
+      goDown('heartbeat');
+      connection.disconnect(true);
+    },
+  });
 
   const goDown = (reason: string) => {
     clientId = undefined;
-    unansweredPings = 0;
+    heartbeat.reset();
     if (!up) return;
     up = false;
     events.down(reason);
@@ -107,23 +116,6 @@ export function trackNodeConnection(
     else events.keys([message.toString()]);
   });
 
-  const heartbeat = setInterval(() => {
-    if (!up) return;
-    if (unansweredPings >= 2) {
-      goDown('heartbeat');
-      connection.disconnect(true);
-      return;
-    }
-    unansweredPings += 1;
-    connection.ping().then(
-      () => {
-        unansweredPings = 0;
-      },
-      () => undefined,
-    );
-  }, options.heartbeatMs);
-  heartbeat.unref();
-
   return {
     get up() {
       return up;
@@ -136,7 +128,7 @@ export function trackNodeConnection(
     },
     close() {
       closed = true;
-      clearInterval(heartbeat);
+      heartbeat.stop();
       if (retry) clearTimeout(retry);
       goDown('closed');
       connection.disconnect();

@@ -1,3 +1,4 @@
+import { startHeartbeat } from './heartbeat';
 import type { NodeTracker, NodeTrackerEvents } from './track-node-connection';
 
 const RETRY_SETUP_MS = 1_000;
@@ -43,13 +44,22 @@ export function trackNodeRedisConnection(
   let closed = false;
   let session = 0;
   let clientId: number | undefined;
-  let unansweredPings = 0;
   let retry: NodeJS.Timeout | undefined;
+  const heartbeat = startHeartbeat({
+    everyMs: options.heartbeatMs,
+    isUp: () => up,
+    ping: () => connection.sendCommand(['PING']),
+    // node-redis would not notice: replace the connection.
+    silent: () => {
+      goDown('heartbeat');
+      replace();
+    },
+  });
 
   const goDown = (reason: string) => {
     session += 1;
     clientId = undefined;
-    unansweredPings = 0;
+    heartbeat.reset();
     if (!up) return;
     up = false;
     events.down(reason);
@@ -140,24 +150,6 @@ export function trackNodeRedisConnection(
 
   open();
 
-  const heartbeat = setInterval(() => {
-    if (!up) return;
-    if (unansweredPings >= 2) {
-      goDown('heartbeat');
-      replace();
-      return;
-    }
-    unansweredPings += 1;
-    const pinged = connection;
-    pinged.sendCommand(['PING']).then(
-      () => {
-        if (pinged === connection) unansweredPings = 0;
-      },
-      () => undefined,
-    );
-  }, options.heartbeatMs);
-  heartbeat.unref();
-
   return {
     get up() {
       return up;
@@ -171,7 +163,7 @@ export function trackNodeRedisConnection(
     },
     close() {
       closed = true;
-      clearInterval(heartbeat);
+      heartbeat.stop();
       if (retry) clearTimeout(retry);
       goDown('closed');
       connection.destroy();
