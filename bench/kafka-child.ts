@@ -166,7 +166,13 @@ async function runNaive(): Promise<() => Promise<void>> {
 
 async function runConsumeOnly(): Promise<() => Promise<void>> {
   const { stream, close } = await openStream();
-  stream.on('data', () => counted(1));
+  if (task.latest) {
+    // The machine's own tail at the paced rate: produced (the record's timestamp) → received by the bare client.
+    stream.on('data', (message: Message) => {
+      latencies.push(Date.now() - Number(message.timestamp));
+      counted(1);
+    });
+  } else stream.on('data', () => counted(1));
   return close;
 }
 
