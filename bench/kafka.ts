@@ -103,6 +103,9 @@ interface ChildResult {
   cpu_us_per_event: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
+  /** Latency run: client received → Redis acknowledged (the wait in the client's buffer included). */
+  from_client_p50_ms: number;
+  from_client_p99_ms: number;
   rss_mb: number;
 }
 
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
       onReady: () => producePaced(latencyTopic, LATENCY_RATE, LATENCY_SECONDS),
     });
     console.log(
-      `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms`,
+      `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
     );
     // The same paced load read by the bare client: its produced → received tail is the machine's (broker,
     // scheduling, GC of a consumer that does nothing), to set beside the worker's added latency.
@@ -300,6 +303,9 @@ async function main(): Promise<void> {
         latency_rate_per_s: LATENCY_RATE,
         added_latency_p50_ms: round(paced.latency_p50_ms, 2),
         added_latency_p99_ms: round(paced.latency_p99_ms, 2),
+        // The same, clocked from the client's receipt: the wait in its buffer before the handler took the chunk too.
+        received_latency_p50_ms: round(paced.from_client_p50_ms, 2),
+        received_latency_p99_ms: round(paced.from_client_p99_ms, 2),
         consume_only_latency_p50_ms: round(pacedConsume.latency_p50_ms, 2),
         consume_only_latency_p99_ms: round(pacedConsume.latency_p99_ms, 2),
         rss_mb: round(worker.rss_mb),
