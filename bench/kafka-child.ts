@@ -2,6 +2,8 @@
 // Modes, all on @platformatic/kafka: worker (cdc-cache's Kafka worker), naive (one awaited DEL per message, the
 // messages of `concurrency` partitions at a time) and consume (consume and discard, with the worker's fetch sizes).
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
+
+import { subscribe } from 'node:diagnostics_channel';
 import {
   Consumer,
   type Message,
@@ -47,6 +49,10 @@ let firstCpu: NodeJS.CpuUsage | undefined;
 let count = 0;
 let peakRss = 0;
 const latencies: number[] = [];
+/** Latency run: client received → Redis acknowledged, the wait in the client's buffer included. */
+const fromClient: number[] = [];
+/** When the client received each message (`partition:offset`), until its chunk is acknowledged. */
+const clientReceivedAt = new Map<string, number>();
 let finish: () => void = () => undefined;
 const finished = new Promise<void>((resolve) => {
   finish = resolve;
@@ -87,12 +93,30 @@ async function runWorker(): Promise<() => Promise<void>> {
     decoder: createJsonMessageDecoder({ columns: keyspaceColumns(keyspace) }),
     deadLetterTopic: `${task.topic}.dlq`,
     metrics: createWorkerMetrics(registry),
-    onChunkApplied: ({ receivedAt, messages }) => {
-      const latency = performance.now() - receivedAt;
+    onChunkApplied: ({ receivedAt, messages, partition, firstOffset, lastOffset }) => {
+      const now = performance.now();
+      const latency = now - receivedAt;
       for (let index = 0; index < messages; index++) latencies.push(latency);
+      if (task.latest) {
+        for (let offset = BigInt(firstOffset); offset <= BigInt(lastOffset); offset++) {
+          const key = `${partition}:${offset}`;
+          const at = clientReceivedAt.get(key);
+          if (at === undefined) continue;
+          fromClient.push(now - at);
+          clientReceivedAt.delete(key);
+        }
+      }
       counted(messages, receivedAt);
     },
   });
+  // The handler's clock starts when it takes a chunk; a message may have waited in the client's buffer before
+  // (for the previous read's partitions to finish). The client publishes each message it hands out here.
+  if (task.latest) {
+    subscribe('tracing:plt:kafka:consumer:receives:asyncStart', (context) => {
+      const message = (context as { result: Message }).result;
+      clientReceivedAt.set(`${message.partition}:${message.offset}`, performance.now());
+    });
+  }
   await worker.start();
   return async () => {
     await worker.stop();
@@ -166,7 +190,13 @@ async function runNaive(): Promise<() => Promise<void>> {
 
 async function runConsumeOnly(): Promise<() => Promise<void>> {
   const { stream, close } = await openStream();
-  stream.on('data', () => counted(1));
+  if (task.latest) {
+    // The machine's own tail at the paced rate: produced (the record's timestamp) → received by the bare client.
+    stream.on('data', (message: Message) => {
+      latencies.push(Date.now() - Number(message.timestamp));
+      counted(1);
+    });
+  } else stream.on('data', () => counted(1));
   return close;
 }
 
@@ -187,8 +217,9 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(firstCpu);
   clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
-  const percentile = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  fromClient.sort((a, b) => a - b);
+  const percentile = (p: number, sorted = latencies) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   say({
     mode: task.mode,
     messages: count,
@@ -197,6 +228,8 @@ async function main(): Promise<void> {
     cpu_us_per_event: (cpu.user + cpu.system) / count,
     latency_p50_ms: percentile(0.5),
     latency_p99_ms: percentile(0.99),
+    from_client_p50_ms: percentile(0.5, fromClient),
+    from_client_p99_ms: percentile(0.99, fromClient),
     rss_mb: peakRss / 1_048_576,
   });
   await stop();

@@ -2,7 +2,8 @@
 // both on the worker's client, @platformatic/kafka: a naive consumer (one awaited DEL per event) and
 // consume-and-discard (the ceiling), alternated with the worker round by round.
 // 1 KB Debezium JSON events over several partitions; each consumer runs in its own process.
-// Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s.
+// Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s, and the bare
+// client's own produced → received latency at the same rate (the machine's tail).
 // The last line is JSON. Sizes can be changed with env: BENCH_KAFKA_EVENTS, BENCH_KAFKA_NAIVE_EVENTS,
 // BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
@@ -102,6 +103,9 @@ interface ChildResult {
   cpu_us_per_event: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
+  /** Latency run: client received → Redis acknowledged (the wait in the client's buffer included). */
+  from_client_p50_ms: number;
+  from_client_p99_ms: number;
   rss_mb: number;
 }
 
@@ -208,7 +212,8 @@ async function main(): Promise<void> {
   const machine = machineFacts();
   const topic = `${run}.public.users`;
   const latencyTopic = `${run}-latency.public.users`;
-  await createTopics([topic, latencyTopic], { ...kafka, partitions: PARTITIONS });
+  const consumeLatencyTopic = `${run}-consume-latency.public.users`;
+  await createTopics([topic, latencyTopic, consumeLatencyTopic], { ...kafka, partitions: PARTITIONS });
   try {
     console.log(`producing ${EVENTS} events over ${PARTITIONS} partitions to ${topic} ...`);
     const eventBytes = await produceAll(topic, EVENTS);
@@ -244,7 +249,16 @@ async function main(): Promise<void> {
       onReady: () => producePaced(latencyTopic, LATENCY_RATE, LATENCY_SECONDS),
     });
     console.log(
-      `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms`,
+      `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
+    );
+    // The same paced load read by the bare client: its produced → received tail is the machine's (broker,
+    // scheduling, GC of a consumer that does nothing), to set beside the worker's added latency.
+    const pacedConsume = await consume('consume', consumeLatencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
+      latest: true,
+      onReady: () => producePaced(consumeLatencyTopic, LATENCY_RATE, LATENCY_SECONDS),
+    });
+    console.log(
+      `consume-only produced → received p50 ${pacedConsume.latency_p50_ms.toFixed(2)} ms, p99 ${pacedConsume.latency_p99_ms.toFixed(2)} ms`,
     );
 
     // Per-round ratios, worker against the consume-and-discard run of the same round.
@@ -289,15 +303,21 @@ async function main(): Promise<void> {
         latency_rate_per_s: LATENCY_RATE,
         added_latency_p50_ms: round(paced.latency_p50_ms, 2),
         added_latency_p99_ms: round(paced.latency_p99_ms, 2),
+        // The same, clocked from the client's receipt: the wait in its buffer before the handler took the chunk too.
+        received_latency_p50_ms: round(paced.from_client_p50_ms, 2),
+        received_latency_p99_ms: round(paced.from_client_p99_ms, 2),
+        consume_only_latency_p50_ms: round(pacedConsume.latency_p50_ms, 2),
+        consume_only_latency_p99_ms: round(pacedConsume.latency_p99_ms, 2),
         rss_mb: round(worker.rss_mb),
         worker_concurrency: WORKER_CONCURRENCY,
         ...machine,
       }),
     );
   } finally {
-    await deleteTopics([topic, latencyTopic, `${topic}.dlq`, `${latencyTopic}.dlq`], kafka).catch(
-      () => undefined,
-    );
+    await deleteTopics(
+      [topic, latencyTopic, consumeLatencyTopic, `${topic}.dlq`, `${latencyTopic}.dlq`],
+      kafka,
+    ).catch(() => undefined);
   }
 }
 

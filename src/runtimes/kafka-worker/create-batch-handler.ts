@@ -40,7 +40,17 @@ export interface BatchHandlerOptions {
   readonly metrics?: WorkerMetrics;
   readonly logger?: WorkerLogger;
   /** Called after each chunk is acknowledged by Redis (benchmarks measure added latency with it). */
-  readonly onChunkApplied?: (info: { readonly receivedAt: number; readonly messages: number }) => void;
+  readonly onChunkApplied?: (info: AppliedChunk) => void;
+}
+
+/** A chunk Redis acknowledged: when the handler took it (`performance.now()`), and which messages it held. */
+export interface AppliedChunk {
+  readonly receivedAt: number;
+  readonly messages: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: string;
+  readonly lastOffset: string;
 }
 
 /** Defaults of {@link BatchHandlerOptions}. */
@@ -125,7 +135,14 @@ export function createBatchHandler(options: BatchHandlerOptions): BatchHandler {
     const last = chunk[chunk.length - 1]!;
     control.resolveOffset(last.offset);
     outage.healthy();
-    onChunkApplied?.({ receivedAt, messages: chunk.length });
+    onChunkApplied?.({
+      receivedAt,
+      messages: chunk.length,
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: chunk[0]!.offset,
+      lastOffset: last.offset,
+    });
     metrics?.countOutcomes(outcomes);
     metrics?.observeBatch((performance.now() - receivedAt) / 1000);
     await control.heartbeat();

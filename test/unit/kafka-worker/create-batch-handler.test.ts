@@ -164,6 +164,41 @@ describe('createBatchHandler', () => {
     expect(state.heartbeats).toBe(3);
   });
 
+  it("tells onChunkApplied each acknowledged chunk's partition and offsets, after resolving it", async () => {
+    // Prepare
+    const { engine } = fakeEngine();
+    const { control, resolved } = fakeControl();
+    const applied: object[] = [];
+    const handler = createBatchHandler({
+      decoder: jsonMessageDecoder,
+      engine,
+      producer: fakeProducer().producer,
+      outage: fakeOutage().outage,
+      deadLetterTopic: 'test.dlq',
+      maxMessagesPerChunk: 2,
+      onChunkApplied: ({ receivedAt, ...chunk }) => {
+        expect(receivedAt).toBeGreaterThan(0);
+        applied.push({ ...chunk, resolved: [...resolved] });
+      },
+    });
+
+    // Act
+    await handler(
+      batchOf(
+        [10, 11, 12].map((offset) => changeMessage(offset, offset)),
+        3,
+      ),
+      control,
+    );
+
+    // Assess
+    const chunk = { topic: 'dbserver1.public.users', partition: 3 };
+    expect(applied).toEqual([
+      { ...chunk, messages: 2, firstOffset: '10', lastOffset: '11', resolved: ['11'] },
+      { ...chunk, messages: 1, firstOffset: '12', lastOffset: '12', resolved: ['11', '12'] },
+    ]);
+  });
+
   it('does not resolve anything until the engine resolves', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
