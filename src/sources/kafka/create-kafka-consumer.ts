@@ -18,6 +18,8 @@ import type {
   PartitionLag,
   TopicPartition,
 } from './kafka-consumer-port';
+import { createOffsetCommitter } from './offset-committer';
+import { createPartitionLanes } from './partition-lanes';
 
 /** Options of {@link createKafkaConsumer}. */
 export interface KafkaConsumerOptions {
@@ -30,7 +32,7 @@ export interface KafkaConsumerOptions {
   readonly topicPattern?: RegExp;
   /** Where a new group starts: the earliest offset (default, so no change is skipped) or the latest. */
   readonly fromBeginning?: boolean;
-  /** How many partitions are processed at once (default 4). */
+  /** How many partitions are processed at once (default 4); each takes its next batch as soon as its own previous one is done. */
   readonly partitionsConsumedConcurrently?: number;
   /** Group session timeout (default 30000 ms; classic protocol only, the broker sets it for `consumer`). */
   readonly sessionTimeoutMs?: number;
@@ -40,7 +42,7 @@ export interface KafkaConsumerOptions {
   readonly maxBytesPerPartition?: number;
   /** Most bytes per fetch response (default 50 MiB). */
   readonly maxBytes?: number;
-  /** Most messages buffered ahead of the handler (default 10000). */
+  /** Most messages buffered ahead of the handler, in the client and again in the partitions' queues (default 10000). */
   readonly maxBufferedMessages?: number;
   /** `classic` (default) or `consumer`, the KIP-848 protocol with server-side assignment (Kafka ≥ 4.0). */
   readonly groupProtocol?: 'classic' | 'consumer';
@@ -64,16 +66,21 @@ export const KAFKA_CONSUMER_DEFAULTS = {
 const MAX_STREAM_RESTARTS = 10;
 // Waits between those attempts: 500 ms doubling to 30 s, ±20%.
 const STREAM_RESTART_BACKOFF = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.2 };
+// Resolved offsets are committed together at most this long after they were resolved (and at once on stop,
+// resume or rebalance): a few commits a second instead of one per batch.
+const COMMIT_INTERVAL_MS = 200;
 
 type Raw = Message<Buffer | undefined, Buffer | undefined, string, Buffer>;
-type Pending = { topic: string; partition: number; offset: bigint; leaderEpoch: number };
 
 /**
  * The {@link KafkaConsumerPort} on `@platformatic/kafka`. The client streams one sequence of messages for
  * all assigned partitions and has no per-partition pause or seek, so this adapter keeps the port's promises
  * itself:
+ * - each partition has its own queue, fed continuously from the stream: its next batch starts as soon as its
+ *   own previous batch is done (one at a time per partition, so in order), whatever the other partitions do;
+ *   reading stops while `maxBufferedMessages` wait in those queues, so the client stops fetching;
  * - offsets are committed (never automatically) only once the handler resolved them, and only for
- *   partitions the member still owns;
+ *   partitions the member still owns, coalesced into a few commits a second;
  * - a paused partition's messages are dropped unprocessed; resuming it opens a new stream, which reads
  *   every partition again from its committed offset. The committed offset is never past the first
  *   unresolved message, so nothing is skipped (some resolved messages may be applied again: idempotent);
@@ -126,11 +133,12 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let pumpDone: Promise<void> = Promise.resolve();
   let restartRequested = false;
   let restarts = 0;
+  let handler: BatchHandler = async () => undefined;
+  /** The first error a handler threw: fatal, as the port promises nothing about a batch it could not handle. */
+  let handlerError: unknown = null;
   const paused = new Set<string>();
-  const pending = new Map<string, Pending>();
   /** The offset after the last message resolved, per partition: where lag is counted from. */
   const positions = new Map<string, bigint>();
-  let commits: Promise<void> = Promise.resolve();
   let wake: (() => void) | null = null;
   const fatalListeners: ((error: Error) => void)[] = [];
 
@@ -147,6 +155,35 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       (entry) => entry.topic === topic && entry.partitions.includes(partition),
     );
 
+  const committer = createOffsetCommitter({
+    commit: (offsets) => consumer.commit({ offsets }),
+    owns,
+    intervalMs: COMMIT_INTERVAL_MS,
+    failed: (error) => log('warn', 'cannot commit offsets; will retry with the next commit', { err: error }),
+  });
+
+  /** Hand one partition's queued messages to the handler (dropped if the partition was paused meanwhile). */
+  const runBatch = async (key: string, raw: Raw[]) => {
+    if (paused.has(key)) return;
+    const { topic, partition } = raw[0]!;
+    try {
+      await handler({ topic, partition, messages: raw.map(consumed) }, control(topic, partition, epoch));
+    } catch (error) {
+      handlerError ??= error;
+    }
+  };
+
+  const lanes = createPartitionLanes<Raw>({
+    concurrency: settings.partitionsConsumedConcurrently,
+    run: runBatch,
+    settled() {
+      // A restart or a stop waits for the running batches; it starts no new one.
+      if (!restartRequested && !stopping && handlerError === null) lanes.dispatch();
+      // The reader may have stopped for a full buffer, or be waiting for the batches to finish.
+      notify();
+    },
+  });
+
   consumer.on('consumer:group:join', (payload) => {
     log('info', 'consumer joined the group', {
       groupId: payload.groupId,
@@ -157,31 +194,12 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     if (stream === null) return;
     // Batches read before this join are stale; the next stream starts from the committed offsets.
     epoch++;
-    for (const [key, entry] of pending) if (!owns(entry.topic, entry.partition)) pending.delete(key);
+    committer.forgetUnowned();
     // Another member may have moved a partition on while we did not own it: count its lag from the group's commit.
     positions.clear();
     restartRequested = true;
     notify();
   });
-
-  /** Commit what was resolved, one commit at a time; a failed commit is kept and retried with the next. */
-  const flushCommits = (): Promise<void> => {
-    commits = commits.then(async () => {
-      const offsets = [...pending.values()].filter((entry) => owns(entry.topic, entry.partition));
-      pending.clear();
-      if (offsets.length === 0) return;
-      try {
-        await consumer.commit({ offsets });
-      } catch (error) {
-        for (const entry of offsets) {
-          const key = `${entry.topic}:${entry.partition}`;
-          if (!pending.has(key)) pending.set(key, entry);
-        }
-        log('warn', 'cannot commit offsets; will retry with the next commit', { err: error });
-      }
-    });
-    return commits;
-  };
 
   const topics = async (): Promise<string[]> => {
     if (!options.topicPattern) return [...(options.topics ?? [])];
@@ -223,15 +241,18 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     return next;
   };
 
-  /** Wait for a message (unless `forMessages` is false: every partition is paused), a restart or a stop. */
-  const waitForWork = (
-    current: MessagesStream<Buffer | undefined, Buffer | undefined, string, Buffer>,
-    forMessages = true,
-  ) =>
+  /**
+   * Messages are read only while some partition is not paused (else nothing would read them until a resume)
+   * and fewer than `maxBufferedMessages` wait in the partitions' queues (else the client keeps fetching).
+   */
+  const mayRead = () => lanes.buffered < settings.maxBufferedMessages && !allPaused();
+
+  /** Wait for a message to read, a finished batch, a restart or a stop. */
+  const waitForWork = (current: MessagesStream<Buffer | undefined, Buffer | undefined, string, Buffer>) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      if (restartRequested || stopping || current.destroyed) notify();
-      else if (forMessages && current.readableLength > 0) notify();
+      if (restartRequested || stopping || handlerError !== null || current.destroyed) notify();
+      else if (current.readableLength > 0 && mayRead()) notify();
     });
 
   const control = (topic: string, partition: number, batchEpoch: number): BatchControl => {
@@ -241,9 +262,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       resolveOffset(offset) {
         if (stale()) return;
         const next = BigInt(offset) + 1n;
-        const current = pending.get(key);
-        if (!current || current.offset < next)
-          pending.set(key, { topic, partition, offset: next, leaderEpoch: -1 });
+        committer.resolved(topic, partition, next);
         if ((positions.get(key) ?? -1n) < next) positions.set(key, next);
       },
       // The client heartbeats on its own timer.
@@ -257,62 +276,44 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     };
   };
 
-  const pump = async (names: string[], handler: BatchHandler) => {
-    while (!stopping) {
+  /** Move the stream's messages to their partitions' queues, while there is room; a paused partition's are dropped. */
+  const readInto = (current: MessagesStream<Buffer | undefined, Buffer | undefined, string, Buffer>) => {
+    // A fetch hands out runs of one partition: its key is built once per run, not once per message.
+    let runTopic = '';
+    let runPartition = -1;
+    let runKey = '';
+    // No handler runs during this loop, so no partition is paused or resumed in it.
+    while (lanes.buffered < settings.maxBufferedMessages) {
+      const message = current.read() as Raw | null;
+      if (message === null) return;
+      if (message.partition !== runPartition || message.topic !== runTopic) {
+        runTopic = message.topic;
+        runPartition = message.partition;
+        runKey = `${runTopic}:${runPartition}`;
+      }
+      if (!paused.has(runKey)) lanes.push(runKey, message);
+    }
+  };
+
+  const pump = async (names: string[]) => {
+    while (!stopping && handlerError === null) {
       const current = stream!;
       if (restartRequested || current.destroyed) {
         await restart(names);
         continue;
       }
-      if (allPaused()) {
-        // Buffered messages must not wake this wait: nothing reads them until a partition resumes.
-        await waitForWork(current, false);
-        continue;
-      }
-      const batches = new Map<string, Raw[]>();
-      // A fetch hands out runs of one partition: its list is found once per run, not once per message.
-      let last: Raw[] | undefined;
-      for (let message = current.read() as Raw | null; message !== null; message = current.read()) {
-        const previous = last?.[0];
-        if (previous && previous.partition === message.partition && previous.topic === message.topic) {
-          last!.push(message);
-          continue;
-        }
-        const key = `${message.topic}:${message.partition}`;
-        if (paused.has(key)) {
-          last = undefined;
-          continue;
-        }
-        last = batches.get(key);
-        if (last) last.push(message);
-        else {
-          last = [message];
-          batches.set(key, last);
-        }
-      }
-      if (batches.size === 0) {
-        await waitForWork(current);
-        continue;
-      }
-      const batchEpoch = epoch;
-      const work = [...batches.values()];
-      const next = async (): Promise<void> => {
-        for (let raw = work.shift(); raw; raw = work.shift()) {
-          const { topic, partition } = raw[0]!;
-          await handler(
-            { topic, partition, messages: raw.map(consumed) },
-            control(topic, partition, batchEpoch),
-          );
-        }
-      };
-      await Promise.all(
-        Array.from({ length: Math.min(settings.partitionsConsumedConcurrently, work.length) }, next),
-      );
-      void flushCommits();
+      if (mayRead()) readInto(current);
+      lanes.dispatch();
+      await waitForWork(current);
     }
+    // Stopping: the running batches finish (their handlers see `isRunning()` false); queued messages are dropped.
+    await lanes.drain();
+    lanes.clear();
+    if (handlerError !== null) throw handlerError;
   };
 
   const allPaused = () => {
+    if (paused.size === 0) return false;
     const owned = consumer.assignments ?? [];
     return (
       owned.length > 0 &&
@@ -320,11 +321,16 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     );
   };
 
-  /** Commit what was resolved, then read every partition again from its committed offset with a new stream. */
+  /**
+   * Let the running batches finish, commit what was resolved, then read every partition again from its
+   * committed offset with a new stream (the messages still queued are dropped: the new stream reads them again).
+   */
   const restart = async (names: string[]) => {
+    await lanes.drain();
     restartRequested = false;
     epoch++;
-    await flushCommits();
+    lanes.clear();
+    await committer.flush();
     const old = stream;
     for (;;) {
       try {
@@ -348,11 +354,12 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   };
 
   const port: KafkaConsumerPort = {
-    async run(handler: BatchHandler) {
+    async run(batchHandler: BatchHandler) {
+      handler = batchHandler;
       const names = await topics();
       stream = await open(names);
       running = true;
-      pumpDone = pump(names, handler).catch((error: unknown) => {
+      pumpDone = pump(names).catch((error: unknown) => {
         if (stopping) return;
         for (const listener of fatalListeners) listener(error as Error);
       });
@@ -361,7 +368,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       stopping = true;
       notify();
       if (running) await pumpDone;
-      await flushCommits();
+      await committer.flush();
       await stream?.close().catch(() => undefined);
       stream = null;
       running = false;
