@@ -89,7 +89,8 @@ async function produceAll(topic: string, count: number): Promise<number> {
       messages.push(debeziumEvent(1 + (index % ROWS), 1_000_000 + index * 8));
     }
     bytes += messages.reduce((sum, message) => sum + String(message.value).length, 0);
-    await producer.send(topic, messages, 1);
+    // Every in-sync replica: the raw producer is idempotent, which needs it.
+    await producer.send(topic, messages);
   }
   await producer.close();
   return bytes / count;
@@ -178,7 +179,7 @@ async function producePaced(topic: string, rate: number, seconds: number): Promi
     for (; sent < due; sent++) messages.push(debeziumEvent(1 + (sent % ROWS), 5_000_000 + sent * 8));
     // A late tick (a loaded machine) catches up in slices: one record batch must stay under the broker's 1 MB.
     for (let start = 0; start < messages.length; start += 500) {
-      await producer.send(topic, messages.slice(start, start + 500), 1);
+      await producer.send(topic, messages.slice(start, start + 500));
     }
     await new Promise((done) => setTimeout(done, 10));
   }
