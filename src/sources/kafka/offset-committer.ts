@@ -32,8 +32,8 @@ export interface OffsetCommitter {
  * Coalesced offset commits: the newest resolved offset of every partition goes out in one request at most
  * `intervalMs` after it was resolved, one request at a time, so a busy member sends a few commits a second
  * rather than one per batch. Only resolved offsets are ever sent, and only for owned partitions; `flush` (on
- * stop and before a new stream) sends at once. A crash loses at most an interval of commits: those messages
- * are applied again (idempotent).
+ * stop and before a new stream) sends at once; a failed commit is tried again an interval later. A crash loses
+ * at most an interval of commits: those messages are applied again (idempotent).
  *
  * @example
  * const committer = createOffsetCommitter({ commit: (offsets) => consumer.commit({ offsets }), owns, intervalMs: 200, failed: warn })
@@ -45,6 +45,13 @@ export function createOffsetCommitter(options: OffsetCommitterOptions): OffsetCo
   /** The commit being sent; and the one queued behind it, which takes the offsets resolved until it starts. */
   let sending: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
+
+  /** A commit within the interval, unless one is due already. */
+  const schedule = () => {
+    if (timer !== null || queued !== null) return;
+    timer = setTimeout(() => void send(), options.intervalMs);
+    timer.unref();
+  };
 
   const commitPending = async () => {
     const offsets = [...pending.values()].filter((entry) => options.owns(entry.topic, entry.partition));
@@ -59,6 +66,8 @@ export function createOffsetCommitter(options: OffsetCommitterOptions): OffsetCo
         if (!pending.has(key)) pending.set(key, entry);
       }
       options.failed(error);
+      // Tried again within the interval even if nothing more is resolved (an idle partition).
+      schedule();
     }
   };
 
@@ -86,10 +95,7 @@ export function createOffsetCommitter(options: OffsetCommitterOptions): OffsetCo
       if (!current || current.offset < offset) {
         pending.set(key, { topic, partition, offset, leaderEpoch: -1 });
       }
-      if (timer === null && queued === null) {
-        timer = setTimeout(() => void send(), options.intervalMs);
-        timer.unref();
-      }
+      schedule();
     },
     flush: send,
     forgetUnowned() {

@@ -116,6 +116,21 @@ describe('createOffsetCommitter', () => {
     expect(commits[1]!.offsets).toHaveLength(2);
   });
 
+  it('tries a failed commit again an interval later, even when nothing more is resolved', async () => {
+    // Prepare
+    const { committer, commits } = controlledCommitter();
+    committer.resolved('t', 0, 4n);
+    const first = committer.flush();
+
+    // Act
+    commits[0]!.finish(new Error('coordinator moved'));
+    await first;
+    jest.advanceTimersByTime(200);
+
+    // Assess
+    expect(commits.map(({ offsets }) => offsets)).toEqual([[['t:0', 4n]], [['t:0', 4n]]]);
+  });
+
   it('sends nothing when nothing was resolved', async () => {
     // Prepare
     const { committer, commits } = controlledCommitter();
