@@ -268,6 +268,14 @@ function keysOf(id: number): string[] {
   ];
 }
 
+/**
+ * The lowest `cost_vs_parse` any implementation could reach with this client: one that parses each message
+ * (JSON.parse) and writes each of its keys with the client's own pipelined UNLINK, doing nothing else.
+ */
+function floorCostVsParse(parseUs: number, rawWriteCpuUs: number): number {
+  return (parseUs + rawWriteCpuUs) / parseUs;
+}
+
 /** One round's figures: the engine (in flight and one batch at a time), its limits and the naive loop. */
 interface Round {
   readonly inFlight: number;
@@ -282,6 +290,8 @@ interface Round {
   readonly rawSet: number;
   /** CPU microseconds per event of the raw pipelined UNLINK (the client's own floor). */
   readonly rawUnlinkCpuUs: number;
+  /** CPU microseconds per event of the raw pipelined SET of the same keys (one command per key). */
+  readonly rawSetCpuUs: number;
 }
 
 /** One client library's figures, medians of its rounds: the engine's CPU per event and its own raw UNLINK's. */
@@ -291,6 +301,8 @@ interface ClientCost {
   readonly rawUnlinkCpuUs: number;
   readonly costVsParse: number;
   readonly costVsRawUnlink: number;
+  /** (JSON.parse + raw UNLINK) / JSON.parse, medians of per-round ratios: see floorCostVsParse. */
+  readonly floorCostVsParse: number;
 }
 
 /**
@@ -344,6 +356,7 @@ async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
         rawUnlinkCpuUs: median(raw),
         costVsParse: median(cpu.map((each, round) => each / parse[round]!)),
         costVsRawUnlink: median(cpu.map((each, round) => each / raw[round]!)),
+        floorCostVsParse: median(parse.map((each, round) => floorCostVsParse(each, raw[round]!))),
       };
     });
   } finally {
@@ -402,6 +415,7 @@ async function main(): Promise<void> {
         rawUnlink: floor.unlink.events_per_s,
         rawSet: floor.set.events_per_s,
         rawUnlinkCpuUs: floor.unlink.cpu_us_per_event,
+        rawSetCpuUs: floor.set.cpu_us_per_event,
       });
       main = inFlight;
       await cleanup(redis);
@@ -438,6 +452,7 @@ async function main(): Promise<void> {
           [`cost_vs_raw_unlink_${name}`, round(each.costVsRawUnlink, 2)],
           [`cpu_us_per_event_${name}`, round(each.cpuUs, 2)],
           [`raw_unlink_cpu_us_per_event_${name}`, round(each.rawUnlinkCpuUs, 2)],
+          [`floor_cost_vs_parse_${name}`, round(each.floorCostVsParse, 2)],
         ];
       }),
     );
@@ -477,6 +492,16 @@ async function main(): Promise<void> {
         raw_set_events_per_s: Math.round(of((each) => each.rawSet)),
         raw_unlink_cpu_us_per_event: round(
           of((each) => each.rawUnlinkCpuUs),
+          2,
+        ),
+        raw_set_cpu_us_per_event: round(
+          of((each) => each.rawSetCpuUs),
+          2,
+        ),
+        // The floor: JSON.parse of each message plus this client's raw pipelined UNLINK of its keys, nothing
+        // else, against JSON.parse (same rounds). No implementation on this client goes below it.
+        floor_cost_vs_parse: round(
+          of((each) => floorCostVsParse(each.parseUs, each.rawUnlinkCpuUs)),
           2,
         ),
         redis_rtt_p50_us: rtt.rtt_p50_us,
