@@ -18,7 +18,11 @@ describe('tombstoneRun', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'binary' }),
-        fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.double({ min: 0, noNaN: true })),
+        fc.oneof(
+          fc.nat(),
+          fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+          fc.double({ min: 0, noNaN: true }),
+        ),
         fc.string({ unit: 'binary' }),
         fc.nat(),
         (version, ttlMs, transactionId, entries) => {
