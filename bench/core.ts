@@ -29,6 +29,7 @@ import {
   machineFacts,
   median,
   parseCostUs,
+  rawBatchUnlinkCpuUs,
   rawRedisFloor,
   redisRoundTrip,
   round,
@@ -268,6 +269,15 @@ function keysOf(id: number): string[] {
   ];
 }
 
+/**
+ * The lowest `cost_vs_parse` any implementation could reach with this client: one that parses each message
+ * (JSON.parse) and deletes its keys with the client's cheaper raw UNLINK (one per event, pipelined, or one per
+ * batch of events), doing nothing else.
+ */
+function floorCostVsParse(parseUs: number, unlinkPerEventCpuUs: number, unlinkPerBatchCpuUs: number): number {
+  return (parseUs + Math.min(unlinkPerEventCpuUs, unlinkPerBatchCpuUs)) / parseUs;
+}
+
 /** One round's figures: the engine (in flight and one batch at a time), its limits and the naive loop. */
 interface Round {
   readonly inFlight: number;
@@ -282,6 +292,10 @@ interface Round {
   readonly rawSet: number;
   /** CPU microseconds per event of the raw pipelined UNLINK (the client's own floor). */
   readonly rawUnlinkCpuUs: number;
+  /** CPU microseconds per event of the raw pipelined SET of the same keys (one command per key). */
+  readonly rawSetCpuUs: number;
+  /** CPU microseconds per event of one raw UNLINK of all the keys of each batch of events. */
+  readonly rawBatchUnlinkCpuUs: number;
 }
 
 /** One client library's figures, medians of its rounds: the engine's CPU per event and its own raw UNLINK's. */
@@ -289,8 +303,11 @@ interface ClientCost {
   readonly name: string;
   readonly cpuUs: number;
   readonly rawUnlinkCpuUs: number;
+  readonly rawBatchUnlinkCpuUs: number;
   readonly costVsParse: number;
   readonly costVsRawUnlink: number;
+  /** (JSON.parse + cheaper raw UNLINK) / JSON.parse, median of per-round ratios: see floorCostVsParse. */
+  readonly floorCostVsParse: number;
 }
 
 /**
@@ -310,7 +327,12 @@ async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
         instrumentation: createRuntimeMetrics().instrumentation,
       }),
     );
-    const runs = clients.map(() => ({ cpu: [] as number[], raw: [] as number[], parse: [] as number[] }));
+    const runs = clients.map(() => ({
+      cpu: [] as number[],
+      raw: [] as number[],
+      rawBatch: [] as number[],
+      parse: [] as number[],
+    }));
     for (const [at, engine] of engines.entries()) {
       const warm = 70_000_000 + at * 100_000;
       await prefill(redis, warm, 4000);
@@ -332,18 +354,23 @@ async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
         await prefill(redis, base, CLIENT_EVENTS);
         const keys = Array.from({ length: CLIENT_EVENTS }, (_unused, event) => keysOf(base + event));
         runs[at]!.raw.push(await rawUnlinkCpuUs(clients[at]!, keys, BATCH, IN_FLIGHT));
+        runs[at]!.rawBatch.push(await rawBatchUnlinkCpuUs(clients[at]!.unlinkAll, keys, BATCH, IN_FLIGHT));
       }
       await cleanup(redis);
     }
     for (const engine of engines) await engine.close();
     return clients.map((client, at) => {
-      const { cpu, raw, parse } = runs[at]!;
+      const { cpu, raw, rawBatch, parse } = runs[at]!;
       return {
         name: client.name,
         cpuUs: median(cpu),
         rawUnlinkCpuUs: median(raw),
+        rawBatchUnlinkCpuUs: median(rawBatch),
         costVsParse: median(cpu.map((each, round) => each / parse[round]!)),
         costVsRawUnlink: median(cpu.map((each, round) => each / raw[round]!)),
+        floorCostVsParse: median(
+          parse.map((each, round) => floorCostVsParse(each, raw[round]!, rawBatch[round]!)),
+        ),
       };
     });
   } finally {
@@ -389,6 +416,13 @@ async function main(): Promise<void> {
         BATCH,
         IN_FLIGHT,
       );
+      // The keys are gone now; the client's CPU for an UNLINK does not depend on what Redis finds.
+      const rawBatchUnlink = await rawBatchUnlinkCpuUs(
+        (keys) => redis.unlink(...keys),
+        Array.from({ length: EVENTS }, (_unused, at) => keysOf(base + at)),
+        BATCH,
+        IN_FLIGHT,
+      );
       await prefill(redis, base + 10_000_000, EVENTS);
       const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, base + 10_000_000, 1);
       await prefill(redis, base + 20_000_000, NAIVE_EVENTS);
@@ -402,6 +436,8 @@ async function main(): Promise<void> {
         rawUnlink: floor.unlink.events_per_s,
         rawSet: floor.set.events_per_s,
         rawUnlinkCpuUs: floor.unlink.cpu_us_per_event,
+        rawSetCpuUs: floor.set.cpu_us_per_event,
+        rawBatchUnlinkCpuUs: rawBatchUnlink,
       });
       main = inFlight;
       await cleanup(redis);
@@ -438,6 +474,8 @@ async function main(): Promise<void> {
           [`cost_vs_raw_unlink_${name}`, round(each.costVsRawUnlink, 2)],
           [`cpu_us_per_event_${name}`, round(each.cpuUs, 2)],
           [`raw_unlink_cpu_us_per_event_${name}`, round(each.rawUnlinkCpuUs, 2)],
+          [`raw_batch_unlink_cpu_us_per_event_${name}`, round(each.rawBatchUnlinkCpuUs, 2)],
+          [`floor_cost_vs_parse_${name}`, round(each.floorCostVsParse, 2)],
         ];
       }),
     );
@@ -477,6 +515,20 @@ async function main(): Promise<void> {
         raw_set_events_per_s: Math.round(of((each) => each.rawSet)),
         raw_unlink_cpu_us_per_event: round(
           of((each) => each.rawUnlinkCpuUs),
+          2,
+        ),
+        raw_set_cpu_us_per_event: round(
+          of((each) => each.rawSetCpuUs),
+          2,
+        ),
+        raw_batch_unlink_cpu_us_per_event: round(
+          of((each) => each.rawBatchUnlinkCpuUs),
+          2,
+        ),
+        // The floor: JSON.parse of each message plus this client's cheaper raw UNLINK of its keys, nothing
+        // else, against JSON.parse (same rounds). No implementation on this client goes below it.
+        floor_cost_vs_parse: round(
+          of((each) => floorCostVsParse(each.parseUs, each.rawUnlinkCpuUs, each.rawBatchUnlinkCpuUs)),
           2,
         ),
         redis_rtt_p50_us: rtt.rtt_p50_us,

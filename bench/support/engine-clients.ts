@@ -14,6 +14,8 @@ export interface EngineClient {
   readonly client: unknown;
   /** One pipeline: an UNLINK of each event's keys, the way the library pipelines best. */
   unlinkPipeline(keysPerEvent: readonly (readonly string[])[]): Promise<unknown>;
+  /** One UNLINK of every key of these events (one command per batch, as the engine sends one script call). */
+  unlinkAll(keys: readonly string[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
           for (const keys of keysPerEvent) pipeline.unlink(...keys);
           return pipeline.exec();
         },
+        unlinkAll: (keys) => client.unlink(...keys),
         close: async () => void (await client.quit()),
       };
     }
@@ -44,6 +47,7 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
         client,
         // node-redis writes every command issued in one tick together: its pipeline.
         unlinkPipeline: (keysPerEvent) => Promise.all(keysPerEvent.map((keys) => client.unlink([...keys]))),
+        unlinkAll: (keys) => client.unlink([...keys]),
         close: async () => void (await client.close()),
       };
     }
@@ -61,6 +65,7 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
           for (const keys of keysPerEvent) batch.unlink([...keys]);
           return client.exec(batch, true);
         },
+        unlinkAll: (keys) => client.unlink([...keys]),
         close: async () => client.close(),
       };
     }

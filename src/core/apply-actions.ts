@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { type EntitySpec, generationMemoryKey, newGeneration, tagSetTtlMs, versionKey } from '../keyspace';
 import type { BatchEntry, RedisPort } from '../redis/redis-port';
-import { scripts, tombstoneRun } from '../redis/scripts';
+import { pushTombstoneRun, scripts } from '../redis/scripts';
 import type { CacheAction } from './cache-action';
 import { invalidateClusterTags, waitOnEveryPrimary } from './cluster-tags';
 import { appendReplicaWait, execBatch, type Sent } from './exec-pipeline';
@@ -87,8 +87,8 @@ interface Round {
 interface TombstoneCall {
   /** Entry, memory, entry, memory, ... */
   readonly keys: string[];
-  /** The finished runs of consecutive entries with one version, memory ttl and transaction (tombstoneRun). */
-  readonly runs: string[];
+  /** The pieces of the finished runs of consecutive entries with one version, memory ttl and transaction. */
+  readonly runs: (string | number)[];
   /** The run under way: its version, memory ttl, transaction and how many entries it covers so far. */
   version: string;
   ttlMs: number;
@@ -110,7 +110,7 @@ function flushUnlink(round: Round): void {
 }
 
 function flushTombstones(round: Round, slot: number, call: TombstoneCall): void {
-  call.runs.push(tombstoneRun(call.version, call.ttlMs, call.transactionId, call.entries));
+  pushTombstoneRun(call.runs, call.version, call.ttlMs, call.transactionId, call.entries);
   send(round, scripts.writeTombstones.call(call.keys, [call.runs.join('')]), { actions: call.owners });
   round.tombstones.delete(slot);
 }
@@ -147,7 +147,7 @@ async function applyOnce(
     call.keys.push(key, versionKey(context.prefix, key));
     // The keys of one change are adjacent and share its version, ttl and transaction: one run of them.
     if (call.version !== version || call.ttlMs !== ttlMs || call.transactionId !== transactionId) {
-      call.runs.push(tombstoneRun(call.version, call.ttlMs, call.transactionId, call.entries));
+      pushTombstoneRun(call.runs, call.version, call.ttlMs, call.transactionId, call.entries);
       call.version = version;
       call.ttlMs = ttlMs;
       call.transactionId = transactionId;

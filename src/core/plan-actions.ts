@@ -167,8 +167,6 @@ function planEvent(
   const before = event.before ?? (event.op === 'delete' ? event.key : null);
   const after = event.op === 'delete' ? null : event.after;
   const { table, version, transactionId } = event;
-  // The change's transaction travels with its version (remembered together, see version-memory.lua).
-  const stamp = transactionId === undefined ? { version } : { version, transactionId };
   for (const binding of bindings) {
     const { entity } = binding;
     const renderedBefore = before ? binding.key(before, table) : null;
@@ -189,9 +187,9 @@ function planEvent(
     } else if (entity.mode === 'delete') {
       // A versioned delete: the version is remembered, so a fill read before this change is not cached.
       if (beforeKey !== undefined)
-        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, ...stamp });
+        add(actions, tombstoneAction(beforeKey, entity.name, version, transactionId));
       if (afterKey !== undefined && afterKey !== beforeKey) {
-        add(actions, { kind: 'tombstone', key: afterKey, entity: entity.name, ...stamp });
+        add(actions, tombstoneAction(afterKey, entity.name, version, transactionId));
       }
     } else {
       if (afterKey !== undefined && after) {
@@ -202,10 +200,16 @@ function planEvent(
           const tag = render(after, table);
           if (tag) tags.push(tagKey(prefix, tag));
         }
-        add(actions, { kind: 'refresh', key: afterKey, entity: entity.name, ...stamp, payload, tags });
+        // The change's transaction travels with its version (remembered together, see version-memory.lua).
+        add(
+          actions,
+          transactionId === undefined
+            ? { kind: 'refresh', key: afterKey, entity: entity.name, version, payload, tags }
+            : { kind: 'refresh', key: afterKey, entity: entity.name, version, transactionId, payload, tags },
+        );
       }
       if (beforeKey !== undefined && beforeKey !== afterKey) {
-        add(actions, { kind: 'tombstone', key: beforeKey, entity: entity.name, ...stamp });
+        add(actions, tombstoneAction(beforeKey, entity.name, version, transactionId));
       }
     }
 
@@ -227,6 +231,21 @@ function planEvent(
     };
   }
   return { status: 'planned', actions, incomplete: incomplete ?? NONE };
+}
+
+/**
+ * A tombstone, with the change's transaction when it has one (remembered with the version, see
+ * version-memory.lua). Two literals, not a spread: a spread builds a second object per action.
+ */
+function tombstoneAction(
+  key: string,
+  entity: string,
+  version: string,
+  transactionId: string | undefined,
+): CacheAction {
+  return transactionId === undefined
+    ? { kind: 'tombstone', key, entity, version }
+    : { kind: 'tombstone', key, entity, version, transactionId };
 }
 
 /** True when the versions of every record that can reach this binding's keys are of one order. */

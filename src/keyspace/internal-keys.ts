@@ -26,8 +26,17 @@ export function generationKey(prefix: string, entity: string): string {
  * versionKey('shop:', 'shop:user:42') // 'shop:_cc:ver:{shop:user:42}'
  */
 export function versionKey(prefix: string, entryKey: string): string {
-  return `${prefix}${RESERVED_KEY_SEGMENT}ver:{${entryKey}}`;
+  // The head is made once per prefix: a worker has one prefix, and every key of a batch costs two strings
+  // to join instead of four.
+  if (prefix !== lastVersionPrefix) {
+    lastVersionPrefix = prefix;
+    lastVersionHead = `${prefix}${RESERVED_KEY_SEGMENT}ver:{`;
+  }
+  return lastVersionHead + entryKey + '}';
 }
+
+let lastVersionPrefix = '';
+let lastVersionHead = `${RESERVED_KEY_SEGMENT}ver:{`;
 
 /**
  * The version memory of an entity's generation: what the last generation bump (a truncate of one of its

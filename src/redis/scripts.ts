@@ -166,9 +166,49 @@ export const scripts = {
  * // runs: '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
  */
 export function tombstoneRun(version: string, ttlMs: number, transactionId: string, entries: number): string {
-  const ttl = String(ttlMs);
-  const count = String(entries);
-  return `${byteLength(version)}:${version}${ttl.length}:${ttl}${byteLength(transactionId)}:${transactionId}${count.length}:${count}`;
+  const pieces: (string | number)[] = [];
+  pushTombstoneRun(pieces, version, ttlMs, transactionId, entries);
+  return pieces.join('');
+}
+
+/**
+ * Append the pieces of one {@link tombstoneRun} to `pieces`, to be joined once with the other runs of a call:
+ * joining builds one flat string, where concatenating each run builds a dozen short strings per change.
+ *
+ * @example
+ * const pieces: (string | number)[] = []
+ * pushTombstoneRun(pieces, '00000000000000000042', 300000, '', 1)
+ * pieces.join('') // '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
+ */
+export function pushTombstoneRun(
+  pieces: (string | number)[],
+  version: string,
+  ttlMs: number,
+  transactionId: string,
+  entries: number,
+): void {
+  pieces.push(
+    byteLength(version),
+    ':',
+    version,
+    decimalDigits(ttlMs),
+    ':',
+    ttlMs,
+    byteLength(transactionId),
+    ':',
+    transactionId,
+    decimalDigits(entries),
+    ':',
+    entries,
+  );
+}
+
+/** The length of `String(value)`, counted without making the string for a non-negative integer. */
+function decimalDigits(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return String(value).length;
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /** UTF-8 byte length (Lua counts bytes); versions and transaction ids are ASCII digits, checked cheaply first. */

@@ -11,10 +11,9 @@ const CONNECTORS: Readonly<Record<string, SourceKind>> = {
   mariadb: 'mysql',
 };
 
-/** `{ transactionId }` of a PostgreSQL change that carries its `txId`, `{}` otherwise. */
-export function transactionOf(kind: SourceKind, txId: unknown): { transactionId?: string } {
-  const transactionId = kind === 'postgres' ? debeziumTransactionId({ txId }) : undefined;
-  return transactionId === undefined ? {} : { transactionId };
+/** The transaction id of a PostgreSQL change that carries its `txId`, undefined otherwise. */
+export function transactionOf(kind: SourceKind, txId: unknown): string | undefined {
+  return kind === 'postgres' ? debeziumTransactionId({ txId }) : undefined;
 }
 
 /** `<schema>.<table>` (PostgreSQL) or `<database>.<table>` from an envelope's source block. */

@@ -135,23 +135,24 @@ function decodeRecord(
     partition: record.partition,
     offset: record.offset,
   };
-  const where = () => `${record.topic}[${record.partition}]@${record.offset}`;
   const scanned = scan?.(record.value, record.topic);
-  const value = scanned ?? parseBytes(record.value, 'value', where, position);
+  const value = scanned ?? parseBytes(record.value, 'value', record, position);
   const key =
     record.key === null || record.key.length === 0
       ? null
-      : (scanKey?.(record.key, record.topic) ?? parseBytes(record.key, 'key', where, position));
+      : (scanKey?.(record.key, record.topic) ?? parseBytes(record.key, 'key', record, position));
   try {
     return decodeMessage(
       value,
-      { topic: record.topic, key, headers: record.headers, ...(columnTypes ? { columnTypes } : {}) },
+      columnTypes
+        ? { topic: record.topic, key, headers: record.headers, columnTypes }
+        : { topic: record.topic, key, headers: record.headers },
       position,
       scanned?.schemas === true,
     );
   } catch (error) {
     if (error instanceof CdcCacheError) {
-      throw new CdcCacheError(error.code, `${where()}: ${error.message}`, {
+      throw new CdcCacheError(error.code, `${where(record)}: ${error.message}`, {
         cause: error.cause,
         details: { ...error.details, ...position },
       });
@@ -254,18 +255,20 @@ function fromEnvelope<Position>(
   if (op === 'delete' && before === null && key === null) {
     throw decodeError(`op 'd' without a 'before' image or a record key`);
   }
-  return {
-    source: kind,
-    table,
-    op,
-    before: op === 'truncate' ? null : before,
-    after: op === 'delete' || op === 'truncate' ? null : after,
-    key,
-    version: debeziumVersion(source),
-    ...transactionOf(kind, source['txId']),
-    committedAt: epochMs(source['ts_ms']),
-    position,
-  };
+  return withTransaction(
+    {
+      source: kind,
+      table,
+      op,
+      before: op === 'truncate' ? null : before,
+      after: op === 'delete' || op === 'truncate' ? null : after,
+      key,
+      version: debeziumVersion(source),
+      committedAt: epochMs(source['ts_ms']),
+      position,
+    },
+    transactionOf(kind, source['txId']),
+  );
 }
 
 function fromFlattened<Position>(
@@ -301,18 +304,32 @@ function fromFlattened<Position>(
           ? 'mysql'
           : 'postgres'
       : sourceKind(connector, {});
-  return {
-    source: kind,
-    table: flattenedTable(meta, context.topic),
-    op,
-    before: op === 'delete' ? row : null,
-    after: op === 'delete' || op === 'truncate' ? null : row,
-    key,
-    version: debeziumVersion({ lsn: meta('lsn'), file: meta('file'), pos: meta('pos'), row: meta('row') }),
-    ...transactionOf(kind, meta('txId')),
-    committedAt: epochMs(meta('ts_ms')),
-    position,
-  };
+  return withTransaction(
+    {
+      source: kind,
+      table: flattenedTable(meta, context.topic),
+      op,
+      before: op === 'delete' ? row : null,
+      after: op === 'delete' || op === 'truncate' ? null : row,
+      key,
+      version: debeziumVersion({ lsn: meta('lsn'), file: meta('file'), pos: meta('pos'), row: meta('row') }),
+      committedAt: epochMs(meta('ts_ms')),
+      position,
+    },
+    transactionOf(kind, meta('txId')),
+  );
+}
+
+/**
+ * The event, with its transaction id when it has one. Added to the event, not spread into a literal: a
+ * spread builds a second object per event and copies it.
+ */
+function withTransaction<Position>(
+  event: { -readonly [Field in keyof ChangeEvent<Position>]: ChangeEvent<Position>[Field] },
+  transactionId: string | undefined,
+): ChangeEvent<Position> {
+  if (transactionId !== undefined) event.transactionId = transactionId;
+  return event;
 }
 
 function rowOrNull(value: unknown, field: string): Row | null {
@@ -332,10 +349,15 @@ function headerText(value: Buffer | string | undefined): string | undefined {
   return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 }
 
+/** A record's place in its topic, for error messages: `topic[partition]@offset`. */
+function where(record: DebeziumRecord): string {
+  return `${record.topic}[${record.partition}]@${record.offset}`;
+}
+
 function parseBytes(
   bytes: Buffer,
   part: 'key' | 'value',
-  where: () => string,
+  record: DebeziumRecord,
   position: DebeziumPosition,
 ): unknown {
   const text = bytes.toString('utf8');
@@ -346,7 +368,7 @@ function parseBytes(
   } catch (error) {
     throw new CdcCacheError(
       'CDC_DECODE_FAILED',
-      `${where()}: the ${part} is not JSON (${excerpt((error as Error).message, 200)}); is the connector using the JSON converter?`,
+      `${where(record)}: the ${part} is not JSON (${excerpt((error as Error).message, 200)}); is the connector using the JSON converter?`,
       { cause: error, details: { part, ...position } },
     );
   }
