@@ -2,16 +2,9 @@ import { CdcCacheError } from '../../errors';
 import { isIoredis } from '../../redis/adapters/ioredis-driver';
 import { isNodeRedis } from '../../redis/adapters/node-redis-driver';
 import type { RedisClient } from '../../redis/create-redis-client';
-import type { InvalidationStream } from './invalidation-stream';
+import type { InvalidationStream, InvalidationStreamOptions } from './invalidation-stream';
 import { createIoredisInvalidationStream } from './ioredis-invalidation-stream';
 import { createNodeRedisInvalidationStream } from './node-redis-invalidation-stream';
-
-/** What an invalidation stream reports and how it checks its connections. */
-export interface InvalidationStreamOptions {
-  readonly prefixes: readonly string[];
-  readonly heartbeatMs: number;
-  readonly name: string;
-}
 
 /** Opens the invalidation stream of one client. */
 export type OpenInvalidationStream = (options: InvalidationStreamOptions) => InvalidationStream;

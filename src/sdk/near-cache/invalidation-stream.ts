@@ -1,3 +1,13 @@
+/** What an invalidation stream reports and how it checks its connections. */
+export interface InvalidationStreamOptions {
+  /** Every key under these prefixes is reported ('' for every key). */
+  readonly prefixes: readonly string[];
+  /** How often each connection is pinged; two pings unanswered mean it went silent. */
+  readonly heartbeatMs: number;
+  /** The connections' client name. */
+  readonly name: string;
+}
+
 /** What an invalidation stream tells the near cache. */
 export interface InvalidationListener {
   /** Redis reports these keys changed (written, deleted, expired, evicted); `null`: everything (a FLUSH). */

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from '../../redis/create-redis-client';
-import type { InvalidationStream } from './invalidation-stream';
+import type { InvalidationStream, InvalidationStreamOptions } from './invalidation-stream';
 import type { NodeTrackerEvents } from './track-node-connection';
 import { trackNodeConnection } from './track-node-connection';
 import { createTrackerSet } from './tracker-set';
@@ -19,7 +19,7 @@ const TOPOLOGY_EVENTS = ['ready', 'refresh', '+node', '-node'] as const;
  */
 export function createIoredisInvalidationStream(
   client: RedisClient,
-  options: { readonly prefixes: readonly string[]; readonly heartbeatMs: number; readonly name: string },
+  options: InvalidationStreamOptions,
 ): InvalidationStream {
   const set = createTrackerSet();
   let stopWatching = () => {};

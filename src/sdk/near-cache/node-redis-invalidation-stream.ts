@@ -1,4 +1,4 @@
-import type { InvalidationStream } from './invalidation-stream';
+import type { InvalidationStream, InvalidationStreamOptions } from './invalidation-stream';
 import type { NodeTrackerEvents } from './track-node-connection';
 import { type NodeRedisTrackable, trackNodeRedisConnection } from './track-node-redis-connection';
 import { createTrackerSet } from './tracker-set';
@@ -32,7 +32,7 @@ const TOPOLOGY_EVENTS = ['connect', 'node-ready', 'node-disconnect'] as const;
  */
 export function createNodeRedisInvalidationStream(
   client: object,
-  options: { readonly prefixes: readonly string[]; readonly heartbeatMs: number; readonly name: string },
+  options: InvalidationStreamOptions,
 ): InvalidationStream {
   const set = createTrackerSet();
   let stopWatching = () => {};

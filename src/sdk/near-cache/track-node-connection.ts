@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { startHeartbeat } from './heartbeat';
+import type { InvalidationStreamOptions } from './invalidation-stream';
 
 /** The channel Redis publishes tracking invalidations on to a RESP2 client (RESP3 would push them). */
 export const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -38,12 +39,7 @@ export interface NodeTrackerEvents {
  */
 export function trackNodeConnection(
   base: Redis,
-  options: {
-    readonly prefixes: readonly string[];
-    readonly heartbeatMs: number;
-    readonly name: string;
-    readonly events: NodeTrackerEvents;
-  },
+  options: InvalidationStreamOptions & { readonly events: NodeTrackerEvents },
 ): NodeTracker {
   const { events } = options;
   const connection = base.duplicate({

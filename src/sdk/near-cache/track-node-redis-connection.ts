@@ -1,4 +1,5 @@
 import { startHeartbeat } from './heartbeat';
+import type { InvalidationStreamOptions } from './invalidation-stream';
 import type { NodeTracker, NodeTrackerEvents } from './track-node-connection';
 
 const RETRY_SETUP_MS = 1_000;
@@ -30,12 +31,7 @@ export interface NodeRedisTrackingConnection {
  */
 export function trackNodeRedisConnection(
   base: NodeRedisTrackable,
-  options: {
-    readonly prefixes: readonly string[];
-    readonly heartbeatMs: number;
-    readonly name: string;
-    readonly events: NodeTrackerEvents;
-  },
+  options: InvalidationStreamOptions & { readonly events: NodeTrackerEvents },
 ): NodeTracker {
   const { events } = options;
   const prefixArgs = options.prefixes.includes('') ? [] : options.prefixes.flatMap((p) => ['PREFIX', p]);
