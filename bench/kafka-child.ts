@@ -4,6 +4,7 @@
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
 
 import { subscribe } from 'node:diagnostics_channel';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import {
   Consumer,
   type Message,
@@ -57,6 +58,21 @@ let finish: () => void = () => undefined;
 const finished = new Promise<void>((resolve) => {
   finish = resolve;
 });
+// Where a latency tail comes from: the event loop's delays and the GC's pauses over the run, in ms.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+const gcPauses: number[] = [];
+/** The longest pause of each GC kind (`minor` scavenges, `major` mark-compacts, ...), in ms. */
+const gcMaxByKind: Record<string, number> = {};
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcPauses.push(entry.duration);
+    const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+    gcMaxByKind[kind] = Math.max(gcMaxByKind[kind] ?? 0, entry.duration);
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 100);
@@ -66,6 +82,9 @@ function counted(messages: number, receivedAt: number = performance.now()): void
   if (firstAt === 0) {
     firstAt = receivedAt;
     firstCpu = process.cpuUsage();
+    loopDelay.reset();
+    gcPauses.length = 0;
+    for (const kind of Object.keys(gcMaxByKind)) delete gcMaxByKind[kind];
   }
   count += messages;
   if (count >= task.messages) finish();
@@ -216,8 +235,11 @@ async function main(): Promise<void> {
   // CPU time of the whole process (client, decoding, engine, GC threads) from the first message to the last.
   const cpu = process.cpuUsage(firstCpu);
   clearInterval(rssTimer);
+  loopDelay.disable();
+  gcObserver.disconnect();
   latencies.sort((a, b) => a - b);
   fromClient.sort((a, b) => a - b);
+  gcPauses.sort((a, b) => a - b);
   const percentile = (p: number, sorted = latencies) =>
     sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   say({
@@ -231,6 +253,14 @@ async function main(): Promise<void> {
     from_client_p50_ms: percentile(0.5, fromClient),
     from_client_p99_ms: percentile(0.99, fromClient),
     rss_mb: peakRss / 1_048_576,
+    loop_delay_p50_ms: loopDelay.percentile(50) / 1e6,
+    loop_delay_p99_ms: loopDelay.percentile(99) / 1e6,
+    loop_delay_max_ms: loopDelay.max / 1e6,
+    gc_pauses: gcPauses.length,
+    gc_pause_p99_ms: percentile(0.99, gcPauses),
+    gc_pause_max_ms: gcPauses[gcPauses.length - 1] ?? 0,
+    gc_pause_total_ms: gcPauses.reduce((sum, each) => sum + each, 0),
+    gc_pause_max_ms_by_kind: gcMaxByKind,
   });
   await stop();
   process.exit(0);

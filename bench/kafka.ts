@@ -5,7 +5,7 @@
 // Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s, and the bare
 // client's own produced → received latency at the same rate (the machine's tail).
 // The last line is JSON. Sizes can be changed with env: BENCH_KAFKA_EVENTS, BENCH_KAFKA_NAIVE_EVENTS,
-// BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
+// BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS, BENCH_KAFKA_ONLY=latency; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,8 @@ const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);
 const LATENCY_RATE = 5_000;
 const ROUNDS = Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
 const LATENCY_SECONDS = Number(process.env['BENCH_KAFKA_LATENCY_SECONDS'] ?? 10);
+// BENCH_KAFKA_ONLY=latency: only the paced latency runs (a minute instead of several).
+const LATENCY_ONLY = process.env['BENCH_KAFKA_ONLY'] === 'latency';
 // The worker's default concurrency; the naive consumer handles one partition at a time, and is also timed with
 // one partition per slot, as a generous variant.
 const WORKER_CONCURRENCY = 4;
@@ -43,7 +45,9 @@ const TABLE = 'public.users';
 const EVENT_BYTES = 1024;
 // The image's runtime flags (Dockerfile NODE_OPTIONS), for every consumer alike: a larger young generation
 // lets the short-lived parsed messages die young instead of being promoted.
-const NODE_FLAGS = ['--max-semi-space-size=32'];
+const NODE_FLAGS = (process.env['BENCH_KAFKA_NODE_FLAGS'] ?? '--max-semi-space-size=32')
+  .split(' ')
+  .filter(Boolean);
 
 const run = `bench-kafka-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const prefix = `${run}:`;
@@ -108,6 +112,15 @@ interface ChildResult {
   from_client_p50_ms: number;
   from_client_p99_ms: number;
   rss_mb: number;
+  /** The consumer's event loop delays and GC pauses while it ran, in ms. */
+  loop_delay_p50_ms: number;
+  loop_delay_p99_ms: number;
+  loop_delay_max_ms: number;
+  gc_pauses: number;
+  gc_pause_p99_ms: number;
+  gc_pause_max_ms: number;
+  gc_pause_total_ms: number;
+  gc_pause_max_ms_by_kind: Record<string, number>;
 }
 
 /** Run one consumer process; `onReady` runs once it reports ready (latency mode). */
@@ -209,6 +222,56 @@ async function limits(count: number) {
   }
 }
 
+/**
+ * The added latency at LATENCY_RATE: the worker's (handler took the chunk, and client received each message →
+ * Redis acknowledged), then the bare client's produced → received on a topic of its own at the same rate.
+ */
+async function latencyRuns(latencyTopic: string, consumeLatencyTopic: string) {
+  console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s ...`);
+  const paced = await consume('worker', latencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
+    latest: true,
+    onReady: () => producePaced(latencyTopic, LATENCY_RATE, LATENCY_SECONDS),
+  });
+  console.log(
+    `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
+  );
+  // The same paced load read by the bare client: its produced → received tail is the machine's (broker,
+  // scheduling, GC of a consumer that does nothing), to set beside the worker's added latency.
+  const pacedConsume = await consume('consume', consumeLatencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
+    latest: true,
+    onReady: () => producePaced(consumeLatencyTopic, LATENCY_RATE, LATENCY_SECONDS),
+  });
+  console.log(
+    `consume-only produced → received p50 ${pacedConsume.latency_p50_ms.toFixed(2)} ms, p99 ${pacedConsume.latency_p99_ms.toFixed(2)} ms`,
+  );
+
+  return { paced, pacedConsume };
+}
+
+/** The latency figures of the final JSON line. */
+function latencyFields(paced: ChildResult, pacedConsume: ChildResult) {
+  return {
+    latency_rate_per_s: LATENCY_RATE,
+    added_latency_p50_ms: round(paced.latency_p50_ms, 2),
+    added_latency_p99_ms: round(paced.latency_p99_ms, 2),
+    // The same, clocked from the client's receipt: the wait in its buffer before the handler took the chunk too.
+    received_latency_p50_ms: round(paced.from_client_p50_ms, 2),
+    received_latency_p99_ms: round(paced.from_client_p99_ms, 2),
+    consume_only_latency_p50_ms: round(pacedConsume.latency_p50_ms, 2),
+    consume_only_latency_p99_ms: round(pacedConsume.latency_p99_ms, 2),
+    // Where a tail comes from: the worker's event loop delays and GC pauses over the paced run, and the bare client's.
+    worker_loop_delay_p99_ms: round(paced.loop_delay_p99_ms, 2),
+    worker_loop_delay_max_ms: round(paced.loop_delay_max_ms, 2),
+    worker_gc_pause_p99_ms: round(paced.gc_pause_p99_ms, 2),
+    worker_gc_pause_max_ms: round(paced.gc_pause_max_ms, 2),
+    worker_gc_pause_total_ms: round(paced.gc_pause_total_ms, 1),
+    worker_gc_pauses: paced.gc_pauses,
+    worker_gc_pause_max_ms_by_kind: paced.gc_pause_max_ms_by_kind,
+    consume_only_loop_delay_p99_ms: round(pacedConsume.loop_delay_p99_ms, 2),
+    consume_only_gc_pause_max_ms: round(pacedConsume.gc_pause_max_ms, 2),
+  };
+}
+
 async function main(): Promise<void> {
   const machine = machineFacts();
   const topic = `${run}.public.users`;
@@ -216,6 +279,18 @@ async function main(): Promise<void> {
   const consumeLatencyTopic = `${run}-consume-latency.public.users`;
   await createTopics([topic, latencyTopic, consumeLatencyTopic], { ...kafka, partitions: PARTITIONS });
   try {
+    if (LATENCY_ONLY) {
+      const { paced, pacedConsume } = await latencyRuns(latencyTopic, consumeLatencyTopic);
+      console.log(
+        JSON.stringify({
+          bench: 'kafka',
+          only: 'latency',
+          ...latencyFields(paced, pacedConsume),
+          ...machine,
+        }),
+      );
+      return;
+    }
     console.log(`producing ${EVENTS} events over ${PARTITIONS} partitions to ${topic} ...`);
     const eventBytes = await produceAll(topic, EVENTS);
     console.log(`event size ${Math.round(eventBytes)} B`);
@@ -244,23 +319,7 @@ async function main(): Promise<void> {
       `naive, ${PARTITIONS} partitions at once: ${Math.round(naiveConcurrent.events_per_s)} events/s`,
     );
 
-    console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s ...`);
-    const paced = await consume('worker', latencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
-      latest: true,
-      onReady: () => producePaced(latencyTopic, LATENCY_RATE, LATENCY_SECONDS),
-    });
-    console.log(
-      `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
-    );
-    // The same paced load read by the bare client: its produced → received tail is the machine's (broker,
-    // scheduling, GC of a consumer that does nothing), to set beside the worker's added latency.
-    const pacedConsume = await consume('consume', consumeLatencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
-      latest: true,
-      onReady: () => producePaced(consumeLatencyTopic, LATENCY_RATE, LATENCY_SECONDS),
-    });
-    console.log(
-      `consume-only produced → received p50 ${pacedConsume.latency_p50_ms.toFixed(2)} ms, p99 ${pacedConsume.latency_p99_ms.toFixed(2)} ms`,
-    );
+    const { paced, pacedConsume } = await latencyRuns(latencyTopic, consumeLatencyTopic);
 
     // Per-round ratios, worker against the consume-and-discard run of the same round.
     const perRound = (pick: (worker: ChildResult, consume: ChildResult) => number) =>
@@ -301,14 +360,7 @@ async function main(): Promise<void> {
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
         kafka_client: '@platformatic/kafka',
-        latency_rate_per_s: LATENCY_RATE,
-        added_latency_p50_ms: round(paced.latency_p50_ms, 2),
-        added_latency_p99_ms: round(paced.latency_p99_ms, 2),
-        // The same, clocked from the client's receipt: the wait in its buffer before the handler took the chunk too.
-        received_latency_p50_ms: round(paced.from_client_p50_ms, 2),
-        received_latency_p99_ms: round(paced.from_client_p99_ms, 2),
-        consume_only_latency_p50_ms: round(pacedConsume.latency_p50_ms, 2),
-        consume_only_latency_p99_ms: round(pacedConsume.latency_p99_ms, 2),
+        ...latencyFields(paced, pacedConsume),
         rss_mb: round(worker.rss_mb),
         worker_concurrency: WORKER_CONCURRENCY,
         ...machine,
