@@ -1,6 +1,7 @@
 // One consumer of the Kafka benchmark, in its own process so throughput and memory are its own.
 // Modes, all on @platformatic/kafka: worker (cdc-cache's Kafka worker), naive (one awaited DEL per message, the
-// messages of `concurrency` partitions at a time) and consume (consume and discard, with the worker's fetch sizes).
+// messages of `concurrency` partitions at a time), consume (consume and discard, with the worker's fetch sizes)
+// and floor (the least any worker on this client must do: JSON.parse each message, one UNLINK per burst).
 // Reads its task as JSON from argv[2]; prints one JSON result line on stdout.
 
 import { subscribe } from 'node:diagnostics_channel';
@@ -27,7 +28,7 @@ import {
 } from '../src/sources/kafka';
 
 interface Task {
-  readonly mode: 'worker' | 'naive' | 'consume';
+  readonly mode: 'worker' | 'naive' | 'consume' | 'floor';
   readonly topic: string;
   readonly groupId: string;
   readonly brokers: string[];
@@ -207,6 +208,50 @@ async function runNaive(): Promise<() => Promise<void>> {
   };
 }
 
+/** Most keys per UNLINK of the floor, as the engine's batches. */
+const FLOOR_BATCH = 500;
+
+/**
+ * The floor of a worker on this client: parse every message whole (JSON.parse, as the decoder's own floor) and
+ * delete its key, the keys of one burst of messages in one UNLINK, `concurrency` UNLINKs in flight. No
+ * projection, no versions, no per-partition order, no commits of its own: what remains of the worker's job
+ * when all of that costs nothing. A message counts once its UNLINK is acknowledged.
+ */
+async function runFloor(): Promise<() => Promise<void>> {
+  const redis = new Redis(task.redisUrl);
+  const { stream, close } = await openStream();
+  let keys: string[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (keys.length === 0) return;
+    const batch = keys;
+    keys = [];
+    inFlight++;
+    if (inFlight >= task.concurrency) stream.pause();
+    void redis.unlink(...batch).then(() => {
+      inFlight--;
+      counted(batch.length);
+      if (inFlight < task.concurrency && stream.isPaused()) stream.resume();
+    });
+  };
+  stream.on('data', (message: Message) => {
+    const event = JSON.parse(message.value.toString()) as { after?: { id: number }; before?: { id: number } };
+    keys.push(`${task.prefix}user:${(event.after ?? event.before)!.id}`);
+    if (keys.length >= FLOOR_BATCH) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  });
+  return async () => {
+    stream.pause();
+    await close();
+    redis.disconnect();
+  };
+}
+
 async function runConsumeOnly(): Promise<() => Promise<void>> {
   const { stream, close } = await openStream();
   if (task.latest) {
@@ -220,11 +265,8 @@ async function runConsumeOnly(): Promise<() => Promise<void>> {
 }
 
 async function main(): Promise<void> {
-  const stop = await (task.mode === 'worker'
-    ? runWorker()
-    : task.mode === 'naive'
-      ? runNaive()
-      : runConsumeOnly());
+  const runs = { worker: runWorker, naive: runNaive, consume: runConsumeOnly, floor: runFloor };
+  const stop = await runs[task.mode]();
   if (task.latest) {
     // Give the group a moment to settle on its assignment before the driver starts producing.
     await new Promise((done) => setTimeout(done, 3000));

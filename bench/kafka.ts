@@ -125,7 +125,7 @@ interface ChildResult {
 
 /** Run one consumer process; `onReady` runs once it reports ready (latency mode). */
 function consume(
-  mode: 'worker' | 'naive' | 'consume',
+  mode: 'worker' | 'naive' | 'consume' | 'floor',
   topic: string,
   messages: number,
   options: { latest?: boolean; onReady?: () => Promise<void>; concurrency?: number } = {},
@@ -297,14 +297,17 @@ async function main(): Promise<void> {
 
     // The box is shared: alternate the two and keep each one's median round.
     const consumeRuns: ChildResult[] = [];
+    const floorRuns: ChildResult[] = [];
     const workerRuns: ChildResult[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const consumeRun = await consume('consume', topic, EVENTS);
+      const floorRun = await consume('floor', topic, EVENTS);
       const workerRun = await consume('worker', topic, EVENTS);
       consumeRuns.push(consumeRun);
+      floorRuns.push(floorRun);
       workerRuns.push(workerRun);
       console.log(
-        `round ${round}: consume-and-discard ${Math.round(consumeRun.events_per_s)} events/s, cdc-cache worker ${Math.round(workerRun.events_per_s)} events/s (rss ${Math.round(workerRun.rss_mb)} MB)`,
+        `round ${round}: consume-and-discard ${Math.round(consumeRun.events_per_s)} events/s, floor (parse + UNLINK) ${Math.round(floorRun.events_per_s)}, cdc-cache worker ${Math.round(workerRun.events_per_s)} events/s (rss ${Math.round(workerRun.rss_mb)} MB)`,
       );
     }
     const limit = await limits(EVENTS);
@@ -321,9 +324,12 @@ async function main(): Promise<void> {
 
     const { paced, pacedConsume } = await latencyRuns(latencyTopic, consumeLatencyTopic);
 
-    // Per-round ratios, worker against the consume-and-discard run of the same round.
-    const perRound = (pick: (worker: ChildResult, consume: ChildResult) => number) =>
-      middle(workerRuns.map((each, index) => pick(each, consumeRuns[index]!)));
+    // Per-round ratios, worker (or floor) against the consume-and-discard run of the same round.
+    const perRound = (
+      pick: (worker: ChildResult, consume: ChildResult) => number,
+      runs: ChildResult[] = workerRuns,
+    ) => middle(runs.map((each, index) => pick(each, consumeRuns[index]!)));
+    const floor = median(floorRuns);
     console.log(
       JSON.stringify({
         bench: 'kafka',
@@ -335,6 +341,17 @@ async function main(): Promise<void> {
         cpu_vs_consume_only: round(
           perRound((w, c) => w.cpu_us_per_event / c.cpu_us_per_event),
           2,
+        ),
+        // The floor (JSON.parse + one UNLINK per burst, nothing else) against consume-only in the same rounds: the
+        // most ratio_vs_consume_only any worker on this client reaches on this machine.
+        floor_ratio_vs_consume_only: round(
+          perRound((f, c) => f.events_per_s / c.events_per_s, floorRuns),
+          3,
+        ),
+        floor_cpu_us_per_event: round(floor.cpu_us_per_event, 2),
+        ratio_vs_floor: round(
+          middle(workerRuns.map((each, index) => each.events_per_s / floorRuns[index]!.events_per_s)),
+          3,
         ),
         cost_vs_parse: round(worker.cpu_us_per_event / limit.parseUs, 2),
         added_cpu_vs_parse: round(
