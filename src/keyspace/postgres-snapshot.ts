@@ -27,6 +27,7 @@ export interface PostgresSnapshot {
 const XID_SPACE = 1n << 32n;
 const HALF = 1n << 31n;
 const MAX_XID = XID_SPACE - 1n;
+const MAX_XID_NUMBER = 2 ** 32 - 1;
 
 /**
  * Parse the text of `pg_current_snapshot()` (`xmin:xmax:xip1,xip2,...`). Throws `CDC_INVALID_OPTION` on
@@ -58,6 +59,10 @@ export function parsePostgresSnapshot(text: string): PostgresSnapshot {
  * postgresTransactionId(748) // '748'
  */
 export function postgresTransactionId(value: unknown): string | undefined {
+  // A number (Debezium's txId, pgoutput's xid) is written straight out, without a regex and two bigints.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_XID_NUMBER) {
+    return String(value);
+  }
   const text = typeof value === 'number' || typeof value === 'bigint' ? String(value) : value;
   if (typeof text !== 'string' || !/^\d{1,10}$/.test(text) || BigInt(text) > MAX_XID) return undefined;
   return String(BigInt(text));

@@ -24,6 +24,9 @@ export const DYNAMODB_VERSION_WIDTH = 40;
  * postgresVersion('0/16B3748') // '00000000000023803720'
  */
 export function postgresVersion(lsn: unknown): string | undefined {
+  // Debezium's JSON gives the LSN as a number: written straight out, without a bigint (once per change).
+  if (typeof lsn === 'number' && Number.isSafeInteger(lsn) && lsn >= 0)
+    return String(lsn).padStart(WIDE, '0');
   const value = lsnValue(lsn);
   return value === undefined ? undefined : value.toString().padStart(WIDE, '0');
 }

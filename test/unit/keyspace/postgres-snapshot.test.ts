@@ -103,6 +103,22 @@ describe('postgresTransactionId', () => {
     expect(postgresTransactionId(null)).toBeUndefined();
     expect(postgresTransactionId('7x')).toBeUndefined();
   });
+
+  it('reads a number as it reads the same id as a bigint (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -10, max: 2 ** 32 + 10 }), fc.double(), fc.constant(-0)),
+        (value) => {
+          const asBigint = Number.isInteger(value) ? postgresTransactionId(BigInt(value)) : undefined;
+          expect(postgresTransactionId(value)).toBe(asBigint);
+        },
+      ),
+    );
+    expect(postgresTransactionId(2 ** 32 - 1)).toBe('4294967295');
+    expect(postgresTransactionId(2 ** 32)).toBeUndefined();
+    expect(postgresTransactionId(1.5)).toBeUndefined();
+    expect(postgresTransactionId(Number.NaN)).toBeUndefined();
+  });
 });
 
 describe('readPoint', () => {

@@ -57,4 +57,15 @@ describe('readPositionVersion', () => {
   it('gives the decoder the same LSN encoding for a number and for the pg_lsn text', () => {
     expect(postgresVersion('0/16B3748')).toBe(debeziumVersion({ lsn: 0x16b3748 }));
   });
+
+  it('encodes an LSN given as a number as the same LSN given as a bigint or digits (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeNat(), fc.integer({ min: -5, max: 5 }), fc.double()), (lsn) => {
+        const exact = Number.isSafeInteger(lsn) && lsn >= 0;
+        expect(postgresVersion(lsn)).toBe(exact ? postgresVersion(BigInt(lsn)) : undefined);
+        if (exact) expect(postgresVersion(lsn)).toBe(postgresVersion(String(lsn)));
+      }),
+    );
+    expect(postgresVersion(0)).toBe('00000000000000000000');
+  });
 });
