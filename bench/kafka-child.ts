@@ -39,6 +39,11 @@ interface Task {
   readonly messages: number;
   /** Start from the latest offset and report `ready` first (latency run). */
   readonly latest?: boolean;
+  /**
+   * Latency run: latencies of messages received within this many ms of the first are kept apart (the cold
+   * start: JIT compilation, first connections), and the loop and GC figures start after it.
+   */
+  readonly warmupMs?: number;
   readonly concurrency: number;
 }
 
@@ -50,9 +55,20 @@ let firstAt = 0;
 let firstCpu: NodeJS.CpuUsage | undefined;
 let count = 0;
 let peakRss = 0;
+/** Latencies after the warm-up; with it, in `coldLatencies`. */
 const latencies: number[] = [];
+const coldLatencies: number[] = [];
 /** Latency run: client received → Redis acknowledged, the wait in the client's buffer included. */
 const fromClient: number[] = [];
+const warmupMs = task.warmupMs ?? 0;
+/** Past the warm-up: the loop and GC figures count from then (from the first message without one). */
+let measuring = false;
+
+/** Keep one latency of a message received at `receivedAt` (performance.now()). */
+function sample(latency: number, receivedAt: number, into: number[] = latencies): void {
+  if (into === latencies) coldLatencies.push(latency);
+  if (firstAt !== 0 && receivedAt - firstAt >= warmupMs) into.push(latency);
+}
 /** When the client received each message (`partition:offset`), until its chunk is acknowledged. */
 const clientReceivedAt = new Map<string, number>();
 let finish: () => void = () => undefined;
@@ -78,11 +94,14 @@ const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 100);
 
-/** Count processed messages; the clock starts when the first of them was received. */
+/** Count processed messages; the clock starts when the first of them was received (`firstAt`, if set before). */
 function counted(messages: number, receivedAt: number = performance.now()): void {
-  if (firstAt === 0) {
-    firstAt = receivedAt;
+  if (firstCpu === undefined) {
+    if (firstAt === 0) firstAt = receivedAt;
     firstCpu = process.cpuUsage();
+  }
+  if (!measuring && receivedAt - firstAt >= warmupMs) {
+    measuring = true;
     loopDelay.reset();
     gcPauses.length = 0;
     for (const kind of Object.keys(gcMaxByKind)) delete gcMaxByKind[kind];
@@ -116,13 +135,14 @@ async function runWorker(): Promise<() => Promise<void>> {
     onChunkApplied: ({ receivedAt, messages, partition, firstOffset, lastOffset }) => {
       const now = performance.now();
       const latency = now - receivedAt;
-      for (let index = 0; index < messages; index++) latencies.push(latency);
+      if (firstAt === 0) firstAt = receivedAt;
+      for (let index = 0; index < messages; index++) sample(latency, receivedAt);
       if (task.latest) {
         for (let offset = BigInt(firstOffset); offset <= BigInt(lastOffset); offset++) {
           const key = `${partition}:${offset}`;
           const at = clientReceivedAt.get(key);
           if (at === undefined) continue;
-          fromClient.push(now - at);
+          sample(now - at, receivedAt, fromClient);
           clientReceivedAt.delete(key);
         }
       }
@@ -221,22 +241,30 @@ async function runFloor(): Promise<() => Promise<void>> {
   const redis = new Redis(task.redisUrl);
   const { stream, close } = await openStream();
   let keys: string[] = [];
+  /** Latency run: when each message of `keys` was received. */
+  let receivedAt: number[] = [];
   let inFlight = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (keys.length === 0) return;
     const batch = keys;
+    const received = receivedAt;
     keys = [];
+    receivedAt = [];
     inFlight++;
     if (inFlight >= task.concurrency) stream.pause();
     void redis.unlink(...batch).then(() => {
       inFlight--;
+      const now = performance.now();
+      if (firstAt === 0) firstAt = received[0] ?? now;
+      for (const at of received) sample(now - at, at);
       counted(batch.length);
       if (inFlight < task.concurrency && stream.isPaused()) stream.resume();
     });
   };
   stream.on('data', (message: Message) => {
+    if (task.latest) receivedAt.push(performance.now());
     const event = JSON.parse(message.value.toString()) as { after?: { id: number }; before?: { id: number } };
     keys.push(`${task.prefix}user:${(event.after ?? event.before)!.id}`);
     if (keys.length >= FLOOR_BATCH) flush();
@@ -257,8 +285,10 @@ async function runConsumeOnly(): Promise<() => Promise<void>> {
   if (task.latest) {
     // The machine's own tail at the paced rate: produced (the record's timestamp) → received by the bare client.
     stream.on('data', (message: Message) => {
-      latencies.push(Date.now() - Number(message.timestamp));
-      counted(1);
+      const receivedAt = performance.now();
+      if (firstAt === 0) firstAt = receivedAt;
+      sample(Date.now() - Number(message.timestamp), receivedAt);
+      counted(1, receivedAt);
     });
   } else stream.on('data', () => counted(1));
   return close;
@@ -280,6 +310,7 @@ async function main(): Promise<void> {
   loopDelay.disable();
   gcObserver.disconnect();
   latencies.sort((a, b) => a - b);
+  coldLatencies.sort((a, b) => a - b);
   fromClient.sort((a, b) => a - b);
   gcPauses.sort((a, b) => a - b);
   const percentile = (p: number, sorted = latencies) =>
@@ -292,6 +323,7 @@ async function main(): Promise<void> {
     cpu_us_per_event: (cpu.user + cpu.system) / count,
     latency_p50_ms: percentile(0.5),
     latency_p99_ms: percentile(0.99),
+    cold_latency_p99_ms: percentile(0.99, coldLatencies),
     from_client_p50_ms: percentile(0.5, fromClient),
     from_client_p99_ms: percentile(0.99, fromClient),
     rss_mb: peakRss / 1_048_576,

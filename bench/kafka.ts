@@ -37,6 +37,9 @@ const ROUNDS = Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
 const LATENCY_SECONDS = Number(process.env['BENCH_KAFKA_LATENCY_SECONDS'] ?? 10);
 // BENCH_KAFKA_ONLY=latency: only the paced latency runs (a minute instead of several).
 const LATENCY_ONLY = process.env['BENCH_KAFKA_ONLY'] === 'latency';
+// Each paced run first produces this long at the same rate, and its latencies are kept apart (`cold_*`): a
+// worker runs for hours, and its first second (JIT compilation, connections) is not its steady tail.
+const WARMUP_SECONDS = 2;
 // The worker's default concurrency; the naive consumer handles one partition at a time, and is also timed with
 // one partition per slot, as a generous variant.
 const WORKER_CONCURRENCY = 4;
@@ -108,6 +111,8 @@ interface ChildResult {
   cpu_us_per_event: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
+  /** Latency run: p99 with the warm-up's latencies too. */
+  cold_latency_p99_ms: number;
   /** Latency run: client received → Redis acknowledged (the wait in the client's buffer included). */
   from_client_p50_ms: number;
   from_client_p99_ms: number;
@@ -128,7 +133,12 @@ function consume(
   mode: 'worker' | 'naive' | 'consume' | 'floor',
   topic: string,
   messages: number,
-  options: { latest?: boolean; onReady?: () => Promise<void>; concurrency?: number } = {},
+  options: {
+    latest?: boolean;
+    warmupMs?: number;
+    onReady?: () => Promise<void>;
+    concurrency?: number;
+  } = {},
 ): Promise<ChildResult> {
   const task = {
     mode,
@@ -140,6 +150,7 @@ function consume(
     table: TABLE,
     messages,
     latest: options.latest ?? false,
+    warmupMs: options.warmupMs ?? 0,
     concurrency: options.concurrency ?? (mode === 'naive' ? 1 : WORKER_CONCURRENCY),
   };
   const profile =
@@ -226,39 +237,54 @@ async function limits(count: number) {
  * The added latency at LATENCY_RATE: the worker's (handler took the chunk, and client received each message →
  * Redis acknowledged), then the bare client's produced → received on a topic of its own at the same rate.
  */
-async function latencyRuns(latencyTopic: string, consumeLatencyTopic: string) {
-  console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s ...`);
-  const paced = await consume('worker', latencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
+/** One consumer of `mode` reading `topic` from its end while it is fed at LATENCY_RATE, warm-up first. */
+function pacedRun(mode: 'worker' | 'consume' | 'floor', topic: string): Promise<ChildResult> {
+  const seconds = WARMUP_SECONDS + LATENCY_SECONDS;
+  return consume(mode, topic, LATENCY_RATE * seconds, {
     latest: true,
-    onReady: () => producePaced(latencyTopic, LATENCY_RATE, LATENCY_SECONDS),
+    warmupMs: WARMUP_SECONDS * 1000,
+    onReady: () => producePaced(topic, LATENCY_RATE, seconds),
   });
+}
+
+async function latencyRuns(latencyTopic: string, consumeLatencyTopic: string, floorLatencyTopic: string) {
+  console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s after ${WARMUP_SECONDS} s of warm-up ...`);
+  const paced = await pacedRun('worker', latencyTopic);
   console.log(
     `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
   );
   // The same paced load read by the bare client: its produced → received tail is the machine's (broker,
   // scheduling, GC of a consumer that does nothing), to set beside the worker's added latency.
-  const pacedConsume = await consume('consume', consumeLatencyTopic, LATENCY_RATE * LATENCY_SECONDS, {
-    latest: true,
-    onReady: () => producePaced(consumeLatencyTopic, LATENCY_RATE, LATENCY_SECONDS),
-  });
+  const pacedConsume = await pacedRun('consume', consumeLatencyTopic);
   console.log(
     `consume-only produced → received p50 ${pacedConsume.latency_p50_ms.toFixed(2)} ms, p99 ${pacedConsume.latency_p99_ms.toFixed(2)} ms`,
   );
 
-  return { paced, pacedConsume };
+  // The floor worker (JSON.parse, one UNLINK per burst) at the same rate: received → Redis acknowledged.
+  const pacedFloor = await pacedRun('floor', floorLatencyTopic);
+  console.log(
+    `floor worker received → acknowledged p50 ${pacedFloor.latency_p50_ms.toFixed(2)} ms, p99 ${pacedFloor.latency_p99_ms.toFixed(2)} ms`,
+  );
+  return { paced, pacedConsume, pacedFloor };
 }
 
 /** The latency figures of the final JSON line. */
-function latencyFields(paced: ChildResult, pacedConsume: ChildResult) {
+function latencyFields(paced: ChildResult, pacedConsume: ChildResult, pacedFloor: ChildResult) {
   return {
     latency_rate_per_s: LATENCY_RATE,
     added_latency_p50_ms: round(paced.latency_p50_ms, 2),
     added_latency_p99_ms: round(paced.latency_p99_ms, 2),
+    // The same with the first WARMUP_SECONDS of the run (a freshly started worker).
+    cold_added_latency_p99_ms: round(paced.cold_latency_p99_ms, 2),
+    warmup_s: WARMUP_SECONDS,
     // The same, clocked from the client's receipt: the wait in its buffer before the handler took the chunk too.
     received_latency_p50_ms: round(paced.from_client_p50_ms, 2),
     received_latency_p99_ms: round(paced.from_client_p99_ms, 2),
     consume_only_latency_p50_ms: round(pacedConsume.latency_p50_ms, 2),
     consume_only_latency_p99_ms: round(pacedConsume.latency_p99_ms, 2),
+    // The floor worker's received → acknowledged: the added latency's own floor on this machine.
+    floor_latency_p50_ms: round(pacedFloor.latency_p50_ms, 2),
+    floor_latency_p99_ms: round(pacedFloor.latency_p99_ms, 2),
     // Where a tail comes from: the worker's event loop delays and GC pauses over the paced run, and the bare client's.
     worker_loop_delay_p99_ms: round(paced.loop_delay_p99_ms, 2),
     worker_loop_delay_max_ms: round(paced.loop_delay_max_ms, 2),
@@ -277,15 +303,21 @@ async function main(): Promise<void> {
   const topic = `${run}.public.users`;
   const latencyTopic = `${run}-latency.public.users`;
   const consumeLatencyTopic = `${run}-consume-latency.public.users`;
-  await createTopics([topic, latencyTopic, consumeLatencyTopic], { ...kafka, partitions: PARTITIONS });
+  const floorLatencyTopic = `${run}-floor-latency.public.users`;
+  const topics = [topic, latencyTopic, consumeLatencyTopic, floorLatencyTopic];
+  await createTopics(topics, { ...kafka, partitions: PARTITIONS });
   try {
     if (LATENCY_ONLY) {
-      const { paced, pacedConsume } = await latencyRuns(latencyTopic, consumeLatencyTopic);
+      const { paced, pacedConsume, pacedFloor } = await latencyRuns(
+        latencyTopic,
+        consumeLatencyTopic,
+        floorLatencyTopic,
+      );
       console.log(
         JSON.stringify({
           bench: 'kafka',
           only: 'latency',
-          ...latencyFields(paced, pacedConsume),
+          ...latencyFields(paced, pacedConsume, pacedFloor),
           ...machine,
         }),
       );
@@ -322,7 +354,11 @@ async function main(): Promise<void> {
       `naive, ${PARTITIONS} partitions at once: ${Math.round(naiveConcurrent.events_per_s)} events/s`,
     );
 
-    const { paced, pacedConsume } = await latencyRuns(latencyTopic, consumeLatencyTopic);
+    const { paced, pacedConsume, pacedFloor } = await latencyRuns(
+      latencyTopic,
+      consumeLatencyTopic,
+      floorLatencyTopic,
+    );
 
     // Per-round ratios, worker (or floor) against the consume-and-discard run of the same round.
     const perRound = (
@@ -377,17 +413,14 @@ async function main(): Promise<void> {
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
         kafka_client: '@platformatic/kafka',
-        ...latencyFields(paced, pacedConsume),
+        ...latencyFields(paced, pacedConsume, pacedFloor),
         rss_mb: round(worker.rss_mb),
         worker_concurrency: WORKER_CONCURRENCY,
         ...machine,
       }),
     );
   } finally {
-    await deleteTopics(
-      [topic, latencyTopic, consumeLatencyTopic, `${topic}.dlq`, `${latencyTopic}.dlq`],
-      kafka,
-    ).catch(() => undefined);
+    await deleteTopics([...topics, `${topic}.dlq`, `${latencyTopic}.dlq`], kafka).catch(() => undefined);
   }
 }
 
