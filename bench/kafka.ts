@@ -385,6 +385,7 @@ async function main(): Promise<void> {
           3,
         ),
         floor_cpu_us_per_event: round(floor.cpu_us_per_event, 2),
+        floor_events_per_s: round(floor.events_per_s),
         ratio_vs_floor: round(
           middle(workerRuns.map((each, index) => each.events_per_s / floorRuns[index]!.events_per_s)),
           3,
