@@ -3,6 +3,7 @@
 // turns every column into garbage). Nothing here throws: anything unexpected returns NOT_JSON, and callers
 // fall back to JSON.parse, which names the problem. Skipped values are checked for structure (brackets,
 // quotes, literal characters) and raw control characters, not for escape sequences or number grammar.
+import type { MessageText } from './message-text';
 import { parseJson } from './parse-json';
 import { plainTextEnd } from './plain-text';
 
@@ -295,13 +296,15 @@ export const INVALID_VALUE: unique symbol = Symbol('invalid JSON value');
 /**
  * The value spanning `[start, end)`, as JSON.parse would give it, except that an integer beyond 2^53 is
  * kept exact as its decimal string (see parse-json.ts). INVALID_VALUE when the bytes are not valid JSON.
- * With `strings`, short strings come from that cache (for values that repeat, like table names).
+ * With `message` (the same bytes' {@link MessageText}), strings are sliced from the message's text.
  */
-export function readValue(bytes: Buffer, start: number, end: number, strings?: StringCache): unknown {
+export function readValue(bytes: Buffer, start: number, end: number, message?: MessageText): unknown {
   const code = bytes[start];
   if (code === QUOTE) {
+    const plain = message?.quoted(start, end);
+    if (plain !== undefined) return plain;
     if (hasEscape(bytes, start, end)) return parseOrInvalid(bytes.toString('utf8', start, end));
-    return strings ? strings.read(bytes, start + 1, end - 1) : bytes.toString('utf8', start + 1, end - 1);
+    return bytes.toString('utf8', start + 1, end - 1);
   }
   if (code === MINUS || (code !== undefined && code >= 0x30 && code <= 0x39)) {
     const integer = smallInteger(bytes, start, end);
