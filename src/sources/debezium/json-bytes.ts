@@ -3,7 +3,6 @@
 // turns every column into garbage). Nothing here throws: anything unexpected returns NOT_JSON, and callers
 // fall back to JSON.parse, which names the problem. Skipped values are checked for structure (brackets,
 // quotes, literal characters) and raw control characters, not for escape sequences or number grammar.
-import type { MessageText } from './message-text';
 import { parseJson } from './parse-json';
 import { plainTextEnd } from './plain-text';
 
@@ -296,13 +295,13 @@ export const INVALID_VALUE: unique symbol = Symbol('invalid JSON value');
 /**
  * The value spanning `[start, end)`, as JSON.parse would give it, except that an integer beyond 2^53 is
  * kept exact as its decimal string (see parse-json.ts). INVALID_VALUE when the bytes are not valid JSON.
- * With `message` (the same bytes' {@link MessageText}), strings are sliced from the message's text.
  */
-export function readValue(bytes: Buffer, start: number, end: number, message?: MessageText): unknown {
+export function readValue(bytes: Buffer, start: number, end: number): unknown {
   const code = bytes[start];
   if (code === QUOTE) {
-    const plain = message?.quoted(start, end);
-    if (plain !== undefined) return plain;
+    // One ASCII character (an op code): V8 keeps these strings, and Buffer.toString is a call into C++.
+    const only = bytes[start + 1]!;
+    if (end - start === 3 && only < 0x80 && only !== BACKSLASH) return String.fromCharCode(only);
     if (hasEscape(bytes, start, end)) return parseOrInvalid(bytes.toString('utf8', start, end));
     return bytes.toString('utf8', start + 1, end - 1);
   }

@@ -1,7 +1,6 @@
 import type { Row } from '../../core/change-event';
 import { setOwnMember } from '../../core/set-own-member';
 import { INVALID_VALUE, keyEquals, MEMBER_SPAN, type MemberSpans, readKey, readValue } from './json-bytes';
-import type { MessageText } from './message-text';
 
 /** Named columns, with their UTF-8 bytes for matching keys in place. */
 export interface ColumnList {
@@ -56,14 +55,8 @@ export { BAD_KEY, NOT_SELECTED };
 
 /**
  * The selected members as a row, in the message's order; undefined when a selected value is not valid JSON.
- * With `message`, strings are sliced from the message's text.
  */
-export function project(
-  bytes: Buffer,
-  members: MemberSpans,
-  projection: ColumnList,
-  message?: MessageText,
-): Row | undefined {
+export function project(bytes: Buffer, members: MemberSpans, projection: ColumnList): Row | undefined {
   const row: Record<string, unknown> = {};
   const { names } = projection;
   if (names.length === 0) return row;
@@ -72,7 +65,7 @@ export function project(
     const which = selectedColumn(bytes, members, at, projection);
     if (which === NOT_SELECTED) continue;
     if (which === BAD_KEY) return undefined;
-    const value = readValue(bytes, spans[at + 2]!, spans[at + 3]!, message);
+    const value = readValue(bytes, spans[at + 2]!, spans[at + 3]!);
     if (value === INVALID_VALUE) return undefined;
     setOwnMember(row, names[which]!, value);
   }

@@ -13,7 +13,6 @@ import {
   valueEnd,
 } from './json-bytes';
 import { KnownSchemas, startsWithMember } from './known-schemas';
-import { MessageText } from './message-text';
 import { hasUnsafeInteger, parseJson } from './parse-json';
 import { RepeatedStrings } from './repeated-strings';
 import {
@@ -74,8 +73,6 @@ const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 
-/** The strings of the message being scanned (scanning is synchronous). */
-const message = new MessageText();
 /** The names a topic's source blocks repeat (connector, schema, database, table, binlog file), by field. */
 const sourceNames = new RepeatedStrings(SOURCE_FIELDS.names.length);
 /** Member spans of the images and the source block; reused across calls (decoding is synchronous). */
@@ -121,8 +118,7 @@ export function scanDebeziumEnvelope(
   if (op === NOT_JSON || bytes[op] !== QUOTE || source === NOT_JSON || bytes[source] !== OPEN_BRACE) {
     return undefined;
   }
-  message.reset(bytes);
-  const opCode = readValue(bytes, op, opEnd, message);
+  const opCode = readValue(bytes, op, opEnd);
   const sourceBlock = readSource(bytes, spans.source);
   if (typeof opCode !== 'string' || sourceBlock === undefined) return undefined;
   // A truncate or a logical decoding message carries no row.
@@ -281,7 +277,7 @@ function image(
     // null, or a string/number/array that the full decoder rejects with its own message.
     return bytes[start] === 0x6e ? null : INVALID_VALUE;
   }
-  if (!projection.all) return project(bytes, members, projection, message) ?? INVALID_VALUE;
+  if (!projection.all) return project(bytes, members, projection) ?? INVALID_VALUE;
   const text = bytes.toString('utf8', start, end);
   try {
     const row = JSON.parse(text) as Record<string, unknown>;
@@ -318,7 +314,7 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
     // The same bytes as last time in this field read as the same value: no need to check them again.
     let value: unknown = sourceNames.lookup(which, bytes, start, end);
     if (value === undefined) {
-      value = readValue(bytes, start, end, message);
+      value = readValue(bytes, start, end);
       if (value === INVALID_VALUE) return undefined;
       if (typeof value === 'string') sourceNames.remember(which, bytes, start, end, value);
     }

@@ -54,6 +54,14 @@ describe('json-bytes', () => {
     }
   });
 
+  it('reads one-character strings (op codes) as JSON.parse does, whatever the byte', () => {
+    for (let code = 0x20; code < 0x100; code++) {
+      if (code === 0x22 || code === 0x5c) continue;
+      const bytes = Buffer.from([0x22, code, 0x22]);
+      expect(readValue(bytes, 0, 3)).toBe(JSON.parse(bytes.toString('utf8')));
+    }
+  });
+
   it('reads numbers exactly, keeping integers beyond 2^53 as their digits, and rejects bad ones', () => {
     const read = (text: string) => readValue(Buffer.from(text), 0, text.length);
     expect(read('42')).toBe(42);

@@ -1,47 +1,8 @@
-import fc from 'fast-check';
 import { createDebeziumDecoder } from '../../../src/sources/debezium';
-import { MessageText } from '../../../src/sources/debezium/message-text';
 import { RepeatedStrings } from '../../../src/sources/debezium/repeated-strings';
 import { debeziumRecord, mysqlEnvelope, pgEnvelope } from './debezium-factories';
 
-// Strings the byte scanner reads: ASCII ones are slices of the message's Latin-1 text, others decoded as
-// UTF-8; a source block's names are handed out again while their bytes stay the same.
-
-/** The quoted span of `value` inside `{"v":<value>}`, and a MessageText over those bytes. */
-function quotedIn(value: string): { text: MessageText; start: number; end: number } {
-  const bytes = Buffer.from(`{"v":${JSON.stringify(value)}}`);
-  const text = new MessageText();
-  text.reset(bytes);
-  return { text, start: 5, end: bytes.length - 1 };
-}
-
-describe('MessageText', () => {
-  it('reads strings without escapes as JSON.parse does, ASCII or not', () => {
-    const unit = fc.constantFrom('a', 'Z', ' ', '~', '\x7f', 'é', 'ÿ', '☃', '😀', '\u0080');
-    fc.assert(
-      fc.property(fc.string({ unit, maxLength: 40 }), (value) => {
-        const { text, start, end } = quotedIn(value);
-        expect(text.quoted(start, end)).toBe(value);
-      }),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('leaves strings with escape sequences to JSON.parse', () => {
-    for (const value of ['a"b', 'back\\slash', 'new\nline', '\u0001']) {
-      const { text, start, end } = quotedIn(value);
-      expect(text.quoted(start, end)).toBeUndefined();
-    }
-  });
-
-  it('reads each message from its own bytes after a reset', () => {
-    const text = new MessageText();
-    text.reset(Buffer.from('"abc"'));
-    expect(text.quoted(0, 5)).toBe('abc');
-    text.reset(Buffer.from('"xyz"'));
-    expect(text.quoted(0, 5)).toBe('xyz');
-  });
-});
+// A source block's names are handed out again while their bytes stay the same, and only then.
 
 describe('RepeatedStrings', () => {
   it('hands out a remembered string only for the same bytes in the same place', () => {
