@@ -2,7 +2,7 @@
 // at (a raw control character anywhere in a string makes JSON.parse reject the whole message, so a native
 // search for the closing quote alone would not do), but four at a time: the bytes are read as 32-bit words
 // and one word holds a stop byte exactly when a branch-free test says so. On a long string (a text column
-// the keyspace does not read) that is about twice as fast as a table lookup per byte.
+// the keyspace does not read) that is about 1.6 times as fast as the four table lookups a step it replaces.
 
 /** 1 for the bytes that end or interrupt a plain run of string text: the quote, the backslash, control characters. */
 const STOP = new Uint8Array(256);
