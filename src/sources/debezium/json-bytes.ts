@@ -4,6 +4,7 @@
 // fall back to JSON.parse, which names the problem. Skipped values are checked for structure (brackets,
 // quotes, literal characters) and raw control characters, not for escape sequences or number grammar.
 import { parseJson } from './parse-json';
+import { plainTextEnd } from './plain-text';
 
 // A module-local constant: tsc compiles uses of an exported one to `exports.NOT_JSON` loads, in the hottest loops.
 const INVALID = -1;
@@ -42,40 +43,19 @@ export function skipWhitespace(bytes: Buffer, at: number): number {
   return index;
 }
 
-/** 1 for the bytes that end or interrupt a plain run of string text: the quote, the backslash, control characters. */
-const STRING_STOP = new Uint8Array(256);
-for (let code = 0; code < 0x20; code++) STRING_STOP[code] = 1;
-STRING_STOP[QUOTE] = 1;
-STRING_STOP[BACKSLASH] = 1;
-
 /**
  * Index just past the closing quote of the string opening at `at`, or NOT_JSON. Every byte is looked at, long
- * strings too: a raw control character anywhere makes JSON.parse reject the whole message, and the fast
- * decoder must reject what the full one rejects (a native search for the quote would skip past it). Plain
- * text is checked four bytes a step against one table, about three times as fast as a test per byte kind.
+ * strings too (see plain-text.ts).
  */
 function stringEnd(bytes: Buffer, at: number): number {
   let index = at + 1;
-  const length = bytes.length;
   for (;;) {
-    while (
-      index + 4 <= length &&
-      (STRING_STOP[bytes[index]!]! |
-        STRING_STOP[bytes[index + 1]!]! |
-        STRING_STOP[bytes[index + 2]!]! |
-        STRING_STOP[bytes[index + 3]!]!) ===
-        0
-    ) {
-      index += 4;
-    }
-    if (index >= length) return INVALID;
-    const code = bytes[index]!;
+    index = plainTextEnd(bytes, index);
+    const code = bytes[index];
     if (code === QUOTE) return index + 1;
-    if (code === BACKSLASH) {
-      index = escapeEnd(bytes, index);
-      if (index === INVALID) return INVALID;
-    } else if (code < 0x20) return INVALID;
-    else index++;
+    if (code !== BACKSLASH) return INVALID;
+    index = escapeEnd(bytes, index);
+    if (index === INVALID) return INVALID;
   }
 }
 
@@ -246,31 +226,41 @@ export function scanMembers(bytes: Buffer, at: number, spans: MemberSpans): numb
   for (;;) {
     if (bytes[index] !== QUOTE) return INVALID;
     const keyStart = index;
-    // Keys are short: one loop finds the end and notices escapes.
     let escaped = 0;
-    index++;
-    for (;;) {
-      const code = bytes[index];
-      if (code === QUOTE) break;
-      if (code === undefined || code < 0x20) return INVALID;
-      if (code === BACKSLASH) {
-        escaped = 1;
-        index = escapeEnd(bytes, index);
-        if (index === INVALID) return INVALID;
-      } else index++;
+    index = plainTextEnd(bytes, index + 1);
+    while (bytes[index] === BACKSLASH) {
+      escaped = 1;
+      index = escapeEnd(bytes, index);
+      if (index === INVALID) return INVALID;
+      index = plainTextEnd(bytes, index);
     }
+    if (bytes[index] !== QUOTE) return INVALID;
     const keyEnd = index + 1;
+    // Compact JSON (as Kafka Connect writes it) has no whitespace: test for it before skipping it.
     index = bytes[keyEnd] === COLON ? keyEnd : skipWhitespace(bytes, keyEnd);
     if (bytes[index] !== COLON) return INVALID;
-    const valueStart = skipWhitespace(bytes, index + 1);
-    const end = valueEnd(bytes, valueStart);
+    let valueStart = index + 1;
+    if (bytes[valueStart]! <= 0x20) valueStart = skipWhitespace(bytes, valueStart);
+    // Strings and numbers, most values, without the dispatch of valueEnd.
+    const code = bytes[valueStart];
+    const end =
+      code === QUOTE
+        ? stringEnd(bytes, valueStart)
+        : code !== undefined && code >= 0x30 && code <= 0x39
+          ? numberEnd(bytes, valueStart)
+          : valueEnd(bytes, valueStart);
     if (end === INVALID) return INVALID;
     spans.add(keyStart, keyEnd, valueStart, end, escaped);
-    index = skipWhitespace(bytes, end);
-    const next = bytes[index];
+    index = end;
+    let next = bytes[index];
+    if (next !== COMMA && next !== CLOSE_BRACE) {
+      index = skipWhitespace(bytes, index);
+      next = bytes[index];
+    }
     if (next === CLOSE_BRACE) return index + 1;
     if (next !== COMMA) return INVALID;
-    index = skipWhitespace(bytes, index + 1);
+    index++;
+    if (bytes[index] !== QUOTE) index = skipWhitespace(bytes, index);
   }
 }
 
@@ -305,13 +295,15 @@ export const INVALID_VALUE: unique symbol = Symbol('invalid JSON value');
 /**
  * The value spanning `[start, end)`, as JSON.parse would give it, except that an integer beyond 2^53 is
  * kept exact as its decimal string (see parse-json.ts). INVALID_VALUE when the bytes are not valid JSON.
- * With `strings`, short strings come from that cache (for values that repeat, like table names).
  */
-export function readValue(bytes: Buffer, start: number, end: number, strings?: StringCache): unknown {
+export function readValue(bytes: Buffer, start: number, end: number): unknown {
   const code = bytes[start];
   if (code === QUOTE) {
+    // One ASCII character (an op code): V8 keeps these strings, and Buffer.toString is a call into C++.
+    const only = bytes[start + 1]!;
+    if (end - start === 3 && only < 0x80 && only !== BACKSLASH) return String.fromCharCode(only);
     if (hasEscape(bytes, start, end)) return parseOrInvalid(bytes.toString('utf8', start, end));
-    return strings ? strings.read(bytes, start + 1, end - 1) : bytes.toString('utf8', start + 1, end - 1);
+    return bytes.toString('utf8', start + 1, end - 1);
   }
   if (code === MINUS || (code !== undefined && code >= 0x30 && code <= 0x39)) {
     const integer = smallInteger(bytes, start, end);

@@ -1,14 +1,6 @@
 import type { Row } from '../../core/change-event';
 import { setOwnMember } from '../../core/set-own-member';
-import {
-  INVALID_VALUE,
-  keyEquals,
-  MEMBER_SPAN,
-  type MemberSpans,
-  readKey,
-  readValue,
-  type StringCache,
-} from './json-bytes';
+import { INVALID_VALUE, keyEquals, MEMBER_SPAN, type MemberSpans, readKey, readValue } from './json-bytes';
 
 /** Named columns, with their UTF-8 bytes for matching keys in place. */
 export interface ColumnList {
@@ -54,49 +46,56 @@ export function columnList(columns: readonly string[]): ColumnList {
 /** A projection keeping no column: the table's events need no image (a table outside the keyspace). */
 export const NO_COLUMNS = projectColumns([]);
 
-/** The selected members as a row; undefined when a selected value is not valid JSON. */
+/** Returned by {@link selectedColumn} for a member the projection does not keep. */
+const NOT_SELECTED = -1;
+/** Returned by {@link selectedColumn} for a key with a malformed escape sequence (JSON.parse rejects it). */
+const BAD_KEY = -2;
+
+export { BAD_KEY, NOT_SELECTED };
+
+/**
+ * The selected members as a row, in the message's order; undefined when a selected value is not valid JSON.
+ */
 export function project(bytes: Buffer, members: MemberSpans, projection: ColumnList): Row | undefined {
   const row: Record<string, unknown> = {};
   const { names } = projection;
   if (names.length === 0) return row;
-  const valid = readSelected(bytes, members, projection, undefined, (which, value) => {
+  const spans = members.values;
+  for (let at = 0; at < members.length; at += MEMBER_SPAN) {
+    const which = selectedColumn(bytes, members, at, projection);
+    if (which === NOT_SELECTED) continue;
+    if (which === BAD_KEY) return undefined;
+    const value = readValue(bytes, spans[at + 2]!, spans[at + 3]!);
+    if (value === INVALID_VALUE) return undefined;
     setOwnMember(row, names[which]!, value);
-  });
-  return valid ? row : undefined;
+  }
+  return row;
 }
 
-/** Read each selected member from its recorded span; false when a selected value is not valid JSON. */
-export function readSelected(
+/**
+ * Which of the projection's columns the member recorded at `at` of `members` is: its index in `names`,
+ * NOT_SELECTED, or BAD_KEY. A key written with escapes is decoded and looked up by name.
+ */
+export function selectedColumn(
   bytes: Buffer,
-  spans: MemberSpans,
+  members: MemberSpans,
+  at: number,
   projection: ColumnList,
-  strings: StringCache | undefined,
-  assign: (which: number, value: unknown) => void,
-): boolean {
-  const { encoded, byLength, indexes } = projection;
-  const members = spans.values;
-  for (let at = 0; at < spans.length; at += MEMBER_SPAN) {
-    const keyStart = members[at]!;
-    const keyEnd = members[at + 1]!;
-    let which = -1;
-    if (members[at + 4] === 1) {
-      const name = readKey(bytes, keyStart, keyEnd);
-      if (name === undefined) return false;
-      which = indexes.get(name) ?? -1;
-    } else {
-      const candidates = byLength[keyEnd - keyStart - 2];
-      if (candidates === undefined) continue;
-      for (const candidate of candidates) {
-        if (keyEquals(bytes, keyStart, keyEnd, encoded[candidate]!)) {
-          which = candidate;
-          break;
-        }
-      }
-    }
-    if (which < 0) continue;
-    const value = readValue(bytes, members[at + 2]!, members[at + 3]!, strings);
-    if (value === INVALID_VALUE) return false;
-    assign(which, value);
+): number {
+  const spans = members.values;
+  const keyStart = spans[at]!;
+  const keyEnd = spans[at + 1]!;
+  if (spans[at + 4] === 1) {
+    const name = readKey(bytes, keyStart, keyEnd);
+    if (name === undefined) return BAD_KEY;
+    return projection.indexes.get(name) ?? NOT_SELECTED;
   }
-  return true;
+  const candidates = projection.byLength[keyEnd - keyStart - 2];
+  if (candidates === undefined) return NOT_SELECTED;
+  const { encoded } = projection;
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index]!;
+    if (keyEquals(bytes, keyStart, keyEnd, encoded[candidate]!)) return candidate;
+  }
+  return NOT_SELECTED;
 }

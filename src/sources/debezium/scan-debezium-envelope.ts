@@ -4,23 +4,26 @@ import {
   hasEscape,
   INVALID_VALUE,
   keyEquals,
+  MEMBER_SPAN,
   MemberSpans,
   NOT_JSON,
   readValue,
-  StringCache,
   scanMembers,
   skipWhitespace,
   valueEnd,
 } from './json-bytes';
 import { KnownSchemas, startsWithMember } from './known-schemas';
 import { hasUnsafeInteger, parseJson } from './parse-json';
+import { RepeatedStrings } from './repeated-strings';
 import {
+  BAD_KEY,
   type ColumnList,
   columnList,
   NO_COLUMNS,
+  NOT_SELECTED,
   project,
   type RowProjection,
-  readSelected,
+  selectedColumn,
 } from './row-projection';
 
 /** What the decoder reads from an envelope: the op, the source block's ordering fields, projected images. */
@@ -70,8 +73,8 @@ const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 
-/** Source blocks repeat connector, schema, table and binlog file names in every message. */
-const sourceStrings = new StringCache();
+/** The names a topic's source blocks repeat (connector, schema, database, table, binlog file), by field. */
+const sourceNames = new RepeatedStrings(SOURCE_FIELDS.names.length);
 /** Member spans of the images and the source block; reused across calls (decoding is synchronous). */
 const spans = { before: new MemberSpans(), after: new MemberSpans(), source: new MemberSpans() };
 
@@ -115,7 +118,7 @@ export function scanDebeziumEnvelope(
   if (op === NOT_JSON || bytes[op] !== QUOTE || source === NOT_JSON || bytes[source] !== OPEN_BRACE) {
     return undefined;
   }
-  const opCode = readValue(bytes, op, opEnd, sourceStrings);
+  const opCode = readValue(bytes, op, opEnd);
   const sourceBlock = readSource(bytes, spans.source);
   if (typeof opCode !== 'string' || sourceBlock === undefined) return undefined;
   // A truncate or a logical decoding message carries no row.
@@ -301,7 +304,20 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
     txId: undefined,
     ts_ms: undefined,
   };
-  const valid = readSelected(bytes, members, SOURCE_FIELDS, sourceStrings, (which, value) => {
+  const spans = members.values;
+  for (let at = 0; at < members.length; at += MEMBER_SPAN) {
+    const which = selectedColumn(bytes, members, at, SOURCE_FIELDS);
+    if (which === NOT_SELECTED) continue;
+    if (which === BAD_KEY) return undefined;
+    const start = spans[at + 2]!;
+    const end = spans[at + 3]!;
+    // The same bytes as last time in this field read as the same value: no need to check them again.
+    let value: unknown = sourceNames.lookup(which, bytes, start, end);
+    if (value === undefined) {
+      value = readValue(bytes, start, end);
+      if (value === INVALID_VALUE) return undefined;
+      if (typeof value === 'string') sourceNames.remember(which, bytes, start, end, value);
+    }
     switch (which) {
       case 0:
         source.connector = value;
@@ -333,6 +349,6 @@ function readSource(bytes: Buffer, members: MemberSpans): Record<SourceField, un
       default:
         source.ts_ms = value;
     }
-  });
-  return valid ? source : undefined;
+  }
+  return source;
 }

@@ -9,8 +9,8 @@ import {
   valueEnd,
 } from '../../../src/sources/debezium/json-bytes';
 
-// Strings longer than 24 bytes take the native-search path, where a quote counts as closing only after an
-// even run of backslashes: the alphabet below makes such runs common.
+// Strings longer than 16 bytes are read four bytes at a time (plain-text.ts); a quote counts as closing only
+// after an even run of backslashes: the alphabet below makes such runs common.
 const unit = fc.constantFrom('a', '"', '\\', 'é', '\n', '☃');
 const tricky = fc.oneof(
   fc.string({ unit, maxLength: 30 }),
@@ -51,6 +51,14 @@ describe('json-bytes', () => {
     for (const broken of ['{"a" 1}', '{"a":1,}', '{"a":1', '{a:1}', '{"a":"b\u0001"}', '{"a":nul}']) {
       spans.clear();
       expect(scanMembers(Buffer.from(broken), 0, spans)).toBe(NOT_JSON);
+    }
+  });
+
+  it('reads one-character strings (op codes) as JSON.parse does, whatever the byte', () => {
+    for (let code = 0x20; code < 0x100; code++) {
+      if (code === 0x22 || code === 0x5c) continue;
+      const bytes = Buffer.from([0x22, code, 0x22]);
+      expect(readValue(bytes, 0, 3)).toBe(JSON.parse(bytes.toString('utf8')));
     }
   });
 
