@@ -421,6 +421,36 @@ describe('coalesceActions', () => {
     expect(actions[indexOf.get('profile:42')!]).toBe(byKey.get('profile:42'));
   });
 
+  it('maps every key to the index of its one action, wherever its repeats fall in the batch (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 })), { maxLength: 30 }),
+        fc.boolean(),
+        (changes, askFirst) => {
+          // Prepare: updates of a few rows, whose keys repeat across events
+          const plans = planActions(
+            changes.map(([id, version]) =>
+              userChange({
+                before: { id, email: `${id}@x` },
+                after: { id, email: `${id + 1}@x` },
+                version: String(version).padStart(4, '0'),
+              }),
+            ),
+            { keyspace: keyspace },
+          );
+          // Act
+          const coalesced = coalesceActions(plans);
+          const indexOf = askFirst ? coalesced.indexOf : undefined;
+          const { actions } = coalesced;
+          // Assess
+          const keys = new Set(plans.flatMap((plan) => actionsOf(plan).map((action) => action.key)));
+          expect(actions.map((action) => action.key).sort()).toEqual([...keys].sort());
+          expect([...(indexOf ?? coalesced.indexOf)]).toEqual(actions.map((action, at) => [action.key, at]));
+        },
+      ),
+    );
+  });
+
   it('keeps the newest refresh of a key among reordered duplicates', () => {
     // Prepare
     const plans = planActions(
