@@ -96,7 +96,7 @@ export function compileKeyRenderer(
     return missing === false ? out : missing;
   };
   const columns = parts.flatMap((part) => (typeof part === 'string' ? [] : [part.column]));
-  return Object.assign(render, { columns: Object.freeze(columns) });
+  return Object.assign(render, { columns });
 }
 
 function placeholderError(error: unknown, template: KeyTemplate, part: Part): CdcCacheError {
