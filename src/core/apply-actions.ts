@@ -88,7 +88,7 @@ interface TombstoneCall {
   /** Entry, memory, entry, memory, ... */
   readonly keys: string[];
   /** The pieces of the finished runs of consecutive entries with one version, memory ttl and transaction. */
-  readonly runs: (string | number)[];
+  readonly runs: string[];
   /** The run under way: its version, memory ttl, transaction and how many entries it covers so far. */
   version: string;
   ttlMs: number;

@@ -162,6 +162,12 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
       const startedAt = performance.now();
       const plans = planActions(events, { keyspace, prefix, serializer });
       const { actions, indexOf } = coalesceActions(plans);
+      // Counted once, for whichever batch listener asks first.
+      let counts: Record<CacheActionKind, number> | undefined;
+      const countsOf = () => {
+        counts ??= countByKind(actions);
+        return counts;
+      };
       if (instrumentation?.has('batch.planned')) {
         instrumentation.emit('batch.planned', {
           events: events.length,
@@ -170,7 +176,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
             0,
           ),
           coalesced: actions.length,
-          actions: countByKind(actions),
+          actions: countsOf(),
           planMs: performance.now() - startedAt,
         });
       }
@@ -190,7 +196,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
         if (plan.status === 'failed') return plan;
         // An event fails when any key it planned failed (its action may have been coalesced with others).
         const error = anyError ? firstError(plan.actions, indexOf, errors) : undefined;
-        if (!error) return { status: 'applied', actions: plan.actions.length };
+        if (!error) return appliedOutcome(plan.actions.length);
         return {
           status: 'failed',
           error: new CdcCacheError('CDC_REDIS_SCRIPT_FAILED', `Redis rejected an action: ${error.message}`, {
@@ -200,7 +206,7 @@ export function createInvalidationEngine(options: InvalidationEngineOptions): In
         };
       });
 
-      if (instrumentation) emitOutcomes(instrumentation, events, plans, outcomes, actions, startedAt, now);
+      if (instrumentation) emitOutcomes(instrumentation, events, plans, outcomes, countsOf, startedAt, now);
       return outcomes;
     },
     async close(): Promise<void> {
@@ -215,7 +221,8 @@ function emitOutcomes(
   events: readonly ChangeEvent[],
   plans: ReturnType<typeof planActions>,
   outcomes: readonly EventOutcome[],
-  actions: readonly CacheAction[],
+  /** The actions by kind (counted once per batch). */
+  countsOf: () => Readonly<Record<CacheActionKind, number>>,
   startedAt: number,
   now: () => number,
 ): void {
@@ -239,7 +246,7 @@ function emitOutcomes(
     instrumentation.emit('batch.applied', {
       events,
       outcomes,
-      actions: countByKind(actions),
+      actions: countsOf(),
       durationMs: performance.now() - startedAt,
       appliedAt: now(),
     });
@@ -258,13 +265,37 @@ function firstError(
   return undefined;
 }
 
+/**
+ * Coalesced actions by kind, counted once per batch for the instrumentation. A batch holds long runs of one
+ * kind: each run is added once, where a lookup of the count by kind name per action was one per key.
+ */
 function countByKind(actions: readonly CacheAction[]): Record<CacheActionKind, number> {
   const counts = Object.fromEntries(CACHE_ACTION_KINDS.map((kind) => [kind, 0])) as Record<
     CacheActionKind,
     number
   >;
-  for (const action of actions) counts[action.kind]++;
+  let kind: CacheActionKind | undefined;
+  let run = 0;
+  for (const action of actions) {
+    if (action.kind === kind) {
+      run++;
+      continue;
+    }
+    if (kind !== undefined) counts[kind] += run;
+    kind = action.kind;
+    run = 1;
+  }
+  if (kind !== undefined) counts[kind] += run;
   return counts;
+}
+
+/** The outcome of an applied event of fewer than 64 actions, one shared frozen object per count. */
+const APPLIED_OUTCOMES = Array.from({ length: 64 }, (_unused, actions) =>
+  Object.freeze({ status: 'applied' as const, actions }),
+);
+
+function appliedOutcome(actions: number): EventOutcome {
+  return APPLIED_OUTCOMES[actions] ?? { status: 'applied', actions };
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {

@@ -1,5 +1,6 @@
 import { CdcCacheError } from '../errors';
 import {
+  type CompiledKeyRenderer,
   compileKeyRenderer,
   type EntitySpec,
   generationKey,
@@ -37,9 +38,13 @@ export interface PlanOptions {
 
 /**
  * Renders a key or tag from a row: `null` when a column holds null or '' (no entry can exist for it),
- * `undefined` when a column is absent from the image (an incomplete image).
+ * `undefined` when a column is absent from the image (an incomplete image). `columns`: the row columns it
+ * reads (see {@link CompiledKeyRenderer}).
  */
-type Renderer = (row: Row, table: string) => string | null | undefined;
+interface Renderer {
+  (row: Row, table: string): string | null | undefined;
+  readonly columns: readonly string[];
+}
 
 /** One entity bound to one source table, with its renderers compiled once per keyspace and prefix. */
 interface CompiledBinding {
@@ -170,7 +175,7 @@ function planEvent(
   for (const binding of bindings) {
     const { entity } = binding;
     const renderedBefore = before ? binding.key(before, table) : null;
-    const renderedAfter = after ? binding.key(after, table) : null;
+    const renderedAfter = after ? renderAfter(binding.key, before, renderedBefore, after, table) : null;
     if (renderedBefore === undefined || renderedAfter === undefined) {
       incomplete ??= [];
       incomplete.push(entity.name);
@@ -214,8 +219,9 @@ function planEvent(
     }
 
     for (const render of binding.tags) {
-      const beforeTag = (before && render(before, table)) ?? undefined;
-      const afterTag = (after && render(after, table)) ?? undefined;
+      const renderedBeforeTag = before ? render(before, table) : null;
+      const beforeTag = renderedBeforeTag ?? undefined;
+      const afterTag = (after && renderAfter(render, before, renderedBeforeTag, after, table)) ?? undefined;
       if (beforeTag !== undefined) {
         add(actions, { kind: 'invalidate-tag', key: tagKey(prefix, beforeTag), tag: beforeTag });
       }
@@ -248,6 +254,30 @@ function tombstoneAction(
     : { kind: 'tombstone', key, entity, version, transactionId };
 }
 
+/**
+ * The after image's key or tag: the before image's when both images hold the same values in every column
+ * the renderer reads (the same text, without rendering it again and comparing two fresh strings char by
+ * char, which is most of what an update that keeps its key costs the planner).
+ */
+function renderAfter(
+  render: Renderer,
+  before: Row | null,
+  renderedBefore: string | null | undefined,
+  after: Row,
+  table: string,
+): string | null | undefined {
+  return before && sameValues(render.columns, before, after) ? renderedBefore : render(after, table);
+}
+
+/** True when both rows hold the same defined value in each of `columns` (undefined may mean absent). */
+function sameValues(columns: readonly string[], before: Row, after: Row): boolean {
+  for (const column of columns) {
+    const value = before[column];
+    if (value === undefined || !Object.is(value, after[column])) return false;
+  }
+  return true;
+}
+
 /** True when the versions of every record that can reach this binding's keys are of one order. */
 function versionsCompare(binding: CompiledBinding, event: ChangeEvent): boolean {
   const { keyColumns } = binding;
@@ -275,8 +305,12 @@ function sourceRenderer(
   entity: EntitySpec,
   prefix: string,
 ): Renderer {
-  const render = compileKeyRenderer(template, { prefix, columns: source.fields, types: entity.types });
-  return (row, table) => {
+  const render: CompiledKeyRenderer = compileKeyRenderer(template, {
+    prefix,
+    columns: source.fields,
+    types: entity.types,
+  });
+  const renderRow = (row: Row, table: string) => {
     try {
       return render(row);
     } catch (error) {
@@ -287,6 +321,7 @@ function sourceRenderer(
       });
     }
   };
+  return Object.assign(renderRow, { columns: render.columns });
 }
 
 function serializeImage(serializer: Serializer, entity: EntitySpec, after: Row, table: string): string {

@@ -11,6 +11,15 @@ import type { KeyTemplate } from './key-template';
  */
 export type KeyRenderer = (row: Readonly<Record<string, unknown>>) => string | null | undefined;
 
+/**
+ * A compiled renderer and the row columns it reads: the rendering is a function of those columns' values
+ * alone, so two rows holding the same values in them (`Object.is`, none undefined) render the same text.
+ */
+export interface CompiledKeyRenderer extends KeyRenderer {
+  /** The row columns the placeholders read, in template order. */
+  readonly columns: readonly string[];
+}
+
 /** Options of {@link compileKeyRenderer}. */
 export interface KeyRendererOptions {
   /** Text put before the rendered template (the key prefix; '' for a tag). */
@@ -43,7 +52,10 @@ interface Part {
  * render({ tenant: '_cc', id: 7 }) // 'shop:%5Fcc:user/7'
  * render({ tenant: 'a', id: null }) // null
  */
-export function compileKeyRenderer(template: KeyTemplate, options: KeyRendererOptions = {}): KeyRenderer {
+export function compileKeyRenderer(
+  template: KeyTemplate,
+  options: KeyRendererOptions = {},
+): CompiledKeyRenderer {
   const parts: (string | Part)[] = options.prefix ? [options.prefix] : [];
   template.segments.forEach((segment, index) => {
     if (segment.kind === 'placeholder') {
@@ -59,7 +71,7 @@ export function compileKeyRenderer(template: KeyTemplate, options: KeyRendererOp
       parts.push(segment.text);
     }
   });
-  return (row) => {
+  const render: KeyRenderer = (row) => {
     let out = '';
     let missing: null | undefined | false = false;
     for (const part of parts) {
@@ -83,6 +95,8 @@ export function compileKeyRenderer(template: KeyTemplate, options: KeyRendererOp
     }
     return missing === false ? out : missing;
   };
+  const columns = parts.flatMap((part) => (typeof part === 'string' ? [] : [part.column]));
+  return Object.assign(render, { columns });
 }
 
 function placeholderError(error: unknown, template: KeyTemplate, part: Part): CdcCacheError {

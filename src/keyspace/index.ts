@@ -1,6 +1,11 @@
 export { canonicalKeyText } from './canonical-key-text';
 export { COLUMN_TYPES, type ColumnType, type ColumnTypeName, parseColumnType } from './column-type';
-export { compileKeyRenderer, type KeyRenderer, type KeyRendererOptions } from './compile-key-renderer';
+export {
+  type CompiledKeyRenderer,
+  compileKeyRenderer,
+  type KeyRenderer,
+  type KeyRendererOptions,
+} from './compile-key-renderer';
 export { defineKeyspace } from './define-keyspace';
 export { encodeKeyValue, KEY_SEPARATORS, type KeyValue } from './encode-key-value';
 export {

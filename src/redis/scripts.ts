@@ -166,49 +166,61 @@ export const scripts = {
  * // runs: '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
  */
 export function tombstoneRun(version: string, ttlMs: number, transactionId: string, entries: number): string {
-  const pieces: (string | number)[] = [];
+  const pieces: string[] = [];
   pushTombstoneRun(pieces, version, ttlMs, transactionId, entries);
   return pieces.join('');
 }
 
 /**
  * Append the pieces of one {@link tombstoneRun} to `pieces`, to be joined once with the other runs of a call:
- * joining builds one flat string, where concatenating each run builds a dozen short strings per change.
+ * joining builds one flat string, where concatenating each run builds a dozen short strings per change. Six
+ * strings per run, the length heads and the number fields of common values made once: a batch of changes
+ * each with its own version joins thousands of runs.
  *
  * @example
- * const pieces: (string | number)[] = []
+ * const pieces: string[] = []
  * pushTombstoneRun(pieces, '00000000000000000042', 300000, '', 1)
  * pieces.join('') // '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
  */
 export function pushTombstoneRun(
-  pieces: (string | number)[],
+  pieces: string[],
   version: string,
   ttlMs: number,
   transactionId: string,
   entries: number,
 ): void {
   pieces.push(
-    byteLength(version),
-    ':',
+    lengthHead(byteLength(version)),
     version,
-    decimalDigits(ttlMs),
-    ':',
-    ttlMs,
-    byteLength(transactionId),
-    ':',
+    numberField(ttlMs),
+    lengthHead(byteLength(transactionId)),
     transactionId,
-    decimalDigits(entries),
-    ':',
-    entries,
+    numberField(entries),
   );
 }
 
-/** The length of `String(value)`, counted without making the string for a non-negative integer. */
-function decimalDigits(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) return String(value).length;
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  return digits;
+/** `<length>:` for lengths below 128, made once each. */
+const LENGTH_HEADS = Array.from({ length: 128 }, (_unused, length) => `${length}:`);
+/** `<digits>:<n>` for counts below 128, made once each. */
+const SMALL_NUMBER_FIELDS = Array.from({ length: 128 }, (_unused, n) => `${String(n).length}:${n}`);
+/** The last number field made that was not small: a worker's memory ttls are one or a few values. */
+let lastNumber: number | undefined;
+let lastNumberField = '';
+
+function lengthHead(length: number): string {
+  return LENGTH_HEADS[length] ?? `${length}:`;
+}
+
+/** A number as a field: `<length of its text>:<its text>`. */
+function numberField(value: number): string {
+  const small = Number.isInteger(value) && value >= 0 ? SMALL_NUMBER_FIELDS[value] : undefined;
+  if (small !== undefined) return small;
+  if (value !== lastNumber) {
+    const text = String(value);
+    lastNumber = value;
+    lastNumberField = `${text.length}:${text}`;
+  }
+  return lastNumberField;
 }
 
 /** UTF-8 byte length (Lua counts bytes); versions and transaction ids are ASCII digits, checked cheaply first. */

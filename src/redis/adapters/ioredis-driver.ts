@@ -40,12 +40,14 @@ export function isIoredis(client: unknown): client is IoredisLike | IoredisClust
  */
 export function ioredisDriver(client: IoredisLike | IoredisClusterLike): PortDriver {
   const cluster = (client as IoredisClusterLike).isCluster === true;
+  // The command's own array spread as the arguments (a script call of a batch of tombstones holds a thousand
+  // keys): a slice of its tail first would copy them once more.
   const call = (target: Pick<IoredisLike, 'call'>, args: readonly string[]) =>
-    target.call(args[0]!, ...args.slice(1));
+    target.call(...(args as readonly [string, ...string[]]));
   const exec = async (target: IoredisLike | IoredisClusterLike, commands: readonly DriverCommand[]) => {
     try {
       const pipeline = target.pipeline();
-      for (const { args } of commands) pipeline.call(args[0]!, ...args.slice(1));
+      for (const { args } of commands) pipeline.call(...(args as readonly [string, ...string[]]));
       const replies = await pipeline.exec();
       return commands.map(
         (_command, at) =>

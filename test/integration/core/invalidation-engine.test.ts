@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
+import { CACHE_ACTION_KINDS } from '../../../src/core/cache-action';
+import { coalesceActions } from '../../../src/core/coalesce-actions';
 import { createInvalidationEngine } from '../../../src/core/create-invalidation-engine';
+import { planActions } from '../../../src/core/plan-actions';
 import type { InvalidationEngine } from '../../../src/core/ports';
 import { defineKeyspace, generationKey, tagKey } from '../../../src/keyspace';
 import { createInstrumentation } from '../../../src/observability/instrumentation';
@@ -244,6 +247,30 @@ describe.each(REDIS_CLIENTS)('invalidation engine on real Redis through $name', 
     expect(outcomes[1]).toMatchObject({ status: 'applied' });
     expect(await redis.exists(`${prefix}user:2`)).toBe(0);
     expect(failed).toHaveLength(1);
+  });
+
+  it('reports the coalesced actions by kind, the same counts to both batch listeners', async () => {
+    // Prepare: kinds interleaved, and keys repeating across events
+    const instrumentation = createInstrumentation();
+    const reported: Record<string, number>[] = [];
+    instrumentation.on('batch.planned', ({ actions }) => reported.push({ ...actions }));
+    instrumentation.on('batch.applied', ({ actions }) => reported.push({ ...actions }));
+    const observed = createInvalidationEngine({ keyspace, redis: port, prefix, instrumentation, now });
+    const events = [
+      userEvent({ before: { id: 1, email: 'a@x', team_id: 1 }, after: { id: 1, email: 'b@x', team_id: 2 } }),
+      userEvent({ before: { id: 2, email: 'c@x' }, after: null, op: 'delete', version: '' }),
+      userEvent({ before: { id: 1, email: 'b@x' }, after: { id: 1, email: 'd@x' }, version: V200 }),
+      userEvent({ op: 'truncate', before: null, after: null, version: V300 }),
+    ];
+    const expected = Object.fromEntries(CACHE_ACTION_KINDS.map((kind) => [kind, 0]));
+    for (const action of coalesceActions(planActions(events, { keyspace, prefix })).actions) {
+      expected[action.kind]! += 1;
+    }
+    // Act
+    await observed.apply(events);
+    // Assess
+    expect(Object.values(expected).filter((count) => count > 0).length).toBeGreaterThan(3);
+    expect(reported).toEqual([expected, expected]);
   });
 
   it('fails fast on a bad option, naming it', () => {

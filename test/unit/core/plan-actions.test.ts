@@ -335,6 +335,58 @@ describe('planActions keys match the SDK', () => {
       ),
     );
   });
+
+  it('renders the after image of an update by its own values, whether or not they equal the before image', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(keyValue, keyValue, fc.date({ noInvalidDate: true })),
+        fc.array(fc.constantFrom('same', 'equal copy', 'zero', 'text', 'other'), {
+          minLength: 3,
+          maxLength: 3,
+        }),
+        fc.tuple(keyValue, keyValue, fc.date({ noInvalidDate: true })),
+        (values, changes, others) => {
+          // Prepare: each column of the after image keeps the value, holds an equal one of another identity
+          // or type (0 for -0, the text of a number), or another value
+          fc.pre(!(values[0] instanceof Date) && !(values[1] instanceof Date));
+          fc.pre(!(others[0] instanceof Date) && !(others[1] instanceof Date));
+          const after = values.map((value, at) => {
+            switch (changes[at]) {
+              case 'same':
+                return value;
+              case 'equal copy':
+                return value instanceof Date ? new Date(value.getTime()) : value;
+              case 'zero':
+                return Object.is(value, -0) ? 0 : value;
+              case 'text':
+                return typeof value === 'number' && at < 2 ? String(value) : value;
+              default:
+                return others[at];
+            }
+          });
+          const [tenant, id, at] = values;
+          const [afterTenant, afterId, afterAt] = after;
+          // Act
+          const [plan] = planActions(
+            [
+              userChange({
+                table: 'public.orders',
+                before: { tenant, id, created_at: at },
+                after: { tenant: afterTenant, id: afterId, created_at: afterAt },
+              }),
+            ],
+            { keyspace: composite },
+          );
+          // Assess
+          const keys = new Set([
+            entryKey(composite, 'order', { tenant, id, at }),
+            entryKey(composite, 'order', { tenant: afterTenant, id: afterId, at: afterAt }),
+          ]);
+          expect(actionsOf(plan).map((action) => action.key)).toEqual([...keys]);
+        },
+      ),
+    );
+  });
 });
 
 describe('coalesceActions', () => {
@@ -367,6 +419,36 @@ describe('coalesceActions', () => {
     expect(actions.filter((action) => action.key === '_cc:gen:user')).toHaveLength(1);
     expect(new Set(actions.map((action) => action.key)).size).toBe(actions.length);
     expect(actions[indexOf.get('profile:42')!]).toBe(byKey.get('profile:42'));
+  });
+
+  it('maps every key to the index of its one action, wherever its repeats fall in the batch (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 })), { maxLength: 30 }),
+        fc.boolean(),
+        (changes, askFirst) => {
+          // Prepare: updates of a few rows, whose keys repeat across events
+          const plans = planActions(
+            changes.map(([id, version]) =>
+              userChange({
+                before: { id, email: `${id}@x` },
+                after: { id, email: `${id + 1}@x` },
+                version: String(version).padStart(4, '0'),
+              }),
+            ),
+            { keyspace: keyspace },
+          );
+          // Act
+          const coalesced = coalesceActions(plans);
+          const indexOf = askFirst ? coalesced.indexOf : undefined;
+          const { actions } = coalesced;
+          // Assess
+          const keys = new Set(plans.flatMap((plan) => actionsOf(plan).map((action) => action.key)));
+          expect(actions.map((action) => action.key).sort()).toEqual([...keys].sort());
+          expect([...(indexOf ?? coalesced.indexOf)]).toEqual(actions.map((action, at) => [action.key, at]));
+        },
+      ),
+    );
   });
 
   it('keeps the newest refresh of a key among reordered duplicates', () => {

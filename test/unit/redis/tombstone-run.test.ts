@@ -36,7 +36,7 @@ describe('tombstoneRun', () => {
 
   it('joins the pieces of several runs into their concatenation', () => {
     // Prepare
-    const pieces: (string | number)[] = [];
+    const pieces: string[] = [];
 
     // Act
     pushTombstoneRun(pieces, '9', 9, '748', 9);
