@@ -248,7 +248,9 @@ function pacedRun(mode: 'worker' | 'consume' | 'floor', topic: string): Promise<
 }
 
 async function latencyRuns(latencyTopic: string, consumeLatencyTopic: string, floorLatencyTopic: string) {
-  console.log(`added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s after ${WARMUP_SECONDS} s of warm-up ...`);
+  console.log(
+    `added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s after ${WARMUP_SECONDS} s of warm-up ...`,
+  );
   const paced = await pacedRun('worker', latencyTopic);
   console.log(
     `added latency p50 ${paced.latency_p50_ms.toFixed(2)} ms, p99 ${paced.latency_p99_ms.toFixed(2)} ms; from the client's receipt p50 ${paced.from_client_p50_ms.toFixed(2)} ms, p99 ${paced.from_client_p99_ms.toFixed(2)} ms`,
