@@ -2,7 +2,6 @@ import { CdcCacheError } from '../errors';
 import {
   compileKeyRenderer,
   type EntitySpec,
-  entityKey,
   generationKey,
   generationMemoryKey,
   getEntity,
@@ -13,10 +12,13 @@ import {
 } from '../keyspace';
 import { parseDuration } from '../keyspace/parse-duration';
 import type { GetOptions } from './cache-types';
+import { memoizedEntityKey } from './memoized-entity-key';
 
 /** One entity as the cache uses it: its spec with what is derived once. */
 export interface CacheEntity {
   readonly spec: EntitySpec;
+  /** The full Redis key of an entry (see {@link memoizedEntityKey}). */
+  readonly key: (params: Readonly<Record<string, unknown>>) => string;
   /** Its tag templates, each with its compiled renderer. */
   readonly tags: readonly { readonly template: KeyTemplate; readonly render: KeyRenderer }[];
   readonly generationKey: string;
@@ -48,6 +50,7 @@ export function resolveCacheEntities(keyspace: Keyspace, prefix: string, leaseTt
   for (const spec of keyspace.entities.values()) {
     entities.set(spec.name, {
       spec,
+      key: memoizedEntityKey(spec, prefix),
       tags: spec.tags.map((template) => ({
         template,
         render: compileKeyRenderer(template, { types: spec.types }),
@@ -64,7 +67,7 @@ export function resolveCacheEntities(keyspace: Keyspace, prefix: string, leaseTt
   }
   return {
     get: (name) => entities.get(name) ?? (getEntity(keyspace, name) as never),
-    keyFor: (entity, params) => entityKey(entity.spec, params, prefix),
+    keyFor: (entity, params) => entity.key(params),
     declaredTags,
   };
 }
