@@ -45,12 +45,18 @@ export interface CacheEntities {
  * const entities = resolveCacheEntities(keyspace, '', 10_000)
  * entities.keyFor(entities.get('user'), { id: 42 }) // 'user:42'
  */
-export function resolveCacheEntities(keyspace: Keyspace, prefix: string, leaseTtlMs: number): CacheEntities {
+export function resolveCacheEntities(
+  keyspace: Keyspace,
+  prefix: string,
+  leaseTtlMs: number,
+  /** Keys remembered per entity (the near cache's `maxEntries`; 0 without one): see memoizedEntityKey. */
+  keyMemoEntries = 0,
+): CacheEntities {
   const entities = new Map<string, CacheEntity>();
   for (const spec of keyspace.entities.values()) {
     entities.set(spec.name, {
       spec,
-      key: memoizedEntityKey(spec, prefix),
+      key: memoizedEntityKey(spec, prefix, keyMemoEntries),
       tags: spec.tags.map((template) => ({
         template,
         render: compileKeyRenderer(template, { types: spec.types }),

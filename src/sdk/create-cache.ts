@@ -77,7 +77,12 @@ export function createCache<
   });
   // A client we created has no other owner to listen: without a listener ioredis prints every reconnect error.
   opened?.on('error', (error: unknown) => guard.report('connection', error));
-  const entities = resolveCacheEntities(options.keyspace as Keyspace, prefix, settings.leaseTtlMs);
+  const entities = resolveCacheEntities(
+    options.keyspace as Keyspace,
+    prefix,
+    settings.leaseTtlMs,
+    settings.nearCache ? settings.nearCache.maxEntries : 0,
+  );
   const tags = createCacheTags({
     redis,
     prefix,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { defineKeyspace, entityKey } from '../../../src/keyspace';
-import { KEY_MEMO_ENTRIES, memoizedEntityKey } from '../../../src/sdk/memoized-entity-key';
+import { memoizedEntityKey } from '../../../src/sdk/memoized-entity-key';
 
 const keyspace = defineKeyspace({
   user: { key: 'user:{id}', ttl: '5m', sources: [{ table: 'public.users' }] },
@@ -26,7 +26,7 @@ describe('memoizedEntityKey', () => {
   it.each(['user', 'byDay', 'tenantUser'])(
     'gives what entityKey gives for %s, on first and repeated reads, or throws what it throws (property)',
     (name) => {
-      const keyOf = memoizedEntityKey(spec(name), 'shop:');
+      const keyOf = memoizedEntityKey(spec(name), 'shop:', 8);
       const outcome = (read: () => string) => {
         try {
           return read();
@@ -46,8 +46,8 @@ describe('memoizedEntityKey', () => {
   );
 
   it('stays right past its bound', () => {
-    const keyOf = memoizedEntityKey(spec('user'), '');
-    for (let id = 1; id <= KEY_MEMO_ENTRIES + 10; id++) expect(keyOf({ id })).toBe(`user:${id}`);
+    const keyOf = memoizedEntityKey(spec('user'), '', 16);
+    for (let id = 1; id <= 40; id++) expect(keyOf({ id })).toBe(`user:${id}`);
     expect(keyOf({ id: 1 })).toBe('user:1');
   });
 });
