@@ -343,37 +343,6 @@ function smallInteger(bytes: Buffer, start: number, end: number): number | undef
   return negative ? -value : value;
 }
 
-/**
- * Strings read from bytes, remembered by content: making a short string from a Buffer costs more than
- * hashing its bytes, and a source block repeats the same few names in every message. Bounded: it
- * starts over when full.
- */
-export class StringCache {
-  static readonly MAX_ENTRIES = 1024;
-  static readonly MAX_LENGTH = 64;
-  readonly #entries = new Map<number, { readonly bytes: Buffer; readonly text: string }>();
-
-  /** The UTF-8 text of `bytes[start, end)` (no quotes, no escapes). */
-  read(bytes: Buffer, start: number, end: number): string {
-    if (end - start > StringCache.MAX_LENGTH) return bytes.toString('utf8', start, end);
-    let hash = 0x811c9dc5; // FNV-1a
-    for (let index = start; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, 0x01000193);
-    const hit = this.#entries.get(hash);
-    if (hit && sameBytes(hit.bytes, bytes, start, end)) return hit.text;
-    const text = bytes.toString('utf8', start, end);
-    if (this.#entries.size >= StringCache.MAX_ENTRIES) this.#entries.clear();
-    this.#entries.set(hash, { bytes: Buffer.from(bytes.subarray(start, end)), text });
-    return text;
-  }
-}
-
-function sameBytes(known: Buffer, bytes: Buffer, start: number, end: number): boolean {
-  if (known.length !== end - start) return false;
-  for (let offset = 0; offset < known.length; offset++)
-    if (known[offset] !== bytes[start + offset]) return false;
-  return true;
-}
-
 function parseOrInvalid(text: string): unknown {
   try {
     return JSON.parse(text);

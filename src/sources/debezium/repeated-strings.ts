@@ -1,6 +1,7 @@
-// A source block names the same connector, schema, database and table in every message of a topic. Handing
-// out the string read last time, when the bytes are the same, saves making it, and the decoder's lookups by
-// these names (table names, connector kinds) find a string whose hash is already known.
+// A source block names the same connector, schema, database and table in every message of a topic, and a
+// record key the same columns. Handing out the string read last time, when the bytes are the same, saves
+// making it, and the decoder's lookups by these names (table names, connector kinds) find a string whose hash
+// is already known.
 
 /** Values longer than this are not remembered (names are short; anything else is read as it comes). */
 const MAX_LENGTH = 64;
@@ -10,7 +11,8 @@ const MAX_LENGTH = 64;
  *
  * @example
  * const names = new RepeatedStrings(4)
- * names.read(3, bytes, start, end) // the same string object as last time, when the bytes are the same
+ * names.lookup(3, bytes, start, end) ?? read() // then names.remember(3, bytes, start, end, text) after a read
+ * names.lookup(3, bytes, start, end) // the same string object as last time, when the bytes are the same
  */
 export class RepeatedStrings {
   readonly #bytes: (Buffer | undefined)[];

@@ -9,14 +9,15 @@ import {
   NOT_JSON,
   readKey,
   readValue,
-  StringCache,
   scanMembers,
   skipWhitespace,
 } from './json-bytes';
 import { KnownSchemas, startsWithMember } from './known-schemas';
+import { RepeatedStrings } from './repeated-strings';
 
-/** Column names of record keys: the same few in every message. */
-const keyNames = new StringCache();
+/** Record keys name the same few columns in every message: the names of the first ones, by position. */
+const KEY_NAME_PLACES = 8;
+const keyNames = new RepeatedStrings(KEY_NAME_PLACES);
 const keySpans = new MemberSpans();
 
 const SCHEMA = Buffer.from('schema');
@@ -102,11 +103,22 @@ function readFlatKey(bytes: Buffer): Row | undefined {
     const name =
       members[at + 4] === 1
         ? readKey(bytes, keyStart, keyEnd)
-        : keyNames.read(bytes, keyStart + 1, keyEnd - 1);
+        : plainName(bytes, at / MEMBER_SPAN, keyStart, keyEnd);
     if (name === undefined || name === 'payload' || name === 'schema') return undefined;
     const value = readValue(bytes, members[at + 2]!, members[at + 3]!);
     if (value === INVALID_VALUE) return undefined;
     setOwnMember(key, name, value);
   }
   return key;
+}
+
+/** The text of an unescaped key name spanning `[start, end)` (quotes included), the `place`-th of its key. */
+function plainName(bytes: Buffer, place: number, start: number, end: number): string {
+  if (place >= KEY_NAME_PLACES) return bytes.toString('utf8', start + 1, end - 1);
+  let name = keyNames.lookup(place, bytes, start, end);
+  if (name === undefined) {
+    name = bytes.toString('utf8', start + 1, end - 1);
+    keyNames.remember(place, bytes, start, end, name);
+  }
+  return name;
 }

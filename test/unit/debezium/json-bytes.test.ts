@@ -4,7 +4,6 @@ import {
   MemberSpans,
   NOT_JSON,
   readValue,
-  StringCache,
   scanMembers,
   valueEnd,
 } from '../../../src/sources/debezium/json-bytes';
@@ -73,18 +72,5 @@ describe('json-bytes', () => {
     expect(read('01')).toBe(INVALID_VALUE);
     expect(read('1.')).toBe(INVALID_VALUE);
     expect(read('--1')).toBe(INVALID_VALUE);
-  });
-
-  it('hands out one string per distinct content from the cache, and starts over when full', () => {
-    const cache = new StringCache();
-    const bytes = Buffer.from('public users public');
-    const first = cache.read(bytes, 0, 6);
-    expect(first).toBe('public');
-    expect(cache.read(bytes, 13, 19)).toBe('public');
-    expect(cache.read(bytes, 7, 12)).toBe('users');
-    for (let index = 0; index < StringCache.MAX_ENTRIES + 10; index++) {
-      const name = Buffer.from(`table_${index}`);
-      expect(cache.read(name, 0, name.length)).toBe(`table_${index}`);
-    }
   });
 });

@@ -1,5 +1,6 @@
 import { createDebeziumDecoder } from '../../../src/sources/debezium';
 import { RepeatedStrings } from '../../../src/sources/debezium/repeated-strings';
+import { scanRecordKey } from '../../../src/sources/debezium/scan-record-key';
 import { debeziumRecord, mysqlEnvelope, pgEnvelope } from './debezium-factories';
 
 // A source block's names are handed out again while their bytes stay the same, and only then.
@@ -56,5 +57,24 @@ describe('the projected decoder on a stream of messages', () => {
       'mysql cdc_cache_test.users',
       'postgres public.users',
     ]);
+  });
+});
+
+describe('record keys on a stream of messages', () => {
+  it('names each key its own columns when consecutive ones differ by a byte, past the remembered places too', () => {
+    const wide = Object.fromEntries(Array.from({ length: 12 }, (_unused, column) => [`c${column}`, column]));
+    const keys = [
+      { id: 1 },
+      { ie: 2 },
+      { id: 3, tenant: 'a' },
+      { id: 4, tenanu: 'b' },
+      wide,
+      { ...wide, c11: 'x', c10: 'y' },
+      { id: 5 },
+    ];
+    for (const key of keys) {
+      const text = JSON.stringify(key);
+      expect(scanRecordKey(Buffer.from(text))).toEqual(JSON.parse(text));
+    }
   });
 });
