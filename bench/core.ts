@@ -19,6 +19,7 @@ import { createInvalidationEngine } from '../src/core/create-invalidation-engine
 import { planActions } from '../src/core/plan-actions';
 import type { InvalidationEngine } from '../src/core/ports';
 import { defineKeyspace, keyspaceColumns } from '../src/keyspace';
+import { toRedisPort } from '../src/redis/to-redis-port';
 import { createRuntimeMetrics } from '../src/runtimes/shared/create-runtime-metrics';
 import type { DebeziumRecord } from '../src/sources/debezium/debezium-record';
 import { createDebeziumDecoder, decodeDebeziumRecord } from '../src/sources/debezium/decode-debezium-record';
@@ -34,6 +35,7 @@ import {
   redisRoundTrip,
   round,
 } from './support/limits';
+import { protocolWriteCpuUs, type RawPipeline, recordingPort } from './support/protocol-floor';
 
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] || 'redis://127.0.0.1:6379';
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 50_000);
@@ -278,6 +280,31 @@ function floorCostVsParse(parseUs: number, unlinkPerEventCpuUs: number, unlinkPe
   return (parseUs + Math.min(unlinkPerEventCpuUs, unlinkPerBatchCpuUs)) / parseUs;
 }
 
+/** The engine's own commands for `count` fresh rows (the same client library and options), recorded as sent. */
+interface RecordedProtocol {
+  readonly pipelines: RawPipeline[];
+  readonly events: number;
+}
+
+/**
+ * Run an engine on `client` through a recording port over `count` fresh rows from `firstId`, and keep the
+ * pipelines it sent: the exact commands (script calls, keys, version memories, arguments) the protocol needs
+ * for those events, to be sent again raw by each library (see protocolWriteCpuUs).
+ */
+async function recordProtocol(
+  redis: Redis,
+  client: unknown,
+  count: number,
+  firstId: number,
+): Promise<RecordedProtocol> {
+  const recorder = recordingPort(toRedisPort(client as never));
+  const engine = createInvalidationEngine({ keyspace, redis: recorder.port, prefix: PREFIX });
+  await prefill(redis, firstId, count);
+  await runEngine(engine, decodeForKeyspace, count, firstId, IN_FLIGHT);
+  await engine.close();
+  return { pipelines: recorder.pipelines, events: count };
+}
+
 /** One round's figures: the engine (in flight and one batch at a time), its limits and the naive loop. */
 interface Round {
   readonly inFlight: number;
@@ -296,6 +323,8 @@ interface Round {
   readonly rawSetCpuUs: number;
   /** CPU microseconds per event of one raw UNLINK of all the keys of each batch of events. */
   readonly rawBatchUnlinkCpuUs: number;
+  /** CPU microseconds per event of sending the engine's own recorded commands again, raw (same client). */
+  readonly protocolWriteCpuUs: number;
 }
 
 /** One client library's figures, medians of its rounds: the engine's CPU per event and its own raw UNLINK's. */
@@ -304,10 +333,13 @@ interface ClientCost {
   readonly cpuUs: number;
   readonly rawUnlinkCpuUs: number;
   readonly rawBatchUnlinkCpuUs: number;
+  readonly protocolWriteCpuUs: number;
   readonly costVsParse: number;
   readonly costVsRawUnlink: number;
   /** (JSON.parse + cheaper raw UNLINK) / JSON.parse, median of per-round ratios: see floorCostVsParse. */
   readonly floorCostVsParse: number;
+  /** (JSON.parse + this library's raw send of the engine's recorded commands) / JSON.parse, median of rounds. */
+  readonly protocolFloorCostVsParse: number;
 }
 
 /**
@@ -315,7 +347,7 @@ interface ClientCost {
  * fresh rows per client and round, the libraries in a rotating order each round; beside each run, that
  * library's raw pipelined UNLINK of the same keys and JSON.parse of the same messages. CPU time only.
  */
-async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
+async function perClientCosts(redis: Redis, recorded: RecordedProtocol): Promise<ClientCost[]> {
   const clients: EngineClient[] = [];
   try {
     for (const name of CLIENTS) clients.push(await openEngineClient(name, REDIS_URL));
@@ -331,6 +363,7 @@ async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
       cpu: [] as number[],
       raw: [] as number[],
       rawBatch: [] as number[],
+      protocol: [] as number[],
       parse: [] as number[],
     }));
     for (const [at, engine] of engines.entries()) {
@@ -355,22 +388,27 @@ async function perClientCosts(redis: Redis): Promise<ClientCost[]> {
         const keys = Array.from({ length: CLIENT_EVENTS }, (_unused, event) => keysOf(base + event));
         runs[at]!.raw.push(await rawUnlinkCpuUs(clients[at]!, keys, BATCH, IN_FLIGHT));
         runs[at]!.rawBatch.push(await rawBatchUnlinkCpuUs(clients[at]!.unlinkAll, keys, BATCH, IN_FLIGHT));
+        runs[at]!.protocol.push(
+          await protocolWriteCpuUs(clients[at]!, recorded.pipelines, recorded.events, IN_FLIGHT),
+        );
       }
       await cleanup(redis);
     }
     for (const engine of engines) await engine.close();
     return clients.map((client, at) => {
-      const { cpu, raw, rawBatch, parse } = runs[at]!;
+      const { cpu, raw, rawBatch, protocol, parse } = runs[at]!;
       return {
         name: client.name,
         cpuUs: median(cpu),
         rawUnlinkCpuUs: median(raw),
         rawBatchUnlinkCpuUs: median(rawBatch),
+        protocolWriteCpuUs: median(protocol),
         costVsParse: median(cpu.map((each, round) => each / parse[round]!)),
         costVsRawUnlink: median(cpu.map((each, round) => each / raw[round]!)),
         floorCostVsParse: median(
           parse.map((each, round) => floorCostVsParse(each, raw[round]!, rawBatch[round]!)),
         ),
+        protocolFloorCostVsParse: median(parse.map((each, round) => (each + protocol[round]!) / each)),
       };
     });
   } finally {
@@ -384,6 +422,7 @@ async function main(): Promise<void> {
   // With its metrics on, as the runtimes run it.
   const { instrumentation } = createRuntimeMetrics();
   const engine = createInvalidationEngine({ keyspace, redis, prefix: PREFIX, instrumentation });
+  const replayClient = await openEngineClient('ioredis', REDIS_URL);
   try {
     // Warm up both paths (JIT, script load) on rows outside the measured ranges.
     for (const record of records(2000, 10_000_000)) decodeDebeziumRecord(record);
@@ -395,6 +434,8 @@ async function main(): Promise<void> {
     const rtt = await redisRoundTrip(redis);
 
     const cpu = cpuCosts(records(20_000, 40_000_000));
+    // The engine's own commands for CLIENT_EVENTS rows, sent again raw by each library in every round.
+    const recorded = await recordProtocol(redis, redis, CLIENT_EVENTS, 50_000_000);
 
     // ROUNDS alternating rounds, each on fresh rows: the engine with IN_FLIGHT batches at once (decode +
     // plan + coalesce + one pipeline per batch of 500), its limits on the same messages and keys, the engine
@@ -423,6 +464,12 @@ async function main(): Promise<void> {
         BATCH,
         IN_FLIGHT,
       );
+      const protocolWrite = await protocolWriteCpuUs(
+        replayClient,
+        recorded.pipelines,
+        recorded.events,
+        IN_FLIGHT,
+      );
       await prefill(redis, base + 10_000_000, EVENTS);
       const sequential = await runEngine(engine, decodeForKeyspace, EVENTS, base + 10_000_000, 1);
       await prefill(redis, base + 20_000_000, NAIVE_EVENTS);
@@ -438,6 +485,7 @@ async function main(): Promise<void> {
         rawUnlinkCpuUs: floor.unlink.cpu_us_per_event,
         rawSetCpuUs: floor.set.cpu_us_per_event,
         rawBatchUnlinkCpuUs: rawBatchUnlink,
+        protocolWriteCpuUs: protocolWrite,
       });
       main = inFlight;
       await cleanup(redis);
@@ -465,7 +513,7 @@ async function main(): Promise<void> {
     for (const keys of naiveKeys) await redis.del(...keys);
     const naiveApplySeconds = (performance.now() - applyStarted) / 1000;
 
-    const clientCosts = await perClientCosts(redis);
+    const clientCosts = await perClientCosts(redis, recorded);
     const perClient = Object.fromEntries(
       clientCosts.flatMap((each) => {
         const name = each.name.replace('-', '_');
@@ -476,6 +524,8 @@ async function main(): Promise<void> {
           [`raw_unlink_cpu_us_per_event_${name}`, round(each.rawUnlinkCpuUs, 2)],
           [`raw_batch_unlink_cpu_us_per_event_${name}`, round(each.rawBatchUnlinkCpuUs, 2)],
           [`floor_cost_vs_parse_${name}`, round(each.floorCostVsParse, 2)],
+          [`protocol_write_cpu_us_per_event_${name}`, round(each.protocolWriteCpuUs, 2)],
+          [`protocol_floor_cost_vs_parse_${name}`, round(each.protocolFloorCostVsParse, 2)],
         ];
       }),
     );
@@ -531,6 +581,21 @@ async function main(): Promise<void> {
           of((each) => floorCostVsParse(each.parseUs, each.rawUnlinkCpuUs, each.rawBatchUnlinkCpuUs)),
           2,
         ),
+        // The protocol's floor: JSON.parse plus this client sending the engine's own recorded commands (the
+        // same script calls, keys and version memories) again, built before the clock. What is above it is
+        // the engine's: decoding beyond JSON.parse, planning, building those commands, metrics, GC.
+        protocol_write_cpu_us_per_event: round(
+          of((each) => each.protocolWriteCpuUs),
+          2,
+        ),
+        protocol_floor_cost_vs_parse: round(
+          of((each) => (each.parseUs + each.protocolWriteCpuUs) / each.parseUs),
+          2,
+        ),
+        engine_above_protocol_vs_parse: round(
+          of((each) => (each.cpuUs - each.protocolWriteCpuUs) / each.parseUs),
+          2,
+        ),
         redis_rtt_p50_us: rtt.rtt_p50_us,
         redis_rtt_p99_us: rtt.rtt_p99_us,
         // Per client library (BENCH_CORE_CLIENTS): the engine's CPU per event on it, against JSON.parse and
@@ -575,6 +640,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup(redis);
     await engine.close();
+    await replayClient.close();
     await redis.quit();
   }
 }

@@ -16,6 +16,8 @@ export interface EngineClient {
   unlinkPipeline(keysPerEvent: readonly (readonly string[])[]): Promise<unknown>;
   /** One UNLINK of every key of these events (one command per batch, as the engine sends one script call). */
   unlinkAll(keys: readonly string[]): Promise<unknown>;
+  /** One pipeline of raw commands (`['EVALSHA', sha, ...]`), through the library's generic command path. */
+  sendPipeline(commands: readonly (readonly string[])[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,11 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
           return pipeline.exec();
         },
         unlinkAll: (keys) => client.unlink(...keys),
+        async sendPipeline(commands) {
+          const pipeline = client.pipeline();
+          for (const [name, ...args] of commands) pipeline.call(name!, ...args);
+          return pipeline.exec();
+        },
         close: async () => void (await client.quit()),
       };
     }
@@ -48,6 +55,7 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
         // node-redis writes every command issued in one tick together: its pipeline.
         unlinkPipeline: (keysPerEvent) => Promise.all(keysPerEvent.map((keys) => client.unlink([...keys]))),
         unlinkAll: (keys) => client.unlink([...keys]),
+        sendPipeline: (commands) => Promise.all(commands.map((args) => client.sendCommand([...args]))),
         close: async () => void (await client.close()),
       };
     }
@@ -66,6 +74,11 @@ export async function openEngineClient(name: string, url: string): Promise<Engin
           return client.exec(batch, true);
         },
         unlinkAll: (keys) => client.unlink([...keys]),
+        async sendPipeline(commands) {
+          const batch = new Batch(false);
+          for (const args of commands) batch.customCommand([...args]);
+          return client.exec(batch, true);
+        },
         close: async () => client.close(),
       };
     }
