@@ -9,7 +9,10 @@ import { cpuNow, cpuSince } from './limits';
 export type RawPipeline = readonly (readonly string[])[];
 
 /** A port that passes everything on to `port` and keeps every batch it sends, as raw arguments. */
-export function recordingPort(port: RedisPort): { readonly port: RedisPort; readonly pipelines: RawPipeline[] } {
+export function recordingPort(port: RedisPort): {
+  readonly port: RedisPort;
+  readonly pipelines: RawPipeline[];
+} {
   const pipelines: RawPipeline[] = [];
   return {
     pipelines,

@@ -31,6 +31,9 @@ export function postgresVersion(lsn: unknown): string | undefined {
   return value === undefined ? undefined : value.toString().padStart(WIDE, '0');
 }
 
+/** An LSN is an unsigned 64-bit number: beyond it, a value is not an LSN (and would not fit the width). */
+const MAX_LSN = 2n ** 64n - 1n;
+
 /**
  * A MySQL/MariaDB binlog coordinate (file name, position, row index within the event) as a version:
  * file index, position and row, each zero-padded.
@@ -39,13 +42,14 @@ export function postgresVersion(lsn: unknown): string | undefined {
  * binlogVersion('mysql-bin.000003', 1540, 1) // '0000000003' + '00000000000000001540' + '0000000001'
  */
 export function binlogVersion(file: unknown, pos: unknown, row: unknown = 0): string | undefined {
-  const position = unsignedText(pos);
+  const position = unsignedText(pos, WIDE);
   if (typeof file !== 'string' || position === undefined) return undefined;
-  const index = trailingDigits(file) || '0';
+  const index = (trailingDigits(file) || '0').replace(/^0+(?=\d)/, '');
+  const rowText = unsignedText(row, Number.POSITIVE_INFINITY) ?? '0';
+  // A part wider than its field would break the byte order of every version after it: no version at all.
+  if (index.length > BINLOG_INDEX_WIDTH || rowText.length > ROW_WIDTH) return undefined;
   return (
-    index.replace(/^0+(?=\d)/, '').padStart(BINLOG_INDEX_WIDTH, '0') +
-    position.padStart(WIDE, '0') +
-    (unsignedText(row) ?? '0').padStart(ROW_WIDTH, '0')
+    index.padStart(BINLOG_INDEX_WIDTH, '0') + position.padStart(WIDE, '0') + rowText.padStart(ROW_WIDTH, '0')
   );
 }
 
@@ -162,7 +166,7 @@ export function readPositionVersion(
     return version ?? fail('expects the numeric version attribute of the item read');
   }
   if (typeof position === 'object' && position !== null && 'file' in position) {
-    const pos = unsignedText(position.pos);
+    const pos = unsignedText(position.pos, WIDE);
     if (pos === undefined || BigInt(pos) === 0n) return fail('expects { file, pos } with pos > 0');
     // Every row of every event that starts before `pos` is applied: the highest such version.
     return (
@@ -185,13 +189,21 @@ function lsnValue(lsn: unknown): bigint | undefined {
     const text = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
     if (text) return (BigInt(`0x${text[1]}`) << 32n) | BigInt(`0x${text[2]}`);
   }
-  const digits = unsignedText(lsn);
-  return digits === undefined ? undefined : BigInt(digits);
+  const digits = unsignedText(lsn, WIDE);
+  if (digits === undefined) return undefined;
+  const value = BigInt(digits);
+  return value <= MAX_LSN ? value : undefined;
 }
 
-function unsignedText(value: unknown): string | undefined {
-  if (typeof value === 'bigint') return value >= 0n ? value.toString() : undefined;
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return value.replace(/^0+(?=\d)/, '');
-  return undefined;
+/**
+ * The decimal digits of a non-negative integer (no leading zeros), or undefined when it is not one or
+ * needs more than `width` digits: a wider part would sort before narrower, smaller ones once padded.
+ */
+function unsignedText(value: unknown, width: number): string | undefined {
+  let text: string | undefined;
+  if (typeof value === 'bigint') text = value >= 0n ? value.toString() : undefined;
+  else if (typeof value === 'number')
+    text = Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  else if (typeof value === 'string' && /^\d+$/.test(value)) text = value.replace(/^0+(?=\d)/, '');
+  return text !== undefined && text.length <= width ? text : undefined;
 }

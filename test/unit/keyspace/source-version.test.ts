@@ -69,3 +69,58 @@ describe('readPositionVersion', () => {
     expect(postgresVersion(0)).toBe('00000000000000000000');
   });
 });
+
+describe('versions wider than their field', () => {
+  // A padded version orders by bytes: a part with one digit too many would sort below smaller numbers and
+  // make a newer change look older (its tombstone or refresh dropped). Such a part is no version at all.
+  it('orders every encodable LSN as a number, and encodes none beyond 64 bits (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 70n }),
+        fc.bigInt({ min: 0n, max: 2n ** 70n }),
+        fc.constantFrom('bigint', 'digits') as fc.Arbitrary<'bigint' | 'digits'>,
+        (a, b, form) => {
+          const encode = (lsn: bigint) => postgresVersion(form === 'bigint' ? lsn : lsn.toString());
+          const [left, right] = [encode(a), encode(b)];
+          for (const [lsn, version] of [
+            [a, left],
+            [b, right],
+          ] as const) {
+            if (lsn > 2n ** 64n - 1n) expect(version).toBeUndefined();
+            else expect(version).toHaveLength(20);
+          }
+          if (left !== undefined && right !== undefined) expect(left < right).toBe(a < b);
+        },
+      ),
+    );
+  });
+
+  it('gives a Debezium change whose LSN is beyond 64 bits no version, so it is applied unversioned', () => {
+    // 2^64: 21 digits, as the decoder hands on an integer beyond 2^53 (its exact decimal text).
+    expect(debeziumVersion({ lsn: '18446744073709551616' })).toBe('');
+    expect(debeziumVersion({ lsn: '99999999999999999999999' })).toBe('');
+    expect(debeziumVersion({ lsn: '18446744073709551615' })).toBe('18446744073709551615');
+  });
+
+  it.each([
+    ['a position of 21 digits', 'mysql-bin.000003', '100000000000000000000', 0],
+    ['a row index of 11 digits', 'mysql-bin.000003', 1540, 10_000_000_000],
+    ['a file index of 11 digits', 'mysql-bin.10000000000', 1540, 0],
+  ])('gives a binlog coordinate with %s no version', (_case, file, pos, row) => {
+    expect(binlogVersion(file, pos, row)).toBeUndefined();
+    expect(debeziumVersion({ file, pos, row })).toBe('');
+  });
+
+  it('still encodes the widest binlog coordinate that fits', () => {
+    const version = binlogVersion('mysql-bin.9999999999', '99999999999999999999', 9_999_999_999);
+    expect(version).toBe('9'.repeat(40));
+  });
+
+  it('refuses a loader read position beyond 64 bits or 20 digits with CDC_INVALID_OPTION', () => {
+    for (const position of ['18446744073709551616', { file: 'mysql-bin.000001', pos: '1'.repeat(21) }]) {
+      expect(() => readPositionVersion(table, position as never)).toThrow(
+        expect.objectContaining({ code: 'CDC_INVALID_OPTION' }),
+      );
+    }
+  });
+});
