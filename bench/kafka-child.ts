@@ -44,6 +44,11 @@ interface Task {
    * start: JIT compilation, first connections), and the loop and GC figures start after it.
    */
   readonly warmupMs?: number;
+  /**
+   * Throughput run: the first this many messages warm the process up (JIT compilation, connections, the
+   * group's first fetches); events/s and CPU per event count from the next one. A worker runs for hours.
+   */
+  readonly warmupMessages?: number;
   readonly concurrency: number;
 }
 
@@ -54,6 +59,11 @@ const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 let firstAt = 0;
 let firstCpu: NodeJS.CpuUsage | undefined;
 let count = 0;
+const warmupMessages = task.warmupMessages ?? 0;
+/** Where the warm-up ended: the time, the CPU used and the messages counted then. */
+let steadyAt = 0;
+let steadyCpu: NodeJS.CpuUsage | undefined;
+let steadyCount = 0;
 let peakRss = 0;
 /** Latencies after the warm-up; with it, in `coldLatencies`. */
 const latencies: number[] = [];
@@ -107,6 +117,16 @@ function counted(messages: number, receivedAt: number = performance.now()): void
     for (const kind of Object.keys(gcMaxByKind)) delete gcMaxByKind[kind];
   }
   count += messages;
+  // Without a warm-up, from the first message; with one, from the end of the call that completed it (its
+  // messages were handled before then, so they count as warm-up).
+  if (steadyCpu === undefined && warmupMessages === 0) {
+    steadyAt = firstAt;
+    steadyCpu = firstCpu;
+  } else if (steadyCpu === undefined && count >= warmupMessages) {
+    steadyAt = performance.now();
+    steadyCpu = process.cpuUsage();
+    steadyCount = count;
+  }
   if (count >= task.messages) finish();
 }
 
@@ -303,9 +323,14 @@ async function main(): Promise<void> {
     say({ ready: true });
   }
   await finished;
-  const seconds = (performance.now() - firstAt) / 1000;
-  // CPU time of the whole process (client, decoding, engine, GC threads) from the first message to the last.
+  const endedAt = performance.now();
+  const seconds = (endedAt - firstAt) / 1000;
+  // CPU time of the whole process (client, decoding, engine, GC threads) from the first message to the last,
+  // and from the end of the warm-up to the last.
   const cpu = process.cpuUsage(firstCpu);
+  const steadySeconds = (endedAt - steadyAt) / 1000;
+  const steadyCpuUsed = process.cpuUsage(steadyCpu);
+  const steadyMessages = count - steadyCount;
   clearInterval(rssTimer);
   loopDelay.disable();
   gcObserver.disconnect();
@@ -317,10 +342,12 @@ async function main(): Promise<void> {
     sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   say({
     mode: task.mode,
-    messages: count,
-    seconds,
-    events_per_s: count / seconds,
-    cpu_us_per_event: (cpu.user + cpu.system) / count,
+    messages: steadyMessages,
+    seconds: steadySeconds,
+    events_per_s: steadyMessages / steadySeconds,
+    cpu_us_per_event: (steadyCpuUsed.user + steadyCpuUsed.system) / steadyMessages,
+    cold_events_per_s: count / seconds,
+    cold_cpu_us_per_event: (cpu.user + cpu.system) / count,
     latency_p50_ms: percentile(0.5),
     latency_p99_ms: percentile(0.99),
     cold_latency_p99_ms: percentile(0.99, coldLatencies),

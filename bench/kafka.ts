@@ -5,7 +5,7 @@
 // Then the added latency (message received → Redis acknowledged) at a paced 5,000 events/s, and the bare
 // client's own produced → received latency at the same rate (the machine's tail).
 // The last line is JSON. Sizes can be changed with env: BENCH_KAFKA_EVENTS, BENCH_KAFKA_NAIVE_EVENTS,
-// BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS, BENCH_KAFKA_ONLY=latency; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
+// BENCH_KAFKA_WARMUP_EVENTS, BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS, BENCH_KAFKA_ONLY=latency; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,11 @@ const BROKERS = (process.env['CDC_CACHE_KAFKA_BROKERS'] ?? '127.0.0.1:9092').spl
 const REDIS_URL = process.env['CDC_CACHE_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 50_000);
 const NAIVE_EVENTS = Number(process.env['BENCH_KAFKA_NAIVE_EVENTS'] ?? 10_000);
+// The throughput runs first read this many events to warm up (JIT compilation, connections, the group's first
+// fetches), then count BENCH_KAFKA_EVENTS: a worker runs for hours. The `cold_*` figures count from the first.
+const WARMUP_EVENTS = Number(process.env['BENCH_KAFKA_WARMUP_EVENTS'] ?? 50_000);
+// The naive consumer is bound by its round trips, not its code: a short warm-up is enough.
+const NAIVE_WARMUP_EVENTS = Math.min(WARMUP_EVENTS, 2_000);
 const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);
 const LATENCY_RATE = 5_000;
 const ROUNDS = Number(process.env['BENCH_KAFKA_ROUNDS'] ?? 3);
@@ -107,8 +112,11 @@ interface ChildResult {
   mode: string;
   messages: number;
   seconds: number;
+  /** After the warm-up (throughput runs); from the first message, in `cold_*`. */
   events_per_s: number;
   cpu_us_per_event: number;
+  cold_events_per_s: number;
+  cold_cpu_us_per_event: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
   /** Latency run: p99 with the warm-up's latencies too. */
@@ -136,6 +144,8 @@ function consume(
   options: {
     latest?: boolean;
     warmupMs?: number;
+    /** Read this many first, then `messages` counted. */
+    warmupMessages?: number;
     onReady?: () => Promise<void>;
     concurrency?: number;
   } = {},
@@ -148,9 +158,10 @@ function consume(
     redisUrl: REDIS_URL,
     prefix,
     table: TABLE,
-    messages,
+    messages: messages + (options.warmupMessages ?? 0),
     latest: options.latest ?? false,
     warmupMs: options.warmupMs ?? 0,
+    warmupMessages: options.warmupMessages ?? 0,
     concurrency: options.concurrency ?? (mode === 'naive' ? 1 : WORKER_CONCURRENCY),
   };
   const profile =
@@ -325,8 +336,11 @@ async function main(): Promise<void> {
       );
       return;
     }
-    console.log(`producing ${EVENTS} events over ${PARTITIONS} partitions to ${topic} ...`);
-    const eventBytes = await produceAll(topic, EVENTS);
+    console.log(
+      `producing ${WARMUP_EVENTS} + ${EVENTS} events over ${PARTITIONS} partitions to ${topic} ...`,
+    );
+    const eventBytes = await produceAll(topic, WARMUP_EVENTS + EVENTS);
+    const warm = { warmupMessages: WARMUP_EVENTS };
     console.log(`event size ${Math.round(eventBytes)} B`);
 
     // The box is shared: alternate the two and keep each one's median round.
@@ -334,9 +348,9 @@ async function main(): Promise<void> {
     const floorRuns: ChildResult[] = [];
     const workerRuns: ChildResult[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const consumeRun = await consume('consume', topic, EVENTS);
-      const floorRun = await consume('floor', topic, EVENTS);
-      const workerRun = await consume('worker', topic, EVENTS);
+      const consumeRun = await consume('consume', topic, EVENTS, warm);
+      const floorRun = await consume('floor', topic, EVENTS, warm);
+      const workerRun = await consume('worker', topic, EVENTS, warm);
       consumeRuns.push(consumeRun);
       floorRuns.push(floorRun);
       workerRuns.push(workerRun);
@@ -347,11 +361,15 @@ async function main(): Promise<void> {
     const limit = await limits(EVENTS);
     const consumeOnly = median(consumeRuns);
     const worker = median(workerRuns);
-    const naive = await consume('naive', topic, NAIVE_EVENTS);
+    const naiveWarm = { warmupMessages: NAIVE_WARMUP_EVENTS };
+    const naive = await consume('naive', topic, NAIVE_EVENTS, naiveWarm);
     console.log(
       `naive (DEL/event):   ${Math.round(naive.events_per_s)} events/s (first ${NAIVE_EVENTS} events)`,
     );
-    const naiveConcurrent = await consume('naive', topic, NAIVE_EVENTS, { concurrency: PARTITIONS });
+    const naiveConcurrent = await consume('naive', topic, NAIVE_EVENTS, {
+      ...naiveWarm,
+      concurrency: PARTITIONS,
+    });
     console.log(
       `naive, ${PARTITIONS} partitions at once: ${Math.round(naiveConcurrent.events_per_s)} events/s`,
     );
@@ -415,6 +433,15 @@ async function main(): Promise<void> {
         naive_concurrent_events_per_s: round(naiveConcurrent.events_per_s),
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
+        // The same runs counted from their first message, warm-up included (the figures before it was kept apart).
+        warmup_events: WARMUP_EVENTS,
+        cold_ratio_vs_consume_only: round(
+          perRound((w, c) => w.cold_events_per_s / c.cold_events_per_s),
+          3,
+        ),
+        cold_events_per_s: round(worker.cold_events_per_s),
+        cold_cpu_us_per_event: round(worker.cold_cpu_us_per_event, 2),
+        cold_floor_events_per_s: round(floor.cold_events_per_s),
         kafka_client: '@platformatic/kafka',
         ...latencyFields(paced, pacedConsume, pacedFloor),
         rss_mb: round(worker.rss_mb),
