@@ -8,6 +8,7 @@
 // BENCH_KAFKA_WARMUP_EVENTS, BENCH_KAFKA_PARTITIONS, BENCH_KAFKA_LATENCY_SECONDS, BENCH_KAFKA_ROUNDS, BENCH_KAFKA_ONLY=latency; BENCH_KAFKA_CPU_PROF=worker writes a CPU profile to $TMPDIR/cdc-cache-bench-prof/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -22,8 +23,10 @@ import {
   machineFacts,
   median as middle,
   parseCostUs,
+  processCpuUs,
   rawRedisFloor,
   redisRoundTrip,
+  redisServerCpuUs,
   round,
 } from './support/limits';
 
@@ -56,6 +59,13 @@ const EVENT_BYTES = 1024;
 const NODE_FLAGS = (process.env['BENCH_KAFKA_NODE_FLAGS'] ?? '--max-semi-space-size=32')
   .split(' ')
   .filter(Boolean);
+
+// The broker's process, when the benchmark can see it (BENCH_KAFKA_BROKER_PID, or the one `npm run stack:up`
+// started): its CPU per event is counted with the consumers' and Redis', since all of them share the machine.
+const BROKER_PID_FILE = join(process.cwd(), '.stack', 'run', 'kafka.pid');
+const BROKER_PID =
+  Number(process.env['BENCH_KAFKA_BROKER_PID']) ||
+  (existsSync(BROKER_PID_FILE) ? Number(readFileSync(BROKER_PID_FILE, 'utf8').trim()) : undefined);
 
 const run = `bench-kafka-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const prefix = `${run}:`;
@@ -134,10 +144,40 @@ interface ChildResult {
   gc_pause_max_ms: number;
   gc_pause_total_ms: number;
   gc_pause_max_ms_by_kind: Record<string, number>;
+  /** Redis' and the broker's CPU over the whole run (warm-up included) per message read; null when unseen. */
+  redis_cpu_us_per_event: number;
+  broker_cpu_us_per_event: number | null;
+}
+
+/** A connection for the Redis server's own CPU figures (INFO cpu), opened on first use. */
+let infoClient: Redis | undefined;
+
+/**
+ * Run one consumer process (see {@link runConsumer}), and count what Redis and the broker spent meanwhile,
+ * per message it read: on a machine they share, their CPU is part of the cost of each event too.
+ */
+async function consume(
+  mode: 'worker' | 'naive' | 'consume' | 'floor',
+  topic: string,
+  messages: number,
+  options: Parameters<typeof runConsumer>[3] = {},
+): Promise<ChildResult> {
+  infoClient ??= new Redis(REDIS_URL);
+  const redisBefore = await redisServerCpuUs(infoClient);
+  const brokerBefore = BROKER_PID ? processCpuUs(BROKER_PID) : undefined;
+  const result = await runConsumer(mode, topic, messages, options);
+  const read = messages + (options.warmupMessages ?? 0);
+  const brokerAfter = BROKER_PID ? processCpuUs(BROKER_PID) : undefined;
+  return {
+    ...result,
+    redis_cpu_us_per_event: ((await redisServerCpuUs(infoClient)) - redisBefore) / read,
+    broker_cpu_us_per_event:
+      brokerBefore === undefined || brokerAfter === undefined ? null : (brokerAfter - brokerBefore) / read,
+  };
 }
 
 /** Run one consumer process; `onReady` runs once it reports ready (latency mode). */
-function consume(
+function runConsumer(
   mode: 'worker' | 'naive' | 'consume' | 'floor',
   topic: string,
   messages: number,
@@ -149,7 +189,7 @@ function consume(
     onReady?: () => Promise<void>;
     concurrency?: number;
   } = {},
-): Promise<ChildResult> {
+): Promise<Omit<ChildResult, 'redis_cpu_us_per_event' | 'broker_cpu_us_per_event'>> {
   const task = {
     mode,
     topic,
@@ -386,6 +426,11 @@ async function main(): Promise<void> {
       runs: ChildResult[] = workerRuns,
     ) => middle(runs.map((each, index) => pick(each, consumeRuns[index]!)));
     const floor = median(floorRuns);
+    // The machine's CPU per event: the consumer's (after its warm-up) plus Redis' and the broker's, and the
+    // most events/s its cores could give that at all.
+    const machineCpu = (each: ChildResult) =>
+      each.cpu_us_per_event + each.redis_cpu_us_per_event + (each.broker_cpu_us_per_event ?? 0);
+    const ceiling = (each: ChildResult) => (machine.cpus * 1_000_000) / machineCpu(each);
     console.log(
       JSON.stringify({
         bench: 'kafka',
@@ -433,6 +478,21 @@ async function main(): Promise<void> {
         naive_concurrent_events_per_s: round(naiveConcurrent.events_per_s),
         ratio_vs_naive_concurrent: round(worker.events_per_s / naiveConcurrent.events_per_s, 2),
         consume_only_events_per_s: round(consumeOnly.events_per_s),
+        // Where the rest of the machine goes (whole runs, per message read): Redis and the broker share the
+        // cores with the consumer, so a consumer that asks more of Redis leaves itself less CPU.
+        redis_cpu_us_per_event: round(worker.redis_cpu_us_per_event, 2),
+        floor_redis_cpu_us_per_event: round(floor.redis_cpu_us_per_event, 2),
+        broker_cpu_us_per_event:
+          worker.broker_cpu_us_per_event === null ? null : round(worker.broker_cpu_us_per_event, 2),
+        consume_only_broker_cpu_us_per_event:
+          consumeOnly.broker_cpu_us_per_event === null ? null : round(consumeOnly.broker_cpu_us_per_event, 2),
+        machine_cpu_us_per_event: round(machineCpu(worker), 2),
+        floor_machine_cpu_us_per_event: round(machineCpu(floor), 2),
+        consume_only_machine_cpu_us_per_event: round(machineCpu(consumeOnly), 2),
+        // cpus × 1 s / the machine's CPU per event: no consumer of this kind goes faster on these cores.
+        machine_ceiling_events_per_s: round(ceiling(worker)),
+        floor_machine_ceiling_events_per_s: round(ceiling(floor)),
+        consume_only_machine_ceiling_events_per_s: round(ceiling(consumeOnly)),
         // The same runs counted from their first message, warm-up included (the figures before it was kept apart).
         warmup_events: WARMUP_EVENTS,
         cold_ratio_vs_consume_only: round(
@@ -450,6 +510,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    infoClient?.disconnect();
     await deleteTopics([...topics, `${topic}.dlq`, `${latencyTopic}.dlq`], kafka).catch(() => undefined);
   }
 }

@@ -55,6 +55,13 @@ export function processCpuUs(pid: number): number | undefined {
   }
 }
 
+/** CPU microseconds the Redis server has used so far (`INFO cpu`: its user and system time, every thread). */
+export async function redisServerCpuUs(redis: Redis): Promise<number> {
+  const info = String(await redis.info('cpu'));
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1_000_000;
+}
+
 /** The median of `values`. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
