@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { readLuaScript } from '../../../src/redis/lua-script';
 import { tombstoneRun } from '../../../src/redis/scripts';
@@ -89,7 +90,12 @@ describe('write-tombstones-n.lua', () => {
   });
 
   /** Lay out the cases under a prefix; the keys and arguments of one call covering `order`. */
-  async function prepare(prefix: string, order: readonly string[], incoming?: readonly string[]) {
+  async function prepare(
+    prefix: string,
+    order: readonly string[],
+    incoming?: readonly string[],
+    xids?: readonly string[],
+  ) {
     const keys: string[] = [];
     const args: (string | number)[] = [];
     for (const name of new Set(order)) {
@@ -104,7 +110,7 @@ describe('write-tombstones-n.lua', () => {
     for (const [at, name] of order.entries()) {
       const entryKey = `${prefix}${name}`;
       keys.push(entryKey, `${prefix}_cc:ver:{${entryKey}}`);
-      args.push(incoming?.[at] ?? CASES[name]!.incoming, 60_000, CASES[name]!.xid ?? '');
+      args.push(incoming?.[at] ?? CASES[name]!.incoming, 60_000, xids?.[at] ?? CASES[name]!.xid ?? '');
     }
     return { keys, args };
   }
@@ -126,14 +132,17 @@ describe('write-tombstones-n.lua', () => {
     return state;
   }
 
-  /** Run both on the same cases; `incoming` overrides each key's version, by position in `order`. */
-  async function compare(order: readonly string[], incoming?: readonly string[]) {
+  /**
+   * Run both on the same cases; `incoming` overrides each key's version and `xids` its transaction, by
+   * position in `order`.
+   */
+  async function compare(order: readonly string[], incoming?: readonly string[], xids?: readonly string[]) {
     // Prepare
     const reference = uniquePrefix('tombstones-reference');
     const batched = uniquePrefix('tombstones-batched');
     prefixes.push(reference, batched);
-    const one = await prepare(reference, order, incoming);
-    const many = await prepare(batched, order, incoming);
+    const one = await prepare(reference, order, incoming, xids);
+    const many = await prepare(batched, order, incoming, xids);
 
     // Act
     const expected = await redis.eval(ONE_BY_ONE, one.keys.length, ...one.keys, ...one.args);
@@ -215,6 +224,30 @@ describe('write-tombstones-n.lua', () => {
     // Assess
     await expect(call).rejects.toThrow(/the runs come in one argument, got 4/);
     expect(await redis.get(`${prefix}older value`)).toBe(CASES['older value']!.entry);
+  });
+
+  it('leaves every key as one by one do, for any sequence of cases, versions and transactions (property)', async () => {
+    // Neighbours often share a version or a transaction, or differ in only one of them: the memory a key
+    // without one gets is made once per change, and must never be another change's.
+    const step = fc.record({
+      name: fc.constantFrom(...Object.keys(CASES)),
+      version: fc.constantFrom('', v(4), v(5), v(6), v(8)),
+      xid: fc.constantFrom('', '650', '700', '800'),
+    });
+    await fc.assert(
+      // Each case once: a key named twice takes the one-at-a-time path, which the test below covers.
+      fc.asyncProperty(
+        fc.uniqueArray(step, { minLength: 1, maxLength: 12, selector: (each) => each.name }),
+        async (steps) => {
+          await compare(
+            steps.map((each) => each.name),
+            steps.map((each) => each.version),
+            steps.map((each) => each.xid),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('applies a key named twice in one call in order (the second sees the first)', async () => {
