@@ -156,14 +156,15 @@ export const scripts = {
 
 /**
  * One run of {@link scripts}`.writeTombstones`' runs argument: `entries` consecutive entries (pairs of keys)
- * that share a change's version ('' = forget the versions, keep the time), memory ttl and transaction id
- * ('' when none). Each field is written `<byte length>:<text>`, so any text survives; the runs of a call
+ * that share a change's memory ttl, transaction id ('' when none) and version ('' = forget the versions, keep
+ * the time), written `<ttl>,<entries>,<transaction>,<byte length>:<version>`: the numbers are digits, so one
+ * Lua pattern reads a run's head, and the version after its length may hold any text. The runs of a call
  * travel as one argument because the client encodes a command argument by argument, and a batch of deletes
  * held four per change.
  *
  * @example
  * scripts.writeTombstones.call([entry, memory], [tombstoneRun('00000000000000000042', 300000, '', 1)])
- * // runs: '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
+ * // runs: '300000,' + '1,' + '' + ',20:' + '00000000000000000042'
  */
 export function tombstoneRun(version: string, ttlMs: number, transactionId: string, entries: number): string {
   const pieces: string[] = [];
@@ -173,14 +174,14 @@ export function tombstoneRun(version: string, ttlMs: number, transactionId: stri
 
 /**
  * Append the pieces of one {@link tombstoneRun} to `pieces`, to be joined once with the other runs of a call:
- * joining builds one flat string, where concatenating each run builds a dozen short strings per change. Six
- * strings per run, the length heads and the number fields of common values made once: a batch of changes
- * each with its own version joins thousands of runs.
+ * joining builds one flat string, where concatenating each run builds several short strings per change. Five
+ * strings per run, the common number fields and length heads made once: a batch of changes each with its own
+ * version joins thousands of runs.
  *
  * @example
  * const pieces: string[] = []
  * pushTombstoneRun(pieces, '00000000000000000042', 300000, '', 1)
- * pieces.join('') // '20:00000000000000000042' + '6:300000' + '0:' + '1:1'
+ * pieces.join('') // '300000,1,,20:00000000000000000042'
  */
 export function pushTombstoneRun(
   pieces: string[],
@@ -190,35 +191,33 @@ export function pushTombstoneRun(
   entries: number,
 ): void {
   pieces.push(
+    numberField(ttlMs),
+    numberField(entries),
+    transactionId,
     lengthHead(byteLength(version)),
     version,
-    numberField(ttlMs),
-    lengthHead(byteLength(transactionId)),
-    transactionId,
-    numberField(entries),
   );
 }
 
-/** `<length>:` for lengths below 128, made once each. */
-const LENGTH_HEADS = Array.from({ length: 128 }, (_unused, length) => `${length}:`);
-/** `<digits>:<n>` for counts below 128, made once each. */
-const SMALL_NUMBER_FIELDS = Array.from({ length: 128 }, (_unused, n) => `${String(n).length}:${n}`);
+/** `,<length>:` (ending the transaction id, heading the version) for lengths below 128, made once each. */
+const LENGTH_HEADS = Array.from({ length: 128 }, (_unused, length) => `,${length}:`);
+/** `<n>,` for numbers below 128, made once each. */
+const SMALL_NUMBER_FIELDS = Array.from({ length: 128 }, (_unused, n) => `${n},`);
 /** The last number field made that was not small: a worker's memory ttls are one or a few values. */
 let lastNumber: number | undefined;
 let lastNumberField = '';
 
 function lengthHead(length: number): string {
-  return LENGTH_HEADS[length] ?? `${length}:`;
+  return LENGTH_HEADS[length] ?? `,${length}:`;
 }
 
-/** A number as a field: `<length of its text>:<its text>`. */
+/** A number as a field: its digits and a comma. */
 function numberField(value: number): string {
   const small = Number.isInteger(value) && value >= 0 ? SMALL_NUMBER_FIELDS[value] : undefined;
   if (small !== undefined) return small;
   if (value !== lastNumber) {
-    const text = String(value);
     lastNumber = value;
-    lastNumberField = `${text.length}:${text}`;
+    lastNumberField = `${value},`;
   }
   return lastNumberField;
 }

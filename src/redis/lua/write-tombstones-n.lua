@@ -6,11 +6,13 @@
           ARGV[1] the runs, one per consecutive entries with the same version, ttl and transaction (the keys
           of one change share all three, so the worker sends them once per change, not per key), in one
           string: one argument instead of four per change is what the client's encoding costs (see
-          tombstoneRun in scripts.ts). Each run is four fields, each written <byte length>:<text>:
-            event version ('' = forget the versions, keep the time)
-            memory ttl ms
-            the change's PostgreSQL transaction id ('' when none)
-            how many entries (pairs of keys) the run covers
+          tombstoneRun in scripts.ts). Each run is `<ttl>,<count>,<xid>,<length>:<version>`:
+            memory ttl ms (digits)
+            how many entries (pairs of keys) the run covers (digits)
+            the change's PostgreSQL transaction id (digits; '' when none)
+            event version ('' = forget the versions, keep the time), any text, after its byte length
+          so that one pattern match reads a run's head: parsing the runs was a fifth of Redis' time per
+          1-key change when each field carried its own length.
   Output: the number of entries deleted; an error, before any write, when the runs do not cover the keys
   Each key gets exactly what tombstone() does, in order. When no key repeats (the worker sends one action
   per key), the entries and memories are read with one MGET and the entries deleted with one DEL: a few
@@ -29,21 +31,16 @@ if #ARGV > 1 then
 end
 local runs = ARGV[1] or ''
 local at = 1
--- The next <byte length>:<text> field of the runs; nil when the runs end or are malformed.
-local function field()
-  local colon = string.find(runs, ':', at, true)
-  local length = colon and tonumber(string.sub(runs, at, colon - 1))
-  if not length or length < 0 or length % 1 ~= 0 or colon + length > #runs then return nil end
-  at = colon + length + 1
-  return string.sub(runs, colon + 1, colon + length)
-end
-while at <= #runs do
-  local version, ttl, xid, many = field(), field(), field(), field()
-  many = tonumber(many)
-  if not (version and ttl and xid and many) then
+local size = #runs
+while at <= size do
+  local _, head_end, ttl, many, xid, length = string.find(runs, '^(%d+),(%d+),(%d*),(%d+):', at)
+  length = tonumber(length)
+  if not head_end or head_end + length > size then
     return redis.error_reply('write-tombstones-n: malformed runs at byte ' .. at)
   end
-  for _ = 1, many do
+  local version = string.sub(runs, head_end + 1, head_end + length)
+  at = head_end + length + 1
+  for _ = 1, tonumber(many) do
     entries = entries + 1
     versions[entries] = version
     ttls[entries] = ttl

@@ -204,6 +204,25 @@ describe('write-tombstones-n.lua', () => {
     expect(deleted).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['a letter in the ttl', '60x00,1,,20:' + v(5)],
+    ['a version longer than the runs', '60000,1,,21:' + v(5)],
+    ['the earlier length-prefixed layout', `20:${v(5)}5:600000:1:1`],
+  ])('refuses malformed runs (%s), before writing anything', async (_case, runs) => {
+    // Prepare
+    const prefix = uniquePrefix('tombstones-malformed');
+    prefixes.push(prefix);
+    const { keys } = await prepare(prefix, ['older value']);
+
+    // Act
+    const call = redis.eval(readLuaScript('write-tombstones-n.lua'), keys.length, ...keys, runs);
+
+    // Assess
+    await expect(call).rejects.toThrow(/malformed runs at byte 1/);
+    expect(await redis.get(`${prefix}older value`)).toBe(CASES['older value']!.entry);
+    expect(await redis.exists(`${prefix}_cc:ver:{${prefix}older value}`)).toBe(0);
+  });
+
   it('refuses runs in more than one argument (the earlier layout), before writing anything', async () => {
     // Prepare
     const prefix = uniquePrefix('tombstones-layout');
