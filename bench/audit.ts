@@ -10,6 +10,7 @@ import { createCache } from '../src/sdk/create-cache';
 import {
   cpuNow,
   cpuSince,
+  deleteKeysWithPrefix,
   machineFacts,
   parseCostUs,
   rawPipelined,
@@ -200,12 +201,7 @@ async function main(): Promise<void> {
   } finally {
     await plain.close();
     await verifying.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     await Promise.all([redis.quit(), plainClient.quit(), verifyClient.quit()]);
   }
 }

@@ -27,6 +27,7 @@ import { type EngineClient, openEngineClient, rawUnlinkCpuUs } from './support/e
 import {
   cpuNow,
   cpuSince,
+  deleteKeysWithPrefix,
   machineFacts,
   median,
   parseCostUs,
@@ -154,14 +155,7 @@ async function prefill(redis: Redis, firstId: number, count: number): Promise<vo
   }
 }
 
-async function cleanup(redis: Redis): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
+const cleanup = (redis: Redis) => deleteKeysWithPrefix(redis, PREFIX);
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;

@@ -25,7 +25,7 @@ import { percentile } from '../scripts/demo/percentiles';
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
-import { machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
+import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
 import { cpuUsPerChange, timeEachPath } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
@@ -257,11 +257,7 @@ async function main(): Promise<void> {
       ),
     );
     await dynamodb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
-    for (const prefix of [lambdaPrefix, pollerPrefix]) {
-      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) {
-        if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
-      }
-    }
+    for (const prefix of [lambdaPrefix, pollerPrefix]) await deleteKeysWithPrefix(redis, prefix);
     dynamodb.destroy();
     redis.disconnect();
   }

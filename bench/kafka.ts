@@ -20,6 +20,7 @@ import {
   type RawRecord,
 } from '../scripts/stack/kafka-topics';
 import {
+  deleteKeysWithPrefix,
   machineFacts,
   median as middle,
   parseCostUs,
@@ -510,6 +511,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    if (infoClient) await deleteKeysWithPrefix(infoClient, prefix);
     infoClient?.disconnect();
     await deleteTopics([...topics, `${topic}.dlq`, `${latencyTopic}.dlq`], kafka).catch(() => undefined);
   }

@@ -17,7 +17,13 @@ import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors'
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
-import { machineFacts, processCpuUs, redisRoundTrip, round as roundTo } from './support/limits';
+import {
+  deleteKeysWithPrefix,
+  machineFacts,
+  processCpuUs,
+  redisRoundTrip,
+  round as roundTo,
+} from './support/limits';
 import { cpuUsPerChange, timeEachPath } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
@@ -227,11 +233,7 @@ async function main() {
     );
     await pg.query(`DROP PUBLICATION IF EXISTS ${slot}`);
     await pg.query(`DROP TABLE IF EXISTS ${table}`);
-    for (const prefix of [pgPrefix, dbzPrefix]) {
-      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) {
-        if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
-      }
-    }
+    for (const prefix of [pgPrefix, dbzPrefix]) await deleteKeysWithPrefix(redis, prefix);
     await pg.end();
     redis.disconnect();
   }

@@ -62,6 +62,19 @@ export async function redisServerCpuUs(redis: Redis): Promise<number> {
   return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1_000_000;
 }
 
+/**
+ * Delete every key under `prefix` (SCAN on it, never KEYS on a shared Redis), so that Redis does not spend the
+ * next benchmark's time expiring this one's keys.
+ */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
 /** The median of `values`. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

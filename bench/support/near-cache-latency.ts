@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { deleteKeysWithPrefix } from './limits';
 import { startNearCacheReaders } from './near-cache-readers';
 
 /** Invalidation-to-eviction latency of near caches in other processes, in ms. */
@@ -66,13 +67,7 @@ export async function measureNearInvalidation(options: {
     }
   } finally {
     await readers.stop();
-    // SCAN on our own prefix (never KEYS on a shared Redis).
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   }
   const sorted = [...latencies].sort((a, b) => a - b);
