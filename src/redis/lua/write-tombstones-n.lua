@@ -82,29 +82,14 @@ for first = 1, count, CHUNK do
 end
 
 local doomed = {}
--- A key with no memory yet (most keys) gets what write_memory() writes then, `<version>|<now>|<xid>`: the same
--- text for every key of one change, so it is made once per run of them, not once per key.
-local now_text = tostring(now_ms)
-local fresh_version, fresh_xid, fresh_memory
 for e = 1, entries do
   local raw = raws[2 * e - 1]
   -- entry_header()'s kind and version, without copying the rest of the entry.
   local kind, version
   if type(raw) == 'string' then kind, version = string.match(raw, '^([vnlt])|%d+|([^|]*)') end
-  local incoming, xid, memory = versions[e], xids[e], raws[2 * e]
-  local raised
-  if type(memory) == 'string' then
-    local old, _, old_xid = parse_memory(memory)
-    raised = write_memory(KEYS[2 * e], incoming, ttls[e], now_ms, xid, old, old_xid)
-  else
-    -- write_memory() with no memory: this version, this xid, raised when the xid is not ''.
-    if incoming ~= fresh_version or xid ~= fresh_xid then
-      fresh_version, fresh_xid, fresh_memory = incoming, xid, incoming .. '|' .. now_text .. '|' .. xid
-    end
-    redis.call('SET', KEYS[2 * e], fresh_memory, 'PX', ttls[e])
-    raised = xid ~= ''
-  end
-  if not tombstone_keeps(kind, version, incoming, raised) then doomed[#doomed + 1] = KEYS[2 * e - 1] end
+  local old, _, old_xid = parse_memory(raws[2 * e])
+  local raised = write_memory(KEYS[2 * e], versions[e], ttls[e], now_ms, xids[e], old, old_xid)
+  if not tombstone_keeps(kind, version, versions[e], raised) then doomed[#doomed + 1] = KEYS[2 * e - 1] end
 end
 for first = 1, #doomed, CHUNK do
   redis.call('DEL', unpack(doomed, first, math.min(first + CHUNK - 1, #doomed)))

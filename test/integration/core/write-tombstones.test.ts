@@ -269,6 +269,33 @@ describe('write-tombstones-n.lua', () => {
     );
   });
 
+  it("writes each key's memory with its own change's version and transaction, when neighbours share one of them", async () => {
+    // Prepare: four keys without a memory; neighbours share the version or the transaction, not both.
+    const prefix = uniquePrefix('tombstones-memories');
+    prefixes.push(prefix);
+    const changes: [string, string][] = [
+      [v(5), '650'],
+      [v(5), '700'],
+      [v(6), '700'],
+      [v(6), ''],
+    ];
+    const keys = changes.flatMap((_change, at) => [`${prefix}${at}`, `${prefix}_cc:ver:{${prefix}${at}}`]);
+
+    // Act
+    await redis.eval(
+      readLuaScript('write-tombstones-n.lua'),
+      keys.length,
+      ...keys,
+      changes.map(([version, xid]) => tombstoneRun(version, 60_000, xid, 1)).join(''),
+    );
+
+    // Assess
+    const memories = await redis.mget(...changes.map((_change, at) => `${prefix}_cc:ver:{${prefix}${at}}`));
+    expect(memories.map((memory) => memory?.replace(/\|\d+\|/, '|<time>|'))).toEqual(
+      changes.map(([version, xid]) => `${version}|<time>|${xid}`),
+    );
+  });
+
   it('applies a key named twice in one call in order (the second sees the first)', async () => {
     // The memory keeps the newer of the two versions; a value at v6 stops the second, older tombstone.
     const deleted = await compare(

@@ -48,10 +48,21 @@ local function later_xid(a, b)
   return a
 end
 
+-- The last memory text made, `<version>|<now>|<xid>`: a batch of tombstones writes the same text for every
+-- key of one change that had no memory, so it is built (and interned) once, not once per key.
+local text_version, text_now, text_xid, text
+local function memory_text(version, now_ms, xid)
+  if version ~= text_version or now_ms ~= text_now or xid ~= text_xid then
+    text_version, text_now, text_xid = version, now_ms, xid
+    text = version .. '|' .. now_ms .. '|' .. xid
+  end
+  return text
+end
+
 local function write_memory(key, version, ttl_ms, now_ms, xid, old, old_xid)
   if version ~= '' and old ~= '' and compare_versions(old, version) > 0 then version = old end
   local horizon = later_xid(old_xid, xid or '')
-  redis.call('SET', key, version .. '|' .. now_ms .. '|' .. horizon, 'PX', ttl_ms)
+  redis.call('SET', key, memory_text(version, now_ms, horizon), 'PX', ttl_ms)
   return horizon ~= old_xid
 end
 
