@@ -285,10 +285,6 @@ async function limits(count: number) {
   }
 }
 
-/**
- * The added latency at LATENCY_RATE: the worker's (handler took the chunk, and client received each message →
- * Redis acknowledged), then the bare client's produced → received on a topic of its own at the same rate.
- */
 /** One consumer of `mode` reading `topic` from its end while it is fed at LATENCY_RATE, warm-up first. */
 function pacedRun(mode: 'worker' | 'consume' | 'floor', topic: string): Promise<ChildResult> {
   const seconds = WARMUP_SECONDS + LATENCY_SECONDS;
@@ -299,6 +295,11 @@ function pacedRun(mode: 'worker' | 'consume' | 'floor', topic: string): Promise<
   });
 }
 
+/**
+ * The added latency at LATENCY_RATE: the worker's (handler took the chunk, and client received each message →
+ * Redis acknowledged), then the bare client's produced → received on a topic of its own at the same rate, then
+ * the floor worker's received → acknowledged.
+ */
 async function latencyRuns(latencyTopic: string, consumeLatencyTopic: string, floorLatencyTopic: string) {
   console.log(
     `added latency at ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s after ${WARMUP_SECONDS} s of warm-up ...`,
