@@ -495,6 +495,9 @@ async function main(): Promise<void> {
         machine_ceiling_events_per_s: round(ceiling(worker)),
         floor_machine_ceiling_events_per_s: round(ceiling(floor)),
         consume_only_machine_ceiling_events_per_s: round(ceiling(consumeOnly)),
+        // The most ratio_vs_naive and ratio_vs_consume_only a worker costing the machine this much reaches here.
+        machine_ceiling_vs_naive: round(ceiling(worker) / naive.events_per_s, 2),
+        machine_ceiling_vs_consume_only: round(ceiling(worker) / consumeOnly.events_per_s, 3),
         // The same runs counted from their first message, warm-up included (the figures before it was kept apart).
         warmup_events: WARMUP_EVENTS,
         cold_ratio_vs_consume_only: round(
