@@ -6,7 +6,6 @@
 // 2. Latency: BENCH_PG_LATENCY_CHANGES single-row commits one after another; commit returned -> key gone
 //    from Redis (polled every millisecond), p50/p99 per path.
 // The last line is JSON.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors'
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
+import { CliWorkers } from './support/cli-workers';
 import {
   deleteKeysWithPrefix,
   machineFacts,
@@ -24,7 +24,7 @@ import {
   redisRoundTrip,
   round as roundTo,
 } from './support/limits';
-import { cpuUsPerChange, timeEachPath } from './support/paths';
+import { commitToGoneLatencies, cpuUsPerChange, queryRoundTripMs, timeEachPath } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_PG_TX_ROWS'] ?? 100);
@@ -40,29 +40,7 @@ const table = uniqueName('bench_pg');
 const slot = uniqueName('bench_pg_slot');
 const pgPrefix = `${uniqueName('bpg')}:`;
 const dbzPrefix = `${uniqueName('bdbz')}:`;
-const children: ChildProcess[] = [];
-
-function startWorker(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    // The compiled CLI, as the package ships it (scripts/build-bench.mjs builds it).
-    [
-      join(__dirname, '..', 'src', 'cli', 'main.js'),
-      'worker',
-      ...args,
-      '--http-port',
-      '0',
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  children.push(child);
-  return child;
-}
+const workers = new CliWorkers();
 
 async function main() {
   const machine = machineFacts();
@@ -96,14 +74,14 @@ async function main() {
       CDC_CACHE_REDIS_URL: stack.redis.url,
       CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
     };
-    const pgWorker = startWorker(['postgres'], {
+    const pgWorker = workers.start(['postgres'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: pgPrefix,
       CDC_CACHE_POSTGRES_URL: `postgres://${user}@${host}:${port}/${database}`,
       CDC_CACHE_POSTGRES_SLOT: slot,
       CDC_CACHE_POSTGRES_PUBLICATION: slot,
     });
-    const kafkaWorker = startWorker(['kafka'], {
+    const kafkaWorker = workers.start(['kafka'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: dbzPrefix,
       CDC_CACHE_KAFKA_BROKERS: stack.kafka.brokers.join(','),
@@ -126,12 +104,7 @@ async function main() {
 
     const rtt = await redisRoundTrip(redis);
     // PostgreSQL's own round trip: an empty query, what every commit pays at least.
-    const pgTimes: number[] = [];
-    for (let sample = 0; sample < 100; sample++) {
-      const at = performance.now();
-      await pg.query('SELECT 1');
-      pgTimes.push(performance.now() - at);
-    }
+    const pgP50 = await queryRoundTripMs(() => pg.query('SELECT 1'));
 
     // 1. Throughput on the same committed transactions; each worker's CPU time over it (Linux /proc).
     await mark(0);
@@ -155,29 +128,13 @@ async function main() {
     };
 
     // 2. Commit-to-invalidated latency, one change at a time.
-    const latencies: Record<'postgres' | 'debezium', number[]> = { postgres: [], debezium: [] };
-    for (let id = 1; id <= LATENCY_CHANGES; id++) {
-      await mark(id);
-      await pg.query(`UPDATE ${table} SET email = email || '.' WHERE id = $1`, [id]);
-      const committed = performance.now();
-      const pending = new Map<'postgres' | 'debezium', string>([
-        ['postgres', pgPrefix],
-        ['debezium', dbzPrefix],
-      ]);
-      while (pending.size > 0) {
-        for (const [name, prefix] of pending) {
-          if (await gone(prefix, id)) {
-            latencies[name].push(performance.now() - committed);
-            pending.delete(name);
-          }
-        }
-        if (performance.now() - committed > 30_000)
-          throw new Error(`change ${id} not invalidated within 30 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    }
+    const latencies = await commitToGoneLatencies({
+      changes: LATENCY_CHANGES,
+      mark,
+      commit: (id) => pg.query(`UPDATE ${table} SET email = email || '.' WHERE id = $1`, [id]),
+      gone: { postgres: (id) => gone(pgPrefix, id), debezium: (id) => gone(dbzPrefix, id) },
+    });
     const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
-    const pgP50 = percentile(pgTimes, 50);
     const result = {
       bench: 'postgres',
       // Machine-independent: commit -> key invalidated against what any path pays at least (one PostgreSQL
@@ -213,13 +170,7 @@ async function main() {
     );
     console.log(JSON.stringify(result));
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
-      ),
-    );
+    await workers.stopAll();
     await connector.delete();
     await waitFor(
       async () =>

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const ALL = ['sdk', 'core', 'dynamodb', 'dynamodb-e2e', 'audit', 'kafka', 'postgres'];
+const ALL = ['sdk', 'core', 'dynamodb', 'dynamodb-e2e', 'audit', 'kafka', 'postgres', 'mariadb'];
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const benches = only ? ALL.filter((name) => only.includes(name)) : ALL;
 

@@ -1,5 +1,6 @@
 // What the end-to-end benchmarks measure the same way for each of their source paths.
 
+import { percentile } from '../../scripts/demo/percentiles';
 import { waitFor } from '../../scripts/stack/wait-for';
 import { processCpuUs, round } from './limits';
 
@@ -40,4 +41,57 @@ export function cpuUsPerChange(
   return beforeUs === undefined || afterUs === undefined
     ? null
     : round((afterUs - beforeUs) / changes, digits);
+}
+
+/** What {@link commitToGoneLatencies} needs: how to cache a row's key, change the row, and see each path drop the key. */
+export interface LatencyProbe<Name extends string> {
+  /** Rows 1 .. `changes`, one commit each. */
+  readonly changes: number;
+  /** Put the row's cache entry (of every path) in place. */
+  mark(id: number): Promise<unknown>;
+  /** Commit one change of the row; resolves when the commit returned. */
+  commit(id: number): Promise<unknown>;
+  /** Whether the path dropped the row's entry. */
+  readonly gone: Readonly<Record<Name, (id: number) => Promise<boolean>>>;
+}
+
+/**
+ * Commit returned -> key gone from Redis, in ms, for each path, one change at a time (polled every millisecond).
+ *
+ * @example
+ * const latencies = await commitToGoneLatencies({ changes: 200, mark, commit, gone: { debezium: (id) => ... } })
+ */
+export async function commitToGoneLatencies<Name extends string>(
+  probe: LatencyProbe<Name>,
+): Promise<Record<Name, number[]>> {
+  const names = Object.keys(probe.gone) as Name[];
+  const latencies = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+  for (let id = 1; id <= probe.changes; id++) {
+    await probe.mark(id);
+    await probe.commit(id);
+    const committed = performance.now();
+    const pending = new Set(names);
+    while (pending.size > 0) {
+      for (const name of pending) {
+        if (await probe.gone[name](id)) {
+          latencies[name].push(performance.now() - committed);
+          pending.delete(name);
+        }
+      }
+      if (performance.now() - committed > 30_000) throw new Error(`change ${id} not invalidated within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+  return latencies;
+}
+
+/** The median of 100 awaited calls of `query` (a database's `SELECT 1`: what every commit pays at least), ms. */
+export async function queryRoundTripMs(query: () => Promise<unknown>): Promise<number | null> {
+  const times: number[] = [];
+  for (let sample = 0; sample < 100; sample++) {
+    const at = performance.now();
+    await query();
+    times.push(performance.now() - at);
+  }
+  return percentile(times, 50);
 }
