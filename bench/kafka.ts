@@ -26,6 +26,7 @@ import {
   parseCostUs,
   processCpuUs,
   rawRedisFloor,
+  redisCommandUs,
   redisRoundTrip,
   redisServerCpuUs,
   round,
@@ -147,8 +148,13 @@ interface ChildResult {
   gc_pause_max_ms_by_kind: Record<string, number>;
   /** Redis' and the broker's CPU over the whole run (warm-up included) per message read; null when unseen. */
   redis_cpu_us_per_event: number;
+  /** Of that, Redis executing the commands consumers send (the scripts with their inner calls, UNLINK). */
+  redis_command_us_per_event: number;
   broker_cpu_us_per_event: number | null;
 }
+
+/** The commands the worker and the floor send (a script's inner calls, DEL among them, are counted inside it). */
+const SENT_COMMANDS = ['evalsha', 'eval', 'unlink'];
 
 /** A connection for the Redis server's own CPU figures (INFO cpu), opened on first use. */
 let infoClient: Redis | undefined;
@@ -165,6 +171,7 @@ async function consume(
 ): Promise<ChildResult> {
   infoClient ??= new Redis(REDIS_URL);
   const redisBefore = await redisServerCpuUs(infoClient);
+  const commandsBefore = await redisCommandUs(infoClient, SENT_COMMANDS);
   const brokerBefore = BROKER_PID ? processCpuUs(BROKER_PID) : undefined;
   const result = await runConsumer(mode, topic, messages, options);
   const read = messages + (options.warmupMessages ?? 0);
@@ -172,6 +179,7 @@ async function consume(
   return {
     ...result,
     redis_cpu_us_per_event: ((await redisServerCpuUs(infoClient)) - redisBefore) / read,
+    redis_command_us_per_event: ((await redisCommandUs(infoClient, SENT_COMMANDS)) - commandsBefore) / read,
     broker_cpu_us_per_event:
       brokerBefore === undefined || brokerAfter === undefined ? null : (brokerAfter - brokerBefore) / read,
   };
@@ -190,7 +198,9 @@ function runConsumer(
     onReady?: () => Promise<void>;
     concurrency?: number;
   } = {},
-): Promise<Omit<ChildResult, 'redis_cpu_us_per_event' | 'broker_cpu_us_per_event'>> {
+): Promise<
+  Omit<ChildResult, 'redis_cpu_us_per_event' | 'redis_command_us_per_event' | 'broker_cpu_us_per_event'>
+> {
   const task = {
     mode,
     topic,
@@ -484,6 +494,9 @@ async function main(): Promise<void> {
         // cores with the consumer, so a consumer that asks more of Redis leaves itself less CPU.
         redis_cpu_us_per_event: round(worker.redis_cpu_us_per_event, 2),
         floor_redis_cpu_us_per_event: round(floor.redis_cpu_us_per_event, 2),
+        // Of Redis' CPU, executing the commands sent (the rest: reading requests, writing replies, expiring keys).
+        redis_command_us_per_event: round(worker.redis_command_us_per_event, 2),
+        floor_redis_command_us_per_event: round(floor.redis_command_us_per_event, 2),
         broker_cpu_us_per_event:
           worker.broker_cpu_us_per_event === null ? null : round(worker.broker_cpu_us_per_event, 2),
         consume_only_broker_cpu_us_per_event:

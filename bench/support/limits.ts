@@ -63,6 +63,20 @@ export async function redisServerCpuUs(redis: Redis): Promise<number> {
 }
 
 /**
+ * Microseconds Redis has spent so far executing `commands` (`INFO commandstats`, e.g. `evalsha`): the
+ * commands alone, without reading requests, writing replies or expiring keys in the background. A script's
+ * inner calls are inside its own figure (and counted again under their names, so name only what clients send).
+ */
+export async function redisCommandUs(redis: Redis, commands: readonly string[]): Promise<number> {
+  const info = String(await redis.info('commandstats'));
+  let total = 0;
+  for (const command of commands) {
+    total += Number(new RegExp(`^cmdstat_${command}:.*?usec=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  }
+  return total;
+}
+
+/**
  * Delete every key under `prefix` (SCAN on it, never KEYS on a shared Redis), so that Redis does not spend the
  * next benchmark's time expiring this one's keys.
  */
