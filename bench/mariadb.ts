@@ -16,8 +16,15 @@ import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
 import { CliWorkers } from './support/cli-workers';
+import { APPEND_TIME_TOPIC, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
 import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
-import { commitToGoneLatencies, cpuUsPerChange, queryRoundTripMs, timeEachPath } from './support/paths';
+import {
+  commitToGoneLatencies,
+  cpuUsPerChange,
+  latenciesMs,
+  queryRoundTripMs,
+  timeEachPath,
+} from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_MARIADB_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_MARIADB_TX_ROWS'] ?? 100);
@@ -61,7 +68,9 @@ async function main() {
     timeoutMs: 120_000,
     endpoints: stack,
     config: CONNECTOR_TUNING,
+    topicConfig: APPEND_TIME_TOPIC,
   });
+  let recorder: StageRecorder | undefined;
   try {
     const worker = workers.start(['kafka'], {
       CDC_CACHE_KEYSPACE: keyspacePath,
@@ -111,14 +120,20 @@ async function main() {
     const cpuUs = cpuUsPerChange(worker.pid!, cpuBefore, changes, 2);
 
     // 2. Commit-to-invalidated latency, one change at a time.
-    const latencies = await commitToGoneLatencies({
+    recorder = await recordDebeziumStages(connector.topicFor(table));
+    const timings = await commitToGoneLatencies({
       changes: LATENCY_CHANGES,
       mark,
       commit: (id) => maria.query(`UPDATE ${table} SET email = CONCAT(email, '.') WHERE id = ?`, [id]),
       gone: { debezium: gone },
     });
-    const p50 = percentile(latencies.debezium, 50);
-    const p99 = percentile(latencies.debezium, 99);
+    const p50 = percentile(latenciesMs(timings.debezium), 50);
+    const p99 = percentile(latenciesMs(timings.debezium), 99);
+    const stages = await recorder.split(timings.debezium);
+    const stage = (values: number[], p: number) => {
+      const value = percentile(values, p);
+      return value === null ? null : round(value, 1);
+    };
     const result = {
       bench: 'mariadb',
       // Machine-independent: commit -> key invalidated against what any path pays at least (one MariaDB and
@@ -135,6 +150,13 @@ async function main() {
       changes_per_s: Math.round((changes / finished.debezium) * 1000),
       p50_ms: p50 === null ? null : round(p50, 1),
       p99_ms: p99 === null ? null : round(p99, 1),
+      // Split at the record's Kafka timestamp: the connector's part, then ours (Kafka -> worker -> Redis).
+      connector_p50_ms: stage(stages.connectorMs, 50),
+      connector_p99_ms: stage(stages.connectorMs, 99),
+      worker_p50_ms: stage(stages.workerMs, 50),
+      worker_p99_ms: stage(stages.workerMs, 99),
+      consume_only_p50_ms: stage(stages.consumeOnlyMs, 50),
+      consume_only_p99_ms: stage(stages.consumeOnlyMs, 99),
       connector_tuning: CONNECTOR_TUNING,
       latency_changes: LATENCY_CHANGES,
       ...machine,
@@ -144,6 +166,7 @@ async function main() {
     );
     console.log(JSON.stringify(result));
   } finally {
+    await recorder?.close();
     await workers.stopAll();
     await connector.delete();
     await maria.query(`DROP TABLE IF EXISTS ${table}`);

@@ -17,6 +17,7 @@ import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
 import { CliWorkers } from './support/cli-workers';
+import { APPEND_TIME_TOPIC, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
 import {
   deleteKeysWithPrefix,
   machineFacts,
@@ -24,7 +25,13 @@ import {
   redisRoundTrip,
   round as roundTo,
 } from './support/limits';
-import { commitToGoneLatencies, cpuUsPerChange, queryRoundTripMs, timeEachPath } from './support/paths';
+import {
+  commitToGoneLatencies,
+  cpuUsPerChange,
+  latenciesMs,
+  queryRoundTripMs,
+  timeEachPath,
+} from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_PG_TX_ROWS'] ?? 100);
@@ -67,7 +74,9 @@ async function main() {
     timeoutMs: 120_000,
     endpoints: stack,
     config: CONNECTOR_TUNING,
+    topicConfig: APPEND_TIME_TOPIC,
   });
+  let recorder: StageRecorder | undefined;
   try {
     const common = {
       CDC_CACHE_KEYSPACE: keyspacePath,
@@ -128,12 +137,15 @@ async function main() {
     };
 
     // 2. Commit-to-invalidated latency, one change at a time.
-    const latencies = await commitToGoneLatencies({
+    recorder = await recordDebeziumStages(connector.topicFor(table));
+    const timings = await commitToGoneLatencies({
       changes: LATENCY_CHANGES,
       mark,
       commit: (id) => pg.query(`UPDATE ${table} SET email = email || '.' WHERE id = $1`, [id]),
       gone: { postgres: (id) => gone(pgPrefix, id), debezium: (id) => gone(dbzPrefix, id) },
     });
+    const latencies = { postgres: latenciesMs(timings.postgres), debezium: latenciesMs(timings.debezium) };
+    const stages = await recorder.split(timings.debezium);
     const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
     const result = {
       bench: 'postgres',
@@ -157,6 +169,13 @@ async function main() {
       debezium_changes_per_s: Math.round((changes / finished.debezium) * 1000),
       debezium_p50_ms: round(percentile(latencies.debezium, 50)),
       debezium_p99_ms: round(percentile(latencies.debezium, 99)),
+      // The Debezium path split at the record's Kafka timestamp: the connector's part, then ours.
+      debezium_connector_p50_ms: round(percentile(stages.connectorMs, 50)),
+      debezium_connector_p99_ms: round(percentile(stages.connectorMs, 99)),
+      debezium_worker_p50_ms: round(percentile(stages.workerMs, 50)),
+      debezium_worker_p99_ms: round(percentile(stages.workerMs, 99)),
+      debezium_consume_only_p50_ms: round(percentile(stages.consumeOnlyMs, 50)),
+      debezium_consume_only_p99_ms: round(percentile(stages.consumeOnlyMs, 99)),
       debezium_connector_tuning: DEBEZIUM_DEFAULTS ? 'Debezium defaults' : CONNECTOR_TUNING,
       ratio_vs_debezium: Math.round((finished.debezium / finished.postgres) * 100) / 100,
       latency_changes: LATENCY_CHANGES,
@@ -170,6 +189,7 @@ async function main() {
     );
     console.log(JSON.stringify(result));
   } finally {
+    await recorder?.close();
     await workers.stopAll();
     await connector.delete();
     await waitFor(

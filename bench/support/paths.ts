@@ -55,26 +55,46 @@ export interface LatencyProbe<Name extends string> {
   readonly gone: Readonly<Record<Name, (id: number) => Promise<boolean>>>;
 }
 
+/** One change of {@link commitToGoneLatencies} on one path. */
+export interface ChangeTiming {
+  readonly id: number;
+  /** Commit returned -> key gone, ms (performance clock). */
+  readonly latencyMs: number;
+  /** When the commit returned and when the key was seen gone, ms since the epoch (to meet Kafka timestamps). */
+  readonly committedAtMs: number;
+  readonly goneAtMs: number;
+}
+
 /**
- * Commit returned -> key gone from Redis, in ms, for each path, one change at a time (polled every millisecond).
+ * Commit returned -> key gone from Redis for each path, one change at a time (polled every millisecond).
  *
  * @example
- * const latencies = await commitToGoneLatencies({ changes: 200, mark, commit, gone: { debezium: (id) => ... } })
+ * const timings = await commitToGoneLatencies({ changes: 200, mark, commit, gone: { debezium: (id) => ... } })
+ * percentile(timings.debezium.map((each) => each.latencyMs), 99)
  */
 export async function commitToGoneLatencies<Name extends string>(
   probe: LatencyProbe<Name>,
-): Promise<Record<Name, number[]>> {
+): Promise<Record<Name, ChangeTiming[]>> {
   const names = Object.keys(probe.gone) as Name[];
-  const latencies = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+  const timings = Object.fromEntries(names.map((name) => [name, [] as ChangeTiming[]])) as Record<
+    Name,
+    ChangeTiming[]
+  >;
   for (let id = 1; id <= probe.changes; id++) {
     await probe.mark(id);
     await probe.commit(id);
     const committed = performance.now();
+    const committedAtMs = Date.now();
     const pending = new Set(names);
     while (pending.size > 0) {
       for (const name of pending) {
         if (await probe.gone[name](id)) {
-          latencies[name].push(performance.now() - committed);
+          timings[name].push({
+            id,
+            latencyMs: performance.now() - committed,
+            committedAtMs,
+            goneAtMs: Date.now(),
+          });
           pending.delete(name);
         }
       }
@@ -82,8 +102,12 @@ export async function commitToGoneLatencies<Name extends string>(
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
-  return latencies;
+  return timings;
 }
+
+/** The latencies of {@link commitToGoneLatencies}' timings, ms. */
+export const latenciesMs = (timings: readonly ChangeTiming[]): number[] =>
+  timings.map((each) => each.latencyMs);
 
 /** The median of 100 awaited calls of `query` (a database's `SELECT 1`: what every commit pays at least), ms. */
 export async function queryRoundTripMs(query: () => Promise<unknown>): Promise<number | null> {

@@ -13,6 +13,8 @@ export interface TopicMessage {
   /** The value as written, for bytes that are not UTF-8. */
   readonly valueBytes: Buffer | null;
   readonly timestamp: string;
+  /** When this reader received it, ms since the epoch. */
+  readonly receivedAtMs: number;
   /** Headers as UTF-8 text, every value of a repeated name in order. */
   readonly headers: Readonly<Record<string, readonly string[]>>;
 }
@@ -87,6 +89,7 @@ export async function createTopicReader(options: TopicReaderOptions): Promise<To
       value: message.value?.toString('utf8') ?? null,
       valueBytes: message.value ?? null,
       timestamp: String(message.timestamp),
+      receivedAtMs: Date.now(),
       headers,
     });
   });
