@@ -7,7 +7,7 @@
 // 2. Latency: BENCH_DDB_LATENCY_CHANGES single PutItems one after another; write returned -> key gone from
 //    Redis (polled every millisecond), p50/p99 per path.
 // The last line is JSON.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +25,15 @@ import { percentile } from '../scripts/demo/percentiles';
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
+import { BenchChildren } from './support/bench-children';
 import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
-import { cpuUsPerChange, timeEachPath } from './support/paths';
+import {
+  commitToGoneLatencies,
+  cpuUsPerChange,
+  latenciesMs,
+  queryRoundTripMs,
+  timeEachPath,
+} from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
 const LATENCY_CHANGES = Number(process.env['BENCH_DDB_LATENCY_CHANGES'] ?? 100);
@@ -42,7 +49,7 @@ const keyspaceData = {
     product: { key: 'product:{sku}', ttl: '5m', sources: [{ dynamodb: table, fields: { sku: 'pk' } }] },
   },
 };
-const children: ChildProcess[] = [];
+const children = new BenchChildren();
 const { endpoint, region, credentials } = stack.dynamodb;
 const awsEnv = {
   AWS_REGION: region,
@@ -50,22 +57,13 @@ const awsEnv = {
   AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
 };
 
-/** Start a child; resolves once it printed `{"ready":true}` (or at once when `ready` is false). */
-function start(args: string[], env: Record<string, string>, ready: boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...awsEnv, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  if (!ready) {
-    child.stdout!.resume();
-    return Promise.resolve(child);
-  }
+/** Resolves once `child` printed `{"ready":true}`; rejects if it exits first. */
+function whenReady(child: ChildProcess, name: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('"ready"')) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
 }
 
@@ -94,46 +92,35 @@ async function main(): Promise<void> {
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
   try {
-    const lambda = await start(
-      [
-        join(__dirname, 'dynamodb-lambda-child.js'),
-        JSON.stringify({
-          table,
-          keyspace: keyspaceData,
-          prefix: lambdaPrefix,
-          redisUrl: stack.redis.url,
-          endpoint,
-          region,
-          pollMs: POLL_MS,
-        }),
-      ],
-      {},
-      true,
+    const lambda = await whenReady(
+      children.start(
+        [
+          join(__dirname, 'dynamodb-lambda-child.js'),
+          JSON.stringify({
+            table,
+            keyspace: keyspaceData,
+            prefix: lambdaPrefix,
+            redisUrl: stack.redis.url,
+            endpoint,
+            region,
+            pollMs: POLL_MS,
+          }),
+        ],
+        awsEnv,
+        'pipe',
+      ),
+      'the Lambda handler child',
     );
-    const poller = await start(
-      [
-        join(__dirname, '..', 'src', 'cli', 'main.js'),
-        'worker',
-        'dynamodb',
-        '--table',
-        table,
-        '--idle-ms',
-        String(IDLE_MS),
-        '--discovery-ms',
-        '1000',
-        '--http-port',
-        '0',
-        '--log-level',
-        'warn',
-      ],
+    const poller = children.startWorker(
+      ['dynamodb', '--table', table, '--idle-ms', String(IDLE_MS), '--discovery-ms', '1000'],
       {
+        ...awsEnv,
         CDC_CACHE_DYNAMODB_ENDPOINT: endpoint,
         CDC_CACHE_KEYSPACE: keyspacePath,
         CDC_CACHE_REDIS_URL: stack.redis.url,
         CDC_CACHE_KEY_PREFIX: pollerPrefix,
         CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
       },
-      false,
     );
     const key = (prefix: string, id: number) => `${prefix}product:sku-${id}`;
     const gone = async (prefix: string, id: number) => (await redis.exists(key(prefix, id))) === 0;
@@ -154,12 +141,8 @@ async function main(): Promise<void> {
       { description: 'both paths streaming', timeoutMs: 120_000, intervalMs: 500 },
     );
     const rtt = await redisRoundTrip(redis);
-    const writeTimes: number[] = [];
-    for (let sample = 0; sample < 50; sample++) {
-      const at = performance.now();
-      await put(CHANGES + LATENCY_CHANGES + 10, sample);
-      writeTimes.push(performance.now() - at);
-    }
+    // DynamoDB's own round trip: one write, what every change pays at least.
+    const writeP50 = (await queryRoundTripMs(() => put(CHANGES + LATENCY_CHANGES + 10, 0)))!;
 
     // 1. Throughput on the same writes, 25 items per BatchWriteItem, 4 requests in flight; the last key marks the end.
     const ids = Array.from({ length: CHANGES }, (_unused, index) => index + 1);
@@ -194,27 +177,13 @@ async function main(): Promise<void> {
     };
 
     // 2. Write-to-invalidated latency, one change at a time.
-    const latencies: Record<'lambda' | 'poller', number[]> = { lambda: [], poller: [] };
-    for (let id = 1; id <= LATENCY_CHANGES; id++) {
-      await mark([id]);
-      await put(id, 2);
-      const written = performance.now();
-      const pending = new Map<'lambda' | 'poller', string>([
-        ['lambda', lambdaPrefix],
-        ['poller', pollerPrefix],
-      ]);
-      while (pending.size > 0) {
-        for (const [name, prefix] of pending) {
-          if (await gone(prefix, id)) {
-            latencies[name].push(performance.now() - written);
-            pending.delete(name);
-          }
-        }
-        if (performance.now() - written > 30_000) throw new Error(`change ${id} not invalidated within 30 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    }
-    const writeP50 = percentile(writeTimes, 50)!;
+    const timings = await commitToGoneLatencies({
+      changes: LATENCY_CHANGES,
+      mark: (id) => mark([id]),
+      commit: (id) => put(id, 2),
+      gone: { lambda: (id) => gone(lambdaPrefix, id), poller: (id) => gone(pollerPrefix, id) },
+    });
+    const latencies = { lambda: latenciesMs(timings.lambda), poller: latenciesMs(timings.poller) };
     const floorMs = writeP50 + rtt.rtt_p50_us / 1000;
     const ms = (value: number | null) => (value === null ? null : round(value, 1));
     const result = {
@@ -249,13 +218,7 @@ async function main(): Promise<void> {
     );
     console.log(JSON.stringify(result));
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null))),
-      ),
-    );
+    await children.stopAll();
     await dynamodb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     for (const prefix of [lambdaPrefix, pollerPrefix]) await deleteKeysWithPrefix(redis, prefix);
     dynamodb.destroy();

@@ -15,8 +15,8 @@ import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors'
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
-import { CliWorkers } from './support/cli-workers';
-import { APPEND_TIME_TOPIC, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
+import { BenchChildren } from './support/bench-children';
+import { CACHE_CONNECTOR_TUNING, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
 import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
 import {
   commitToGoneLatencies,
@@ -30,13 +30,11 @@ const CHANGES = Number(process.env['BENCH_MARIADB_CHANGES'] ?? 20_000);
 const TX_ROWS = Number(process.env['BENCH_MARIADB_TX_ROWS'] ?? 100);
 const LATENCY_CHANGES = Number(process.env['BENCH_MARIADB_LATENCY_CHANGES'] ?? 200);
 const ROWS = Math.max(CHANGES, LATENCY_CHANGES) + 1;
-// The connector as docs/kafka-worker.md recommends for a cache, as bench:postgres runs it.
-const CONNECTOR_TUNING = { 'poll.interval.ms': '10' };
 
 const stack = stackEndpoints();
 const table = uniqueName('bench_maria');
 const prefix = `${uniqueName('bmaria')}:`;
-const workers = new CliWorkers();
+const children = new BenchChildren();
 
 async function main() {
   const machine = machineFacts();
@@ -67,12 +65,11 @@ async function main() {
     name: uniqueName('bench_maria_dbz'),
     timeoutMs: 120_000,
     endpoints: stack,
-    config: CONNECTOR_TUNING,
-    topicConfig: APPEND_TIME_TOPIC,
+    config: CACHE_CONNECTOR_TUNING,
   });
   let recorder: StageRecorder | undefined;
   try {
-    const worker = workers.start(['kafka'], {
+    const worker = children.startWorker(['kafka'], {
       CDC_CACHE_KEYSPACE: keyspacePath,
       CDC_CACHE_REDIS_URL: stack.redis.url,
       CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
@@ -150,14 +147,15 @@ async function main() {
       changes_per_s: Math.round((changes / finished.debezium) * 1000),
       p50_ms: p50 === null ? null : round(p50, 1),
       p99_ms: p99 === null ? null : round(p99, 1),
-      // Split at the record's Kafka timestamp: the connector's part, then ours (Kafka -> worker -> Redis).
+      // Split at the record's timestamp: the connector's part, then the rest (producer, broker, worker, Redis),
+      // beside a bare consumer of the same records.
       connector_p50_ms: stage(stages.connectorMs, 50),
       connector_p99_ms: stage(stages.connectorMs, 99),
       worker_p50_ms: stage(stages.workerMs, 50),
       worker_p99_ms: stage(stages.workerMs, 99),
       consume_only_p50_ms: stage(stages.consumeOnlyMs, 50),
       consume_only_p99_ms: stage(stages.consumeOnlyMs, 99),
-      connector_tuning: CONNECTOR_TUNING,
+      connector_tuning: CACHE_CONNECTOR_TUNING,
       latency_changes: LATENCY_CHANGES,
       ...machine,
     };
@@ -167,7 +165,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await recorder?.close();
-    await workers.stopAll();
+    await children.stopAll();
     await connector.delete();
     await maria.query(`DROP TABLE IF EXISTS ${table}`);
     await deleteKeysWithPrefix(redis, prefix);

@@ -16,8 +16,8 @@ import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors'
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
-import { CliWorkers } from './support/cli-workers';
-import { APPEND_TIME_TOPIC, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
+import { BenchChildren } from './support/bench-children';
+import { CACHE_CONNECTOR_TUNING, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
 import {
   deleteKeysWithPrefix,
   machineFacts,
@@ -40,14 +40,14 @@ const ROWS = Math.max(CHANGES, LATENCY_CHANGES) + 1;
 // The connector as docs/kafka-worker.md recommends for a cache (Debezium's own default waits up to 500 ms for
 // changes before it hands a batch to Kafka); BENCH_PG_DEBEZIUM_DEFAULTS=1 measures Debezium's defaults instead.
 const DEBEZIUM_DEFAULTS = process.env['BENCH_PG_DEBEZIUM_DEFAULTS'] === '1';
-const CONNECTOR_TUNING: Record<string, string> = DEBEZIUM_DEFAULTS ? {} : { 'poll.interval.ms': '10' };
+const CONNECTOR_TUNING = DEBEZIUM_DEFAULTS ? {} : CACHE_CONNECTOR_TUNING;
 
 const stack = stackEndpoints();
 const table = uniqueName('bench_pg');
 const slot = uniqueName('bench_pg_slot');
 const pgPrefix = `${uniqueName('bpg')}:`;
 const dbzPrefix = `${uniqueName('bdbz')}:`;
-const workers = new CliWorkers();
+const children = new BenchChildren();
 
 async function main() {
   const machine = machineFacts();
@@ -74,7 +74,6 @@ async function main() {
     timeoutMs: 120_000,
     endpoints: stack,
     config: CONNECTOR_TUNING,
-    topicConfig: APPEND_TIME_TOPIC,
   });
   let recorder: StageRecorder | undefined;
   try {
@@ -83,14 +82,14 @@ async function main() {
       CDC_CACHE_REDIS_URL: stack.redis.url,
       CDC_CACHE_REDIS_WAIT_REPLICAS: 'off',
     };
-    const pgWorker = workers.start(['postgres'], {
+    const pgWorker = children.startWorker(['postgres'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: pgPrefix,
       CDC_CACHE_POSTGRES_URL: `postgres://${user}@${host}:${port}/${database}`,
       CDC_CACHE_POSTGRES_SLOT: slot,
       CDC_CACHE_POSTGRES_PUBLICATION: slot,
     });
-    const kafkaWorker = workers.start(['kafka'], {
+    const kafkaWorker = children.startWorker(['kafka'], {
       ...common,
       CDC_CACHE_KEY_PREFIX: dbzPrefix,
       CDC_CACHE_KAFKA_BROKERS: stack.kafka.brokers.join(','),
@@ -169,7 +168,7 @@ async function main() {
       debezium_changes_per_s: Math.round((changes / finished.debezium) * 1000),
       debezium_p50_ms: round(percentile(latencies.debezium, 50)),
       debezium_p99_ms: round(percentile(latencies.debezium, 99)),
-      // The Debezium path split at the record's Kafka timestamp: the connector's part, then ours.
+      // The Debezium path split at the record's timestamp: the connector's part, then the rest (and Kafka alone).
       debezium_connector_p50_ms: round(percentile(stages.connectorMs, 50)),
       debezium_connector_p99_ms: round(percentile(stages.connectorMs, 99)),
       debezium_worker_p50_ms: round(percentile(stages.workerMs, 50)),
@@ -190,7 +189,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await recorder?.close();
-    await workers.stopAll();
+    await children.stopAll();
     await connector.delete();
     await waitFor(
       async () =>

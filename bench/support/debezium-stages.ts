@@ -1,22 +1,28 @@
-// Where a Debezium path's commit -> key gone goes: the connector's part (the commit, until the change's record
-// was appended to Kafka: the record's append time) and ours (Kafka -> `cdc-cache worker kafka` -> Redis),
-// beside the Kafka client alone reading the same records at the same time (our part's own floor).
+// Where a Debezium path's commit -> key gone goes: the connector's part (the commit, until Connect's producer
+// took the change's record: the record's timestamp) and the rest (the producer's linger, the broker,
+// `cdc-cache worker kafka`, Redis), beside the Kafka client alone reading the same records at the same time.
+// The split is at the record's create time: the Kafka client reports a record's own timestamp even on a
+// topic of `message.timestamp.type=LogAppendTime` (it does not read the batch's), so the broker's append time
+// is not available to split at.
 import { createTopicReader, type TopicReader } from '../../test/support/kafka-topic-reader';
 import type { ChangeTiming } from './paths';
 
 /**
- * The topic setting that makes a record's timestamp the broker's append time, so the split falls where the
- * record reached Kafka (with Connect's default, CreateTime, the producer's linger would count as ours).
+ * The connector as docs/kafka-worker.md recommends for a cache: Debezium hands changes to Kafka within 10 ms
+ * (its default waits up to 500 ms), and Connect's producer sends each at once (Kafka 4's default lingers 5 ms).
  */
-export const APPEND_TIME_TOPIC = { 'message.timestamp.type': 'LogAppendTime' } as const;
+export const CACHE_CONNECTOR_TUNING: Readonly<Record<string, string>> = {
+  'poll.interval.ms': '10',
+  'producer.override.linger.ms': '0',
+};
 
 /** The parts of each timed change, ms (Kafka timestamps have millisecond resolution). */
 export interface DebeziumStages {
-  /** Commit returned -> the record's append time in Kafka (see {@link APPEND_TIME_TOPIC}). */
+  /** Commit returned -> the record's timestamp (Connect's producer took the record). */
   readonly connectorMs: number[];
-  /** The record's append time -> key seen gone: the broker, the worker, Redis and the 1 ms poll. */
+  /** The record's timestamp -> key seen gone: the producer, the broker, the worker, Redis and the 1 ms poll. */
   readonly workerMs: number[];
-  /** The record's append time -> a bare consumer of the same client (its defaults) received it. */
+  /** The record's timestamp -> a bare consumer of the same client (its defaults) received it. */
   readonly consumeOnlyMs: number[];
 }
 
@@ -37,9 +43,9 @@ function rowId(key: string | null): number | undefined {
 }
 
 /**
- * Start reading `topic` from its end (give it a second to join before the first timed commit). Each timed
- * change's record is the last of its row appended at or after its commit returned (less 1 ms: the append
- * time is rounded down to the millisecond).
+ * Start reading `topic` from its end (a second to join before the first timed commit). Each timed change's
+ * record is the last of its row stamped at or after its commit returned (less 1 ms: timestamps are rounded
+ * down to the millisecond).
  *
  * @example
  * const recorder = await recordDebeziumStages(connector.topicFor(table))
@@ -52,7 +58,7 @@ export async function recordDebeziumStages(topic: string): Promise<StageRecorder
   return {
     async split(timings) {
       const wanted = new Map(timings.map((each) => [each.id, each]));
-      const records = new Map<number, { appendedAtMs: number; receivedAtMs: number }>();
+      const records = new Map<number, { stampedAtMs: number; receivedAtMs: number }>();
       let seen = 0;
       try {
         await reader.waitFor(
@@ -61,9 +67,9 @@ export async function recordDebeziumStages(topic: string): Promise<StageRecorder
               const message = messages[seen]!;
               const id = rowId(message.key);
               const timing = id === undefined ? undefined : wanted.get(id);
-              const appendedAtMs = Number(message.timestamp);
-              if (timing && appendedAtMs >= timing.committedAtMs - 1) {
-                records.set(timing.id, { appendedAtMs, receivedAtMs: message.receivedAtMs });
+              const stampedAtMs = Number(message.timestamp);
+              if (timing && stampedAtMs >= timing.committedAtMs - 1) {
+                records.set(timing.id, { stampedAtMs, receivedAtMs: message.receivedAtMs });
               }
             }
             return records.size === wanted.size;
@@ -75,9 +81,9 @@ export async function recordDebeziumStages(topic: string): Promise<StageRecorder
       }
       const record = (id: number) => records.get(id)!;
       return {
-        connectorMs: timings.map((each) => record(each.id).appendedAtMs - each.committedAtMs),
-        workerMs: timings.map((each) => each.goneAtMs - record(each.id).appendedAtMs),
-        consumeOnlyMs: timings.map((each) => record(each.id).receivedAtMs - record(each.id).appendedAtMs),
+        connectorMs: timings.map((each) => record(each.id).stampedAtMs - each.committedAtMs),
+        workerMs: timings.map((each) => each.goneAtMs - record(each.id).stampedAtMs),
+        consumeOnlyMs: timings.map((each) => record(each.id).receivedAtMs - record(each.id).stampedAtMs),
       };
     },
     close: () => reader.close(),

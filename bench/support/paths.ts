@@ -109,7 +109,7 @@ export async function commitToGoneLatencies<Name extends string>(
 export const latenciesMs = (timings: readonly ChangeTiming[]): number[] =>
   timings.map((each) => each.latencyMs);
 
-/** The median of 100 awaited calls of `query` (a database's `SELECT 1`: what every commit pays at least), ms. */
+/** The median of 100 awaited calls of `query` (a database's `SELECT 1`, a DynamoDB write: what every change pays at least), ms. */
 export async function queryRoundTripMs(query: () => Promise<unknown>): Promise<number | null> {
   const times: number[] = [];
   for (let sample = 0; sample < 100; sample++) {

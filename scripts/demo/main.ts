@@ -144,7 +144,7 @@ async function main(): Promise<number> {
         source: 'postgres',
         tables: [USERS_TABLE],
         name: `demo_${runId}`,
-        config: { 'poll.interval.ms': '50' },
+        config: { 'poll.interval.ms': '50', 'producer.override.linger.ms': '0' },
       });
       const debezium = connector;
       cleanups.unshift(['connector', () => debezium.delete()]);

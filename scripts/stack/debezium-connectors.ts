@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { connectPostgres } from './database-clients';
-import { createTopics, deleteTopics } from './kafka-topics';
+import { deleteTopics } from './kafka-topics';
 import { type StackEndpoints, stackEndpoints } from './stack-endpoints';
 import { uniqueName } from './unique-name';
 import { waitFor } from './wait-for';
@@ -20,11 +20,6 @@ export interface DebeziumConnectorOptions {
   readonly snapshotMode?: string;
   /** Extra or overriding connector settings, e.g. `{ 'tombstones.on.delete': 'false' }`. */
   readonly config?: Readonly<Record<string, string>>;
-  /**
-   * Create the tables' topics with these topic settings before the connector starts, e.g.
-   * `{ 'message.timestamp.type': 'LogAppendTime' }` (otherwise the broker creates them, with its defaults).
-   */
-  readonly topicConfig?: Readonly<Record<string, string>>;
   /** Wait until the connector streams changes (its first streaming offset is committed). Default true. */
   readonly waitForStreaming?: boolean;
   /** Bound on each wait (RUNNING, streaming). Default 90 000 ms. */
@@ -163,13 +158,6 @@ export async function registerDebeziumConnector(
     ...options.config,
   };
   const base = `${endpoints.connect.url}/connectors/${name}`;
-  const topicFor = (table: string) => `${name}.${qualify(options.source, table, endpoints)}`;
-  if (options.topicConfig) {
-    await createTopics(tables.map(topicFor), {
-      brokers: endpoints.kafka.brokers,
-      configs: options.topicConfig,
-    });
-  }
 
   const put = await connectRequest(`${base}/config`, { method: 'PUT', body: JSON.stringify(config) });
   if (put.status !== 200 && put.status !== 201) {
@@ -180,7 +168,7 @@ export async function registerDebeziumConnector(
     name,
     source: options.source,
     config,
-    topicFor,
+    topicFor: (table) => `${name}.${qualify(options.source, table, endpoints)}`,
     delete: () => deleteConnector(name, options.source, endpoints),
   };
 

@@ -49,11 +49,7 @@ export function listTopics(target?: KafkaTarget): Promise<string[]> {
  */
 export async function createTopics(
   topics: readonly string[],
-  options: KafkaTarget & {
-    readonly partitions?: number;
-    /** Topic settings of the topics created, e.g. `{ 'message.timestamp.type': 'LogAppendTime' }`. */
-    readonly configs?: Readonly<Record<string, string>>;
-  } = {},
+  options: KafkaTarget & { readonly partitions?: number } = {},
 ): Promise<void> {
   await withKafkaAdmin(async (admin) => {
     const existing = new Set(await admin.listTopics());
@@ -64,9 +60,6 @@ export async function createTopics(
           topics: missing,
           replicas: 1,
           ...(options.partitions ? { partitions: options.partitions } : {}),
-          ...(options.configs
-            ? { configs: Object.entries(options.configs).map(([name, value]) => ({ name, value })) }
-            : {}),
         })
         .catch(async (error: unknown) => {
           // Someone else (the broker's auto-creation, another caller) created one in between.
