@@ -24,7 +24,6 @@ import { Redis } from 'ioredis';
 import { percentile } from '../scripts/demo/percentiles';
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
-import { waitFor } from '../scripts/stack/wait-for';
 import { BenchChildren } from './support/bench-children';
 import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
 import {
@@ -33,6 +32,7 @@ import {
   latenciesMs,
   queryRoundTripMs,
   timeEachPath,
+  waitUntilStreaming,
 } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_DDB_CHANGES'] ?? 2_000);
@@ -130,15 +130,13 @@ async function main(): Promise<void> {
       dynamodb.send(new PutItemCommand({ TableName: table, Item: marshall(item(id, version)) }));
 
     // Both paths stream once a probe change reaches them.
-    let probe = 0;
-    await waitFor(
-      async () => {
-        await mark([0]);
-        await put(0, probe++);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return (await gone(lambdaPrefix, 0)) && (await gone(pollerPrefix, 0));
+    await waitUntilStreaming(
+      {
+        mark: (id) => mark([id]),
+        change: (n) => put(0, n),
+        gone: { lambda: (id) => gone(lambdaPrefix, id), poller: (id) => gone(pollerPrefix, id) },
       },
-      { description: 'both paths streaming', timeoutMs: 120_000, intervalMs: 500 },
+      120_000,
     );
     const rtt = await redisRoundTrip(redis);
     // DynamoDB's own round trip: one write, what every change pays at least.

@@ -14,7 +14,6 @@ import { connectMariaDb } from '../scripts/stack/database-clients';
 import { registerDebeziumConnector } from '../scripts/stack/debezium-connectors';
 import { stackEndpoints } from '../scripts/stack/stack-endpoints';
 import { uniqueName } from '../scripts/stack/unique-name';
-import { waitFor } from '../scripts/stack/wait-for';
 import { BenchChildren } from './support/bench-children';
 import { CACHE_CONNECTOR_TUNING, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
 import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
@@ -24,6 +23,7 @@ import {
   latenciesMs,
   queryRoundTripMs,
   timeEachPath,
+  waitUntilStreaming,
 } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_MARIADB_CHANGES'] ?? 20_000);
@@ -81,16 +81,11 @@ async function main() {
     const gone = async (id: number) => (await redis.exists(`${prefix}user:${id}`)) === 0;
     const mark = (id: number) => redis.set(`${prefix}user:${id}`, 'x');
     // The path streams once a probe change reaches the worker.
-    let probe = 0;
-    await waitFor(
-      async () => {
-        await mark(0);
-        await maria.query(`UPDATE ${table} SET name = ? WHERE id = ?`, [`probe ${probe++}`, 0]);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return gone(0);
-      },
-      { description: 'the MariaDB path streaming', timeoutMs: 180_000, intervalMs: 1_000 },
-    );
+    await waitUntilStreaming({
+      mark,
+      change: (n) => maria.query(`UPDATE ${table} SET name = ? WHERE id = ?`, [`probe ${n}`, 0]),
+      gone: { debezium: gone },
+    });
 
     const rtt = await redisRoundTrip(redis);
     // MariaDB's own round trip: an empty query, what every commit pays at least.

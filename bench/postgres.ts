@@ -31,6 +31,7 @@ import {
   latenciesMs,
   queryRoundTripMs,
   timeEachPath,
+  waitUntilStreaming,
 } from './support/paths';
 
 const CHANGES = Number(process.env['BENCH_PG_CHANGES'] ?? 20_000);
@@ -99,16 +100,11 @@ async function main() {
     const gone = async (prefix: string, id: number) => (await redis.exists(`${prefix}user:${id}`)) === 0;
     const mark = (id: number) => redis.mset(`${pgPrefix}user:${id}`, 'x', `${dbzPrefix}user:${id}`, 'x');
     // Both paths stream once a probe change reaches them.
-    let probe = 0;
-    await waitFor(
-      async () => {
-        await mark(0);
-        await pg.query(`UPDATE ${table} SET name = $2 WHERE id = $1`, [0, `probe ${probe++}`]);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return (await gone(pgPrefix, 0)) && (await gone(dbzPrefix, 0));
-      },
-      { description: 'both paths streaming', timeoutMs: 180_000, intervalMs: 1_000 },
-    );
+    await waitUntilStreaming({
+      mark,
+      change: (n) => pg.query(`UPDATE ${table} SET name = $2 WHERE id = $1`, [0, `probe ${n}`]),
+      gone: { postgres: (id) => gone(pgPrefix, id), debezium: (id) => gone(dbzPrefix, id) },
+    });
 
     const rtt = await redisRoundTrip(redis);
     // PostgreSQL's own round trip: an empty query, what every commit pays at least.

@@ -43,6 +43,32 @@ export function cpuUsPerChange(
     : round((afterUs - beforeUs) / changes, digits);
 }
 
+/**
+ * Wait until every path streams: change row 0 (`change(n)`, n counting up, so each is a real change) after
+ * caching its key, about once a second, until every path dropped that key.
+ *
+ * @example
+ * await waitUntilStreaming({ mark, change: (n) => pg.query(..., [0, `probe ${n}`]), gone: { debezium: gone } })
+ */
+export async function waitUntilStreaming<Name extends string>(
+  probe: Pick<LatencyProbe<Name>, 'mark' | 'gone'> & { change(n: number): Promise<unknown> },
+  timeoutMs = 180_000,
+): Promise<void> {
+  let n = 0;
+  await waitFor(
+    async () => {
+      await probe.mark(0);
+      await probe.change(n++);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const gone of Object.values<(id: number) => Promise<boolean>>(probe.gone)) {
+        if (!(await gone(0))) return false;
+      }
+      return true;
+    },
+    { description: `${Object.keys(probe.gone).join(' and ')} streaming`, timeoutMs, intervalMs: 500 },
+  );
+}
+
 /** What {@link commitToGoneLatencies} needs: how to cache a row's key, change the row, and see each path drop the key. */
 export interface LatencyProbe<Name extends string> {
   /** Rows 1 .. `changes`, one commit each. */
