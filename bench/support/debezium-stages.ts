@@ -9,10 +9,11 @@ import type { ChangeTiming } from './paths';
 
 /**
  * The connector as docs/kafka-worker.md recommends for a cache: Debezium hands changes to Kafka within 10 ms
- * (its default waits up to 500 ms), and Connect's producer sends each at once (Kafka 4's default lingers 5 ms).
+ * (its default waits up to 500 ms; BENCH_DEBEZIUM_POLL_MS sets another), and Connect's producer sends each at
+ * once (Kafka 4's default lingers 5 ms).
  */
 export const CACHE_CONNECTOR_TUNING: Readonly<Record<string, string>> = {
-  'poll.interval.ms': '10',
+  'poll.interval.ms': process.env['BENCH_DEBEZIUM_POLL_MS'] ?? '10',
   'producer.override.linger.ms': '0',
 };
 
