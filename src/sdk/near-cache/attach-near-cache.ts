@@ -17,7 +17,10 @@ import { trackedPrefixes } from './tracked-prefixes';
 export interface NearCacheHandle {
   /** Counters: hits, misses, evictions, invalidations, clears, entries, bytes, and whether it is serving. */
   stats(): NearCacheStats;
-  /** Resolves once every invalidation for writes Redis acknowledged before the call has been applied. */
+  /**
+   * Resolves once every invalidation for writes Redis acknowledged before the call has been applied; at once
+   * while the stream is down (nothing is held then). Rejects with `CDC_REDIS_UNAVAILABLE` if Redis fails otherwise.
+   */
   sync(): Promise<void>;
   /** The server-side client ids of the invalidation connections. */
   clientIds(): Promise<number[]>;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { startHeartbeat } from './heartbeat';
 import type { InvalidationStreamOptions } from './invalidation-stream';
+import { syncTracker } from './sync-tracker';
 
 /** The channel Redis publishes tracking invalidations on to a RESP2 client (RESP3 would push them). */
 export const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -10,7 +11,10 @@ const RETRY_SETUP_MS = 1_000;
 export interface NodeTracker {
   /** True while tracking is on and the channel subscribed: every change is being reported. */
   readonly up: boolean;
-  /** Resolves once the invalidations of every write acknowledged before the call have been reported. */
+  /**
+   * Resolves once the invalidations of every write acknowledged before the call have been reported, or at
+   * once while the tracker is down (the near cache then holds nothing); see syncTracker.
+   */
   sync(): Promise<void>;
   /** The connection's server-side client id, when connected. */
   readonly clientId: number | undefined;
@@ -119,9 +123,11 @@ export function trackNodeConnection(
     get clientId() {
       return clientId;
     },
-    async sync() {
-      await connection.ping();
-    },
+    sync: () =>
+      syncTracker(
+        () => up,
+        () => connection.ping(),
+      ),
     close() {
       closed = true;
       heartbeat.stop();

@@ -1,5 +1,6 @@
 import { startHeartbeat } from './heartbeat';
 import type { InvalidationStreamOptions } from './invalidation-stream';
+import { syncTracker } from './sync-tracker';
 import type { NodeTracker, NodeTrackerEvents } from './track-node-connection';
 
 const RETRY_SETUP_MS = 1_000;
@@ -153,10 +154,12 @@ export function trackNodeRedisConnection(
     get clientId() {
       return clientId;
     },
-    async sync() {
-      // Pushes and replies share the socket, in order: the PING's reply comes after every earlier push.
-      await connection.sendCommand(['PING']);
-    },
+    // Pushes and replies share the socket, in order: the PING's reply comes after every earlier push.
+    sync: () =>
+      syncTracker(
+        () => up,
+        () => connection.sendCommand(['PING']),
+      ),
     close() {
       closed = true;
       heartbeat.stop();

@@ -269,6 +269,30 @@ describe.each(NEAR_CACHE_CLIENTS)('near cache through $name', ({ factory, resp }
     }
   });
 
+  it('sync() resolves while its stream is down (it holds nothing then), instead of failing with the client library error', async () => {
+    // Prepare
+    const server = await startRedisProcess();
+    try {
+      const prefix = uniquePrefix('near-sync-down');
+      const cache = await reader(prefix, server.url);
+      await warm(cache, 'user', { id: 1, name: 'held' });
+      const heldBefore = cache.nearCache!.stats().entries;
+      // Act: Redis goes away and stays away, so the stream cannot come back up before sync() is called
+      await server.stop();
+      await pollUntil(() => !cache.nearCache!.stats().up, { description: 'the stream down' });
+      const synced = await cache.nearCache!.sync().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      // Assess
+      expect(heldBefore).toBe(1);
+      expect(synced).toBe('resolved');
+      expect(cache.nearCache!.stats().entries).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('empties itself on a FLUSHALL and when Redis restarts (a private redis-server)', async () => {
     // Prepare
     const server = await startRedisProcess();
