@@ -30,6 +30,7 @@ import {
   commitToGoneLatencies,
   cpuUsPerChange,
   latenciesMs,
+  percentileMs,
   queryRoundTripMs,
   timeEachPath,
   waitUntilStreaming,
@@ -183,7 +184,6 @@ async function main(): Promise<void> {
     });
     const latencies = { lambda: latenciesMs(timings.lambda), poller: latenciesMs(timings.poller) };
     const floorMs = writeP50 + rtt.rtt_p50_us / 1000;
-    const ms = (value: number | null) => (value === null ? null : round(value, 1));
     const result = {
       bench: 'dynamodb-e2e',
       // Machine-independent: write -> key invalidated against one DynamoDB write plus one Redis round trip
@@ -192,10 +192,10 @@ async function main(): Promise<void> {
       poller_p50_vs_round_trips: round(percentile(latencies.poller, 50)! / floorMs, 1),
       lambda_cpu_us_per_change: cpu.lambda,
       poller_cpu_us_per_change: cpu.poller,
-      lambda_p50_ms: ms(percentile(latencies.lambda, 50)),
-      lambda_p99_ms: ms(percentile(latencies.lambda, 99)),
-      poller_p50_ms: ms(percentile(latencies.poller, 50)),
-      poller_p99_ms: ms(percentile(latencies.poller, 99)),
+      lambda_p50_ms: percentileMs(latencies.lambda, 50),
+      lambda_p99_ms: percentileMs(latencies.lambda, 99),
+      poller_p50_ms: percentileMs(latencies.poller, 50),
+      poller_p99_ms: percentileMs(latencies.poller, 99),
       lambda_changes_per_s: Math.round((changes / finished.lambda) * 1000),
       poller_changes_per_s: Math.round((changes / finished.poller) * 1000),
       write_changes_per_s: Math.round((changes / writtenMs) * 1000),

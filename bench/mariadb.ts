@@ -21,6 +21,7 @@ import {
   commitToGoneLatencies,
   cpuUsPerChange,
   latenciesMs,
+  percentileMs,
   queryRoundTripMs,
   timeEachPath,
   waitUntilStreaming,
@@ -119,13 +120,9 @@ async function main() {
       commit: (id) => maria.query(`UPDATE ${table} SET email = CONCAT(email, '.') WHERE id = ?`, [id]),
       gone: { debezium: gone },
     });
-    const p50 = percentile(latenciesMs(timings.debezium), 50);
-    const p99 = percentile(latenciesMs(timings.debezium), 99);
+    const latencies = latenciesMs(timings.debezium);
+    const p50 = percentile(latencies, 50);
     const stages = await recorder.split(timings.debezium);
-    const stage = (values: number[], p: number) => {
-      const value = percentile(values, p);
-      return value === null ? null : round(value, 1);
-    };
     const result = {
       bench: 'mariadb',
       // Machine-independent: commit -> key invalidated against what any path pays at least (one MariaDB and
@@ -140,16 +137,16 @@ async function main() {
       tx_rows: TX_ROWS,
       commit_ms: Math.round(committedMs),
       changes_per_s: Math.round((changes / finished.debezium) * 1000),
-      p50_ms: p50 === null ? null : round(p50, 1),
-      p99_ms: p99 === null ? null : round(p99, 1),
+      p50_ms: percentileMs(latencies, 50),
+      p99_ms: percentileMs(latencies, 99),
       // Split at the record's timestamp: the connector's part, then the rest (producer, broker, worker, Redis),
       // beside a bare consumer of the same records.
-      connector_p50_ms: stage(stages.connectorMs, 50),
-      connector_p99_ms: stage(stages.connectorMs, 99),
-      worker_p50_ms: stage(stages.workerMs, 50),
-      worker_p99_ms: stage(stages.workerMs, 99),
-      consume_only_p50_ms: stage(stages.consumeOnlyMs, 50),
-      consume_only_p99_ms: stage(stages.consumeOnlyMs, 99),
+      connector_p50_ms: percentileMs(stages.connectorMs, 50),
+      connector_p99_ms: percentileMs(stages.connectorMs, 99),
+      worker_p50_ms: percentileMs(stages.workerMs, 50),
+      worker_p99_ms: percentileMs(stages.workerMs, 99),
+      consume_only_p50_ms: percentileMs(stages.consumeOnlyMs, 50),
+      consume_only_p99_ms: percentileMs(stages.consumeOnlyMs, 99),
       connector_tuning: CACHE_CONNECTOR_TUNING,
       latency_changes: LATENCY_CHANGES,
       ...machine,

@@ -18,17 +18,12 @@ import { uniqueName } from '../scripts/stack/unique-name';
 import { waitFor } from '../scripts/stack/wait-for';
 import { BenchChildren } from './support/bench-children';
 import { CACHE_CONNECTOR_TUNING, recordDebeziumStages, type StageRecorder } from './support/debezium-stages';
-import {
-  deleteKeysWithPrefix,
-  machineFacts,
-  processCpuUs,
-  redisRoundTrip,
-  round as roundTo,
-} from './support/limits';
+import { deleteKeysWithPrefix, machineFacts, processCpuUs, redisRoundTrip, round } from './support/limits';
 import {
   commitToGoneLatencies,
   cpuUsPerChange,
   latenciesMs,
+  percentileMs,
   queryRoundTripMs,
   timeEachPath,
   waitUntilStreaming,
@@ -141,7 +136,6 @@ async function main() {
     });
     const latencies = { postgres: latenciesMs(timings.postgres), debezium: latenciesMs(timings.debezium) };
     const stages = await recorder.split(timings.debezium);
-    const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
     const result = {
       bench: 'postgres',
       // Machine-independent: commit -> key invalidated against what any path pays at least (one PostgreSQL
@@ -149,28 +143,28 @@ async function main() {
       p50_vs_round_trips:
         pgP50 === null
           ? null
-          : roundTo(percentile(latencies.postgres, 50)! / (pgP50 + rtt.rtt_p50_us / 1000), 1),
+          : round(percentile(latencies.postgres, 50)! / (pgP50 + rtt.rtt_p50_us / 1000), 1),
       cpu_us_per_change: cpuUs.postgres,
       debezium_cpu_us_per_change: cpuUs.debezium,
-      pg_rtt_p50_ms: pgP50 === null ? null : roundTo(pgP50, 2),
+      pg_rtt_p50_ms: pgP50 === null ? null : round(pgP50, 2),
       redis_rtt_p50_us: rtt.rtt_p50_us,
       redis_rtt_p99_us: rtt.rtt_p99_us,
       changes,
       tx_rows: TX_ROWS,
       commit_ms: Math.round(committedMs),
       changes_per_s: Math.round((changes / finished.postgres) * 1000),
-      p50_ms: round(percentile(latencies.postgres, 50)),
-      p99_ms: round(percentile(latencies.postgres, 99)),
+      p50_ms: percentileMs(latencies.postgres, 50),
+      p99_ms: percentileMs(latencies.postgres, 99),
       debezium_changes_per_s: Math.round((changes / finished.debezium) * 1000),
-      debezium_p50_ms: round(percentile(latencies.debezium, 50)),
-      debezium_p99_ms: round(percentile(latencies.debezium, 99)),
+      debezium_p50_ms: percentileMs(latencies.debezium, 50),
+      debezium_p99_ms: percentileMs(latencies.debezium, 99),
       // The Debezium path split at the record's timestamp: the connector's part, then the rest (and Kafka alone).
-      debezium_connector_p50_ms: round(percentile(stages.connectorMs, 50)),
-      debezium_connector_p99_ms: round(percentile(stages.connectorMs, 99)),
-      debezium_worker_p50_ms: round(percentile(stages.workerMs, 50)),
-      debezium_worker_p99_ms: round(percentile(stages.workerMs, 99)),
-      debezium_consume_only_p50_ms: round(percentile(stages.consumeOnlyMs, 50)),
-      debezium_consume_only_p99_ms: round(percentile(stages.consumeOnlyMs, 99)),
+      debezium_connector_p50_ms: percentileMs(stages.connectorMs, 50),
+      debezium_connector_p99_ms: percentileMs(stages.connectorMs, 99),
+      debezium_worker_p50_ms: percentileMs(stages.workerMs, 50),
+      debezium_worker_p99_ms: percentileMs(stages.workerMs, 99),
+      debezium_consume_only_p50_ms: percentileMs(stages.consumeOnlyMs, 50),
+      debezium_consume_only_p99_ms: percentileMs(stages.consumeOnlyMs, 99),
       debezium_connector_tuning: DEBEZIUM_DEFAULTS ? 'Debezium defaults' : CONNECTOR_TUNING,
       ratio_vs_debezium: Math.round((finished.debezium / finished.postgres) * 100) / 100,
       latency_changes: LATENCY_CHANGES,

@@ -131,6 +131,12 @@ export async function commitToGoneLatencies<Name extends string>(
   return timings;
 }
 
+/** The `p`-th percentile of latencies `ms` to a tenth of a millisecond, as the benchmarks report them; null when none. */
+export function percentileMs(ms: readonly number[], p: number): number | null {
+  const value = percentile(ms, p);
+  return value === null ? null : round(value, 1);
+}
+
 /** The latencies of {@link commitToGoneLatencies}' timings, ms. */
 export const latenciesMs = (timings: readonly ChangeTiming[]): number[] =>
   timings.map((each) => each.latencyMs);
