@@ -45,8 +45,9 @@ function rowId(key: string | null): number | undefined {
 
 /**
  * Start reading `topic` from its end (a second to join before the first timed commit). Each timed change's
- * record is the last of its row stamped at or after its commit returned (less 1 ms: timestamps are rounded
- * down to the millisecond).
+ * record is the last of its row stamped at or after its commit was sent (less 1 ms: timestamps are rounded
+ * down to the millisecond): not after it returned, since Debezium may take the change before this process
+ * has seen the commit's reply (then the connector's part reads negative, which is what happened).
  *
  * @example
  * const recorder = await recordDebeziumStages(connector.topicFor(table))
@@ -69,7 +70,7 @@ export async function recordDebeziumStages(topic: string): Promise<StageRecorder
               const id = rowId(message.key);
               const timing = id === undefined ? undefined : wanted.get(id);
               const stampedAtMs = Number(message.timestamp);
-              if (timing && stampedAtMs >= timing.committedAtMs - 1) {
+              if (timing && stampedAtMs >= timing.commitSentAtMs - 1) {
                 records.set(timing.id, { stampedAtMs, receivedAtMs: message.receivedAtMs });
               }
             }

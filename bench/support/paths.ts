@@ -86,7 +86,8 @@ export interface ChangeTiming {
   readonly id: number;
   /** Commit returned -> key gone, ms (performance clock). */
   readonly latencyMs: number;
-  /** When the commit returned and when the key was seen gone, ms since the epoch (to meet Kafka timestamps). */
+  /** When the commit was sent, when it returned and when the key was seen gone, ms since the epoch (to meet Kafka timestamps). */
+  readonly commitSentAtMs: number;
   readonly committedAtMs: number;
   readonly goneAtMs: number;
 }
@@ -108,6 +109,7 @@ export async function commitToGoneLatencies<Name extends string>(
   >;
   for (let id = 1; id <= probe.changes; id++) {
     await probe.mark(id);
+    const commitSentAtMs = Date.now();
     await probe.commit(id);
     const committed = performance.now();
     const committedAtMs = Date.now();
@@ -118,6 +120,7 @@ export async function commitToGoneLatencies<Name extends string>(
           timings[name].push({
             id,
             latencyMs: performance.now() - committed,
+            commitSentAtMs,
             committedAtMs,
             goneAtMs: Date.now(),
           });
